@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Per-flow accounting in an LRU hash, reported through the ring buffer as
+ * new / snapshot (at most every FL_SNAPSHOT_NS per flow) / end records,
+ * never one record per packet. A failed reservation is counted.
+ */
+#ifndef FL_FLOWS_H
+#define FL_FLOWS_H
+
+#include "maps.h"
+#include "parse.h"
+
+static __always_inline void fl_flow_emit(__u32 kind, __u32 reason, const struct fl_flow_key *k,
+					 const struct fl_flow_val *v, __u64 now,
+					 struct fl_stats *st)
+{
+	struct fl_event *e;
+
+	e = bpf_ringbuf_reserve(&fl_events, sizeof(*e), 0);
+	if (!e) {
+		st->ringbuf_fail++;
+		return;
+	}
+	e->kind = kind;
+	e->end_reason = reason;
+	e->ts_ns = now;
+	e->key = *k;
+	e->cgroup_id = v->cgroup_id;
+	e->packets = v->packets;
+	e->bytes = v->bytes;
+	e->drops = v->drops;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void fl_flow_account(const struct fl_target *t, const struct fl_pkt *p,
+					    __u32 dir, __u32 len, __u64 cgid, __u64 now,
+					    int dropped, struct fl_stats *st)
+{
+	struct fl_flow_key k = {};
+	struct fl_flow_val *v;
+	__u32 end = 0;
+	__u64 last;
+
+	if (dir == FL_DIR_EGRESS) {
+		k.local = p->src;
+		k.peer = p->dst;
+		k.local_port = p->sport;
+		k.peer_port = p->dport;
+	} else {
+		k.local = p->dst;
+		k.peer = p->src;
+		k.local_port = p->dport;
+		k.peer_port = p->sport;
+	}
+	k.proto = p->proto;
+	k.dir = dir;
+	k.family = p->family;
+	k.target_id = t->target_id;
+	if (p->proto == IPPROTO_TCP && p->l4_ok) {
+		if (p->tcp_flags & TCP_RST)
+			end = FL_END_RST;
+		else if (p->tcp_flags & TCP_FIN)
+			end = FL_END_FIN;
+	}
+
+	v = bpf_map_lookup_elem(&fl_flows, &k);
+	if (!v) {
+		struct fl_flow_val nv = {
+			.packets = 1,
+			.bytes = len,
+			.drops = dropped,
+			.first_ns = now,
+			.last_ns = now,
+			.last_emit_ns = now,
+			.cgroup_id = cgid,
+		};
+
+		if (!bpf_map_update_elem(&fl_flows, &k, &nv, BPF_NOEXIST)) {
+			fl_flow_emit(FL_EV_FLOW_NEW, 0, &k, &nv, now, st);
+			if (end) {
+				fl_flow_emit(FL_EV_FLOW_END, end, &k, &nv, now, st);
+				bpf_map_delete_elem(&fl_flows, &k);
+			}
+			return;
+		}
+		/* another CPU inserted it first */
+		v = bpf_map_lookup_elem(&fl_flows, &k);
+		if (!v)
+			return;
+	}
+	__sync_fetch_and_add(&v->packets, 1);
+	__sync_fetch_and_add(&v->bytes, len);
+	if (dropped)
+		__sync_fetch_and_add(&v->drops, 1);
+	v->last_ns = now;
+	if (end) {
+		fl_flow_emit(FL_EV_FLOW_END, end, &k, v, now, st);
+		bpf_map_delete_elem(&fl_flows, &k);
+		return;
+	}
+	last = v->last_emit_ns;
+	/* the compare-and-swap lets one CPU win the snapshot slot */
+	if (now - last >= FL_SNAPSHOT_NS &&
+	    __sync_val_compare_and_swap(&v->last_emit_ns, last, now) == last)
+		fl_flow_emit(FL_EV_FLOW_SNAPSHOT, 0, &k, v, now, st);
+}
+
+#endif /* FL_FLOWS_H */

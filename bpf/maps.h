@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Every map and the control block, defined once for all programs. */
+#ifndef FL_MAPS_H
+#define FL_MAPS_H
+
+#include "faultline.h"
+
+/* cgroup id -> target; looked up at each configured cgroup depth */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FL_MAX_TARGETS);
+	__type(key, __u64);
+	__type(value, struct fl_target);
+} fl_targets SEC(".maps");
+
+/* local address of a namespace that one target owns -> target */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FL_MAX_TARGETS);
+	__type(key, struct fl_addr);
+	__type(value, struct fl_target);
+} fl_owned SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FL_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct fl_rule);
+} fl_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, FL_MAX_PEERS);
+	__type(key, struct fl_peer_key);
+	__type(value, struct fl_peer_val);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} fl_peers SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FL_MAX_RULES * FL_DIR_MAX);
+	__type(key, __u32);
+	__type(value, struct fl_rule_stats);
+} fl_rule_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FL_DIR_MAX);
+	__type(key, __u32);
+	__type(value, struct fl_stats);
+} fl_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FL_MAX_FLOWS);
+	__type(key, struct fl_flow_key);
+	__type(value, struct fl_flow_val);
+} fl_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, FL_RINGBUF_BYTES);
+} fl_events SEC(".maps");
+
+/* Written by the loader through the mmap'ed .bss: disarming is one store. */
+struct fl_control fl_ctl = {};
+
+#endif /* FL_MAPS_H */

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Structs and constants shared by the BPF programs and the loader.
+ * Both sides include this file so that map layouts cannot drift.
+ */
+#ifndef FAULTLINE_H
+#define FAULTLINE_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define FL_MAX_TARGETS		16384	/* target cgroups (and owned addresses) */
+#define FL_MAX_RULES		16384	/* fault rules, over all targets */
+#define FL_RULES_PER_TARGET	8	/* rules evaluated per target, in order */
+#define FL_PORTS_PER_RULE	8	/* 0 in every slot: any port */
+#define FL_MAX_LEVELS		8	/* distinct cgroup depths of targets */
+#define FL_MAX_PEERS		65536	/* peer prefixes, over all targets */
+#define FL_MAX_FLOWS		65536	/* LRU flow table */
+#define FL_RINGBUF_BYTES	(1 << 20)
+#define FL_SNAPSHOT_NS		100000000ULL	/* at most one snapshot per flow per 100 ms */
+#define FL_PROB_ONE		(1ULL << 32)	/* drop probability scale: 2^32 = 100 % */
+#define FL_BLACKHOLE_IFINDEX	0x7ffffff0	/* tcx "silent drop": redirect to no device */
+
+enum fl_dir {
+	FL_DIR_INGRESS = 0,
+	FL_DIR_EGRESS = 1,
+	FL_DIR_MAX = 2,
+};
+
+/* Rule direction mask. */
+#define FL_DIRM_INGRESS	(1u << FL_DIR_INGRESS)
+#define FL_DIRM_EGRESS	(1u << FL_DIR_EGRESS)
+#define FL_DIRM_BOTH	(FL_DIRM_INGRESS | FL_DIRM_EGRESS)
+
+/* Rule protocol; 0 matches any. Values are IP protocol numbers, except
+ * that ICMP matches both ICMP and ICMPv6.
+ */
+#define FL_PROTO_ANY	0
+#define FL_PROTO_ICMP	1
+#define FL_PROTO_TCP	6
+#define FL_PROTO_UDP	17
+#define FL_PROTO_ICMPV6	58
+
+/* Why a packet was dropped; index of fl_stats.drop_reason[]. */
+enum fl_drop_reason {
+	FL_DROP_FAULT = 0,	/* a drop rule fired */
+	FL_DROP_REASON_MAX = 4,
+};
+
+/* Addresses are kept as 16 bytes; IPv4 is IPv4-mapped (::ffff:a.b.c.d). */
+struct fl_addr {
+	union {
+		__u8 u8[16];
+		__u32 u32[4];
+	};
+};
+
+struct fl_flow_key {
+	struct fl_addr local;	/* the target's side */
+	struct fl_addr peer;
+	__u16 local_port;	/* host order; ICMP: id */
+	__u16 peer_port;	/* host order; ICMP: type << 8 | code */
+	__u8 proto;
+	__u8 dir;		/* enum fl_dir */
+	__u8 family;		/* 4 or 6 */
+	__u8 pad;
+	__u32 target_id;
+};
+
+struct fl_flow_val {
+	__u64 packets;
+	__u64 bytes;
+	__u64 drops;
+	__u64 first_ns;
+	__u64 last_ns;
+	__u64 last_emit_ns;
+	__u64 cgroup_id;
+};
+
+enum fl_event_kind {
+	FL_EV_FLOW_NEW = 1,
+	FL_EV_FLOW_SNAPSHOT = 2,
+	FL_EV_FLOW_END = 3,
+};
+
+/* One ring buffer record. Counters are cumulative for the flow. */
+struct fl_event {
+	__u32 kind;		/* enum fl_event_kind */
+	__u32 end_reason;	/* for END: 1 FIN, 2 RST, 3 idle */
+	__u64 ts_ns;		/* bpf_ktime_get_ns() */
+	struct fl_flow_key key;
+	__u64 cgroup_id;
+	__u64 packets;
+	__u64 bytes;
+	__u64 drops;
+};
+
+#define FL_END_FIN	1
+#define FL_END_RST	2
+#define FL_END_IDLE	3
+
+/* Value of the targets map (key: cgroup id) and the owned map
+ * (key: struct fl_addr of an address in a namespace the target owns).
+ */
+struct fl_target {
+	__u32 target_id;
+	__u32 n_rules;
+	__u32 rule_ids[FL_RULES_PER_TARGET];
+	__u32 peer_rules;	/* bit i: rule_ids[i] restricts peers */
+	__u32 pad;
+};
+
+struct fl_rule {
+	__u32 dir_mask;		/* FL_DIRM_* */
+	__u8 proto;		/* FL_PROTO_* */
+	__u8 n_ports;
+	__u16 ports[FL_PORTS_PER_RULE];	/* peer or local port, host order */
+	__u64 drop_prob;	/* 0 .. FL_PROB_ONE */
+};
+
+/* LPM key for peer prefixes: the target id is part of the prefix, so one
+ * lookup answers for one target. prefixlen counts 32 + address bits.
+ */
+struct fl_peer_key {
+	__u32 prefixlen;
+	__u32 target_id;	/* big endian, so it sorts as a prefix */
+	__u8 addr[16];
+};
+
+/* Value: bit i set when rule_ids[i] of the target lists a covering prefix. */
+struct fl_peer_val {
+	__u32 rule_mask;
+};
+
+/* Per-CPU counters, indexed by rule_id * FL_DIR_MAX + dir. */
+struct fl_rule_stats {
+	__u64 seen;		/* target packets evaluated by this rule */
+	__u64 matched;
+	__u64 dropped;
+	__u64 bytes;		/* bytes matched */
+};
+
+/* Per-CPU global counters, one slot per direction. */
+struct fl_stats {
+	__u64 target_packets;
+	__u64 target_bytes;
+	__u64 passed_disarmed;	/* target packets passed after disarm/deadline */
+	__u64 ringbuf_fail;	/* failed bpf_ringbuf_reserve() */
+	__u64 parse_skipped;	/* truncated or non-IP: passed untouched */
+	__u64 drop_reason[FL_DROP_REASON_MAX];
+};
+
+/* Runtime control, in .bss: userspace writes it through the mmap'ed
+ * skeleton, so disarming is one store, not a map update syscall.
+ */
+struct fl_control {
+	__u32 armed;		/* 0: every program passes everything */
+	__u32 n_levels;
+	__u64 deadline_ns;	/* CLOCK_MONOTONIC; past it, everything passes */
+	__u32 levels[FL_MAX_LEVELS];	/* cgroup depths of targets, deepest first */
+};
+
+#endif /* FAULTLINE_H */

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Attaching programs to interfaces and cgroups, and taking them off. */
+#ifndef FL_ATTACH_H
+#define FL_ATTACH_H
+
+#include <limits.h>
+#include <net/if.h>
+#include <stdbool.h>
+
+#include "netns.h"
+
+/* Legacy cls_bpf filters carry this handle and priority, so faultline
+ * can find its own and never touches anyone else's.
+ */
+#define FL_TC_HANDLE	0xfa17
+#define FL_TC_PRIO	0xfa17
+#define FL_PROG_PREFIX	"fl_"
+
+/* Attach types newer than Debian's uapi headers (kernel 6.6+). */
+#define FL_BPF_TCX_INGRESS	46
+#define FL_BPF_TCX_EGRESS	47
+
+enum fl_hook {
+	FL_HOOK_TCX_INGRESS,
+	FL_HOOK_TCX_EGRESS,
+	FL_HOOK_CLS_INGRESS,
+	FL_HOOK_CLS_EGRESS,
+	FL_HOOK_XDP_NATIVE,
+	FL_HOOK_XDP_GENERIC,
+	FL_HOOK_CGROUP_INGRESS,
+};
+
+enum fl_xdp_mode {
+	FL_XDP_AUTO,	/* native, else generic */
+	FL_XDP_NATIVE,
+	FL_XDP_GENERIC,
+};
+
+struct fl_attachment {
+	enum fl_hook hook;
+	const struct fl_netns *ns;	/* NULL for cgroup hooks */
+	int ifindex;
+	char ifname[IF_NAMESIZE];
+	char cgroup[PATH_MAX];
+	int link_fd;			/* tcx, XDP and cgroup links */
+	bool created_clsact;		/* legacy: destroy the hook on detach */
+	bool attached;
+};
+
+const char *fl_hook_name(enum fl_hook hook);
+bool fl_hook_is_ingress(enum fl_hook hook);
+
+/* Each returns 0 or a negative errno and leaves @err with a one-line
+ * reason that names the device and what to do.
+ */
+int fl_attach_tc(struct fl_attachment *a, const struct fl_netns *ns, const char *ifname,
+		 int prog_fd, bool egress, bool tcx, char *err, size_t errlen);
+int fl_attach_xdp(struct fl_attachment *a, const struct fl_netns *ns, const char *ifname,
+		  int prog_fd, enum fl_xdp_mode mode, char *err, size_t errlen);
+int fl_attach_cgroup(struct fl_attachment *a, const char *cgroup, int prog_fd, char *err,
+		     size_t errlen);
+int fl_detach(struct fl_attachment *a);
+
+/* Does the program with this id carry faultline's name prefix? */
+bool fl_prog_id_is_ours(__u32 prog_id);
+
+#endif /* FL_ATTACH_H */

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* `faultline cleanup`: remove whatever faultline left in the kernel, in
+ * any namespace: links, legacy clsact filters and the clsact qdiscs it
+ * created, pins. It recognises its own by program name prefix and by the
+ * filter handle and priority, so it never touches anything else.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <json-c/json.h>
+
+#include "attach.h"
+#include "commands.h"
+#include "log.h"
+#include "netns.h"
+#include "state.h"
+
+#define FL_PIN_DIR	"/sys/fs/bpf/faultline"
+
+struct fl_cleanup_counts {
+	int links;
+	int filters;
+	int qdiscs;
+	int pins;
+	int errors;
+};
+
+static void fl_cleanup_links(struct fl_cleanup_counts *c)
+{
+	__u32 id = 0;
+
+	while (!bpf_link_get_next_id(id, &id)) {
+		struct bpf_link_info info = {};
+		__u32 len = sizeof(info);
+		int fd;
+
+		fd = bpf_link_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && fl_prog_id_is_ours(info.prog_id)) {
+			if (bpf_link_detach(fd)) {
+				fprintf(stderr, "faultline cleanup: detaching link %u failed: %s\n", id,
+					strerror(errno));
+				c->errors++;
+			} else {
+				c->links++;
+			}
+		}
+		close(fd);
+	}
+}
+
+static void fl_cleanup_filters_here(struct fl_cleanup_counts *c)
+{
+	struct if_nameindex *ifs, *it;
+	int p;
+
+	ifs = if_nameindex();
+	if (!ifs)
+		return;
+	for (it = ifs; it->if_index; it++) {
+		for (p = 0; p < 2; p++) {
+			LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = it->if_index,
+				    .attach_point = p ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+			LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FL_TC_HANDLE, .priority = FL_TC_PRIO);
+
+			if (bpf_tc_query(&hook, &opts) || !fl_prog_id_is_ours(opts.prog_id))
+				continue;
+			opts.prog_id = 0;
+			opts.prog_fd = 0;
+			opts.flags = 0;
+			if (bpf_tc_detach(&hook, &opts)) {
+				fprintf(stderr, "faultline cleanup: removing the filter on %s failed\n",
+					it->if_name);
+				c->errors++;
+			} else {
+				c->filters++;
+			}
+		}
+	}
+	if_freenameindex(ifs);
+}
+
+struct fl_stale_ctx {
+	struct fl_netns *all;
+	int n;
+	struct fl_cleanup_counts *c;
+};
+
+static int fl_cleanup_stale_clsact(ino_t ino, dev_t dev, int ifindex, const char *ifname, void *vctx)
+{
+	struct fl_stale_ctx *ctx = vctx;
+	int i, saved = -1;
+
+	for (i = 0; i < ctx->n; i++) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+		char name[IF_NAMESIZE];
+
+		if (ctx->all[i].ino != ino || ctx->all[i].dev != dev)
+			continue;
+		if (fl_netns_enter(&ctx->all[i], &saved))
+			return 0;
+		/* the same device still: an ifindex may have been reused */
+		if (if_indextoname(ifindex, name) && !strcmp(name, ifname) &&
+		    !bpf_tc_hook_destroy(&hook))
+			ctx->c->qdiscs++;
+		fl_netns_restore(saved);
+		return 0;
+	}
+	return 0;
+}
+
+static int fl_cleanup_unpin(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+int fl_cmd_cleanup(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	static struct fl_netns all[256];
+	struct fl_cleanup_counts c = {};
+	struct fl_stale_ctx sctx;
+	bool json = false, force = false;
+	int lock_fd = -1, n = 0, i, ret, code = FL_EXIT_OK;
+
+	optind = 1;
+	opterr = 0;
+	while ((i = getopt_long(argc, argv, "jfh", opts, NULL)) != -1) {
+		switch (i) {
+		case 'j':
+			json = true;
+			break;
+		case 'f':
+			force = true;
+			break;
+		case 'h':
+			printf("Usage: faultline cleanup [--force] [--json]\n\n"
+			       "Remove everything faultline left in the kernel, in every network\n"
+			       "namespace. Safe to run any number of times. Refuses while a faultline\n"
+			       "run is active, unless --force.\n");
+			return FL_EXIT_OK;
+		default:
+			fprintf(stderr, "faultline cleanup: unknown option '%s'; see 'faultline cleanup --help'\n",
+				argv[optind - 1]);
+			return FL_EXIT_USAGE;
+		}
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "faultline cleanup: needs root; run it with sudo\n");
+		return FL_EXIT_RUNTIME;
+	}
+	ret = fl_state_lock(true, &lock_fd);
+	if (ret == -EWOULDBLOCK && !force) {
+		fprintf(stderr, "faultline cleanup: a faultline run is active; stop it first (it cleans up after itself), or use --force\n");
+		return FL_EXIT_RUNTIME;
+	}
+
+	fl_cleanup_links(&c);
+	ret = fl_netns_all(all, 256, &n);
+	if (ret)
+		fprintf(stderr, "faultline cleanup: listing network namespaces failed: %s\n",
+			strerror(-ret));
+	for (i = 0; i < n; i++) {
+		int saved = -1;
+
+		if (fl_netns_enter(&all[i], &saved))
+			continue;
+		fl_cleanup_filters_here(&c);
+		fl_netns_restore(saved);
+	}
+	sctx = (struct fl_stale_ctx){ .all = all, .n = n, .c = &c };
+	fl_state_for_each_stale_clsact(fl_cleanup_stale_clsact, &sctx);
+	if (!access(FL_PIN_DIR, F_OK)) {
+		if (nftw(FL_PIN_DIR, fl_cleanup_unpin, 16, FTW_DEPTH | FTW_PHYS))
+			c.errors++;
+		else
+			c.pins++;
+	}
+	for (i = 0; i < n; i++)
+		fl_netns_close(&all[i]);
+	fl_state_unlock(lock_fd);
+
+	if (c.errors)
+		code = FL_EXIT_RUNTIME;
+	if (json) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "links", json_object_new_int(c.links));
+		json_object_object_add(o, "filters", json_object_new_int(c.filters));
+		json_object_object_add(o, "qdiscs", json_object_new_int(c.qdiscs));
+		json_object_object_add(o, "pins", json_object_new_int(c.pins));
+		json_object_object_add(o, "errors", json_object_new_int(c.errors));
+		printf("%s\n", json_object_to_json_string(o));
+		json_object_put(o);
+	} else {
+		printf("faultline cleanup: removed %d link%s, %d filter%s, %d qdisc%s, %d pin dir%s%s\n",
+		       c.links, c.links == 1 ? "" : "s", c.filters, c.filters == 1 ? "" : "s",
+		       c.qdiscs, c.qdiscs == 1 ? "" : "s", c.pins, c.pins == 1 ? "" : "s",
+		       c.errors ? "; some removals failed, see above" : "");
+	}
+	return code;
+}

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Loading the datapath object and filling its maps. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "datapath.h"
+#include "faultline.skel.h"
+#include "log.h"
+
+static struct bpf_program *fl_dp_prog(const struct faultline_bpf *skel, enum fl_prog prog)
+{
+	switch (prog) {
+	case FL_PROG_XDP_IN:
+		return skel->progs.fl_xdp_in;
+	case FL_PROG_TC_IN:
+		return skel->progs.fl_tc_in;
+	case FL_PROG_TCX_EG:
+		return skel->progs.fl_tcx_eg;
+	case FL_PROG_CLS_EG:
+		return skel->progs.fl_cls_eg;
+	case FL_PROG_CG_IN:
+		return skel->progs.fl_cg_in;
+	default:
+		return NULL;
+	}
+}
+
+int fl_dp_open(struct fl_datapath *dp, unsigned int want_mask)
+{
+	int err, i;
+
+	memset(dp, 0, sizeof(*dp));
+	dp->skel = faultline_bpf__open();
+	if (!dp->skel) {
+		err = -errno;
+		pr_warn("faultline: opening the BPF object failed: %s\n", strerror(-err));
+		return err;
+	}
+	for (i = 0; i < FL_PROG_MAX; i++)
+		bpf_program__set_autoload(fl_dp_prog(dp->skel, i), !!(want_mask & (1u << i)));
+	err = faultline_bpf__load(dp->skel);
+	if (err) {
+		pr_warn("faultline: loading the BPF programs failed: %s; run with -v for the verifier log\n",
+			strerror(-err));
+		faultline_bpf__destroy(dp->skel);
+		dp->skel = NULL;
+		return err;
+	}
+	dp->ctl = (volatile struct fl_control *)&dp->skel->bss->fl_ctl;
+	return 0;
+}
+
+void fl_dp_close(struct fl_datapath *dp)
+{
+	if (dp->skel)
+		faultline_bpf__destroy(dp->skel);
+	dp->skel = NULL;
+	dp->ctl = NULL;
+}
+
+int fl_dp_prog_fd(const struct fl_datapath *dp, enum fl_prog prog)
+{
+	return bpf_program__fd(fl_dp_prog(dp->skel, prog));
+}
+
+static void fl_dp_add_level(struct fl_datapath *dp, __u32 level)
+{
+	volatile struct fl_control *c = dp->ctl;
+	int i, j;
+
+	for (i = 0; i < dp->n_levels; i++)
+		if (c->levels[i] == level)
+			return;
+	if (dp->n_levels >= FL_MAX_LEVELS)
+		return;
+	/* keep deepest first: a nested target must win over its parent */
+	for (i = dp->n_levels; i > 0 && c->levels[i - 1] < level; i--)
+		;
+	for (j = dp->n_levels; j > i; j--)
+		c->levels[j] = c->levels[j - 1];
+	c->levels[i] = level;
+	dp->n_levels++;
+	c->n_levels = dp->n_levels;
+}
+
+static void fl_dp_make_target(struct fl_target *v, __u32 target_id, const struct fl_rule_spec *r)
+{
+	memset(v, 0, sizeof(*v));
+	v->target_id = target_id;
+	v->n_rules = 1;
+	v->rule_ids[0] = target_id;
+	v->peer_rules = r->n_peers ? 1 : 0;
+}
+
+int fl_dp_add_target(struct fl_datapath *dp, const struct fl_target_spec *t, __u32 target_id,
+		     const struct fl_rule_spec *r)
+{
+	struct fl_rule rule = {};
+	struct fl_target v;
+	int err, i;
+
+	if (target_id >= FL_MAX_RULES)
+		return -E2BIG;
+	if (dp->n_levels >= FL_MAX_LEVELS) {
+		for (i = 0; i < dp->n_levels; i++)
+			if (dp->ctl->levels[i] == t->level)
+				break;
+		if (i == dp->n_levels)
+			return -E2BIG;
+	}
+	rule.dir_mask = r->dir_mask;
+	rule.proto = r->proto;
+	rule.n_ports = r->n_ports;
+	memcpy(rule.ports, r->ports, sizeof(rule.ports));
+	rule.drop_prob = r->drop_prob;
+	err = bpf_map__update_elem(dp->skel->maps.fl_rules, &target_id, sizeof(target_id), &rule,
+				   sizeof(rule), BPF_ANY);
+	if (err)
+		return err;
+	for (i = 0; i < r->n_peers; i++) {
+		struct fl_peer_key k = { .target_id = htonl(target_id) };
+		struct fl_peer_val pv = { .rule_mask = 1 };
+		__u32 bits;
+
+		fl_cidr_to_peer_key_addr(&r->peers[i], k.addr, &bits);
+		k.prefixlen = 32 + bits;
+		err = bpf_map__update_elem(dp->skel->maps.fl_peers, &k, sizeof(k), &pv, sizeof(pv),
+					   BPF_ANY);
+		if (err)
+			return err;
+	}
+	fl_dp_make_target(&v, target_id, r);
+	err = bpf_map__update_elem(dp->skel->maps.fl_targets, &t->cgid, sizeof(t->cgid), &v,
+				   sizeof(v), BPF_ANY);
+	if (err)
+		return err;
+	fl_dp_add_level(dp, t->level);
+	return 0;
+}
+
+int fl_dp_add_owned(struct fl_datapath *dp, const struct fl_addr *addr, __u32 target_id,
+		     const struct fl_rule_spec *r)
+{
+	struct fl_target v;
+
+	/* the owned entry points at the same rule as the cgroup entry */
+	fl_dp_make_target(&v, target_id, r);
+	return bpf_map__update_elem(dp->skel->maps.fl_owned, addr, sizeof(*addr), &v, sizeof(v),
+				    BPF_ANY);
+}
+
+void fl_dp_arm(struct fl_datapath *dp, __u64 deadline_ns)
+{
+	dp->ctl->deadline_ns = deadline_ns;
+	__atomic_store_n(&dp->ctl->armed, 1, __ATOMIC_SEQ_CST);
+}
+
+void fl_dp_disarm(struct fl_datapath *dp)
+{
+	if (dp->ctl)
+		__atomic_store_n(&dp->ctl->armed, 0, __ATOMIC_SEQ_CST);
+}
+
+static int fl_dp_ncpus(void)
+{
+	static int n;
+
+	if (!n)
+		n = libbpf_num_possible_cpus();
+	return n;
+}
+
+int fl_dp_read_rule(const struct fl_datapath *dp, __u32 rule_id, struct fl_dir_totals out[FL_DIR_MAX])
+{
+	int ncpu = fl_dp_ncpus(), d, c, err = 0;
+	struct fl_rule_stats *vals;
+
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (d = 0; d < FL_DIR_MAX; d++) {
+		__u32 key = rule_id * FL_DIR_MAX + d;
+
+		memset(&out[d], 0, sizeof(out[d]));
+		err = bpf_map__lookup_elem(dp->skel->maps.fl_rule_stats, &key, sizeof(key), vals,
+					   sizeof(*vals) * ncpu, 0);
+		if (err)
+			break;
+		for (c = 0; c < ncpu; c++) {
+			out[d].seen += vals[c].seen;
+			out[d].matched += vals[c].matched;
+			out[d].dropped += vals[c].dropped;
+			out[d].bytes += vals[c].bytes;
+		}
+	}
+	free(vals);
+	return err;
+}
+
+int fl_dp_read_counters(const struct fl_datapath *dp, int n_rules, struct fl_dp_counters *c)
+{
+	int ncpu = fl_dp_ncpus(), d, cpu, i, r, err = 0;
+	struct fl_stats *vals;
+
+	memset(c, 0, sizeof(*c));
+	for (r = 0; r < n_rules; r++) {
+		struct fl_dir_totals t[FL_DIR_MAX];
+
+		err = fl_dp_read_rule(dp, r, t);
+		if (err)
+			return err;
+		for (d = 0; d < FL_DIR_MAX; d++) {
+			c->dir[d].seen += t[d].seen;
+			c->dir[d].matched += t[d].matched;
+			c->dir[d].dropped += t[d].dropped;
+			c->dir[d].bytes += t[d].bytes;
+		}
+	}
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (d = 0; d < FL_DIR_MAX; d++) {
+		__u32 key = d;
+
+		err = bpf_map__lookup_elem(dp->skel->maps.fl_stats, &key, sizeof(key), vals,
+					   sizeof(*vals) * ncpu, 0);
+		if (err)
+			break;
+		for (cpu = 0; cpu < ncpu; cpu++) {
+			struct fl_stats *s = &c->stats[d], *v = &vals[cpu];
+
+			s->target_packets += v->target_packets;
+			s->target_bytes += v->target_bytes;
+			s->passed_disarmed += v->passed_disarmed;
+			s->ringbuf_fail += v->ringbuf_fail;
+			s->parse_skipped += v->parse_skipped;
+			for (i = 0; i < FL_DROP_REASON_MAX; i++)
+				s->drop_reason[i] += v->drop_reason[i];
+		}
+	}
+	free(vals);
+	return err;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The loaded BPF object: which entry points, the maps, the control block. */
+#ifndef FL_DATAPATH_H
+#define FL_DATAPATH_H
+
+#include <stdbool.h>
+
+#include "faultline.h"
+#include "spec.h"
+
+struct faultline_bpf;
+
+struct fl_datapath {
+	struct faultline_bpf *skel;
+	volatile struct fl_control *ctl;	/* the mmap'ed .bss */
+	int n_levels;
+};
+
+enum fl_prog {
+	FL_PROG_XDP_IN,
+	FL_PROG_TC_IN,
+	FL_PROG_TCX_EG,
+	FL_PROG_CLS_EG,
+	FL_PROG_CG_IN,
+	FL_PROG_MAX,
+};
+
+/* Open and load; only the programs set in @want_mask (1 << enum fl_prog). */
+int fl_dp_open(struct fl_datapath *dp, unsigned int want_mask);
+void fl_dp_close(struct fl_datapath *dp);
+int fl_dp_prog_fd(const struct fl_datapath *dp, enum fl_prog prog);
+/* Install target @target_id with one rule (rule id == target id). */
+int fl_dp_add_target(struct fl_datapath *dp, const struct fl_target_spec *t, __u32 target_id,
+		     const struct fl_rule_spec *r);
+/* Let packets to @addr count as target @target_id's (a namespace it owns). */
+int fl_dp_add_owned(struct fl_datapath *dp, const struct fl_addr *addr, __u32 target_id,
+		     const struct fl_rule_spec *r);
+/* Arm until CLOCK_MONOTONIC @deadline_ns; disarm is a single store. */
+void fl_dp_arm(struct fl_datapath *dp, __u64 deadline_ns);
+void fl_dp_disarm(struct fl_datapath *dp);
+
+struct fl_dir_totals {
+	__u64 seen, matched, dropped, bytes;
+};
+
+struct fl_dp_counters {
+	struct fl_dir_totals dir[FL_DIR_MAX];
+	struct fl_stats stats[FL_DIR_MAX];	/* summed over CPUs */
+};
+
+int fl_dp_read_counters(const struct fl_datapath *dp, int n_rules, struct fl_dp_counters *c);
+int fl_dp_read_rule(const struct fl_datapath *dp, __u32 rule_id, struct fl_dir_totals out[FL_DIR_MAX]);
+
+#endif /* FL_DATAPATH_H */

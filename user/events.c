@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Ring buffer records to flows. */
+#include <errno.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+
+#include "events.h"
+
+static int fl_events_handle(void *ctx, void *data, size_t size)
+{
+	struct fl_events *ev = ctx;
+
+	if (size < sizeof(struct fl_event) || fl_flows_apply(ev->flows, data)) {
+		ev->n_bad++;
+		return 0;
+	}
+	ev->n_events++;
+	return 0;
+}
+
+int fl_events_open(struct fl_events *ev, int ringbuf_map_fd)
+{
+	int err;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->flows = fl_flows_new(1024);
+	if (!ev->flows)
+		return -ENOMEM;
+	ev->rb = ring_buffer__new(ringbuf_map_fd, fl_events_handle, ev, NULL);
+	if (!ev->rb) {
+		err = -errno;
+		fl_flows_free(ev->flows);
+		ev->flows = NULL;
+		return err;
+	}
+	return 0;
+}
+
+int fl_events_poll(struct fl_events *ev, int timeout_ms)
+{
+	return ring_buffer__poll(ev->rb, timeout_ms);
+}
+
+int fl_events_drain(struct fl_events *ev)
+{
+	return ring_buffer__consume(ev->rb);
+}
+
+void fl_events_close(struct fl_events *ev)
+{
+	if (ev->rb)
+		ring_buffer__free(ev->rb);
+	if (ev->flows)
+		fl_flows_free(ev->flows);
+	ev->rb = NULL;
+	ev->flows = NULL;
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The ring buffer consumer: flow records into the flow table. */
+#ifndef FL_EVENTS_H
+#define FL_EVENTS_H
+
+#include "flows.h"
+
+struct ring_buffer;
+
+struct fl_events {
+	struct ring_buffer *rb;
+	struct fl_flow_table *flows;
+	__u64 n_events;
+	__u64 n_bad;	/* records of an unexpected size or kind */
+};
+
+int fl_events_open(struct fl_events *ev, int ringbuf_map_fd);
+/* Wait up to @timeout_ms for records; returns how many or -errno. */
+int fl_events_poll(struct fl_events *ev, int timeout_ms);
+/* Take whatever is left without waiting. */
+int fl_events_drain(struct fl_events *ev);
+void fl_events_close(struct fl_events *ev);
+
+#endif /* FL_EVENTS_H */

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Network namespaces. faultline is single-threaded, so setns() moves the
+ * whole loader; every enter is paired with a restore on the same path.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "netns.h"
+#include "targets.h"
+
+int fl_netns_open(const char *path, struct fl_netns *ns)
+{
+	struct stat st, self;
+
+	memset(ns, 0, sizeof(*ns));
+	ns->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (ns->fd < 0)
+		return -errno;
+	if (fstat(ns->fd, &st)) {
+		int err = -errno;
+
+		close(ns->fd);
+		ns->fd = -1;
+		return err;
+	}
+	ns->dev = st.st_dev;
+	ns->ino = st.st_ino;
+	snprintf(ns->path, sizeof(ns->path), "%s", path);
+	if (!stat("/proc/self/ns/net", &self))
+		ns->is_self = self.st_ino == st.st_ino && self.st_dev == st.st_dev;
+	return 0;
+}
+
+void fl_netns_close(struct fl_netns *ns)
+{
+	if (ns->fd >= 0)
+		close(ns->fd);
+	ns->fd = -1;
+}
+
+int fl_netns_enter(const struct fl_netns *ns, int *saved)
+{
+	*saved = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (*saved < 0)
+		return -errno;
+	if (setns(ns->fd, CLONE_NEWNET)) {
+		int err = -errno;
+
+		close(*saved);
+		*saved = -1;
+		return err;
+	}
+	return 0;
+}
+
+int fl_netns_restore(int saved)
+{
+	int err = 0;
+
+	if (saved < 0)
+		return 0;
+	if (setns(saved, CLONE_NEWNET))
+		err = -errno;
+	close(saved);
+	return err;
+}
+
+struct fl_discover_ctx {
+	struct fl_netns *out;
+	int max;
+	int *n;
+	int err;
+};
+
+static int fl_add_unique(struct fl_netns *out, int max, int *n, const char *path)
+{
+	struct fl_netns ns;
+	int i, err;
+
+	err = fl_netns_open(path, &ns);
+	if (err)
+		return err == -ENOENT ? 0 : err;	/* the process is gone */
+	for (i = 0; i < *n; i++) {
+		if (out[i].ino == ns.ino && out[i].dev == ns.dev) {
+			fl_netns_close(&ns);
+			return 0;
+		}
+	}
+	if (*n >= max) {
+		fl_netns_close(&ns);
+		return -E2BIG;
+	}
+	out[(*n)++] = ns;
+	return 0;
+}
+
+static int fl_discover_pid(pid_t pid, void *vctx)
+{
+	struct fl_discover_ctx *ctx = vctx;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	ctx->err = fl_add_unique(ctx->out, ctx->max, ctx->n, path);
+	return ctx->err;
+}
+
+int fl_netns_discover(const struct fl_spec *spec, struct fl_netns *out, int max, int *n)
+{
+	struct fl_discover_ctx ctx = { .out = out, .max = max, .n = n };
+	int i, err;
+
+	for (i = 0; i < spec->n_targets; i++) {
+		err = fl_target_for_each_pid(&spec->targets[i], fl_discover_pid, &ctx);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int fl_netns_check_owned(struct fl_netns *ns, const struct fl_spec *spec)
+{
+	struct dirent *de;
+	DIR *d;
+
+	ns->owned = 0;
+	if (ns->is_self)
+		return 0;
+	d = opendir("/proc");
+	if (!d)
+		return -errno;
+	ns->owned = 1;
+	while ((de = readdir(d))) {
+		char path[64];
+		struct stat st;
+		pid_t pid;
+
+		pid = atoi(de->d_name);
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+		if (stat(path, &st) || st.st_ino != ns->ino || st.st_dev != ns->dev)
+			continue;
+		if (!fl_pid_in_targets(pid, spec)) {
+			ns->owned = 0;
+			break;
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+int fl_netns_ifaces(const struct fl_netns *ns, struct fl_iface *out, int max, int *n)
+{
+	struct if_nameindex *ifs = NULL, *it;
+	int saved = -1, err;
+
+	*n = 0;
+	err = fl_netns_enter(ns, &saved);
+	if (err)
+		return err;
+	ifs = if_nameindex();
+	if (!ifs) {
+		err = -errno;
+		goto cleanup;
+	}
+	for (it = ifs; it->if_index; it++) {
+		if (!strcmp(it->if_name, "lo"))
+			continue;
+		if (*n >= max) {
+			err = -E2BIG;
+			goto cleanup;
+		}
+		out[*n].ifindex = it->if_index;
+		snprintf(out[*n].name, sizeof(out[*n].name), "%s", it->if_name);
+		(*n)++;
+	}
+cleanup:
+	if (ifs)
+		if_freenameindex(ifs);
+	if (fl_netns_restore(saved) && !err)
+		err = -EIO;
+	return err;
+}
+
+int fl_netns_addrs(const struct fl_netns *ns, struct fl_addr *out, int max, int *n)
+{
+	struct ifaddrs *ifa = NULL, *it;
+	int saved = -1, err;
+
+	*n = 0;
+	err = fl_netns_enter(ns, &saved);
+	if (err)
+		return err;
+	if (getifaddrs(&ifa)) {
+		err = -errno;
+		goto cleanup;
+	}
+	for (it = ifa; it; it = it->ifa_next) {
+		struct fl_addr a = {};
+
+		if (!it->ifa_addr || (it->ifa_flags & IFF_LOOPBACK))
+			continue;
+		if (it->ifa_addr->sa_family == AF_INET) {
+			a.u32[2] = htonl(0xffff);
+			a.u32[3] = ((struct sockaddr_in *)it->ifa_addr)->sin_addr.s_addr;
+		} else if (it->ifa_addr->sa_family == AF_INET6) {
+			memcpy(a.u8, &((struct sockaddr_in6 *)it->ifa_addr)->sin6_addr, 16);
+		} else {
+			continue;
+		}
+		if (*n >= max) {
+			err = -E2BIG;
+			goto cleanup;
+		}
+		out[(*n)++] = a;
+	}
+cleanup:
+	if (ifa)
+		freeifaddrs(ifa);
+	if (fl_netns_restore(saved) && !err)
+		err = -EIO;
+	return err;
+}
+
+int fl_netns_all(struct fl_netns *out, int max, int *n)
+{
+	struct dirent *de;
+	char path[PATH_MAX];
+	DIR *d;
+	int err;
+
+	*n = 0;
+	err = fl_add_unique(out, max, n, "/proc/self/ns/net");
+	if (err)
+		return err;
+	d = opendir("/run/netns");
+	if (d) {
+		while ((de = readdir(d))) {
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "/run/netns/%s", de->d_name);
+			if (fl_add_unique(out, max, n, path) == -E2BIG)
+				break;
+		}
+		closedir(d);
+	}
+	d = opendir("/proc");
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		if (atoi(de->d_name) <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/ns/net", de->d_name);
+		if (fl_add_unique(out, max, n, path) == -E2BIG)
+			break;
+	}
+	closedir(d);
+	return 0;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Network namespaces where targets' traffic flows, and their interfaces. */
+#ifndef FL_NETNS_H
+#define FL_NETNS_H
+
+#include <limits.h>
+#include <net/if.h>
+#include <sys/types.h>
+
+#include "spec.h"
+
+#define FL_MAX_NETNS	32
+#define FL_MAX_IFACES	64
+#define FL_MAX_ADDRS	64
+
+struct fl_netns {
+	int fd;
+	dev_t dev;
+	ino_t ino;
+	char path[PATH_MAX];
+	int is_self;	/* the namespace faultline itself runs in */
+	int owned;	/* every process in it belongs to a target */
+};
+
+struct fl_iface {
+	int ifindex;
+	char name[IF_NAMESIZE];
+};
+
+int fl_netns_open(const char *path, struct fl_netns *ns);
+void fl_netns_close(struct fl_netns *ns);
+/* Enter @ns; *saved gets a descriptor to return with fl_netns_restore. */
+int fl_netns_enter(const struct fl_netns *ns, int *saved);
+int fl_netns_restore(int saved);
+/* Namespaces of the targets' processes, deduplicated. */
+int fl_netns_discover(const struct fl_spec *spec, struct fl_netns *out, int max, int *n);
+/* Does any process outside the targets live in @ns? Sets ns->owned. */
+int fl_netns_check_owned(struct fl_netns *ns, const struct fl_spec *spec);
+/* Non-loopback interfaces of @ns. */
+int fl_netns_ifaces(const struct fl_netns *ns, struct fl_iface *out, int max, int *n);
+/* Addresses configured on @ns's non-loopback interfaces, IPv4-mapped. */
+int fl_netns_addrs(const struct fl_netns *ns, struct fl_addr *out, int max, int *n);
+/* Every network namespace on the machine (processes and /run/netns). */
+int fl_netns_all(struct fl_netns *out, int max, int *n);
+
+#endif /* FL_NETNS_H */

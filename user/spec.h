@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* What a run asks for, after validation: targets, rules, placement. */
+#ifndef FL_SPEC_H
+#define FL_SPEC_H
+
+#include <limits.h>
+#include <net/if.h>
+#include <stdbool.h>
+
+#include "faultline.h"
+#include "parse.h"
+
+#define FL_SPEC_MAX_TARGETS	64
+#define FL_SPEC_MAX_PEERS	64
+#define FL_SPEC_MAX_IFACES	16
+#define FL_MAX_DURATION_NS	(24ULL * 3600 * 1000000000ULL)
+#define FL_DEFAULT_DURATION_NS	(60ULL * 1000000000ULL)
+
+struct fl_target_spec {
+	char path[PATH_MAX];	/* as given */
+	char rel[PATH_MAX];	/* relative to the cgroup2 mount, leading '/' */
+	__u64 cgid;
+	__u32 level;
+};
+
+struct fl_rule_spec {
+	__u32 dir_mask;
+	__u8 proto;
+	__u8 n_ports;
+	__u16 ports[FL_PORTS_PER_RULE];
+	int n_peers;
+	struct fl_cidr peers[FL_SPEC_MAX_PEERS];
+	double drop_pct;
+	__u64 drop_prob;
+};
+
+struct fl_spec {
+	int n_targets;
+	struct fl_target_spec targets[FL_SPEC_MAX_TARGETS];
+	struct fl_rule_spec rule;	/* applied to every target */
+	char netns[PATH_MAX];		/* empty: discover */
+	int n_ifaces;
+	char ifaces[FL_SPEC_MAX_IFACES][IF_NAMESIZE];
+	__u64 duration_ns;
+	bool json;
+};
+
+#endif /* FL_SPEC_H */
