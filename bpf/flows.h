@@ -51,6 +51,11 @@ static __always_inline void fl_flow_account(const struct fl_target *t, const str
 		k.local_port = p->dport;
 		k.peer_port = p->sport;
 	}
+	if (p->proto == IPPROTO_ICMP || p->proto == FL_PROTO_ICMPV6) {
+		/* ICMP has no ports: keep the echo id local, type and code peer */
+		k.local_port = p->sport;
+		k.peer_port = p->dport;
+	}
 	k.proto = p->proto;
 	k.dir = dir;
 	k.family = p->family;

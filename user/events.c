@@ -2,6 +2,7 @@
 /* Ring buffer records to flows. */
 #include <errno.h>
 #include <string.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "events.h"
@@ -44,6 +45,37 @@ int fl_events_poll(struct fl_events *ev, int timeout_ms)
 int fl_events_drain(struct fl_events *ev)
 {
 	return ring_buffer__consume(ev->rb);
+}
+
+int fl_events_sweep(struct fl_events *ev, int flows_map_fd)
+{
+	struct fl_flow_key key, next;
+	struct fl_flow_val val;
+	void *prev = NULL;
+	int n = 0;
+
+	/* the records lag the kernel by up to one snapshot period: read
+	 * every live flow once at the end so the totals are exact
+	 */
+	while (!bpf_map_get_next_key(flows_map_fd, prev, &next)) {
+		if (!bpf_map_lookup_elem(flows_map_fd, &next, &val)) {
+			struct fl_event e = {
+				.kind = FL_EV_FLOW_SNAPSHOT,
+				.ts_ns = val.last_ns,
+				.key = next,
+				.cgroup_id = val.cgroup_id,
+				.packets = val.packets,
+				.bytes = val.bytes,
+				.drops = val.drops,
+			};
+
+			if (!fl_flows_apply(ev->flows, &e))
+				n++;
+		}
+		key = next;
+		prev = &key;
+	}
+	return n;
 }
 
 void fl_events_close(struct fl_events *ev)

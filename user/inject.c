@@ -631,16 +631,21 @@ int fl_cmd_inject(int argc, char **argv)
 	deadline = start + run->spec.duration_ns;
 	if (!fl_stop_signo)
 		fl_dp_arm(&run->dp, deadline);
-	fprintf(stderr, "faultline: armed: %d attachment%s (%s egress, %s ingress), %d target%s, for %.1fs\n",
-		run->n_att, run->n_att == 1 ? "" : "s", run->tcx ? "tcx" : "clsact",
-		run->ingress == FL_INGRESS_XDP ? "xdp" : run->ingress == FL_INGRESS_TC ? "tc" : "cgroup",
-		run->spec.n_targets, run->spec.n_targets == 1 ? "" : "s", rep->duration_s);
+	fprintf(stderr, "faultline: armed: %d target%s, %d attachment%s",
+		run->spec.n_targets, run->spec.n_targets == 1 ? "" : "s",
+		run->n_att, run->n_att == 1 ? "" : "s");
+	for (int i = 0; i < run->n_att; i++)
+		fprintf(stderr, "%s %s on %s", i ? "," : ":", fl_hook_name(run->att[i].hook),
+			run->att[i].hook == FL_HOOK_CGROUP_INGRESS ? run->att[i].cgroup :
+			run->att[i].ifname);
+	fprintf(stderr, "; for %.1fs\n", rep->duration_s);
 
 	ret = fl_inject_loop(run, start, deadline, rep);
 	fl_dp_disarm(&run->dp);
 	rep->elapsed_s = (fl_now_ns() - start) / 1e9;
 	fl_inject_detach(run);
 	fl_events_drain(&run->ev);
+	fl_events_sweep(&run->ev, bpf_map__fd(run->dp.skel->maps.fl_flows));
 	fl_inject_collect(run, rep);
 	rep->state = ret ? "error" : "completed";
 	rep->reason = ret ? "error" : fl_stop_signo ? "signal" : "duration";

@@ -138,7 +138,10 @@ int fl_netns_check_owned(struct fl_netns *ns, const struct fl_spec *spec)
 	d = opendir("/proc");
 	if (!d)
 		return -errno;
-	ns->owned = 1;
+	/* owned only when at least one target process lives here and no
+	 * other process does; an empty namespace proves nothing
+	 */
+	ns->owned = 0;
 	while ((de = readdir(d))) {
 		char path[64];
 		struct stat st;
@@ -154,6 +157,7 @@ int fl_netns_check_owned(struct fl_netns *ns, const struct fl_spec *spec)
 			ns->owned = 0;
 			break;
 		}
+		ns->owned = 1;
 	}
 	closedir(d);
 	return 0;

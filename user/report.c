@@ -106,11 +106,20 @@ void fl_report_text(FILE *out, const struct fl_report *r)
 	for (i = 0; i < n; i++) {
 		char local[INET6_ADDRSTRLEN], peer[INET6_ADDRSTRLEN];
 
+		const struct fl_flow_key *k = &top[i].key;
+		const char *arrow = k->dir == FL_DIR_EGRESS ? "->" : "<-";
+
 		fl_flow_endpoints(&top[i], local, peer, sizeof(local));
-		fprintf(out, "    %-7s %-6s %s:%u -> %s:%u  packets %llu drops %llu\n",
-			fl_dir_name(top[i].key.dir), fl_proto_name(top[i].key.proto), local,
-			top[i].key.local_port, peer, top[i].key.peer_port,
-			(unsigned long long)top[i].packets, (unsigned long long)top[i].drops);
+		if (k->proto == FL_PROTO_ICMP || k->proto == FL_PROTO_ICMPV6)
+			fprintf(out, "    %-7s %-6s %s %s %s type %u id %u  packets %llu drops %llu\n",
+				fl_dir_name(k->dir), fl_proto_name(k->proto), local, arrow, peer,
+				k->peer_port >> 8, k->local_port,
+				(unsigned long long)top[i].packets, (unsigned long long)top[i].drops);
+		else
+			fprintf(out, "    %-7s %-6s %s:%u %s %s:%u  packets %llu drops %llu\n",
+				fl_dir_name(k->dir), fl_proto_name(k->proto), local, k->local_port,
+				arrow, peer, k->peer_port,
+				(unsigned long long)top[i].packets, (unsigned long long)top[i].drops);
 	}
 }
 
