@@ -65,10 +65,13 @@ step "Kernel features"
 step "Fault: drop 30 % of the target's outgoing packets for 8 s"
 echo "\$ faultline inject --cgroup $CG/target --netns /run/netns/$CLI --direction egress --drop 30 --duration 8s"
 "$FL" inject --cgroup "$CG/target" --netns "/run/netns/$CLI" --direction egress \
-	--drop 30 --duration 8s > "$TMP/report.txt" 2> >(tee "$TMP/inject.err" >&2) &
+	--drop 30 --duration 8s > "$TMP/report.txt" &
 FLPID=$!
 PIDS+=($FLPID)
-for _ in $(seq 50); do grep -q 'faultline: armed' "$TMP/inject.err" 2>/dev/null && break; sleep 0.1; done
+# stderr stays on the terminal for the live status line; wait for the
+# program to be loaded, then for the attach that follows it
+for _ in $(seq 100); do bpftool prog show name fl_tcx_eg >/dev/null 2>&1 && break; sleep 0.1; done
+sleep 0.3
 
 step "Traffic: 3000 UDP echoes each from the target and the bystander"
 in_cg target "$TRAFFIC" udp-ping --dst 198.18.0.1 --port 7000 --count 3000 --interval-us 1000 > "$TMP/target.out" &

@@ -18,6 +18,7 @@ PKGS=(
 	"bpftool:bpftool"
 	"libjson-c-dev:/usr/include/json-c/json.h"
 	"libmnl-dev:/usr/include/libmnl/libmnl.h"
+	"libyaml-dev:/usr/include/yaml.h"
 	"libcmocka-dev:/usr/include/cmocka.h"
 	"iproute2:ip"
 	"iputils-ping:ping"

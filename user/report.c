@@ -56,7 +56,7 @@ void fl_report_status(FILE *out, bool tty, double elapsed_s, double duration_s,
 	const struct fl_dir_totals *in = &c->dir[FL_DIR_INGRESS], *eg = &c->dir[FL_DIR_EGRESS];
 
 	fprintf(out,
-		"%s[%5.0fs/%.0fs] egress matched %llu dropped %llu | ingress matched %llu dropped %llu | flows %zu, ringbuf lost %llu%s",
+		"%s[%.0fs/%.0fs] egress matched %llu dropped %llu | ingress matched %llu dropped %llu | flows %zu, ringbuf lost %llu%s",
 		tty ? "\r\033[K" : "", elapsed_s, duration_s,
 		(unsigned long long)eg->matched, (unsigned long long)eg->dropped,
 		(unsigned long long)in->matched, (unsigned long long)in->dropped,
