@@ -7,6 +7,9 @@
  *   fl_tc_in    tc ingress (tcx or clsact), same decision as fl_xdp_in
  *   fl_tcx_eg   tcx egress, by the sending socket's cgroup
  *   fl_cls_eg   clsact egress, same decision, clsact's silent drop
+ *   fl_tcx_pin  tcx egress of a target namespace's host-side peer: the
+ *               target's ingress, where delay can be applied
+ *   fl_cls_pin  the same on clsact
  *   fl_cg_in    cgroup_skb ingress on a target cgroup (shared namespace)
  */
 #include "vmlinux.h"
@@ -19,6 +22,7 @@
 #include "target.h"
 #include "rules.h"
 #include "flows.h"
+#include "edt.h"
 
 /* tc return codes are macros in uapi, absent from BTF */
 #define FL_TC_NEXT	-1	/* TC_ACT_UNSPEC on clsact, TCX_NEXT on tcx */
@@ -28,14 +32,18 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* The decision for a packet already known to be a target's. */
+/* The decision for a packet already known to be a target's. For FL_DELAY
+ * and FL_PACE, *tstamp is the departure time.
+ */
 static __always_inline int fl_handle(const struct fl_target *t, const struct fl_pkt *p,
-				     int parse_rc, __u32 dir, __u32 len, __u64 cgid)
+				     int parse_rc, __u32 dir, __u32 len, __u64 cgid, __u64 *tstamp)
 {
-	__u32 key = dir;
+	struct fl_decision d = {};
+	struct fl_flow_val *flow;
+	struct fl_flow_key k;
+	__u32 key = dir, end = 0;
 	struct fl_stats *st;
 	__u64 now;
-	int verdict;
 
 	st = bpf_map_lookup_elem(&fl_stats, &key);
 	if (!st)
@@ -54,11 +62,49 @@ static __always_inline int fl_handle(const struct fl_target *t, const struct fl_
 	}
 	st->target_packets++;
 	st->target_bytes += len;
-	verdict = fl_rules_eval(t, p, dir, len);
-	if (verdict == FL_DROP)
+	fl_rules_eval(t, p, dir, len, &d);
+	flow = fl_flow_account(&k, t, p, dir, len, cgid, now, d.verdict == FL_DROP, st, &end);
+	if (d.verdict == FL_DELAY || d.verdict == FL_PACE) {
+		*tstamp = fl_edt_departure(&d, len, flow, now);
+		if (*tstamp) {
+			st->delayed++;
+		} else {
+			d.verdict = FL_DROP;
+			st->drop_reason[FL_DROP_HORIZON]++;
+			if (flow)
+				__sync_fetch_and_add(&flow->drops, 1);
+		}
+	} else if (d.verdict == FL_DROP) {
 		st->drop_reason[FL_DROP_FAULT]++;
-	fl_flow_account(t, p, dir, len, cgid, now, verdict == FL_DROP, st);
-	return verdict;
+	}
+	fl_flow_finish(&k, flow, end, now, st);
+	return d.verdict;
+}
+
+/* What a tc egress hook does with a verdict. A drop must look like loss on
+ * a wire: TCX_DROP would hand the sender ENOBUFS and let TCP resend
+ * locally, and tcx has no STOLEN; a redirect to a device that does not
+ * exist frees the skb and reports success.
+ */
+static __always_inline int fl_tc_egress_act(struct __sk_buff *skb, int verdict, __u64 tstamp,
+					    bool tcx, __u32 dir)
+{
+	switch (verdict) {
+	case FL_DELAY:
+		if (fl_edt_send_clone(skb, tstamp)) {
+			struct fl_stats *st = bpf_map_lookup_elem(&fl_stats, &dir);
+
+			if (st)
+				st->drop_reason[FL_DROP_CLONE]++;
+		}
+		/* fall through: the clone carries the packet on */
+	case FL_DROP:
+		return tcx ? bpf_redirect(FL_BLACKHOLE_IFINDEX, 0) : FL_TC_STOLEN;
+	case FL_PACE:
+		skb->tstamp = tstamp;
+		return FL_TC_NEXT;
+	}
+	return FL_TC_NEXT;
 }
 
 /* tc may hand over an skb whose headers are not all in the linear part:
@@ -90,6 +136,7 @@ int fl_xdp_in(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	struct fl_pkt p = {};
 	struct fl_target *t;
+	__u64 ts = 0;
 
 	if (!fl_ctl.armed)
 		return XDP_PASS;
@@ -98,7 +145,8 @@ int fl_xdp_in(struct xdp_md *ctx)
 	t = fl_target_by_owner(&p);
 	if (!t)
 		return XDP_PASS;
-	if (fl_handle(t, &p, 0, FL_DIR_INGRESS, data_end - data, 0) == FL_DROP)
+	/* XDP cannot hold a packet: delays are placed elsewhere */
+	if (fl_handle(t, &p, 0, FL_DIR_INGRESS, data_end - data, 0, &ts) == FL_DROP)
 		return XDP_DROP;
 	return XDP_PASS;
 }
@@ -108,6 +156,7 @@ int fl_tc_in(struct __sk_buff *skb)
 {
 	struct fl_pkt p = {};
 	struct fl_target *t;
+	__u64 ts = 0;
 
 	if (!fl_ctl.armed)
 		return FL_TC_NEXT;
@@ -117,45 +166,77 @@ int fl_tc_in(struct __sk_buff *skb)
 	if (!t)
 		return FL_TC_NEXT;
 	/* a drop at ingress is not seen by any local sender */
-	if (fl_handle(t, &p, 0, FL_DIR_INGRESS, skb->len, 0) == FL_DROP)
+	if (fl_handle(t, &p, 0, FL_DIR_INGRESS, skb->len, 0, &ts) == FL_DROP)
 		return FL_TC_SHOT;
 	return FL_TC_NEXT;
 }
 
-static __always_inline int fl_tc_egress(struct __sk_buff *skb)
+/* Egress of a target's own interface, by the sending socket's cgroup. */
+static __always_inline int fl_tc_egress(struct __sk_buff *skb, bool tcx)
 {
 	struct fl_pkt p = {};
 	struct fl_target *t;
-	__u64 cgid = 0;
-	int rc;
+	__u64 cgid = 0, ts = 0;
+	int rc, verdict;
 
+	if (fl_edt_second_visit(skb))
+		return FL_TC_NEXT;
 	if (!fl_ctl.armed)
-		return FL_PASS;
+		return FL_TC_NEXT;
 	t = fl_target_by_cgroup(skb, &cgid);
 	if (!t)
-		return FL_PASS;
+		return FL_TC_NEXT;
 	rc = fl_parse_skb(skb, &p);
-	return fl_handle(t, &p, rc, FL_DIR_EGRESS, skb->len, cgid);
+	verdict = fl_handle(t, &p, rc, FL_DIR_EGRESS, skb->len, cgid, &ts);
+	return fl_tc_egress_act(skb, verdict, ts, tcx, FL_DIR_EGRESS);
 }
 
-/* TCX_DROP would hand the sender ENOBUFS and let TCP resend locally, and
- * tcx has no STOLEN; a redirect to a device that does not exist frees the
- * skb and reports success, which is what loss on a wire looks like.
+/* Egress of the host-side peer of a namespace a target owns: the target's
+ * ingress, by destination address. Delay for a pod's ingress happens here,
+ * where a qdisc can hold packets.
  */
+static __always_inline int fl_tc_peer_egress(struct __sk_buff *skb, bool tcx)
+{
+	struct fl_pkt p = {};
+	struct fl_target *t;
+	int verdict;
+	__u64 ts = 0;
+
+	if (fl_edt_second_visit(skb))
+		return FL_TC_NEXT;
+	if (!fl_ctl.armed)
+		return FL_TC_NEXT;
+	if (fl_parse_skb(skb, &p))
+		return FL_TC_NEXT;
+	t = fl_target_by_owner(&p);
+	if (!t)
+		return FL_TC_NEXT;
+	verdict = fl_handle(t, &p, 0, FL_DIR_INGRESS, skb->len, 0, &ts);
+	return fl_tc_egress_act(skb, verdict, ts, tcx, FL_DIR_INGRESS);
+}
+
 SEC("tc")
 int fl_tcx_eg(struct __sk_buff *skb)
 {
-	if (fl_tc_egress(skb) == FL_DROP)
-		return bpf_redirect(FL_BLACKHOLE_IFINDEX, 0);
-	return FL_TC_NEXT;
+	return fl_tc_egress(skb, true);
 }
 
 SEC("tc")
 int fl_cls_eg(struct __sk_buff *skb)
 {
-	if (fl_tc_egress(skb) == FL_DROP)
-		return FL_TC_STOLEN;
-	return FL_TC_NEXT;
+	return fl_tc_egress(skb, false);
+}
+
+SEC("tc")
+int fl_tcx_pin(struct __sk_buff *skb)
+{
+	return fl_tc_peer_egress(skb, true);
+}
+
+SEC("tc")
+int fl_cls_pin(struct __sk_buff *skb)
+{
+	return fl_tc_peer_egress(skb, false);
 }
 
 SEC("cgroup_skb/ingress")
@@ -165,7 +246,7 @@ int fl_cg_in(struct __sk_buff *skb)
 	void *data_end = (void *)(long)skb->data_end;
 	struct fl_pkt p = {};
 	struct fl_target *t;
-	__u64 cgid = 0;
+	__u64 cgid = 0, ts = 0;
 	int rc;
 
 	if (!fl_ctl.armed)
@@ -175,7 +256,7 @@ int fl_cg_in(struct __sk_buff *skb)
 		return 1;
 	/* cgroup_skb sees the packet from its network header on */
 	rc = fl_parse(data, data_end, bpf_ntohs(skb->protocol), &p);
-	if (fl_handle(t, &p, rc, FL_DIR_INGRESS, skb->len, cgid) == FL_DROP)
+	if (fl_handle(t, &p, rc, FL_DIR_INGRESS, skb->len, cgid, &ts) == FL_DROP)
 		return 0;
 	return 1;
 }

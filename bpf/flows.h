@@ -31,9 +31,14 @@ static __always_inline void fl_flow_emit(__u32 kind, __u32 reason, const struct 
 	bpf_ringbuf_submit(e, 0);
 }
 
-static __always_inline void fl_flow_account(const struct fl_target *t, const struct fl_pkt *p,
-					    __u32 dir, __u32 len, __u64 cgid, __u64 now,
-					    int dropped, struct fl_stats *st)
+/* Count the packet in its flow and return the flow's entry (NULL if the
+ * table refused it). A FIN or RST is only noted in @end here: the caller
+ * ends the flow with fl_flow_finish() after it has used the entry.
+ */
+static __always_inline struct fl_flow_val *
+fl_flow_account(struct fl_flow_key *kp, const struct fl_target *t, const struct fl_pkt *p,
+		__u32 dir, __u32 len, __u64 cgid, __u64 now, int dropped, struct fl_stats *st,
+		__u32 *endp)
 {
 	struct fl_flow_key k = {};
 	struct fl_flow_val *v;
@@ -67,6 +72,8 @@ static __always_inline void fl_flow_account(const struct fl_target *t, const str
 			end = FL_END_FIN;
 	}
 
+	*kp = k;
+	*endp = end;
 	v = bpf_map_lookup_elem(&fl_flows, &k);
 	if (!v) {
 		struct fl_flow_val nv = {
@@ -81,32 +88,35 @@ static __always_inline void fl_flow_account(const struct fl_target *t, const str
 
 		if (!bpf_map_update_elem(&fl_flows, &k, &nv, BPF_NOEXIST)) {
 			fl_flow_emit(FL_EV_FLOW_NEW, 0, &k, &nv, now, st);
-			if (end) {
-				fl_flow_emit(FL_EV_FLOW_END, end, &k, &nv, now, st);
-				bpf_map_delete_elem(&fl_flows, &k);
-			}
-			return;
+			return bpf_map_lookup_elem(&fl_flows, &k);
 		}
 		/* another CPU inserted it first */
 		v = bpf_map_lookup_elem(&fl_flows, &k);
 		if (!v)
-			return;
+			return NULL;
 	}
 	__sync_fetch_and_add(&v->packets, 1);
 	__sync_fetch_and_add(&v->bytes, len);
 	if (dropped)
 		__sync_fetch_and_add(&v->drops, 1);
 	v->last_ns = now;
-	if (end) {
-		fl_flow_emit(FL_EV_FLOW_END, end, &k, v, now, st);
-		bpf_map_delete_elem(&fl_flows, &k);
-		return;
-	}
+	if (end)
+		return v;
 	last = v->last_emit_ns;
 	/* the compare-and-swap lets one CPU win the snapshot slot */
 	if (now - last >= FL_SNAPSHOT_NS &&
 	    __sync_val_compare_and_swap(&v->last_emit_ns, last, now) == last)
 		fl_flow_emit(FL_EV_FLOW_SNAPSHOT, 0, &k, v, now, st);
+	return v;
+}
+
+static __always_inline void fl_flow_finish(const struct fl_flow_key *k, struct fl_flow_val *v,
+					   __u32 end, __u64 now, struct fl_stats *st)
+{
+	if (!end || !v)
+		return;
+	fl_flow_emit(FL_EV_FLOW_END, end, k, v, now, st);
+	bpf_map_delete_elem(&fl_flows, k);
 }
 
 #endif /* FL_FLOWS_H */

@@ -62,6 +62,33 @@ struct {
 	__uint(max_entries, FL_RINGBUF_BYTES);
 } fl_events SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FL_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct fl_rule_state);
+} fl_rule_state SEC(".maps");
+
+/* Quantile tables of the delay distributions, FL_DIST_SIZE per kind, in
+ * standard deviations x FL_DIST_SCALE; computed by the loader.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FL_DIST_MAX * FL_DIST_SIZE);
+	__type(key, __u32);
+	__type(value, __s32);
+} fl_dist SEC(".maps");
+
+/* The mark of a packet being cloned, put back on the clone when it comes
+ * round again; the second visit is nested on the same CPU.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} fl_scratch SEC(".maps");
+
 /* Written by the loader through the mmap'ed .bss: disarming is one store. */
 struct fl_control fl_ctl = {};
 

@@ -12,6 +12,14 @@
 enum fl_verdict {
 	FL_PASS = 0,
 	FL_DROP = 1,
+	FL_DELAY = 2,	/* a departure time on a socketless copy (delay, maybe rate) */
+	FL_PACE = 3,	/* a departure time on the packet itself (rate alone) */
+};
+
+struct fl_decision {
+	struct fl_rule *rule;	/* the rule that matched, or NULL */
+	__u32 rule_id;
+	int verdict;
 };
 
 static __always_inline int fl_proto_match(const struct fl_rule *r, const struct fl_pkt *p)
@@ -53,9 +61,9 @@ static __always_inline __u32 fl_peer_mask(const struct fl_target *t, const struc
 	return v ? v->rule_mask : 0;
 }
 
-/* Returns FL_DROP or FL_PASS, and counts per rule and direction. */
-static __always_inline int fl_rules_eval(const struct fl_target *t, const struct fl_pkt *p,
-					 __u32 dir, __u32 len)
+/* The first matching rule decides; counts per rule and direction. */
+static __always_inline void fl_rules_eval(const struct fl_target *t, const struct fl_pkt *p,
+					  __u32 dir, __u32 len, struct fl_decision *d)
 {
 	__u32 n = t->n_rules;
 	__u32 peer_mask = 0;
@@ -91,15 +99,24 @@ static __always_inline int fl_rules_eval(const struct fl_target *t, const struct
 			rs->matched++;
 			rs->bytes += len;
 		}
+		d->rule = r;
+		d->rule_id = rid;
 		if (r->drop_prob &&
 		    (r->drop_prob >= FL_PROB_ONE || (__u64)bpf_get_prandom_u32() < r->drop_prob)) {
 			if (rs)
 				rs->dropped++;
-			return FL_DROP;
+			d->verdict = FL_DROP;
+		} else if (r->delay_ns || r->jitter_ns) {
+			if (rs)
+				rs->delayed++;
+			d->verdict = FL_DELAY;
+		} else if (r->rate_unit != FL_RATE_NONE && r->rate) {
+			if (rs)
+				rs->delayed++;
+			d->verdict = FL_PACE;
 		}
-		return FL_PASS;
+		return;
 	}
-	return FL_PASS;
 }
 
 #endif /* FL_RULES_H */

@@ -20,6 +20,10 @@
 #define FL_SNAPSHOT_NS		100000000ULL	/* at most one snapshot per flow per 100 ms */
 #define FL_PROB_ONE		(1ULL << 32)	/* drop probability scale: 2^32 = 100 % */
 #define FL_BLACKHOLE_IFINDEX	0x7ffffff0	/* tcx "silent drop": redirect to no device */
+#define FL_EDT_MARK		0xfa17edf0	/* skb->mark of a delayed clone on its second visit */
+#define FL_DIST_SIZE		4096	/* entries per delay distribution table */
+#define FL_DIST_SCALE		10000	/* table values are standard deviations x 10000 */
+#define FL_HORIZON_NS		(10ULL * 1000000000ULL)	/* never hold a packet longer */
 
 enum fl_dir {
 	FL_DIR_INGRESS = 0,
@@ -44,8 +48,25 @@ enum fl_dir {
 /* Why a packet was dropped; index of fl_stats.drop_reason[]. */
 enum fl_drop_reason {
 	FL_DROP_FAULT = 0,	/* a drop rule fired */
+	FL_DROP_HORIZON = 1,	/* a delay or rate would hold it past FL_HORIZON_NS */
+	FL_DROP_CLONE = 2,	/* the delayed copy could not be made */
 	FL_DROP_REASON_MAX = 4,
 };
+
+/* Delay distributions; the tables live in fl_dist. */
+enum fl_dist {
+	FL_DIST_UNIFORM = 0,
+	FL_DIST_NORMAL = 1,
+	FL_DIST_PARETO = 2,
+	FL_DIST_PARETONORMAL = 3,
+	FL_DIST_MAX = 4,
+};
+
+#define FL_RATE_NONE	0
+#define FL_RATE_BPS	1	/* rate is bits per second */
+#define FL_RATE_PPS	2	/* rate is packets per second */
+#define FL_RATE_PER_TARGET	0
+#define FL_RATE_PER_FLOW	1
 
 /* Addresses are kept as 16 bytes; IPv4 is IPv4-mapped (::ffff:a.b.c.d). */
 struct fl_addr {
@@ -75,6 +96,8 @@ struct fl_flow_val {
 	__u64 last_ns;
 	__u64 last_emit_ns;
 	__u64 cgroup_id;
+	__u64 edt_last_ns;	/* latest departure given: keeps the flow in order */
+	__u64 rate_next_ns;	/* per-flow rate: earliest next departure */
 };
 
 enum fl_event_kind {
@@ -116,6 +139,22 @@ struct fl_rule {
 	__u8 n_ports;
 	__u16 ports[FL_PORTS_PER_RULE];	/* peer or local port, host order */
 	__u64 drop_prob;	/* 0 .. FL_PROB_ONE */
+	__u64 delay_ns;		/* added latency; 0: none */
+	__u64 jitter_ns;	/* spread: half-width (uniform) or standard deviation */
+	__u8 dist;		/* enum fl_dist */
+	__u8 correlation;	/* 0..100, % of the previous random value kept */
+	__u8 reorder;		/* 1: jitter may reorder a flow, as netem does */
+	__u8 rate_unit;		/* FL_RATE_* */
+	__u8 rate_per;		/* FL_RATE_PER_* */
+	__u8 pad[3];
+	__u64 rate;		/* in rate_unit */
+};
+
+/* Per-rule state shared by all CPUs (delay correlation, per-target rate). */
+struct fl_rule_state {
+	__u64 rate_next_ns;
+	__u32 last_rand;
+	__u32 pad;
 };
 
 /* LPM key for peer prefixes: the target id is part of the prefix, so one
@@ -138,6 +177,7 @@ struct fl_rule_stats {
 	__u64 matched;
 	__u64 dropped;
 	__u64 bytes;		/* bytes matched */
+	__u64 delayed;		/* given a later departure time (delay or rate) */
 };
 
 /* Per-CPU global counters, one slot per direction. */
@@ -147,6 +187,8 @@ struct fl_stats {
 	__u64 passed_disarmed;	/* target packets passed after disarm/deadline */
 	__u64 ringbuf_fail;	/* failed bpf_ringbuf_reserve() */
 	__u64 parse_skipped;	/* truncated or non-IP: passed untouched */
+	__u64 delayed;		/* target packets given a later departure time */
+	__u64 edt_clones;	/* delayed copies seen again on their second visit */
 	__u64 drop_reason[FL_DROP_REASON_MAX];
 };
 

@@ -21,6 +21,7 @@
 #include "commands.h"
 #include "log.h"
 #include "netns.h"
+#include "qdisc.h"
 #include "state.h"
 
 #define FL_PIN_DIR	"/sys/fs/bpf/faultline"
@@ -119,6 +120,38 @@ static int fl_cleanup_stale_clsact(ino_t ino, dev_t dev, int ifindex, const char
 	return 0;
 }
 
+/* Put back a root qdisc that a run that is gone had replaced with fq. */
+static int fl_cleanup_stale_qdisc(ino_t ino, dev_t dev, const char *ifname,
+				  struct fl_qdisc_saved *saved, void *vctx)
+{
+	struct fl_stale_ctx *ctx = vctx;
+	struct fl_qdisc_saved now;
+	char name[IF_NAMESIZE];
+	int i, saved_ns = -1;
+
+	for (i = 0; i < ctx->n; i++) {
+		if (ctx->all[i].ino != ino || ctx->all[i].dev != dev)
+			continue;
+		if (fl_netns_enter(&ctx->all[i], &saved_ns))
+			return 0;
+		/* only if the device is the same and fq is still in place */
+		if (if_indextoname(saved->ifindex, name) && !strcmp(name, ifname) &&
+		    !fl_qdisc_get_root(saved->ifindex, &now) &&
+		    (!strcmp(now.kind, "fq") || (!strcmp(now.kind, "mq") && now.handle == FL_MQ_HANDLE))) {
+			if (fl_qdisc_restore(saved)) {
+				fprintf(stderr, "faultline cleanup: restoring the %s root qdisc of %s failed\n",
+					saved->kind, ifname);
+				ctx->c->errors++;
+			} else {
+				ctx->c->qdiscs++;
+			}
+		}
+		fl_netns_restore(saved_ns);
+		return 0;
+	}
+	return 0;
+}
+
 static int fl_cleanup_unpin(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
 	(void)sb;
@@ -137,6 +170,7 @@ int fl_cmd_cleanup(int argc, char **argv)
 	};
 	static struct fl_netns all[256];
 	struct fl_cleanup_counts c = {};
+	struct fl_state_visitor visitor;
 	struct fl_stale_ctx sctx;
 	bool json = false, force = false;
 	int lock_fd = -1, n = 0, i, ret, code = FL_EXIT_OK;
@@ -187,7 +221,12 @@ int fl_cmd_cleanup(int argc, char **argv)
 		fl_netns_restore(saved);
 	}
 	sctx = (struct fl_stale_ctx){ .all = all, .n = n, .c = &c };
-	fl_state_for_each_stale_clsact(fl_cleanup_stale_clsact, &sctx);
+	visitor = (struct fl_state_visitor){
+		.clsact = fl_cleanup_stale_clsact,
+		.qdisc = fl_cleanup_stale_qdisc,
+		.ctx = &sctx,
+	};
+	fl_state_for_each_stale(&visitor);
 	if (!access(FL_PIN_DIR, F_OK)) {
 		if (nftw(FL_PIN_DIR, fl_cleanup_unpin, 16, FTW_DEPTH | FTW_PHYS))
 			c.errors++;

@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "datapath.h"
+#include "dist.h"
 #include "faultline.skel.h"
 #include "log.h"
 
@@ -25,6 +26,10 @@ static struct bpf_program *fl_dp_prog(const struct faultline_bpf *skel, enum fl_
 		return skel->progs.fl_cls_eg;
 	case FL_PROG_CG_IN:
 		return skel->progs.fl_cg_in;
+	case FL_PROG_TCX_PIN:
+		return skel->progs.fl_tcx_pin;
+	case FL_PROG_CLS_PIN:
+		return skel->progs.fl_cls_pin;
 	default:
 		return NULL;
 	}
@@ -68,6 +73,16 @@ int fl_dp_prog_fd(const struct fl_datapath *dp, enum fl_prog prog)
 	return bpf_program__fd(fl_dp_prog(dp->skel, prog));
 }
 
+int fl_dp_events_fd(const struct fl_datapath *dp)
+{
+	return bpf_map__fd(dp->skel->maps.fl_events);
+}
+
+int fl_dp_flows_fd(const struct fl_datapath *dp)
+{
+	return bpf_map__fd(dp->skel->maps.fl_flows);
+}
+
 static void fl_dp_add_level(struct fl_datapath *dp, __u32 level)
 {
 	volatile struct fl_control *c = dp->ctl;
@@ -86,6 +101,28 @@ static void fl_dp_add_level(struct fl_datapath *dp, __u32 level)
 	c->levels[i] = level;
 	dp->n_levels++;
 	c->n_levels = dp->n_levels;
+}
+
+static int fl_dp_load_dist(struct fl_datapath *dp, __u8 dist)
+{
+	__s32 table[FL_DIST_SIZE];
+	__u32 i, key;
+	int err;
+
+	if (dp->dist_loaded & (1u << dist))
+		return 0;
+	err = fl_dist_table(dist, table);
+	if (err)
+		return err;
+	for (i = 0; i < FL_DIST_SIZE; i++) {
+		key = dist * FL_DIST_SIZE + i;
+		err = bpf_map__update_elem(dp->skel->maps.fl_dist, &key, sizeof(key), &table[i],
+					   sizeof(table[i]), BPF_ANY);
+		if (err)
+			return err;
+	}
+	dp->dist_loaded |= 1u << dist;
+	return 0;
 }
 
 static void fl_dp_make_target(struct fl_target *v, __u32 target_id, const struct fl_rule_spec *r)
@@ -118,6 +155,19 @@ int fl_dp_add_target(struct fl_datapath *dp, const struct fl_target_spec *t, __u
 	rule.n_ports = r->n_ports;
 	memcpy(rule.ports, r->ports, sizeof(rule.ports));
 	rule.drop_prob = r->drop_prob;
+	rule.delay_ns = r->delay_ns;
+	rule.jitter_ns = r->jitter_ns;
+	rule.dist = r->dist;
+	rule.correlation = r->correlation;
+	rule.reorder = r->reorder;
+	rule.rate_unit = r->rate_unit;
+	rule.rate_per = r->rate_per;
+	rule.rate = r->rate;
+	if (r->jitter_ns && r->dist != FL_DIST_UNIFORM) {
+		err = fl_dp_load_dist(dp, r->dist);
+		if (err)
+			return err;
+	}
 	err = bpf_map__update_elem(dp->skel->maps.fl_rules, &target_id, sizeof(target_id), &rule,
 				   sizeof(rule), BPF_ANY);
 	if (err)

@@ -14,6 +14,7 @@ struct fl_datapath {
 	struct faultline_bpf *skel;
 	volatile struct fl_control *ctl;	/* the mmap'ed .bss */
 	int n_levels;
+	unsigned int dist_loaded;	/* bit per enum fl_dist */
 };
 
 enum fl_prog {
@@ -22,6 +23,8 @@ enum fl_prog {
 	FL_PROG_TCX_EG,
 	FL_PROG_CLS_EG,
 	FL_PROG_CG_IN,
+	FL_PROG_TCX_PIN,
+	FL_PROG_CLS_PIN,
 	FL_PROG_MAX,
 };
 
@@ -29,6 +32,8 @@ enum fl_prog {
 int fl_dp_open(struct fl_datapath *dp, unsigned int want_mask);
 void fl_dp_close(struct fl_datapath *dp);
 int fl_dp_prog_fd(const struct fl_datapath *dp, enum fl_prog prog);
+int fl_dp_events_fd(const struct fl_datapath *dp);
+int fl_dp_flows_fd(const struct fl_datapath *dp);
 /* Install target @target_id with one rule (rule id == target id). */
 int fl_dp_add_target(struct fl_datapath *dp, const struct fl_target_spec *t, __u32 target_id,
 		     const struct fl_rule_spec *r);

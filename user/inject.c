@@ -15,45 +15,16 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
-#include "attach.h"
 #include "commands.h"
-#include "datapath.h"
-#include "events.h"
-#include "faultline.skel.h"
-#include "probe.h"
 #include "log.h"
-#include "netns.h"
 #include "parse.h"
 #include "report.h"
-#include "spec.h"
-#include "state.h"
-#include "targets.h"
+#include "run.h"
 
-#define FL_MAX_ATTACH		(FL_MAX_NETNS * FL_MAX_IFACES * 2 + FL_SPEC_MAX_TARGETS)
 #define FL_IDLE_NS		(10ULL * 1000000000ULL)
 #define FL_STATUS_TTY_NS	1000000000ULL
 #define FL_STATUS_PLAIN_NS	5000000000ULL
-
-enum fl_ingress_mode {
-	FL_INGRESS_CGROUP,
-	FL_INGRESS_XDP,
-	FL_INGRESS_TC,
-};
-
-struct fl_run {
-	struct fl_spec spec;
-	struct fl_netns ns[FL_MAX_NETNS];
-	int ns_owner[FL_MAX_NETNS];
-	int n_ns;
-	struct fl_attachment att[FL_MAX_ATTACH];
-	int n_att;
-	struct fl_datapath dp;
-	struct fl_events ev;
-	int lock_fd;
-	bool tcx;
-	enum fl_ingress_mode ingress;
-	enum fl_xdp_mode xdp_mode;
-};
+#define FL_WHO			"faultline inject"
 
 static volatile sig_atomic_t fl_stop_signo;
 static struct fl_datapath *volatile fl_sig_dp;
@@ -79,11 +50,14 @@ static void fl_inject_usage(FILE *out)
 	fprintf(out,
 		"Usage: faultline inject --cgroup PATH [--cgroup PATH]... [--netns PATH] [--iface NAME]...\n"
 		"                        [--direction ingress|egress|both] [--proto tcp|udp|icmp|any]\n"
-		"                        [--peer CIDR]... [--port N]... --drop PERCENT\n"
+		"                        [--peer CIDR]... [--port N]... [--drop PERCENT]\n"
+		"                        [--delay D [--jitter D] [--distribution NAME] [--correlation PCT]\n"
+		"                         [--reorder]] [--rate R [--rate-per target|flow]] [--force-qdisc]\n"
 		"                        [--duration DURATION] [--json] [-v]\n"
 		"\n"
-		"Drop PERCENT of the packets of the target cgroups (and their descendants),\n"
-		"in the kernel, until DURATION ends (default 60s, at most 24h) or SIGINT.\n"
+		"Drop, delay or rate-limit the packets of the target cgroups (and their\n"
+		"descendants), in the kernel, until DURATION ends (default 60s, at most 24h)\n"
+		"or SIGINT.\n"
 		"\n"
 		"  -c, --cgroup PATH     target cgroup v2 directory (repeatable)\n"
 		"  -n, --netns PATH      network namespace to attach in (default: those of\n"
@@ -94,6 +68,14 @@ static void fl_inject_usage(FILE *out)
 		"      --peer CIDR       only traffic with these peers (repeatable)\n"
 		"      --port N          only traffic with this source or destination port (repeatable)\n"
 		"      --drop PERCENT    share of matching packets to drop, 0-100, 0.01 resolution or finer\n"
+		"      --delay D         added latency, e.g. 20ms (needs the fq qdisc)\n"
+		"      --jitter D        spread: half-width (uniform) or standard deviation\n"
+		"      --distribution N  uniform (default), normal, pareto or paretonormal\n"
+		"      --correlation PCT how much of the previous random value each draw keeps\n"
+		"      --reorder         let jitter reorder a flow, as netem does (default: in order)\n"
+		"      --rate R          bandwidth limit: 10mbit, 500kbit, 1gbit or 1000pps\n"
+		"      --rate-per P      target (default: shared by the target) or flow\n"
+		"      --force-qdisc     replace a root qdisc faultline would refuse to replace\n"
 		"  -t, --duration D      how long, e.g. 30s, 5m, 1h30m (default 60s)\n"
 		"      --json            print one JSON report on stdout at the end\n"
 		"  -v, --verbose         more detail, including libbpf's\n"
@@ -121,7 +103,10 @@ static int fl_usage_error(const char *fmt, ...)
 
 static int fl_inject_parse(int argc, char **argv, struct fl_spec *spec, bool *help)
 {
-	enum { OPT_PEER = 256, OPT_PORT, OPT_DROP, OPT_JSON };
+	enum {
+		OPT_PEER = 256, OPT_PORT, OPT_DROP, OPT_JSON, OPT_DELAY, OPT_JITTER, OPT_DIST,
+		OPT_CORR, OPT_REORDER, OPT_RATE, OPT_RATE_PER, OPT_FORCE_QDISC,
+	};
 	static const struct option opts[] = {
 		{ "cgroup", required_argument, NULL, 'c' },
 		{ "netns", required_argument, NULL, 'n' },
@@ -133,11 +118,20 @@ static int fl_inject_parse(int argc, char **argv, struct fl_spec *spec, bool *he
 		{ "drop", required_argument, NULL, OPT_DROP },
 		{ "duration", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "delay", required_argument, NULL, OPT_DELAY },
+		{ "jitter", required_argument, NULL, OPT_JITTER },
+		{ "distribution", required_argument, NULL, OPT_DIST },
+		{ "correlation", required_argument, NULL, OPT_CORR },
+		{ "reorder", no_argument, NULL, OPT_REORDER },
+		{ "rate", required_argument, NULL, OPT_RATE },
+		{ "rate-per", required_argument, NULL, OPT_RATE_PER },
+		{ "force-qdisc", no_argument, NULL, OPT_FORCE_QDISC },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	bool have_drop = false;
+	bool have_drop = false, have_dist = false, have_corr = false;
+	double corr;
 	int c;
 
 	memset(spec, 0, sizeof(*spec));
@@ -210,6 +204,51 @@ static int fl_inject_parse(int argc, char **argv, struct fl_spec *spec, bool *he
 		case OPT_JSON:
 			spec->json = true;
 			break;
+		case OPT_DELAY:
+			if (fl_parse_duration(optarg, &spec->rule.delay_ns) ||
+			    spec->rule.delay_ns > FL_HORIZON_NS)
+				return fl_usage_error("invalid --delay '%s': expected a duration such as 20ms, at most 10s",
+						      optarg);
+			break;
+		case OPT_JITTER:
+			if (fl_parse_duration(optarg, &spec->rule.jitter_ns) ||
+			    spec->rule.jitter_ns > FL_HORIZON_NS)
+				return fl_usage_error("invalid --jitter '%s': expected a duration such as 5ms, at most 10s",
+						      optarg);
+			break;
+		case OPT_DIST:
+			if (fl_parse_distribution(optarg, &spec->rule.dist))
+				return fl_usage_error("invalid --distribution '%s': expected uniform, normal, pareto or paretonormal",
+						      optarg);
+			have_dist = true;
+			break;
+		case OPT_CORR:
+			if (fl_parse_percent(optarg, &corr))
+				return fl_usage_error("invalid --correlation '%s': expected a percentage from 0 to 100",
+						      optarg);
+			spec->rule.correlation = (__u8)(corr + 0.5);
+			have_corr = true;
+			break;
+		case OPT_REORDER:
+			spec->rule.reorder = 1;
+			break;
+		case OPT_RATE:
+			if (fl_parse_rate(optarg, &spec->rule.rate, &spec->rule.rate_unit))
+				return fl_usage_error("invalid --rate '%s': expected a rate such as 10mbit, 500kbit, 1gbit or 1000pps",
+						      optarg);
+			break;
+		case OPT_RATE_PER:
+			if (!strcmp(optarg, "target"))
+				spec->rule.rate_per = FL_RATE_PER_TARGET;
+			else if (!strcmp(optarg, "flow"))
+				spec->rule.rate_per = FL_RATE_PER_FLOW;
+			else
+				return fl_usage_error("invalid --rate-per '%s': expected target or flow",
+						      optarg);
+			break;
+		case OPT_FORCE_QDISC:
+			spec->force_qdisc = true;
+			break;
 		case 'v':
 			fl_log_set_level(FL_LOG_DEBUG);
 			break;
@@ -229,284 +268,13 @@ static int fl_inject_parse(int argc, char **argv, struct fl_spec *spec, bool *he
 				      argv[optind]);
 	if (!spec->n_targets)
 		return fl_usage_error("no target: name at least one --cgroup PATH");
-	if (!have_drop)
-		return fl_usage_error("no fault: give --drop PERCENT");
+	if (spec->rule.jitter_ns && !spec->rule.delay_ns)
+		return fl_usage_error("--jitter needs --delay: jitter spreads a delay around its value");
+	if ((have_dist || have_corr || spec->rule.reorder) && !spec->rule.jitter_ns)
+		return fl_usage_error("--distribution, --correlation and --reorder shape jitter: give --jitter too");
+	if (!have_drop && !fl_rule_needs_edt(&spec->rule))
+		return fl_usage_error("no fault: give --drop PERCENT, --delay DURATION or --rate RATE");
 	return 0;
-}
-
-/* Which target's processes live in @ns (for a namespace a target owns). */
-struct fl_owner_ctx {
-	const struct fl_netns *ns;
-	int found;
-};
-
-static int fl_owner_pid(pid_t pid, void *vctx)
-{
-	struct fl_owner_ctx *ctx = vctx;
-	struct fl_netns probe;
-	char path[64];
-	int hit;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
-	if (fl_netns_open(path, &probe))
-		return 0;
-	hit = probe.ino == ctx->ns->ino && probe.dev == ctx->ns->dev;
-	fl_netns_close(&probe);
-	if (hit)
-		ctx->found = 1;
-	return hit;
-}
-
-static int fl_netns_owner(const struct fl_spec *spec, const struct fl_netns *ns)
-{
-	int i;
-
-	for (i = 0; i < spec->n_targets; i++) {
-		struct fl_owner_ctx ctx = { .ns = ns };
-
-		fl_target_for_each_pid(&spec->targets[i], fl_owner_pid, &ctx);
-		if (ctx.found)
-			return i;
-	}
-	return 0;
-}
-
-static int fl_env_choice(const char *name, const char *const *values, int n, int dflt)
-{
-	const char *v = getenv(name);
-	int i;
-
-	if (!v || !*v)
-		return dflt;
-	for (i = 0; i < n; i++)
-		if (!strcmp(v, values[i]))
-			return i;
-	fprintf(stderr, "faultline inject: ignoring %s='%s': expected one of", name, v);
-	for (i = 0; i < n; i++)
-		fprintf(stderr, " %s", values[i]);
-	fprintf(stderr, "\n");
-	return dflt;
-}
-
-/* Resolve targets, namespaces and interfaces: all of it before attaching. */
-static int fl_inject_place(struct fl_run *run)
-{
-	static const char *const tc_modes[] = { "auto", "tcx", "legacy" };
-	static const char *const in_modes[] = { "auto", "cgroup", "xdp", "tc" };
-	static const char *const xdp_modes[] = { "auto", "native", "generic" };
-	struct fl_spec *spec = &run->spec;
-	char err[512];
-	int i, j, ret, all_owned = 1, tc, in;
-
-	for (i = 0; i < spec->n_targets; i++) {
-		if (fl_target_resolve(&spec->targets[i], err, sizeof(err))) {
-			fl_usage_error("%s", err);
-			return -EINVAL;
-		}
-	}
-	if (spec->netns[0]) {
-		ret = fl_netns_open(spec->netns, &run->ns[0]);
-		if (ret) {
-			fl_usage_error("cannot open network namespace '%s': %s; expected a path such as /run/netns/NAME or /proc/PID/ns/net",
-				       spec->netns, strerror(-ret));
-			return -EINVAL;
-		}
-		run->n_ns = 1;
-	} else {
-		ret = fl_netns_discover(spec, run->ns, FL_MAX_NETNS, &run->n_ns);
-		if (ret) {
-			fprintf(stderr, "faultline inject: finding the targets' network namespaces failed: %s\n",
-				strerror(-ret));
-			return ret;
-		}
-		if (!run->n_ns) {
-			fl_usage_error("no process runs in the target cgroups, so there is no network namespace to attach in; start the workload first, or name one with --netns");
-			return -EINVAL;
-		}
-	}
-	for (i = 0; i < run->n_ns; i++) {
-		fl_netns_check_owned(&run->ns[i], spec);
-		run->ns_owner[i] = fl_netns_owner(spec, &run->ns[i]);
-		all_owned &= run->ns[i].owned;
-		pr_debug("netns %s: %s\n", run->ns[i].path,
-			 run->ns[i].owned ? "owned by a target" : "shared");
-	}
-	/* every named interface must exist in some namespace */
-	for (j = 0; j < spec->n_ifaces; j++) {
-		int found = 0;
-
-		for (i = 0; i < run->n_ns && !found; i++) {
-			struct fl_iface ifs[FL_MAX_IFACES];
-			int n, k;
-
-			if (fl_netns_ifaces(&run->ns[i], ifs, FL_MAX_IFACES, &n))
-				continue;
-			for (k = 0; k < n; k++)
-				found |= !strcmp(ifs[k].name, spec->ifaces[j]);
-		}
-		if (!found) {
-			fl_usage_error("unknown interface '%s': not found in the target's network namespace%s; list them with 'ip link'",
-				       spec->ifaces[j], run->n_ns > 1 ? "s" : "");
-			return -EINVAL;
-		}
-	}
-
-	tc = fl_env_choice("FAULTLINE_TC", tc_modes, 3, 0);
-	run->tcx = tc == 1 || (tc == 0 && fl_probe_tcx() == 1);
-	in = fl_env_choice("FAULTLINE_INGRESS", in_modes, 4, 0);
-	if (in == 0)
-		run->ingress = all_owned ? FL_INGRESS_XDP : FL_INGRESS_CGROUP;
-	else
-		run->ingress = in == 1 ? FL_INGRESS_CGROUP : in == 2 ? FL_INGRESS_XDP : FL_INGRESS_TC;
-	if (run->ingress != FL_INGRESS_CGROUP && !all_owned && (spec->rule.dir_mask & FL_DIRM_INGRESS)) {
-		fl_usage_error("FAULTLINE_INGRESS=%s needs namespaces that only the targets use; a shared namespace needs the cgroup ingress hook",
-			       in_modes[in]);
-		return -EINVAL;
-	}
-	run->xdp_mode = fl_env_choice("FAULTLINE_XDP", xdp_modes, 3, 0);
-	return 0;
-}
-
-static unsigned int fl_inject_progs(const struct fl_run *run)
-{
-	unsigned int m = 0;
-
-	if (run->spec.rule.dir_mask & FL_DIRM_EGRESS)
-		m |= 1u << (run->tcx ? FL_PROG_TCX_EG : FL_PROG_CLS_EG);
-	if (run->spec.rule.dir_mask & FL_DIRM_INGRESS)
-		m |= 1u << (run->ingress == FL_INGRESS_XDP ? FL_PROG_XDP_IN :
-			    run->ingress == FL_INGRESS_TC ? FL_PROG_TC_IN : FL_PROG_CG_IN);
-	return m;
-}
-
-static bool fl_iface_selected(const struct fl_spec *spec, const char *name)
-{
-	int i;
-
-	if (!spec->n_ifaces)
-		return true;
-	for (i = 0; i < spec->n_ifaces; i++)
-		if (!strcmp(spec->ifaces[i], name))
-			return true;
-	return false;
-}
-
-static int fl_inject_fill(struct fl_run *run)
-{
-	struct fl_spec *spec = &run->spec;
-	int i, j, n, ret;
-
-	for (i = 0; i < spec->n_targets; i++) {
-		ret = fl_dp_add_target(&run->dp, &spec->targets[i], i, &spec->rule);
-		if (ret) {
-			fprintf(stderr, "faultline inject: installing target %s failed: %s\n",
-				spec->targets[i].path, strerror(-ret));
-			return ret;
-		}
-	}
-	if (!(spec->rule.dir_mask & FL_DIRM_INGRESS) || run->ingress == FL_INGRESS_CGROUP)
-		return 0;
-	for (i = 0; i < run->n_ns; i++) {
-		struct fl_addr addrs[FL_MAX_ADDRS];
-
-		ret = fl_netns_addrs(&run->ns[i], addrs, FL_MAX_ADDRS, &n);
-		if (ret) {
-			fprintf(stderr, "faultline inject: reading the addresses of %s failed: %s\n",
-				run->ns[i].path, strerror(-ret));
-			return ret;
-		}
-		for (j = 0; j < n; j++) {
-			ret = fl_dp_add_owned(&run->dp, &addrs[j], run->ns_owner[i], &spec->rule);
-			if (ret)
-				return ret;
-		}
-	}
-	return 0;
-}
-
-static int fl_inject_attach(struct fl_run *run)
-{
-	struct fl_spec *spec = &run->spec;
-	char err[512];
-	int i, k, n, ret;
-
-	for (i = 0; i < run->n_ns; i++) {
-		struct fl_iface ifs[FL_MAX_IFACES];
-
-		ret = fl_netns_ifaces(&run->ns[i], ifs, FL_MAX_IFACES, &n);
-		if (ret) {
-			fprintf(stderr, "faultline inject: listing the interfaces of %s failed: %s\n",
-				run->ns[i].path, strerror(-ret));
-			return ret;
-		}
-		for (k = 0; k < n && !fl_stop_signo; k++) {
-			struct fl_attachment *a;
-
-			if (!fl_iface_selected(spec, ifs[k].name))
-				continue;
-			if (spec->rule.dir_mask & FL_DIRM_EGRESS) {
-				a = &run->att[run->n_att];
-				ret = fl_attach_tc(a, &run->ns[i], ifs[k].name,
-						   fl_dp_prog_fd(&run->dp, run->tcx ? FL_PROG_TCX_EG : FL_PROG_CLS_EG),
-						   true, run->tcx, err, sizeof(err));
-				if (ret)
-					goto fail;
-				run->n_att++;
-				if (a->created_clsact)
-					fl_state_record_clsact(run->ns[i].ino, run->ns[i].dev, a->ifindex, a->ifname);
-			}
-			if ((spec->rule.dir_mask & FL_DIRM_INGRESS) && run->ingress != FL_INGRESS_CGROUP) {
-				a = &run->att[run->n_att];
-				if (run->ingress == FL_INGRESS_XDP)
-					ret = fl_attach_xdp(a, &run->ns[i], ifs[k].name,
-							    fl_dp_prog_fd(&run->dp, FL_PROG_XDP_IN),
-							    run->xdp_mode, err, sizeof(err));
-				else
-					ret = fl_attach_tc(a, &run->ns[i], ifs[k].name,
-							   fl_dp_prog_fd(&run->dp, FL_PROG_TC_IN), false,
-							   run->tcx, err, sizeof(err));
-				if (ret)
-					goto fail;
-				run->n_att++;
-				if (a->created_clsact)
-					fl_state_record_clsact(run->ns[i].ino, run->ns[i].dev, a->ifindex, a->ifname);
-			}
-		}
-	}
-	if ((spec->rule.dir_mask & FL_DIRM_INGRESS) && run->ingress == FL_INGRESS_CGROUP) {
-		for (i = 0; i < spec->n_targets && !fl_stop_signo; i++) {
-			ret = fl_attach_cgroup(&run->att[run->n_att], spec->targets[i].path,
-					       fl_dp_prog_fd(&run->dp, FL_PROG_CG_IN), err, sizeof(err));
-			if (ret)
-				goto fail;
-			run->n_att++;
-		}
-	}
-	if (!run->n_att && !fl_stop_signo) {
-		fprintf(stderr, "faultline inject: nothing to attach to: the target namespaces have no interface but lo; name one with --netns\n");
-		return -ENODEV;
-	}
-	return 0;
-fail:
-	fprintf(stderr, "faultline inject: %s\n", err);
-	return ret;
-}
-
-static void fl_inject_detach(struct fl_run *run)
-{
-	int i;
-
-	/* reverse order of attachment */
-	for (i = run->n_att - 1; i >= 0; i--) {
-		int ret = fl_detach(&run->att[i]);
-
-		if (ret)
-			fprintf(stderr, "faultline inject: detaching %s from %s failed: %s; run 'faultline cleanup'\n",
-				fl_hook_name(run->att[i].hook),
-				run->att[i].hook == FL_HOOK_CGROUP_INGRESS ? run->att[i].cgroup :
-				run->att[i].ifname, strerror(-ret));
-	}
-	fl_state_forget_clsact();
 }
 
 static void fl_inject_signals(void)
@@ -572,16 +340,16 @@ static int fl_inject_loop(struct fl_run *run, __u64 start, __u64 deadline, struc
 
 int fl_cmd_inject(int argc, char **argv)
 {
-	struct fl_run *run;
 	struct fl_report *rep = NULL;
+	struct fl_run *run;
 	bool help = false;
 	__u64 start, deadline;
-	int ret, code = FL_EXIT_RUNTIME;
+	int ret, i, code = FL_EXIT_RUNTIME;
 
 	run = calloc(1, sizeof(*run));
 	rep = calloc(1, sizeof(*rep));
 	if (!run || !rep) {
-		fprintf(stderr, "faultline inject: out of memory\n");
+		fprintf(stderr, FL_WHO ": out of memory\n");
 		goto out_free;
 	}
 	run->lock_fd = -1;
@@ -595,34 +363,18 @@ int fl_cmd_inject(int argc, char **argv)
 		goto out_free;
 	}
 	if (geteuid() != 0) {
-		fprintf(stderr, "faultline inject: needs root (CAP_BPF, CAP_NET_ADMIN, CAP_SYS_ADMIN); run it with sudo\n");
+		fprintf(stderr, FL_WHO ": needs root (CAP_BPF, CAP_NET_ADMIN, CAP_SYS_ADMIN); run it with sudo\n");
 		goto out_free;
 	}
-	ret = fl_inject_place(run);
+	ret = fl_place_resolve(run, FL_WHO);
 	if (ret) {
 		code = ret == -EINVAL ? FL_EXIT_USAGE : FL_EXIT_RUNTIME;
 		goto cleanup;
 	}
 	fl_inject_signals();
-	ret = fl_state_lock(false, &run->lock_fd);
-	if (ret) {
-		fprintf(stderr, "faultline inject: locking %s failed: %s; is 'faultline cleanup' running?\n",
-			FL_STATE_DIR, strerror(-ret));
-		goto cleanup;
-	}
-	if (fl_dp_open(&run->dp, fl_inject_progs(run)))
-		goto cleanup;
+	/* the handler disarms through this pointer once the maps exist */
 	fl_sig_dp = &run->dp;
-	ret = fl_inject_fill(run);
-	if (ret)
-		goto cleanup;
-	ret = fl_events_open(&run->ev, bpf_map__fd(run->dp.skel->maps.fl_events));
-	if (ret) {
-		fprintf(stderr, "faultline inject: opening the ring buffer failed: %s\n", strerror(-ret));
-		goto cleanup;
-	}
-	ret = fl_inject_attach(run);
-	if (ret)
+	if (fl_session_start(run, FL_WHO))
 		goto cleanup;
 
 	rep->spec = &run->spec;
@@ -634,18 +386,20 @@ int fl_cmd_inject(int argc, char **argv)
 	fprintf(stderr, "faultline: armed: %d target%s, %d attachment%s",
 		run->spec.n_targets, run->spec.n_targets == 1 ? "" : "s",
 		run->n_att, run->n_att == 1 ? "" : "s");
-	for (int i = 0; i < run->n_att; i++)
+	for (i = 0; i < run->n_att; i++)
 		fprintf(stderr, "%s %s on %s", i ? "," : ":", fl_hook_name(run->att[i].hook),
 			run->att[i].hook == FL_HOOK_CGROUP_INGRESS ? run->att[i].cgroup :
 			run->att[i].ifname);
+	if (run->n_qd)
+		fprintf(stderr, ", fq on %d interface%s", run->n_qd, run->n_qd == 1 ? "" : "s");
 	fprintf(stderr, "; for %.1fs\n", rep->duration_s);
 
 	ret = fl_inject_loop(run, start, deadline, rep);
 	fl_dp_disarm(&run->dp);
 	rep->elapsed_s = (fl_now_ns() - start) / 1e9;
-	fl_inject_detach(run);
+	fl_session_stop(run, FL_WHO);
 	fl_events_drain(&run->ev);
-	fl_events_sweep(&run->ev, bpf_map__fd(run->dp.skel->maps.fl_flows));
+	fl_events_sweep(&run->ev, fl_dp_flows_fd(&run->dp));
 	fl_inject_collect(run, rep);
 	rep->state = ret ? "error" : "completed";
 	rep->reason = ret ? "error" : fl_stop_signo ? "signal" : "duration";
@@ -659,14 +413,9 @@ int fl_cmd_inject(int argc, char **argv)
 		fl_report_text(stdout, rep);
 	code = ret ? FL_EXIT_RUNTIME : FL_EXIT_OK;
 cleanup:
-	fl_dp_disarm(&run->dp);
-	fl_inject_detach(run);
+	fl_session_stop(run, FL_WHO);
 	fl_sig_dp = NULL;
-	fl_events_close(&run->ev);
-	fl_dp_close(&run->dp);
-	fl_state_unlock(run->lock_fd);
-	for (int i = 0; i < run->n_ns; i++)
-		fl_netns_close(&run->ns[i]);
+	fl_session_free(run);
 out_free:
 	free(rep);
 	free(run);

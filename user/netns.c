@@ -14,6 +14,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
 
 #include "netns.h"
 #include "targets.h"
@@ -270,4 +273,103 @@ int fl_netns_all(struct fl_netns *out, int max, int *n)
 	}
 	closedir(d);
 	return 0;
+}
+
+struct fl_link_info {
+	int link;		/* IFLA_LINK: a veth's peer ifindex */
+	char name[IF_NAMESIZE];
+};
+
+static int fl_link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct fl_link_info *li = data;
+	struct nlattr *attr;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct ifinfomsg)) {
+		switch (mnl_attr_get_type(attr)) {
+		case IFLA_LINK:
+			li->link = (int)mnl_attr_get_u32(attr);
+			break;
+		case IFLA_IFNAME:
+			snprintf(li->name, sizeof(li->name), "%s", mnl_attr_get_str(attr));
+			break;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+/* RTM_GETLINK for @ifindex in the current namespace. */
+static int fl_get_link(int ifindex, struct fl_link_info *li)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl;
+	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh;
+	unsigned int seq = 1;
+	int ret;
+
+	memset(li, 0, sizeof(*li));
+	nl = mnl_socket_open(NETLINK_ROUTE);
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		goto cleanup;
+	}
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = seq;
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	ifm->ifi_index = ifindex;
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		ret = -errno;
+		goto cleanup;
+	}
+	ret = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+	if (ret < 0) {
+		ret = -errno;
+		goto cleanup;
+	}
+	ret = mnl_cb_run(buf, ret, seq, mnl_socket_get_portid(nl), fl_link_cb, li);
+	ret = ret < 0 ? -errno : 0;
+cleanup:
+	mnl_socket_close(nl);
+	return ret;
+}
+
+int fl_netns_veth_peer(const struct fl_netns *ns, int ifindex, const struct fl_netns *all, int n_all,
+		       int *peer_ns, int *peer_ifindex, char *peer_name)
+{
+	struct fl_link_info me, cand;
+	int saved = -1, i, ret;
+
+	ret = fl_netns_enter(ns, &saved);
+	if (ret)
+		return ret;
+	ret = fl_get_link(ifindex, &me);
+	fl_netns_restore(saved);
+	if (ret)
+		return ret;
+	if (!me.link || me.link == ifindex)
+		return -ENOENT;
+	/* IFLA_LINK is an ifindex in the peer's namespace: find the namespace
+	 * where that device points back at us
+	 */
+	for (i = 0; i < n_all; i++) {
+		if (all[i].ino == ns->ino && all[i].dev == ns->dev)
+			continue;
+		if (fl_netns_enter(&all[i], &saved))
+			continue;
+		ret = fl_get_link(me.link, &cand);
+		fl_netns_restore(saved);
+		if (ret || cand.link != ifindex)
+			continue;
+		*peer_ns = i;
+		*peer_ifindex = me.link;
+		snprintf(peer_name, IF_NAMESIZE, "%s", cand.name);
+		return 0;
+	}
+	return -ENOENT;
 }

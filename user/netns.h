@@ -43,4 +43,10 @@ int fl_netns_addrs(const struct fl_netns *ns, struct fl_addr *out, int max, int 
 /* Every network namespace on the machine (processes and /run/netns). */
 int fl_netns_all(struct fl_netns *out, int max, int *n);
 
+/* The other end of veth @ifindex in @ns: which of @all holds it, and its
+ * ifindex and name there. -ENOENT when it is not a veth or not visible.
+ */
+int fl_netns_veth_peer(const struct fl_netns *ns, int ifindex, const struct fl_netns *all, int n_all,
+		       int *peer_ns, int *peer_ifindex, char *peer_name);
+
 #endif /* FL_NETNS_H */

@@ -346,3 +346,61 @@ int fl_parse_direction(const char *s, __u32 *dir_mask)
 		return -EINVAL;
 	return 0;
 }
+
+static const struct {
+	const char *name;
+	__u64 mult;
+	__u8 unit;
+} rate_units[] = {
+	{ "bit", 1, FL_RATE_BPS },
+	{ "kbit", 1000, FL_RATE_BPS },
+	{ "mbit", 1000000, FL_RATE_BPS },
+	{ "gbit", 1000000000, FL_RATE_BPS },
+	{ "pps", 1, FL_RATE_PPS },
+	{ "kpps", 1000, FL_RATE_PPS },
+};
+
+int fl_parse_rate(const char *s, __u64 *rate, __u8 *unit)
+{
+	const char *p = s;
+	struct decimal d;
+	__u64 v, frac;
+	size_t i;
+
+	if (!s || !rate || !unit || scan_decimal(&p, &d, MAX_FRAC_DIGITS))
+		return -EINVAL;
+	/* tc reads "bps" as bytes per second; name bits or packets instead */
+	for (i = 0; i < ARRAY_SIZE(rate_units); i++) {
+		if (strcmp(p, rate_units[i].name))
+			continue;
+		frac = (__u64)((unsigned __int128)d.fnum * rate_units[i].mult / d.fden);
+		if (__builtin_mul_overflow(d.ip, rate_units[i].mult, &v) ||
+		    __builtin_add_overflow(v, frac, &v) || !v)
+			return -EINVAL;
+		*rate = v;
+		*unit = rate_units[i].unit;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int fl_parse_distribution(const char *s, __u8 *dist)
+{
+	static const char *const names[FL_DIST_MAX] = {
+		[FL_DIST_UNIFORM] = "uniform",
+		[FL_DIST_NORMAL] = "normal",
+		[FL_DIST_PARETO] = "pareto",
+		[FL_DIST_PARETONORMAL] = "paretonormal",
+	};
+	int i;
+
+	if (!s || !dist)
+		return -EINVAL;
+	for (i = 0; i < FL_DIST_MAX; i++) {
+		if (!strcmp(s, names[i])) {
+			*dist = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}

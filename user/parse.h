@@ -55,4 +55,12 @@ int fl_parse_proto(const char *s, __u8 *proto);
 /* Lower case only: ingress, egress, both -> FL_DIRM_*. */
 int fl_parse_direction(const char *s, __u32 *dir_mask);
 
+/* "10mbit", "500kbit", "1gbit", "12000bit" (bits per second) or "1000pps",
+ * "2kpps" (packets per second); *unit is FL_RATE_BPS or FL_RATE_PPS.
+ */
+int fl_parse_rate(const char *s, __u64 *rate, __u8 *unit);
+
+/* uniform, normal, pareto, paretonormal -> enum fl_dist. */
+int fl_parse_distribution(const char *s, __u8 *dist);
+
 #endif /* FL_PARSE_H */

@@ -32,7 +32,21 @@ struct fl_rule_spec {
 	struct fl_cidr peers[FL_SPEC_MAX_PEERS];
 	double drop_pct;
 	__u64 drop_prob;
+	__u64 delay_ns;
+	__u64 jitter_ns;
+	__u8 dist;		/* enum fl_dist */
+	__u8 correlation;	/* 0..100 */
+	__u8 reorder;
+	__u8 rate_unit;		/* FL_RATE_* */
+	__u8 rate_per;		/* FL_RATE_PER_* */
+	__u64 rate;
 };
+
+/* Does the rule need fq (a departure time)? */
+static inline bool fl_rule_needs_edt(const struct fl_rule_spec *r)
+{
+	return r->delay_ns || r->jitter_ns || r->rate_unit;
+}
 
 struct fl_spec {
 	int n_targets;
@@ -43,6 +57,7 @@ struct fl_spec {
 	char ifaces[FL_SPEC_MAX_IFACES][IF_NAMESIZE];
 	__u64 duration_ns;
 	bool json;
+	bool force_qdisc;
 };
 
 #endif /* FL_SPEC_H */

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "qdisc.h"
 #include "state.h"
 
 static int fl_state_mkdir(void)
@@ -48,29 +50,48 @@ void fl_state_unlock(int fd)
 
 static void fl_state_record_path(pid_t pid, char *buf, size_t len)
 {
-	snprintf(buf, len, FL_STATE_DIR "/clsact.%d", pid);
+	snprintf(buf, len, FL_STATE_DIR "/run.%d", pid);
+}
+
+static FILE *fl_state_append(void)
+{
+	char path[128];
+
+	if (fl_state_mkdir())
+		return NULL;
+	fl_state_record_path(getpid(), path, sizeof(path));
+	return fopen(path, "a");
 }
 
 int fl_state_record_clsact(ino_t netns_ino, dev_t netns_dev, int ifindex, const char *ifname)
 {
-	char path[128];
-	FILE *f;
-	int err;
+	FILE *f = fl_state_append();
 
-	err = fl_state_mkdir();
-	if (err)
-		return err;
-	fl_state_record_path(getpid(), path, sizeof(path));
-	f = fopen(path, "a");
 	if (!f)
 		return -errno;
-	fprintf(f, "%lu %lu %d %s\n", (unsigned long)netns_ino, (unsigned long)netns_dev, ifindex,
-		ifname);
-	err = fclose(f) ? -errno : 0;
-	return err;
+	fprintf(f, "clsact %lu %lu %d %s\n", (unsigned long)netns_ino, (unsigned long)netns_dev,
+		ifindex, ifname);
+	return fclose(f) ? -errno : 0;
 }
 
-void fl_state_forget_clsact(void)
+int fl_state_record_qdisc(ino_t netns_ino, dev_t netns_dev, const char *ifname,
+			  const struct fl_qdisc_saved *saved)
+{
+	FILE *f = fl_state_append();
+	size_t i;
+
+	if (!f)
+		return -errno;
+	fprintf(f, "qdisc %lu %lu %d %s %s %u %d ", (unsigned long)netns_ino,
+		(unsigned long)netns_dev, saved->ifindex, ifname, saved->kind, saved->handle,
+		saved->is_default);
+	for (i = 0; i < saved->opts_len; i++)
+		fprintf(f, "%02x", saved->opts[i]);
+	fprintf(f, "%s\n", saved->opts_len ? "" : "-");
+	return fclose(f) ? -errno : 0;
+}
+
+void fl_state_forget(void)
 {
 	char path[128];
 
@@ -78,9 +99,34 @@ void fl_state_forget_clsact(void)
 	unlink(path);
 }
 
-int fl_state_for_each_stale_clsact(int (*fn)(ino_t ino, dev_t dev, int ifindex,
-					     const char *ifname, void *ctx),
-				   void *ctx)
+static int fl_state_parse_qdisc(const char *line, unsigned long *ino, unsigned long *dev,
+				char *ifname, struct fl_qdisc_saved *q)
+{
+	char hex[2 * FL_QDISC_OPTS_MAX + 2];
+	int is_default, n = 0;
+	size_t i;
+
+	memset(q, 0, sizeof(*q));
+	if (sscanf(line, "qdisc %lu %lu %d %15s %15s %u %d %2049s", ino, dev, &q->ifindex, ifname,
+		   q->kind, &q->handle, &is_default, hex) != 8)
+		return -EINVAL;
+	q->is_default = is_default;
+	if (strcmp(hex, "-")) {
+		for (i = 0; hex[2 * i] && hex[2 * i + 1] && i < FL_QDISC_OPTS_MAX; i++) {
+			unsigned int b;
+
+			if (sscanf(hex + 2 * i, "%2x", &b) != 1)
+				return -EINVAL;
+			q->opts[i] = b;
+			n++;
+		}
+	}
+	q->opts_len = n;
+	q->installed = true;
+	return 0;
+}
+
+int fl_state_for_each_stale(const struct fl_state_visitor *v)
 {
 	struct dirent *de;
 	int err = 0;
@@ -90,13 +136,11 @@ int fl_state_for_each_stale_clsact(int (*fn)(ino_t ino, dev_t dev, int ifindex,
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(d))) {
-		unsigned long ino, dev;
-		char path[512], name[64];
-		int ifindex;
+		char path[512], line[4096];
 		pid_t pid;
 		FILE *f;
 
-		if (sscanf(de->d_name, "clsact.%d", &pid) != 1)
+		if (sscanf(de->d_name, "run.%d", &pid) != 1)
 			continue;
 		if (pid != getpid() && !kill(pid, 0))
 			continue;	/* its run is still alive */
@@ -104,9 +148,16 @@ int fl_state_for_each_stale_clsact(int (*fn)(ino_t ino, dev_t dev, int ifindex,
 		f = fopen(path, "r");
 		if (!f)
 			continue;
-		while (fscanf(f, "%lu %lu %d %63s", &ino, &dev, &ifindex, name) == 4) {
-			int ret = fn((ino_t)ino, (dev_t)dev, ifindex, name, ctx);
+		while (fgets(line, sizeof(line), f)) {
+			unsigned long ino, dev;
+			char name[IF_NAMESIZE];
+			struct fl_qdisc_saved q;
+			int ifindex, ret = 0;
 
+			if (sscanf(line, "clsact %lu %lu %d %15s", &ino, &dev, &ifindex, name) == 4)
+				ret = v->clsact ? v->clsact(ino, dev, ifindex, name, v->ctx) : 0;
+			else if (!fl_state_parse_qdisc(line, &ino, &dev, name, &q))
+				ret = v->qdisc ? v->qdisc(ino, dev, name, &q, v->ctx) : 0;
 			if (ret && !err)
 				err = ret;
 		}

@@ -15,14 +15,23 @@
 int fl_state_lock(bool exclusive, int *fd);
 void fl_state_unlock(int fd);
 
-int fl_state_record_clsact(ino_t netns_ino, dev_t netns_dev, int ifindex, const char *ifname);
-void fl_state_forget_clsact(void);
+struct fl_qdisc_saved;
 
-/* Call @fn for each clsact recorded by a process that is gone; the records
- * are removed afterwards.
- */
-int fl_state_for_each_stale_clsact(int (*fn)(ino_t ino, dev_t dev, int ifindex,
-					     const char *ifname, void *ctx),
-				   void *ctx);
+int fl_state_record_clsact(ino_t netns_ino, dev_t netns_dev, int ifindex, const char *ifname);
+/* Record a root qdisc replaced by fq, so cleanup can put it back. */
+int fl_state_record_qdisc(ino_t netns_ino, dev_t netns_dev, const char *ifname,
+			  const struct fl_qdisc_saved *saved);
+/* This run ended cleanly: its records are no longer needed. */
+void fl_state_forget(void);
+
+struct fl_state_visitor {
+	int (*clsact)(ino_t ino, dev_t dev, int ifindex, const char *ifname, void *ctx);
+	int (*qdisc)(ino_t ino, dev_t dev, const char *ifname, struct fl_qdisc_saved *saved,
+		     void *ctx);
+	void *ctx;
+};
+
+/* Visit what runs that are gone recorded; the records are removed after. */
+int fl_state_for_each_stale(const struct fl_state_visitor *v);
 
 #endif /* FL_STATE_H */

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Experiment files: a YAML description of a run (targets, faults, failure
+ * conditions, probes), loaded and validated in one pass.
+ *
+ *   apiVersion: faultline/v1alpha1
+ *   kind: Experiment
+ *   metadata: {name: NAME}
+ *   spec:
+ *     duration: 2m                         # > 0, at most 24h
+ *     targets: [{cgroup: /sys/fs/cgroup/...}]   # 1..FL_EXP_MAX_TARGETS
+ *     faults: [...]                        # may be [], a control run
+ *     failureConditions: [...]             # 1..FL_EXP_MAX_CONDITIONS
+ *     probes: [...]                        # optional
+ *
+ * Every field is checked: an unknown or duplicated field, a wrong type, or
+ * a value out of range is an error reported as "FILE:LINE:COL: message",
+ * with the 1-based position of the offending node. Numbers, booleans and
+ * thresholds must be plain (unquoted) scalars; strings and durations may be
+ * quoted. YAML tags are refused. Only one document per file.
+ *
+ * Defaults: fault direction both; delay distribution uniform, jitter 0,
+ * correlation 0, reorder false; rate per target; condition window 1m, or
+ * the duration when that is shorter; prometheus interval 1s; probe
+ * interval 1s, timeout 1s, expectStatus 200.
+ */
+#ifndef FL_EXPERIMENT_H
+#define FL_EXPERIMENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "faultline.h"
+#include "parse.h"
+#include "conditions.h"
+
+#define FL_EXP_API_VERSION	"faultline/v1alpha1"
+#define FL_EXP_KIND		"Experiment"
+
+#define FL_EXP_MAX_FILE_BYTES	(1 << 20)
+#define FL_EXP_MAX_TARGETS	64
+#define FL_EXP_MAX_FAULTS	16
+#define FL_EXP_MAX_CONDITIONS	32
+#define FL_EXP_MAX_PROBES	16
+#define FL_EXP_MAX_PEERS	64
+#define FL_EXP_MAX_PORTS	FL_PORTS_PER_RULE
+#define FL_EXP_MAX_URL		2048	/* bytes, probe and prometheus urls */
+#define FL_EXP_MAX_QUERY	4096
+#define FL_EXP_MAX_ADDRESS	256	/* tcp probe "host:port" */
+
+#define FL_EXP_MAX_DURATION_NS	(24ULL * 3600 * 1000000000ULL)
+#define FL_EXP_MAX_DELAY_NS	(60ULL * 1000000000ULL)	/* time + jitter */
+#define FL_EXP_MIN_INTERVAL_NS	(10ULL * 1000000ULL)	/* probes, prometheus */
+#define FL_EXP_MAX_INTERVAL_NS	(3600ULL * 1000000000ULL)
+#define FL_EXP_MAX_TIMEOUT_NS	(60ULL * 1000000000ULL)
+#define FL_EXP_DEFAULT_INTERVAL_NS	1000000000ULL
+#define FL_EXP_DEFAULT_TIMEOUT_NS	1000000000ULL
+#define FL_EXP_MAX_RATE_BPS	400000000000ULL	/* 400gbit */
+#define FL_EXP_MAX_RATE_PPS	1000000000ULL
+
+/* Field names follow struct fl_rule_spec, so a fault converts to a rule
+ * field by field.
+ */
+struct fl_exp_fault {
+	char name[FL_NAME_MAX];
+	__u32 dir_mask;		/* FL_DIRM_*, default both */
+	__u8 proto;		/* FL_PROTO_*, default any */
+	__u8 n_ports;
+	__u16 ports[FL_EXP_MAX_PORTS];	/* host order; none: any port */
+	int n_peers;
+	struct fl_cidr peers[FL_EXP_MAX_PEERS];	/* none: any peer */
+	bool has_drop, has_delay, has_rate;	/* at least one */
+	/* drop */
+	double drop_pct;
+	__u64 drop_prob;	/* fl_percent_to_prob(drop_pct) */
+	/* delay */
+	__u64 delay_ns;		/* time, > 0 */
+	__u64 jitter_ns;	/* <= delay_ns */
+	__u8 dist;		/* enum fl_dist, default uniform */
+	__u8 correlation;	/* whole percent, 0..100 */
+	__u8 reorder;		/* 0 or 1 */
+	/* rate */
+	__u8 rate_unit;		/* FL_RATE_BPS or FL_RATE_PPS; NONE without */
+	__u8 rate_per;		/* FL_RATE_PER_TARGET (default) or _FLOW */
+	__u64 rate;		/* bits or packets per second, > 0 */
+};
+
+struct fl_exp_target {
+	char *cgroup;		/* absolute path, as written */
+};
+
+enum fl_probe_kind {
+	FL_PROBE_HTTP = 1,
+	FL_PROBE_TCP,
+};
+
+struct fl_exp_probe {
+	char name[FL_NAME_MAX];
+	enum fl_probe_kind kind;
+	char *url;		/* http: "http://..." or "https://..." */
+	int expect_status;	/* http: 100..599 */
+	char *address;		/* tcp: "IPv4:port" or "[IPv6]:port" */
+	struct fl_addr addr;	/* tcp: parsed address, IPv4-mapped */
+	int family;		/* tcp: AF_INET or AF_INET6 */
+	__u16 port;		/* tcp: host order */
+	__u64 interval_ns;
+	__u64 timeout_ns;
+	char *netns;		/* NULL: the caller's namespace */
+};
+
+struct fl_experiment {
+	char name[FL_NAME_MAX];
+	__u64 duration_ns;
+	int n_targets;
+	struct fl_exp_target targets[FL_EXP_MAX_TARGETS];
+	int n_faults;
+	struct fl_exp_fault faults[FL_EXP_MAX_FAULTS];
+	int n_conditions;
+	struct fl_condition conditions[FL_EXP_MAX_CONDITIONS];
+	int n_probes;
+	struct fl_exp_probe probes[FL_EXP_MAX_PROBES];
+};
+
+/* Reads and parses path. 0; -EINVAL with "path:line:col: message" in err;
+ * a negative errno when the file cannot be read (-EFBIG past
+ * FL_EXP_MAX_FILE_BYTES), with "path: reason" in err.
+ * On error *exp holds nothing to free.
+ */
+int fl_experiment_load(const char *path, struct fl_experiment *exp, char *err,
+		       size_t errlen);
+
+/* Parses len bytes of text; name stands for the file in messages. */
+int fl_experiment_parse(const char *name, const char *text, size_t len,
+			struct fl_experiment *exp, char *err, size_t errlen);
+
+/* Frees the strings an experiment owns and empties it; safe to repeat. */
+void fl_experiment_free(struct fl_experiment *exp);
+
+/* Index of the probe called name, or -1. */
+int fl_experiment_find_probe(const struct fl_experiment *exp,
+			     const char *name);
+
+#endif /* FL_EXPERIMENT_H */

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Where a run attaches. Everything is resolved and checked here, before
+ * the kernel is touched, so that bad input leaves nothing behind.
+ *
+ * Egress: tc egress on the targets' namespaces' interfaces, deciding by
+ * the sending socket's cgroup. Ingress: a cgroup_skb program on the
+ * target cgroups when a namespace is shared; XDP (or tc ingress) when a
+ * target owns its namespace; and for delay or rate on ingress, the egress
+ * of the host-side veth peer, where a qdisc can hold the packets.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "probe.h"
+#include "run.h"
+#include "targets.h"
+
+static int fl_place_error(const char *who, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fl_place_error(const char *who, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", who);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	return err;
+}
+
+const char *fl_ingress_name(enum fl_ingress_mode mode)
+{
+	switch (mode) {
+	case FL_INGRESS_CGROUP:
+		return "cgroup";
+	case FL_INGRESS_XDP:
+		return "xdp";
+	case FL_INGRESS_TC:
+		return "tc";
+	case FL_INGRESS_PEER:
+		return "peer";
+	}
+	return "unknown";
+}
+
+struct fl_owner_ctx {
+	const struct fl_netns *ns;
+	int found;
+};
+
+static int fl_owner_pid(pid_t pid, void *vctx)
+{
+	struct fl_owner_ctx *ctx = vctx;
+	struct fl_netns probe;
+	char path[64];
+	int hit;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	if (fl_netns_open(path, &probe))
+		return 0;
+	hit = probe.ino == ctx->ns->ino && probe.dev == ctx->ns->dev;
+	fl_netns_close(&probe);
+	ctx->found |= hit;
+	return hit;
+}
+
+/* Which target's processes live in @ns (for a namespace a target owns). */
+static int fl_netns_owner(const struct fl_spec *spec, const struct fl_netns *ns)
+{
+	int i;
+
+	for (i = 0; i < spec->n_targets; i++) {
+		struct fl_owner_ctx ctx = { .ns = ns };
+
+		fl_target_for_each_pid(&spec->targets[i], fl_owner_pid, &ctx);
+		if (ctx.found)
+			return i;
+	}
+	return 0;
+}
+
+static int fl_env_choice(const char *who, const char *name, const char *const *values, int n)
+{
+	const char *v = getenv(name);
+	int i;
+
+	if (!v || !*v)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!strcmp(v, values[i]))
+			return i;
+	fprintf(stderr, "%s: ignoring %s='%s': expected one of", who, name, v);
+	for (i = 0; i < n; i++)
+		fprintf(stderr, " %s", values[i]);
+	fprintf(stderr, "\n");
+	return 0;
+}
+
+static bool fl_iface_selected(const struct fl_spec *spec, const char *name)
+{
+	int i;
+
+	if (!spec->n_ifaces)
+		return true;
+	for (i = 0; i < spec->n_ifaces; i++)
+		if (!strcmp(spec->ifaces[i], name))
+			return true;
+	return false;
+}
+
+static int fl_place_namespaces(struct fl_run *run, const char *who, bool *all_owned)
+{
+	struct fl_spec *spec = &run->spec;
+	int i, ret;
+
+	if (spec->netns[0]) {
+		ret = fl_netns_open(spec->netns, &run->ns[0]);
+		if (ret)
+			return fl_place_error(who, -EINVAL,
+					      "cannot open network namespace '%s': %s; expected a path such as /run/netns/NAME or /proc/PID/ns/net",
+					      spec->netns, strerror(-ret));
+		run->n_ns = 1;
+	} else {
+		ret = fl_netns_discover(spec, run->ns, FL_MAX_NETNS, &run->n_ns);
+		if (ret)
+			return fl_place_error(who, ret,
+					      "finding the targets' network namespaces failed: %s",
+					      strerror(-ret));
+		if (!run->n_ns)
+			return fl_place_error(who, -EINVAL,
+					      "no process runs in the target cgroups, so there is no network namespace to attach in; start the workload first, or name one with --netns");
+	}
+	*all_owned = true;
+	for (i = 0; i < run->n_ns; i++) {
+		fl_netns_check_owned(&run->ns[i], spec);
+		run->ns_owner[i] = fl_netns_owner(spec, &run->ns[i]);
+		*all_owned &= run->ns[i].owned;
+		pr_debug("netns %s: %s\n", run->ns[i].path,
+			 run->ns[i].owned ? "owned by a target" : "shared");
+	}
+	return 0;
+}
+
+static int fl_place_modes(struct fl_run *run, const char *who, bool all_owned)
+{
+	static const char *const tc_modes[] = { "auto", "tcx", "legacy" };
+	static const char *const in_modes[] = { "auto", "cgroup", "xdp", "tc" };
+	static const char *const xdp_modes[] = { "auto", "native", "generic" };
+	const struct fl_rule_spec *r = &run->spec.rule;
+	bool ingress = r->dir_mask & FL_DIRM_INGRESS;
+	int tc, in;
+
+	tc = fl_env_choice(who, "FAULTLINE_TC", tc_modes, 3);
+	run->tcx = tc == 1 || (tc == 0 && fl_probe_tcx() == 1);
+	run->xdp_mode = fl_env_choice(who, "FAULTLINE_XDP", xdp_modes, 3);
+	in = fl_env_choice(who, "FAULTLINE_INGRESS", in_modes, 4);
+	if (ingress && fl_rule_needs_edt(r)) {
+		/* in a shared namespace the target's packets are known only at
+		 * its sockets, past every queue: there is nowhere to hold them
+		 */
+		if (!all_owned)
+			return fl_place_error(who, -EINVAL,
+					      "ingress delay and rate need a target that owns its network namespace (a pod): in a shared namespace its packets are told apart only at its sockets, past every queue; use --direction egress, or run the target in a namespace of its own");
+		run->ingress = FL_INGRESS_PEER;
+		return 0;
+	}
+	if (in == 0)
+		run->ingress = all_owned ? FL_INGRESS_XDP : FL_INGRESS_CGROUP;
+	else
+		run->ingress = in == 1 ? FL_INGRESS_CGROUP : in == 2 ? FL_INGRESS_XDP : FL_INGRESS_TC;
+	if (ingress && run->ingress != FL_INGRESS_CGROUP && !all_owned)
+		return fl_place_error(who, -EINVAL,
+				      "FAULTLINE_INGRESS=%s needs namespaces that only the targets use; a shared namespace needs the cgroup ingress hook",
+				      in_modes[in]);
+	return 0;
+}
+
+static int fl_place_add(struct fl_run *run, int ns, int ifindex, const char *ifname, bool peer,
+			bool fq)
+{
+	struct fl_place *p;
+
+	if (run->n_place >= FL_MAX_PLACES)
+		return -E2BIG;
+	p = &run->place[run->n_place++];
+	p->ns = ns;
+	p->ifindex = ifindex;
+	snprintf(p->ifname, sizeof(p->ifname), "%s", ifname);
+	p->peer = peer;
+	p->fq = fq;
+	return 0;
+}
+
+/* Add the host-side peer of each of the target's interfaces. */
+static int fl_place_peers(struct fl_run *run, const char *who)
+{
+	static struct fl_netns all[256];
+	int n_all = 0, i, n_target_places = run->n_place, ret;
+
+	ret = fl_netns_all(all, 256, &n_all);
+	if (ret)
+		return fl_place_error(who, ret, "listing network namespaces failed: %s",
+				      strerror(-ret));
+	for (i = 0; i < n_target_places; i++) {
+		struct fl_place *p = &run->place[i];
+		char name[IF_NAMESIZE];
+		int pns, pifindex, j, k;
+
+		ret = fl_netns_veth_peer(&run->ns[p->ns], p->ifindex, all, n_all, &pns, &pifindex,
+					 name);
+		if (ret) {
+			ret = fl_place_error(who, -EINVAL,
+					     "cannot find the host-side peer of %s in %s, where ingress delay and rate are applied; it must be a veth whose other end is in a namespace faultline can see",
+					     p->ifname, run->ns[p->ns].path);
+			goto cleanup;
+		}
+		for (k = 0; k < run->n_ns; k++)
+			if (run->ns[k].ino == all[pns].ino && run->ns[k].dev == all[pns].dev)
+				break;
+		if (k == run->n_ns) {
+			if (k >= FL_MAX_NETNS * 2) {
+				ret = -E2BIG;
+				goto cleanup;
+			}
+			ret = fl_netns_open(all[pns].path, &run->ns[k]);
+			if (ret)
+				goto cleanup;
+			run->ns_owner[k] = run->ns_owner[p->ns];
+			run->n_ns++;
+		}
+		for (j = 0; j < run->n_place; j++)
+			if (run->place[j].peer && run->place[j].ns == k &&
+			    run->place[j].ifindex == pifindex)
+				break;
+		if (j == run->n_place) {
+			ret = fl_place_add(run, k, pifindex, name, true, true);
+			if (ret)
+				goto cleanup;
+		}
+	}
+	ret = 0;
+cleanup:
+	for (i = 0; i < n_all; i++)
+		fl_netns_close(&all[i]);
+	return ret;
+}
+
+/* fq must exist, and each root it replaces must be one it may replace. */
+static int fl_place_check_qdiscs(struct fl_run *run, const char *who)
+{
+	int i, saved = -1, ret;
+
+	for (i = 0; i < run->n_place; i++) {
+		struct fl_place *p = &run->place[i];
+		struct fl_qdisc_saved cur;
+
+		if (!p->fq)
+			continue;
+		if (fl_probe_qdisc("fq") != 1)
+			return fl_place_error(who, -EOPNOTSUPP,
+					      "this kernel has no fq qdisc (CONFIG_NET_SCH_FQ, module sch_fq), which delay and rate need; load it with 'modprobe sch_fq' or use a kernel that has it ('faultline features' shows it)");
+		ret = fl_netns_enter(&run->ns[p->ns], &saved);
+		if (ret)
+			return fl_place_error(who, ret, "entering %s failed: %s", run->ns[p->ns].path,
+					      strerror(-ret));
+		ret = fl_qdisc_get_root(p->ifindex, &cur);
+		fl_netns_restore(saved);
+		if (ret)
+			return fl_place_error(who, ret, "reading the root qdisc of %s failed: %s",
+					      p->ifname, strerror(-ret));
+		if (!fl_qdisc_replaceable(cur.kind) && !run->spec.force_qdisc)
+			return fl_place_error(who, -EBUSY,
+					      "%s has a '%s' root qdisc, which faultline will not replace; remove it, or pass --force-qdisc (only the root is restored afterwards)",
+					      p->ifname, cur.kind);
+	}
+	return 0;
+}
+
+int fl_place_resolve(struct fl_run *run, const char *who)
+{
+	struct fl_spec *spec = &run->spec;
+	const struct fl_rule_spec *r = &spec->rule;
+	bool all_owned = false, egress_fq;
+	char err[512];
+	int i, j, k, n, ret;
+
+	for (i = 0; i < spec->n_targets; i++)
+		if (fl_target_resolve(&spec->targets[i], err, sizeof(err)))
+			return fl_place_error(who, -EINVAL, "%s", err);
+	ret = fl_place_namespaces(run, who, &all_owned);
+	if (ret)
+		return ret;
+	ret = fl_place_modes(run, who, all_owned);
+	if (ret)
+		return ret;
+
+	egress_fq = (r->dir_mask & FL_DIRM_EGRESS) && fl_rule_needs_edt(r);
+	for (j = 0; j < spec->n_ifaces; j++) {
+		bool found = false;
+
+		for (i = 0; i < run->n_ns && !found; i++) {
+			struct fl_iface ifs[FL_MAX_IFACES];
+
+			if (fl_netns_ifaces(&run->ns[i], ifs, FL_MAX_IFACES, &n))
+				continue;
+			for (k = 0; k < n; k++)
+				found |= !strcmp(ifs[k].name, spec->ifaces[j]);
+		}
+		if (!found)
+			return fl_place_error(who, -EINVAL,
+					      "unknown interface '%s': not found in the target's network namespace%s; list them with 'ip link'",
+					      spec->ifaces[j], run->n_ns > 1 ? "s" : "");
+	}
+	for (i = 0; i < run->n_ns; i++) {
+		struct fl_iface ifs[FL_MAX_IFACES];
+
+		ret = fl_netns_ifaces(&run->ns[i], ifs, FL_MAX_IFACES, &n);
+		if (ret)
+			return fl_place_error(who, ret, "listing the interfaces of %s failed: %s",
+					      run->ns[i].path, strerror(-ret));
+		for (k = 0; k < n; k++) {
+			if (!fl_iface_selected(spec, ifs[k].name))
+				continue;
+			ret = fl_place_add(run, i, ifs[k].ifindex, ifs[k].name, false, egress_fq);
+			if (ret)
+				return fl_place_error(who, ret, "too many interfaces");
+		}
+	}
+	if (!run->n_place && (r->dir_mask & FL_DIRM_EGRESS || run->ingress != FL_INGRESS_CGROUP))
+		return fl_place_error(who, -EINVAL,
+				      "nothing to attach to: the target namespaces have no interface but lo; name one with --netns");
+	if ((r->dir_mask & FL_DIRM_INGRESS) && run->ingress == FL_INGRESS_PEER) {
+		ret = fl_place_peers(run, who);
+		if (ret)
+			return ret;
+	}
+	return fl_place_check_qdiscs(run, who);
+}
+
+unsigned int fl_place_progs(const struct fl_run *run)
+{
+	unsigned int m = 0;
+
+	if (run->spec.rule.dir_mask & FL_DIRM_EGRESS)
+		m |= 1u << (run->tcx ? FL_PROG_TCX_EG : FL_PROG_CLS_EG);
+	if (!(run->spec.rule.dir_mask & FL_DIRM_INGRESS))
+		return m;
+	switch (run->ingress) {
+	case FL_INGRESS_XDP:
+		return m | 1u << FL_PROG_XDP_IN;
+	case FL_INGRESS_TC:
+		return m | 1u << FL_PROG_TC_IN;
+	case FL_INGRESS_PEER:
+		return m | 1u << (run->tcx ? FL_PROG_TCX_PIN : FL_PROG_CLS_PIN);
+	case FL_INGRESS_CGROUP:
+		break;
+	}
+	return m | 1u << FL_PROG_CG_IN;
+}

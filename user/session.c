@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* What a run holds in the kernel: the loaded object, its maps, the root
+ * qdiscs it replaced and its attachments; and taking all of it back.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+#include "run.h"
+#include "state.h"
+
+static int fl_session_fill(struct fl_run *run, const char *who)
+{
+	struct fl_spec *spec = &run->spec;
+	int i, j, n, ret;
+
+	for (i = 0; i < spec->n_targets; i++) {
+		ret = fl_dp_add_target(&run->dp, &spec->targets[i], i, &spec->rule);
+		if (ret) {
+			fprintf(stderr, "%s: installing target %s failed: %s\n", who,
+				spec->targets[i].path, strerror(-ret));
+			return ret;
+		}
+	}
+	if (!(spec->rule.dir_mask & FL_DIRM_INGRESS) || run->ingress == FL_INGRESS_CGROUP)
+		return 0;
+	/* the addresses of the namespaces the targets own (not of peers) */
+	for (i = 0; i < run->n_ns; i++) {
+		struct fl_addr addrs[FL_MAX_ADDRS];
+
+		if (!run->ns[i].owned)
+			continue;
+		ret = fl_netns_addrs(&run->ns[i], addrs, FL_MAX_ADDRS, &n);
+		if (ret) {
+			fprintf(stderr, "%s: reading the addresses of %s failed: %s\n", who,
+				run->ns[i].path, strerror(-ret));
+			return ret;
+		}
+		for (j = 0; j < n; j++) {
+			ret = fl_dp_add_owned(&run->dp, &addrs[j], run->ns_owner[i], &spec->rule);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+static int fl_session_qdiscs(struct fl_run *run, const char *who)
+{
+	struct fl_fq_params fq;
+	char err[512];
+	__u64 pps, hold;
+	int i, saved = -1, ret;
+
+	/* size for 100k pps by default, or the rate limit, over the longest hold */
+	pps = 100000;
+	if (run->spec.rule.rate_unit == FL_RATE_PPS && run->spec.rule.rate > pps)
+		pps = run->spec.rule.rate;
+	hold = run->spec.rule.delay_ns + 4 * run->spec.rule.jitter_ns;
+	fl_fq_size(&fq, pps, hold ? hold : 1000000);
+	for (i = 0; i < run->n_place; i++) {
+		struct fl_place *p = &run->place[i];
+		struct fl_qdisc_saved *q = &run->qd[run->n_qd];
+
+		if (!p->fq)
+			continue;
+		ret = fl_netns_enter(&run->ns[p->ns], &saved);
+		if (ret)
+			return ret;
+		ret = fl_qdisc_install_fq(p->ifindex, p->ifname, &fq, run->spec.force_qdisc, q, err,
+					  sizeof(err));
+		fl_netns_restore(saved);
+		if (ret) {
+			fprintf(stderr, "%s: %s\n", who, err);
+			return ret;
+		}
+		run->qd_place[run->n_qd++] = i;
+		fl_state_record_qdisc(run->ns[p->ns].ino, run->ns[p->ns].dev, p->ifname, q);
+	}
+	return 0;
+}
+
+static int fl_session_attach(struct fl_run *run, const char *who)
+{
+	const struct fl_spec *spec = &run->spec;
+	bool egress = spec->rule.dir_mask & FL_DIRM_EGRESS;
+	bool ingress = spec->rule.dir_mask & FL_DIRM_INGRESS;
+	char err[512];
+	int i, ret = 0;
+
+	for (i = 0; i < run->n_place; i++) {
+		const struct fl_place *p = &run->place[i];
+		struct fl_netns *ns = &run->ns[p->ns];
+		struct fl_attachment *a;
+
+		if (p->peer) {
+			a = &run->att[run->n_att];
+			ret = fl_attach_tc(a, ns, p->ifname,
+					   fl_dp_prog_fd(&run->dp, run->tcx ? FL_PROG_TCX_PIN : FL_PROG_CLS_PIN),
+					   true, run->tcx, err, sizeof(err));
+			if (ret)
+				goto fail;
+			run->n_att++;
+			if (a->created_clsact)
+				fl_state_record_clsact(ns->ino, ns->dev, a->ifindex, a->ifname);
+			continue;
+		}
+		if (egress) {
+			a = &run->att[run->n_att];
+			ret = fl_attach_tc(a, ns, p->ifname,
+					   fl_dp_prog_fd(&run->dp, run->tcx ? FL_PROG_TCX_EG : FL_PROG_CLS_EG),
+					   true, run->tcx, err, sizeof(err));
+			if (ret)
+				goto fail;
+			run->n_att++;
+			if (a->created_clsact)
+				fl_state_record_clsact(ns->ino, ns->dev, a->ifindex, a->ifname);
+		}
+		if (ingress && (run->ingress == FL_INGRESS_XDP || run->ingress == FL_INGRESS_TC)) {
+			a = &run->att[run->n_att];
+			if (run->ingress == FL_INGRESS_XDP)
+				ret = fl_attach_xdp(a, ns, p->ifname, fl_dp_prog_fd(&run->dp, FL_PROG_XDP_IN),
+						    run->xdp_mode, err, sizeof(err));
+			else
+				ret = fl_attach_tc(a, ns, p->ifname, fl_dp_prog_fd(&run->dp, FL_PROG_TC_IN),
+						   false, run->tcx, err, sizeof(err));
+			if (ret)
+				goto fail;
+			run->n_att++;
+			if (a->created_clsact)
+				fl_state_record_clsact(ns->ino, ns->dev, a->ifindex, a->ifname);
+		}
+	}
+	if (ingress && run->ingress == FL_INGRESS_CGROUP) {
+		for (i = 0; i < spec->n_targets; i++) {
+			ret = fl_attach_cgroup(&run->att[run->n_att], spec->targets[i].path,
+					       fl_dp_prog_fd(&run->dp, FL_PROG_CG_IN), err, sizeof(err));
+			if (ret)
+				goto fail;
+			run->n_att++;
+		}
+	}
+	return 0;
+fail:
+	fprintf(stderr, "%s: %s\n", who, err);
+	return ret;
+}
+
+int fl_session_start(struct fl_run *run, const char *who)
+{
+	int ret;
+
+	ret = fl_state_lock(false, &run->lock_fd);
+	if (ret) {
+		fprintf(stderr, "%s: locking %s failed: %s; is 'faultline cleanup' running?\n", who,
+			FL_STATE_DIR, strerror(-ret));
+		return ret;
+	}
+	ret = fl_dp_open(&run->dp, fl_place_progs(run));
+	if (ret)
+		return ret;
+	ret = fl_session_fill(run, who);
+	if (ret)
+		return ret;
+	ret = fl_events_open(&run->ev, fl_dp_events_fd(&run->dp));
+	if (ret) {
+		fprintf(stderr, "%s: opening the ring buffer failed: %s\n", who, strerror(-ret));
+		return ret;
+	}
+	ret = fl_session_qdiscs(run, who);
+	if (ret)
+		return ret;
+	return fl_session_attach(run, who);
+}
+
+static void fl_sleep_ns(__u64 ns)
+{
+	struct timespec ts = { .tv_sec = ns / 1000000000ULL, .tv_nsec = ns % 1000000000ULL };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+void fl_session_stop(struct fl_run *run, const char *who)
+{
+	bool held = false, failed = false;
+	__u64 hold;
+	int i, saved = -1, ret;
+
+	fl_dp_disarm(&run->dp);
+	for (i = run->n_att - 1; i >= 0; i--) {
+		ret = fl_detach(&run->att[i]);
+		failed |= ret != 0;
+		if (ret)
+			fprintf(stderr, "%s: detaching %s from %s failed: %s; run 'faultline cleanup'\n",
+				who, fl_hook_name(run->att[i].hook),
+				run->att[i].hook == FL_HOOK_CGROUP_INGRESS ? run->att[i].cgroup :
+				run->att[i].ifname, strerror(-ret));
+	}
+	/* packets fq still holds are dropped with it: let them leave first */
+	for (i = 0; i < run->n_qd; i++)
+		held |= run->qd[i].installed;
+	hold = run->spec.rule.delay_ns + 3 * run->spec.rule.jitter_ns;
+	if (held && hold)
+		fl_sleep_ns(hold < 1000000000ULL ? hold : 1000000000ULL);
+	for (i = run->n_qd - 1; i >= 0; i--) {
+		const struct fl_place *p = &run->place[run->qd_place[i]];
+
+		if (!run->qd[i].installed)
+			continue;
+		ret = fl_netns_enter(&run->ns[p->ns], &saved);
+		if (!ret) {
+			ret = fl_qdisc_restore(&run->qd[i]);
+			fl_netns_restore(saved);
+		}
+		failed |= ret != 0;
+		if (ret)
+			fprintf(stderr, "%s: restoring the %s root qdisc of %s failed: %s; run 'faultline cleanup'\n",
+				who, run->qd[i].kind, p->ifname, strerror(-ret));
+	}
+	/* keep the records for 'faultline cleanup' when something stayed */
+	if (!failed)
+		fl_state_forget();
+}
+
+void fl_session_free(struct fl_run *run)
+{
+	int i;
+
+	fl_events_close(&run->ev);
+	fl_dp_close(&run->dp);
+	fl_state_unlock(run->lock_fd);
+	run->lock_fd = -1;
+	for (i = 0; i < run->n_ns; i++)
+		fl_netns_close(&run->ns[i]);
+	run->n_ns = 0;
+}
