@@ -5,7 +5,7 @@ DESTDIR   ?=
 CLANG     ?= clang
 BPFTOOL   ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 CC        ?= cc
-PKGS      := libbpf libelf zlib json-c libmnl yaml-0.1
+PKGS      := libbpf libelf zlib json-c libmnl yaml-0.1 libcurl
 VERSION   := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
@@ -40,9 +40,10 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(wildcard tests/u
 BPFT_BINS := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
 TOOL_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/tools/%,$(wildcard tests/tools/*.c))
 BENCH_BINS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(wildcard bench/*.c))
+DEMO_BINS := $(patsubst demo/%.c,$(OUTPUT)/demo/%,$(wildcard demo/*.c))
 
 .PHONY: all clean test demo bench install vmlinux deps
-all: $(OUTPUT)/faultline $(UNIT_BINS) $(BPFT_BINS) $(TOOL_BINS) $(BENCH_BINS)
+all: $(OUTPUT)/faultline $(UNIT_BINS) $(BPFT_BINS) $(TOOL_BINS) $(BENCH_BINS) $(DEMO_BINS)
 
 deps:
 	scripts/deps.sh
@@ -71,10 +72,13 @@ $(OUTPUT)/tests/bpf/%: tests/bpf/%.c $(LIB_OBJS) $(wildcard tests/bpf/*.h) | $(O
 $(OUTPUT)/tests/tools/%: tests/tools/%.c | $(OUTPUT)/tests/tools
 	$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
 
+$(OUTPUT)/demo/%: demo/%.c | $(OUTPUT)/demo
+	$(CC) $(CFLAGS) $< $(LDLIBS) -lpthread -o $@
+
 $(OUTPUT)/bench/%: bench/%.c $(LIB_OBJS) | $(OUTPUT)/bench
 	$(CC) $(CFLAGS) -Itests/bpf $< $(LIB_OBJS) $(LDLIBS) -o $@
 
-$(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tests/unit $(OUTPUT)/tests/bpf $(OUTPUT)/tests/tools $(OUTPUT)/bench:
+$(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tests/unit $(OUTPUT)/tests/bpf $(OUTPUT)/tests/tools $(OUTPUT)/bench $(OUTPUT)/demo:
 	mkdir -p $@
 
 test: all
