@@ -19,7 +19,7 @@ PKGS=(
 	"libjson-c-dev:/usr/include/json-c/json.h"
 	"libmnl-dev:/usr/include/libmnl/libmnl.h"
 	"libyaml-dev:/usr/include/yaml.h"
-	"libcurl4-openssl-dev:/usr/include/x86_64-linux-gnu/curl/curl.h"
+	"libcurl4-openssl-dev:curl-config"
 	"librsvg2-bin:rsvg-convert"
 	"prometheus:prometheus"
 	"libcmocka-dev:/usr/include/cmocka.h"
