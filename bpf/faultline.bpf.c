@@ -11,6 +11,7 @@
  *               target's ingress, where delay can be applied
  *   fl_cls_pin  the same on clsact
  *   fl_cg_in    cgroup_skb ingress on a target cgroup (shared namespace)
+ *   fl_tp_*     tracepoints: the targets' TCP signals, for experiments
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -23,6 +24,7 @@
 #include "rules.h"
 #include "flows.h"
 #include "edt.h"
+#include "observe.h"
 
 /* tc return codes are macros in uapi, absent from BTF */
 #define FL_TC_NEXT	-1	/* TC_ACT_UNSPEC on clsact, TCX_NEXT on tcx */
@@ -68,6 +70,8 @@ static __always_inline int fl_handle(const struct fl_target *t, const struct fl_
 		*tstamp = fl_edt_departure(&d, len, flow, now);
 		if (*tstamp) {
 			st->delayed++;
+			if (flow)
+				__sync_fetch_and_add(&flow->delayed, 1);
 		} else {
 			d.verdict = FL_DROP;
 			st->drop_reason[FL_DROP_HORIZON]++;
@@ -188,6 +192,8 @@ static __always_inline int fl_tc_egress(struct __sk_buff *skb, bool tcx)
 		return FL_TC_NEXT;
 	rc = fl_parse_skb(skb, &p);
 	verdict = fl_handle(t, &p, rc, FL_DIR_EGRESS, skb->len, cgid, &ts);
+	if (verdict != FL_DROP && !rc)
+		fl_http_observe(skb, &p, t->target_id, FL_DIR_EGRESS);
 	return fl_tc_egress_act(skb, verdict, ts, tcx, FL_DIR_EGRESS);
 }
 
@@ -212,6 +218,8 @@ static __always_inline int fl_tc_peer_egress(struct __sk_buff *skb, bool tcx)
 	if (!t)
 		return FL_TC_NEXT;
 	verdict = fl_handle(t, &p, 0, FL_DIR_INGRESS, skb->len, 0, &ts);
+	if (verdict != FL_DROP)
+		fl_http_observe(skb, &p, t->target_id, FL_DIR_INGRESS);
 	return fl_tc_egress_act(skb, verdict, ts, tcx, FL_DIR_INGRESS);
 }
 
@@ -258,5 +266,84 @@ int fl_cg_in(struct __sk_buff *skb)
 	rc = fl_parse(data, data_end, bpf_ntohs(skb->protocol), &p);
 	if (fl_handle(t, &p, rc, FL_DIR_INGRESS, skb->len, cgid, &ts) == FL_DROP)
 		return 0;
+	if (!rc)
+		fl_http_observe(skb, &p, t->target_id, FL_DIR_INGRESS);
 	return 1;
+}
+
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(fl_tp_retx, const struct sock *sk)
+{
+	return fl_observe_sig(sk, FL_SIG_RETRANS, 1, FL_DIR_EGRESS);
+}
+
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(fl_tp_rst_tx, const struct sock *sk)
+{
+	return fl_observe_sig(sk, FL_SIG_RST_SENT, 1, FL_DIR_EGRESS);
+}
+
+SEC("tp_btf/tcp_receive_reset")
+int BPF_PROG(fl_tp_rst_rx, struct sock *sk)
+{
+	return fl_observe_sig(sk, FL_SIG_RST_RECV, 1, FL_DIR_INGRESS);
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(fl_tp_state, const struct sock *sk, const int oldstate, const int newstate)
+{
+	struct fl_sock_state *ss, init = {};
+	struct fl_target *t;
+	__u64 key = (__u64)sk, now;
+
+	if (BPF_CORE_READ(sk, sk_protocol) != IPPROTO_TCP)
+		return 0;
+	t = fl_target_by_sock(sk);
+	if (!t)
+		return 0;
+	now = bpf_ktime_get_ns();
+	if (newstate == FL_TCP_SYN_SENT) {
+		init.syn_ns = now;
+		bpf_map_update_elem(&fl_socks, &key, &init, BPF_ANY);
+		return 0;
+	}
+	if (oldstate != FL_TCP_SYN_SENT)
+		return 0;
+	ss = bpf_map_lookup_elem(&fl_socks, &key);
+	if (newstate == FL_TCP_ESTABLISHED && ss && ss->syn_ns)
+		fl_signal_emit(t->target_id, FL_SIG_CONNECT_LAT, now - ss->syn_ns, FL_DIR_EGRESS);
+	else if (newstate == FL_TCP_CLOSE)
+		fl_signal_emit(t->target_id, FL_SIG_CONNECT_FAIL, 1, FL_DIR_EGRESS);
+	if (ss)
+		ss->syn_ns = 0;
+	return 0;
+}
+
+SEC("tp_btf/tcp_probe")
+int BPF_PROG(fl_tp_rtt, struct sock *sk)
+{
+	struct fl_sock_state *ss, init = {};
+	struct tcp_sock *tp = (struct tcp_sock *)sk;
+	struct fl_target *t;
+	__u64 key = (__u64)sk, now;
+	__u32 srtt;
+
+	t = fl_target_by_sock(sk);
+	if (!t)
+		return 0;
+	now = bpf_ktime_get_ns();
+	ss = bpf_map_lookup_elem(&fl_socks, &key);
+	if (!ss) {
+		init.rtt_emit_ns = now;
+		bpf_map_update_elem(&fl_socks, &key, &init, BPF_ANY);
+	} else if (now - ss->rtt_emit_ns < FL_RTT_SAMPLE_NS) {
+		return 0;
+	} else {
+		ss->rtt_emit_ns = now;
+	}
+	/* srtt_us holds eight times the smoothed RTT in microseconds */
+	srtt = BPF_CORE_READ(tp, srtt_us) >> 3;
+	if (srtt)
+		fl_signal_emit(t->target_id, FL_SIG_RTT, (__u64)srtt * 1000, FL_DIR_EGRESS);
+	return 0;
 }

@@ -28,6 +28,10 @@ static __always_inline void fl_flow_emit(__u32 kind, __u32 reason, const struct 
 	e->packets = v->packets;
 	e->bytes = v->bytes;
 	e->drops = v->drops;
+	e->delayed = v->delayed;
+	e->sig = 0;
+	e->pad = 0;
+	e->value = 0;
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -119,4 +123,28 @@ static __always_inline void fl_flow_finish(const struct fl_flow_key *k, struct f
 	bpf_map_delete_elem(&fl_flows, k);
 }
 
+/* One signal record for target @target_id; counted on failure. */
+static __always_inline void fl_signal_emit(__u32 target_id, __u32 sig, __u64 value, __u32 dir)
+{
+	struct fl_event *e;
+
+	e = bpf_ringbuf_reserve(&fl_events, sizeof(*e), 0);
+	if (!e) {
+		struct fl_stats *st = bpf_map_lookup_elem(&fl_stats, &dir);
+
+		if (st)
+			st->ringbuf_fail++;
+		return;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->kind = FL_EV_SIGNAL;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->key.target_id = target_id;
+	e->key.dir = dir;
+	e->sig = sig;
+	e->value = value;
+	bpf_ringbuf_submit(e, 0);
+}
+
 #endif /* FL_FLOWS_H */
+

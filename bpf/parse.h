@@ -30,6 +30,7 @@ struct fl_pkt {
 	__u8 family;		/* 4 or 6 */
 	__u8 tcp_flags;
 	__u8 l4_ok;		/* 0 for a non-first fragment: L3 fields only */
+	__u16 payload_off;	/* TCP: where the payload starts, from the first byte parsed */
 };
 
 struct fl_vlan_hdr {
@@ -54,7 +55,7 @@ static __always_inline void fl_addr_set_v4(struct fl_addr *a, __be32 v4)
 /* Read ports and flags of the L4 header at @l4. Returns 0, or -1 when
  * the header is cut short (the caller passes the packet).
  */
-static __always_inline int fl_parse_l4(void *l4, void *data_end, struct fl_pkt *p)
+static __always_inline int fl_parse_l4(void *base, void *l4, void *data_end, struct fl_pkt *p)
 {
 	switch (p->proto) {
 	case IPPROTO_TCP: {
@@ -66,6 +67,7 @@ static __always_inline int fl_parse_l4(void *l4, void *data_end, struct fl_pkt *
 		p->dport = bpf_ntohs(th->dest);
 		/* byte 13 of the header holds the flags */
 		p->tcp_flags = ((__u8 *)th)[13];
+		p->payload_off = (__u16)(l4 - base) + th->doff * 4;
 		break;
 	}
 	case IPPROTO_UDP: {
@@ -95,7 +97,7 @@ static __always_inline int fl_parse_l4(void *l4, void *data_end, struct fl_pkt *
 	return 0;
 }
 
-static __always_inline int fl_parse_ipv4(void *l3, void *data_end, struct fl_pkt *p)
+static __always_inline int fl_parse_ipv4(void *base, void *l3, void *data_end, struct fl_pkt *p)
 {
 	struct iphdr *iph = l3;
 	__u32 ihl;
@@ -114,10 +116,10 @@ static __always_inline int fl_parse_ipv4(void *l3, void *data_end, struct fl_pkt
 	/* a non-first fragment has no L4 header: match it on L3 alone */
 	if (iph->frag_off & bpf_htons(IP_OFFSET))
 		return 0;
-	return fl_parse_l4(l3 + ihl, data_end, p);
+	return fl_parse_l4(base, l3 + ihl, data_end, p);
 }
 
-static __always_inline int fl_parse_ipv6(void *l3, void *data_end, struct fl_pkt *p)
+static __always_inline int fl_parse_ipv6(void *base, void *l3, void *data_end, struct fl_pkt *p)
 {
 	struct ipv6hdr *ip6h = l3;
 	void *cur = ip6h + 1;
@@ -175,7 +177,7 @@ l4:
 	p->proto = nexthdr;
 	if (nexthdr == 50 || nexthdr == 59)	/* ESP, no next header */
 		return 0;
-	return fl_parse_l4(cur, data_end, p);
+	return fl_parse_l4(base, cur, data_end, p);
 }
 
 /* Parse from L2 (@l3_proto == 0) or from L3 with the given ethertype
@@ -207,9 +209,9 @@ static __always_inline int fl_parse(void *data, void *data_end, __u16 l3_proto,
 		}
 	}
 	if (proto == ETH_P_IP)
-		return fl_parse_ipv4(cur, data_end, p);
+		return fl_parse_ipv4(data, cur, data_end, p);
 	if (proto == ETH_P_IPV6)
-		return fl_parse_ipv6(cur, data_end, p);
+		return fl_parse_ipv6(data, cur, data_end, p);
 	return -1;
 }
 

@@ -96,6 +96,7 @@ struct fl_flow_val {
 	__u64 last_ns;
 	__u64 last_emit_ns;
 	__u64 cgroup_id;
+	__u64 delayed;
 	__u64 edt_last_ns;	/* latest departure given: keeps the flow in order */
 	__u64 rate_next_ns;	/* per-flow rate: earliest next departure */
 };
@@ -104,7 +105,21 @@ enum fl_event_kind {
 	FL_EV_FLOW_NEW = 1,
 	FL_EV_FLOW_SNAPSHOT = 2,
 	FL_EV_FLOW_END = 3,
+	FL_EV_SIGNAL = 4,	/* one TCP or HTTP event of a target: sig, value */
 };
+
+/* What an FL_EV_SIGNAL record reports; value is given per kind. */
+enum fl_sig {
+	FL_SIG_RETRANS = 1,		/* a retransmitted segment */
+	FL_SIG_RST_SENT = 2,
+	FL_SIG_RST_RECV = 3,
+	FL_SIG_CONNECT_FAIL = 4,	/* SYN_SENT -> CLOSE */
+	FL_SIG_CONNECT_LAT = 5,		/* SYN_SENT -> ESTABLISHED; value: ns */
+	FL_SIG_RTT = 6,			/* smoothed RTT sample; value: ns */
+	FL_SIG_HTTP = 7,		/* an HTTP/1.x status line; value: status */
+};
+
+#define FL_RTT_SAMPLE_NS	100000000ULL	/* at most one RTT record per socket per 100 ms */
 
 /* One ring buffer record. Counters are cumulative for the flow. */
 struct fl_event {
@@ -116,6 +131,10 @@ struct fl_event {
 	__u64 packets;
 	__u64 bytes;
 	__u64 drops;
+	__u64 delayed;
+	__u32 sig;		/* FL_EV_SIGNAL: enum fl_sig */
+	__u32 pad;
+	__u64 value;		/* FL_EV_SIGNAL: see enum fl_sig */
 };
 
 #define FL_END_FIN	1
@@ -198,6 +217,8 @@ struct fl_stats {
 struct fl_control {
 	__u32 armed;		/* 0: every program passes everything */
 	__u32 n_levels;
+	__u32 observe;		/* 1: report TCP and HTTP signal events too */
+	__u32 pad;
 	__u64 deadline_ns;	/* CLOCK_MONOTONIC; past it, everything passes */
 	__u32 levels[FL_MAX_LEVELS];	/* cgroup depths of targets, deepest first */
 };

@@ -30,6 +30,16 @@ static struct bpf_program *fl_dp_prog(const struct faultline_bpf *skel, enum fl_
 		return skel->progs.fl_tcx_pin;
 	case FL_PROG_CLS_PIN:
 		return skel->progs.fl_cls_pin;
+	case FL_PROG_TP_RETX:
+		return skel->progs.fl_tp_retx;
+	case FL_PROG_TP_RST_TX:
+		return skel->progs.fl_tp_rst_tx;
+	case FL_PROG_TP_RST_RX:
+		return skel->progs.fl_tp_rst_rx;
+	case FL_PROG_TP_STATE:
+		return skel->progs.fl_tp_state;
+	case FL_PROG_TP_RTT:
+		return skel->progs.fl_tp_rtt;
 	default:
 		return NULL;
 	}

@@ -25,8 +25,18 @@ enum fl_prog {
 	FL_PROG_CG_IN,
 	FL_PROG_TCX_PIN,
 	FL_PROG_CLS_PIN,
+	FL_PROG_TP_RETX,
+	FL_PROG_TP_RST_TX,
+	FL_PROG_TP_RST_RX,
+	FL_PROG_TP_STATE,
+	FL_PROG_TP_RTT,
 	FL_PROG_MAX,
 };
+
+/* The tracepoint programs, attached for experiments (observe). */
+#define FL_PROGS_OBSERVE	((1u << FL_PROG_TP_RETX) | (1u << FL_PROG_TP_RST_TX) | \
+				 (1u << FL_PROG_TP_RST_RX) | (1u << FL_PROG_TP_STATE) | \
+				 (1u << FL_PROG_TP_RTT))
 
 /* Open and load; only the programs set in @want_mask (1 << enum fl_prog). */
 int fl_dp_open(struct fl_datapath *dp, unsigned int want_mask);
