@@ -274,19 +274,19 @@ int fl_cg_in(struct __sk_buff *skb)
 SEC("tp_btf/tcp_retransmit_skb")
 int BPF_PROG(fl_tp_retx, const struct sock *sk)
 {
-	return fl_observe_sig(sk, FL_SIG_RETRANS, 1, FL_DIR_EGRESS);
+	return fl_observe_sig(sk, FL_KSIG_RETRANS, 1, FL_DIR_EGRESS);
 }
 
 SEC("tp_btf/tcp_send_reset")
 int BPF_PROG(fl_tp_rst_tx, const struct sock *sk)
 {
-	return fl_observe_sig(sk, FL_SIG_RST_SENT, 1, FL_DIR_EGRESS);
+	return fl_observe_sig(sk, FL_KSIG_RST_SENT, 1, FL_DIR_EGRESS);
 }
 
 SEC("tp_btf/tcp_receive_reset")
 int BPF_PROG(fl_tp_rst_rx, struct sock *sk)
 {
-	return fl_observe_sig(sk, FL_SIG_RST_RECV, 1, FL_DIR_INGRESS);
+	return fl_observe_sig(sk, FL_KSIG_RST_RECV, 1, FL_DIR_INGRESS);
 }
 
 SEC("tp_btf/inet_sock_set_state")
@@ -311,9 +311,9 @@ int BPF_PROG(fl_tp_state, const struct sock *sk, const int oldstate, const int n
 		return 0;
 	ss = bpf_map_lookup_elem(&fl_socks, &key);
 	if (newstate == FL_TCP_ESTABLISHED && ss && ss->syn_ns)
-		fl_signal_emit(t->target_id, FL_SIG_CONNECT_LAT, now - ss->syn_ns, FL_DIR_EGRESS);
+		fl_signal_emit(t->target_id, FL_KSIG_CONNECT_LAT, now - ss->syn_ns, FL_DIR_EGRESS);
 	else if (newstate == FL_TCP_CLOSE)
-		fl_signal_emit(t->target_id, FL_SIG_CONNECT_FAIL, 1, FL_DIR_EGRESS);
+		fl_signal_emit(t->target_id, FL_KSIG_CONNECT_FAIL, 1, FL_DIR_EGRESS);
 	if (ss)
 		ss->syn_ns = 0;
 	return 0;
@@ -344,6 +344,6 @@ int BPF_PROG(fl_tp_rtt, struct sock *sk)
 	/* srtt_us holds eight times the smoothed RTT in microseconds */
 	srtt = BPF_CORE_READ(tp, srtt_us) >> 3;
 	if (srtt)
-		fl_signal_emit(t->target_id, FL_SIG_RTT, (__u64)srtt * 1000, FL_DIR_EGRESS);
+		fl_signal_emit(t->target_id, FL_KSIG_RTT, (__u64)srtt * 1000, FL_DIR_EGRESS);
 	return 0;
 }

@@ -103,7 +103,7 @@ static __always_inline void fl_http_observe(struct __sk_buff *skb, const struct 
 	if (b[9] < '1' || b[9] > '5' || b[10] < '0' || b[10] > '9' || b[11] < '0' || b[11] > '9')
 		return;
 	status = (b[9] - '0') * 100 + (b[10] - '0') * 10 + (b[11] - '0');
-	fl_signal_emit(target_id, FL_SIG_HTTP, status, dir);
+	fl_signal_emit(target_id, FL_KSIG_HTTP, status, dir);
 }
 
 #endif /* FL_OBSERVE_H */

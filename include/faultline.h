@@ -109,14 +109,14 @@ enum fl_event_kind {
 };
 
 /* What an FL_EV_SIGNAL record reports; value is given per kind. */
-enum fl_sig {
-	FL_SIG_RETRANS = 1,		/* a retransmitted segment */
-	FL_SIG_RST_SENT = 2,
-	FL_SIG_RST_RECV = 3,
-	FL_SIG_CONNECT_FAIL = 4,	/* SYN_SENT -> CLOSE */
-	FL_SIG_CONNECT_LAT = 5,		/* SYN_SENT -> ESTABLISHED; value: ns */
-	FL_SIG_RTT = 6,			/* smoothed RTT sample; value: ns */
-	FL_SIG_HTTP = 7,		/* an HTTP/1.x status line; value: status */
+enum fl_ksig {
+	FL_KSIG_RETRANS = 1,		/* a retransmitted segment */
+	FL_KSIG_RST_SENT = 2,
+	FL_KSIG_RST_RECV = 3,
+	FL_KSIG_CONNECT_FAIL = 4,	/* SYN_SENT -> CLOSE */
+	FL_KSIG_CONNECT_LAT = 5,		/* SYN_SENT -> ESTABLISHED; value: ns */
+	FL_KSIG_RTT = 6,			/* smoothed RTT sample; value: ns */
+	FL_KSIG_HTTP = 7,		/* an HTTP/1.x status line; value: status */
 };
 
 #define FL_RTT_SAMPLE_NS	100000000ULL	/* at most one RTT record per socket per 100 ms */
@@ -132,9 +132,9 @@ struct fl_event {
 	__u64 bytes;
 	__u64 drops;
 	__u64 delayed;
-	__u32 sig;		/* FL_EV_SIGNAL: enum fl_sig */
+	__u32 sig;		/* FL_EV_SIGNAL: enum fl_ksig */
 	__u32 pad;
-	__u64 value;		/* FL_EV_SIGNAL: see enum fl_sig */
+	__u64 value;		/* FL_EV_SIGNAL: see enum fl_ksig */
 };
 
 #define FL_END_FIN	1
