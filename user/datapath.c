@@ -70,8 +70,40 @@ int fl_dp_open(struct fl_datapath *dp, unsigned int want_mask)
 	return 0;
 }
 
+int fl_dp_attach_observe(struct fl_datapath *dp)
+{
+	int i, err;
+
+	for (i = 0; i < FL_PROG_MAX; i++) {
+		struct bpf_program *prog;
+		struct bpf_link *link;
+
+		if (!(FL_PROGS_OBSERVE & (1u << i)))
+			continue;
+		prog = fl_dp_prog(dp->skel, i);
+		if (!bpf_program__autoload(prog))
+			continue;
+		link = bpf_program__attach(prog);
+		if (!link) {
+			err = -errno;
+			pr_warn("faultline: attaching tracepoint program %s failed: %s\n",
+				bpf_program__name(prog), strerror(-err));
+			return err;
+		}
+		dp->tp_links[dp->n_tp_links++] = link;
+	}
+	return 0;
+}
+
+void fl_dp_detach_observe(struct fl_datapath *dp)
+{
+	while (dp->n_tp_links > 0)
+		bpf_link__destroy(dp->tp_links[--dp->n_tp_links]);
+}
+
 void fl_dp_close(struct fl_datapath *dp)
 {
+	fl_dp_detach_observe(dp);
 	if (dp->skel)
 		faultline_bpf__destroy(dp->skel);
 	dp->skel = NULL;
@@ -135,31 +167,13 @@ static int fl_dp_load_dist(struct fl_datapath *dp, __u8 dist)
 	return 0;
 }
 
-static void fl_dp_make_target(struct fl_target *v, __u32 target_id, const struct fl_rule_spec *r)
+static int fl_dp_add_rule(struct fl_datapath *dp, __u32 target_id, int i,
+			  const struct fl_rule_spec *r)
 {
-	memset(v, 0, sizeof(*v));
-	v->target_id = target_id;
-	v->n_rules = 1;
-	v->rule_ids[0] = target_id;
-	v->peer_rules = r->n_peers ? 1 : 0;
-}
-
-int fl_dp_add_target(struct fl_datapath *dp, const struct fl_target_spec *t, __u32 target_id,
-		     const struct fl_rule_spec *r)
-{
+	__u32 rid = fl_rule_id(target_id, i);
 	struct fl_rule rule = {};
-	struct fl_target v;
-	int err, i;
+	int err, p;
 
-	if (target_id >= FL_MAX_RULES)
-		return -E2BIG;
-	if (dp->n_levels >= FL_MAX_LEVELS) {
-		for (i = 0; i < dp->n_levels; i++)
-			if (dp->ctl->levels[i] == t->level)
-				break;
-		if (i == dp->n_levels)
-			return -E2BIG;
-	}
 	rule.dir_mask = r->dir_mask;
 	rule.proto = r->proto;
 	rule.n_ports = r->n_ports;
@@ -178,23 +192,109 @@ int fl_dp_add_target(struct fl_datapath *dp, const struct fl_target_spec *t, __u
 		if (err)
 			return err;
 	}
-	err = bpf_map__update_elem(dp->skel->maps.fl_rules, &target_id, sizeof(target_id), &rule,
-				   sizeof(rule), BPF_ANY);
+	err = bpf_map__update_elem(dp->skel->maps.fl_rules, &rid, sizeof(rid), &rule, sizeof(rule),
+				   BPF_ANY);
 	if (err)
 		return err;
-	for (i = 0; i < r->n_peers; i++) {
+	for (p = 0; p < r->n_peers; p++) {
 		struct fl_peer_key k = { .target_id = htonl(target_id) };
-		struct fl_peer_val pv = { .rule_mask = 1 };
+		struct fl_peer_val pv = {};
 		__u32 bits;
 
-		fl_cidr_to_peer_key_addr(&r->peers[i], k.addr, &bits);
+		fl_cidr_to_peer_key_addr(&r->peers[p], k.addr, &bits);
 		k.prefixlen = 32 + bits;
+		/* rules of one target may list the same prefix */
+		bpf_map__lookup_elem(dp->skel->maps.fl_peers, &k, sizeof(k), &pv, sizeof(pv), 0);
+		pv.rule_mask |= 1u << i;
 		err = bpf_map__update_elem(dp->skel->maps.fl_peers, &k, sizeof(k), &pv, sizeof(pv),
 					   BPF_ANY);
 		if (err)
 			return err;
 	}
-	fl_dp_make_target(&v, target_id, r);
+	return 0;
+}
+
+/* An LPM lookup returns the longest match only: make each prefix's mask
+ * include the rules of every shorter prefix of the same target covering it.
+ */
+static int fl_dp_fold_peers(struct fl_datapath *dp, __u32 target_id, const struct fl_rule_spec *rules,
+			    int n)
+{
+	int i, j, p, q, err;
+
+	for (i = 0; i < n; i++) {
+		for (p = 0; p < rules[i].n_peers; p++) {
+			struct fl_peer_key k = { .target_id = htonl(target_id) };
+			struct fl_peer_val pv = {};
+			__u32 bits;
+
+			fl_cidr_to_peer_key_addr(&rules[i].peers[p], k.addr, &bits);
+			k.prefixlen = 32 + bits;
+			if (bpf_map__lookup_elem(dp->skel->maps.fl_peers, &k, sizeof(k), &pv, sizeof(pv), 0))
+				continue;
+			for (j = 0; j < n; j++) {
+				for (q = 0; q < rules[j].n_peers; q++) {
+					__u8 other[16];
+					__u32 obits, b;
+					bool covers = true;
+
+					fl_cidr_to_peer_key_addr(&rules[j].peers[q], other, &obits);
+					if (obits > bits)
+						continue;
+					for (b = 0; b < obits && covers; b++)
+						covers = ((k.addr[b / 8] ^ other[b / 8]) & (0x80 >> (b % 8))) == 0;
+					if (covers)
+						pv.rule_mask |= 1u << j;
+				}
+			}
+			err = bpf_map__update_elem(dp->skel->maps.fl_peers, &k, sizeof(k), &pv, sizeof(pv),
+						   BPF_ANY);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+static void fl_dp_make_target(struct fl_target *v, __u32 target_id, const struct fl_rule_spec *rules,
+			      int n)
+{
+	int i;
+
+	memset(v, 0, sizeof(*v));
+	v->target_id = target_id;
+	v->n_rules = n;
+	for (i = 0; i < n; i++) {
+		v->rule_ids[i] = fl_rule_id(target_id, i);
+		if (rules && rules[i].n_peers)
+			v->peer_rules |= 1u << i;
+	}
+}
+
+int fl_dp_add_target(struct fl_datapath *dp, const struct fl_target_spec *t, __u32 target_id,
+		     const struct fl_rule_spec *rules, int n)
+{
+	struct fl_target v;
+	int err, i;
+
+	if (n > FL_RULES_PER_TARGET || fl_rule_id(target_id, 0) + FL_RULES_PER_TARGET > FL_MAX_RULES)
+		return -E2BIG;
+	if (dp->n_levels >= FL_MAX_LEVELS) {
+		for (i = 0; i < dp->n_levels; i++)
+			if (dp->ctl->levels[i] == t->level)
+				break;
+		if (i == dp->n_levels)
+			return -E2BIG;
+	}
+	for (i = 0; i < n; i++) {
+		err = fl_dp_add_rule(dp, target_id, i, &rules[i]);
+		if (err)
+			return err;
+	}
+	err = fl_dp_fold_peers(dp, target_id, rules, n);
+	if (err)
+		return err;
+	fl_dp_make_target(&v, target_id, rules, n);
 	err = bpf_map__update_elem(dp->skel->maps.fl_targets, &t->cgid, sizeof(t->cgid), &v,
 				   sizeof(v), BPF_ANY);
 	if (err)
@@ -204,12 +304,12 @@ int fl_dp_add_target(struct fl_datapath *dp, const struct fl_target_spec *t, __u
 }
 
 int fl_dp_add_owned(struct fl_datapath *dp, const struct fl_addr *addr, __u32 target_id,
-		     const struct fl_rule_spec *r)
+		    const struct fl_rule_spec *rules, int n)
 {
 	struct fl_target v;
 
-	/* the owned entry points at the same rule as the cgroup entry */
-	fl_dp_make_target(&v, target_id, r);
+	/* the same rules as the target's cgroup entry */
+	fl_dp_make_target(&v, target_id, rules, n);
 	return bpf_map__update_elem(dp->skel->maps.fl_owned, addr, sizeof(*addr), &v, sizeof(v),
 				    BPF_ANY);
 }
@@ -256,22 +356,47 @@ int fl_dp_read_rule(const struct fl_datapath *dp, __u32 rule_id, struct fl_dir_t
 			out[d].matched += vals[c].matched;
 			out[d].dropped += vals[c].dropped;
 			out[d].bytes += vals[c].bytes;
+			out[d].delayed += vals[c].delayed;
 		}
 	}
 	free(vals);
 	return err;
 }
 
-int fl_dp_read_counters(const struct fl_datapath *dp, int n_rules, struct fl_dp_counters *c)
+int fl_dp_read_target(const struct fl_datapath *dp, __u32 target_id, int n_rules,
+		      struct fl_dir_totals out[FL_DIR_MAX])
 {
-	int ncpu = fl_dp_ncpus(), d, cpu, i, r, err = 0;
-	struct fl_stats *vals;
+	int r, d, err;
 
-	memset(c, 0, sizeof(*c));
+	memset(out, 0, sizeof(*out) * FL_DIR_MAX);
 	for (r = 0; r < n_rules; r++) {
 		struct fl_dir_totals t[FL_DIR_MAX];
 
-		err = fl_dp_read_rule(dp, r, t);
+		err = fl_dp_read_rule(dp, fl_rule_id(target_id, r), t);
+		if (err)
+			return err;
+		for (d = 0; d < FL_DIR_MAX; d++) {
+			out[d].seen += t[d].seen;
+			out[d].matched += t[d].matched;
+			out[d].dropped += t[d].dropped;
+			out[d].bytes += t[d].bytes;
+			out[d].delayed += t[d].delayed;
+		}
+	}
+	return 0;
+}
+
+int fl_dp_read_counters(const struct fl_datapath *dp, int n_targets, int n_rules,
+			struct fl_dp_counters *c)
+{
+	int ncpu = fl_dp_ncpus(), d, cpu, i, tg, err = 0;
+	struct fl_stats *vals;
+
+	memset(c, 0, sizeof(*c));
+	for (tg = 0; tg < n_targets; tg++) {
+		struct fl_dir_totals t[FL_DIR_MAX];
+
+		err = fl_dp_read_target(dp, tg, n_rules, t);
 		if (err)
 			return err;
 		for (d = 0; d < FL_DIR_MAX; d++) {
@@ -279,6 +404,7 @@ int fl_dp_read_counters(const struct fl_datapath *dp, int n_rules, struct fl_dp_
 			c->dir[d].matched += t[d].matched;
 			c->dir[d].dropped += t[d].dropped;
 			c->dir[d].bytes += t[d].bytes;
+			c->dir[d].delayed += t[d].delayed;
 		}
 	}
 	vals = calloc(ncpu, sizeof(*vals));
@@ -299,6 +425,8 @@ int fl_dp_read_counters(const struct fl_datapath *dp, int n_rules, struct fl_dp_
 			s->passed_disarmed += v->passed_disarmed;
 			s->ringbuf_fail += v->ringbuf_fail;
 			s->parse_skipped += v->parse_skipped;
+			s->delayed += v->delayed;
+			s->edt_clones += v->edt_clones;
 			for (i = 0; i < FL_DROP_REASON_MAX; i++)
 				s->drop_reason[i] += v->drop_reason[i];
 		}

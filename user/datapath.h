@@ -9,13 +9,9 @@
 #include "spec.h"
 
 struct faultline_bpf;
+struct bpf_link;
 
-struct fl_datapath {
-	struct faultline_bpf *skel;
-	volatile struct fl_control *ctl;	/* the mmap'ed .bss */
-	int n_levels;
-	unsigned int dist_loaded;	/* bit per enum fl_dist */
-};
+
 
 enum fl_prog {
 	FL_PROG_XDP_IN,
@@ -33,6 +29,15 @@ enum fl_prog {
 	FL_PROG_MAX,
 };
 
+struct fl_datapath {
+	struct faultline_bpf *skel;
+	volatile struct fl_control *ctl;	/* the mmap'ed .bss */
+	int n_levels;
+	unsigned int dist_loaded;	/* bit per enum fl_dist */
+	struct bpf_link *tp_links[FL_PROG_MAX];
+	int n_tp_links;
+};
+
 /* The tracepoint programs, attached for experiments (observe). */
 #define FL_PROGS_OBSERVE	((1u << FL_PROG_TP_RETX) | (1u << FL_PROG_TP_RST_TX) | \
 				 (1u << FL_PROG_TP_RST_RX) | (1u << FL_PROG_TP_STATE) | \
@@ -43,19 +48,30 @@ int fl_dp_open(struct fl_datapath *dp, unsigned int want_mask);
 void fl_dp_close(struct fl_datapath *dp);
 int fl_dp_prog_fd(const struct fl_datapath *dp, enum fl_prog prog);
 int fl_dp_events_fd(const struct fl_datapath *dp);
+/* Attach the loaded tracepoint programs (FL_PROGS_OBSERVE); links die with
+ * the process.
+ */
+int fl_dp_attach_observe(struct fl_datapath *dp);
+void fl_dp_detach_observe(struct fl_datapath *dp);
 int fl_dp_flows_fd(const struct fl_datapath *dp);
-/* Install target @target_id with one rule (rule id == target id). */
+/* Rule i of target t has id t * FL_RULES_PER_TARGET + i. */
+static inline __u32 fl_rule_id(__u32 target_id, int i)
+{
+	return target_id * FL_RULES_PER_TARGET + i;
+}
+
+/* Install target @target_id with @n rules, evaluated in order. */
 int fl_dp_add_target(struct fl_datapath *dp, const struct fl_target_spec *t, __u32 target_id,
-		     const struct fl_rule_spec *r);
+		     const struct fl_rule_spec *rules, int n);
 /* Let packets to @addr count as target @target_id's (a namespace it owns). */
 int fl_dp_add_owned(struct fl_datapath *dp, const struct fl_addr *addr, __u32 target_id,
-		     const struct fl_rule_spec *r);
+		    const struct fl_rule_spec *rules, int n);
 /* Arm until CLOCK_MONOTONIC @deadline_ns; disarm is a single store. */
 void fl_dp_arm(struct fl_datapath *dp, __u64 deadline_ns);
 void fl_dp_disarm(struct fl_datapath *dp);
 
 struct fl_dir_totals {
-	__u64 seen, matched, dropped, bytes;
+	__u64 seen, matched, dropped, bytes, delayed;
 };
 
 struct fl_dp_counters {
@@ -63,7 +79,12 @@ struct fl_dp_counters {
 	struct fl_stats stats[FL_DIR_MAX];	/* summed over CPUs */
 };
 
-int fl_dp_read_counters(const struct fl_datapath *dp, int n_rules, struct fl_dp_counters *c);
+/* Over @n_targets targets with @n_rules rules each. */
+int fl_dp_read_counters(const struct fl_datapath *dp, int n_targets, int n_rules,
+			struct fl_dp_counters *c);
 int fl_dp_read_rule(const struct fl_datapath *dp, __u32 rule_id, struct fl_dir_totals out[FL_DIR_MAX]);
+/* A target's rules added up. */
+int fl_dp_read_target(const struct fl_datapath *dp, __u32 target_id, int n_rules,
+		      struct fl_dir_totals out[FL_DIR_MAX]);
 
 #endif /* FL_DATAPATH_H */

@@ -165,7 +165,7 @@ static int check_tags(struct ctx *c)
 	yaml_node_t *n;
 
 	for (n = c->doc->nodes.start; n < c->doc->nodes.top; n++) {
-		const char *want;
+		const char *want, *tag = (const char *)n->tag;
 
 		switch (n->type) {
 		case YAML_MAPPING_NODE:
@@ -178,9 +178,14 @@ static int check_tags(struct ctx *c)
 			want = YAML_DEFAULT_SCALAR_TAG;
 			break;
 		}
-		if (n->tag && strcmp((const char *)n->tag, want))
-			return fail(c, n, "YAML tags are not supported (found '%.*s')",
-				    ECHO_MAX, (const char *)n->tag);
+		if (!tag || !strcmp(tag, want))
+			continue;
+		/* Show the tag as it was most likely written. */
+		if (!strncmp(tag, "tag:yaml.org,2002:", 18))
+			return fail(c, n, "YAML tags are not supported (found '!!%.*s')",
+				    ECHO_MAX, tag + 18);
+		return fail(c, n, "YAML tags are not supported (found '%.*s')",
+			    ECHO_MAX, tag);
 	}
 	return 0;
 }
@@ -1412,8 +1417,9 @@ static int syntax_error(struct ctx *c, yaml_parser_t *p, const char *text,
 	if (p->error == YAML_READER_ERROR)
 		m = offset_mark(text, len, p->problem_offset);
 	if (p->context)
-		return fail_at(c, m, "YAML syntax: %s %s", p->context, problem);
-	return fail_at(c, m, "YAML syntax: %s", problem);
+		return fail_at(c, m, "YAML syntax error: %s (%s)", problem,
+			       p->context);
+	return fail_at(c, m, "YAML syntax error: %s", problem);
 }
 
 int fl_experiment_parse(const char *name, const char *text, size_t len,

@@ -135,8 +135,9 @@ static int fl_inject_parse(int argc, char **argv, struct fl_spec *spec, bool *he
 	int c;
 
 	memset(spec, 0, sizeof(*spec));
-	spec->rule.dir_mask = FL_DIRM_BOTH;
-	spec->rule.proto = FL_PROTO_ANY;
+	spec->n_rules = 1;
+	spec->rules[0].dir_mask = FL_DIRM_BOTH;
+	spec->rules[0].proto = FL_PROTO_ANY;
 	spec->duration_ns = FL_DEFAULT_DURATION_NS;
 	optind = 1;
 	opterr = 0;
@@ -161,38 +162,38 @@ static int fl_inject_parse(int argc, char **argv, struct fl_spec *spec, bool *he
 			snprintf(spec->ifaces[spec->n_ifaces++], IF_NAMESIZE, "%s", optarg);
 			break;
 		case 'd':
-			if (fl_parse_direction(optarg, &spec->rule.dir_mask))
+			if (fl_parse_direction(optarg, &spec->rules[0].dir_mask))
 				return fl_usage_error("invalid --direction '%s': expected ingress, egress or both",
 						      optarg);
 			break;
 		case 'p':
-			if (fl_parse_proto(optarg, &spec->rule.proto))
+			if (fl_parse_proto(optarg, &spec->rules[0].proto))
 				return fl_usage_error("invalid --proto '%s': expected tcp, udp, icmp or any",
 						      optarg);
 			break;
 		case OPT_PEER:
-			if (spec->rule.n_peers >= FL_SPEC_MAX_PEERS)
+			if (spec->rules[0].n_peers >= FL_SPEC_MAX_PEERS)
 				return fl_usage_error("too many --peer options; at most %d",
 						      FL_SPEC_MAX_PEERS);
-			if (fl_parse_cidr(optarg, &spec->rule.peers[spec->rule.n_peers]))
+			if (fl_parse_cidr(optarg, &spec->rules[0].peers[spec->rules[0].n_peers]))
 				return fl_usage_error("invalid --peer '%s': expected an address or CIDR such as 198.18.0.0/15 or 2001:db8::/32",
 						      optarg);
-			spec->rule.n_peers++;
+			spec->rules[0].n_peers++;
 			break;
 		case OPT_PORT:
-			if (spec->rule.n_ports >= FL_PORTS_PER_RULE)
+			if (spec->rules[0].n_ports >= FL_PORTS_PER_RULE)
 				return fl_usage_error("too many --port options; at most %d",
 						      FL_PORTS_PER_RULE);
-			if (fl_parse_port(optarg, &spec->rule.ports[spec->rule.n_ports]))
+			if (fl_parse_port(optarg, &spec->rules[0].ports[spec->rules[0].n_ports]))
 				return fl_usage_error("invalid --port '%s': expected a number from 1 to 65535",
 						      optarg);
-			spec->rule.n_ports++;
+			spec->rules[0].n_ports++;
 			break;
 		case OPT_DROP:
-			if (fl_parse_percent(optarg, &spec->rule.drop_pct))
+			if (fl_parse_percent(optarg, &spec->rules[0].drop_pct))
 				return fl_usage_error("invalid --drop '%s': expected a percentage from 0 to 100",
 						      optarg);
-			spec->rule.drop_prob = fl_percent_to_prob(spec->rule.drop_pct);
+			spec->rules[0].drop_prob = fl_percent_to_prob(spec->rules[0].drop_pct);
 			have_drop = true;
 			break;
 		case 't':
@@ -205,19 +206,19 @@ static int fl_inject_parse(int argc, char **argv, struct fl_spec *spec, bool *he
 			spec->json = true;
 			break;
 		case OPT_DELAY:
-			if (fl_parse_duration(optarg, &spec->rule.delay_ns) ||
-			    spec->rule.delay_ns > FL_HORIZON_NS)
+			if (fl_parse_duration(optarg, &spec->rules[0].delay_ns) ||
+			    spec->rules[0].delay_ns > FL_HORIZON_NS)
 				return fl_usage_error("invalid --delay '%s': expected a duration such as 20ms, at most 10s",
 						      optarg);
 			break;
 		case OPT_JITTER:
-			if (fl_parse_duration(optarg, &spec->rule.jitter_ns) ||
-			    spec->rule.jitter_ns > FL_HORIZON_NS)
+			if (fl_parse_duration(optarg, &spec->rules[0].jitter_ns) ||
+			    spec->rules[0].jitter_ns > FL_HORIZON_NS)
 				return fl_usage_error("invalid --jitter '%s': expected a duration such as 5ms, at most 10s",
 						      optarg);
 			break;
 		case OPT_DIST:
-			if (fl_parse_distribution(optarg, &spec->rule.dist))
+			if (fl_parse_distribution(optarg, &spec->rules[0].dist))
 				return fl_usage_error("invalid --distribution '%s': expected uniform, normal, pareto or paretonormal",
 						      optarg);
 			have_dist = true;
@@ -226,22 +227,22 @@ static int fl_inject_parse(int argc, char **argv, struct fl_spec *spec, bool *he
 			if (fl_parse_percent(optarg, &corr))
 				return fl_usage_error("invalid --correlation '%s': expected a percentage from 0 to 100",
 						      optarg);
-			spec->rule.correlation = (__u8)(corr + 0.5);
+			spec->rules[0].correlation = (__u8)(corr + 0.5);
 			have_corr = true;
 			break;
 		case OPT_REORDER:
-			spec->rule.reorder = 1;
+			spec->rules[0].reorder = 1;
 			break;
 		case OPT_RATE:
-			if (fl_parse_rate(optarg, &spec->rule.rate, &spec->rule.rate_unit))
+			if (fl_parse_rate(optarg, &spec->rules[0].rate, &spec->rules[0].rate_unit))
 				return fl_usage_error("invalid --rate '%s': expected a rate such as 10mbit, 500kbit, 1gbit or 1000pps",
 						      optarg);
 			break;
 		case OPT_RATE_PER:
 			if (!strcmp(optarg, "target"))
-				spec->rule.rate_per = FL_RATE_PER_TARGET;
+				spec->rules[0].rate_per = FL_RATE_PER_TARGET;
 			else if (!strcmp(optarg, "flow"))
-				spec->rule.rate_per = FL_RATE_PER_FLOW;
+				spec->rules[0].rate_per = FL_RATE_PER_FLOW;
 			else
 				return fl_usage_error("invalid --rate-per '%s': expected target or flow",
 						      optarg);
@@ -268,11 +269,11 @@ static int fl_inject_parse(int argc, char **argv, struct fl_spec *spec, bool *he
 				      argv[optind]);
 	if (!spec->n_targets)
 		return fl_usage_error("no target: name at least one --cgroup PATH");
-	if (spec->rule.jitter_ns && !spec->rule.delay_ns)
+	if (spec->rules[0].jitter_ns && !spec->rules[0].delay_ns)
 		return fl_usage_error("--jitter needs --delay: jitter spreads a delay around its value");
-	if ((have_dist || have_corr || spec->rule.reorder) && !spec->rule.jitter_ns)
+	if ((have_dist || have_corr || spec->rules[0].reorder) && !spec->rules[0].jitter_ns)
 		return fl_usage_error("--distribution, --correlation and --reorder shape jitter: give --jitter too");
-	if (!have_drop && !fl_rule_needs_edt(&spec->rule))
+	if (!have_drop && !fl_rule_needs_edt(&spec->rules[0]))
 		return fl_usage_error("no fault: give --drop PERCENT, --delay DURATION or --rate RATE");
 	return 0;
 }
@@ -294,9 +295,9 @@ static void fl_inject_collect(struct fl_run *run, struct fl_report *rep)
 {
 	int t;
 
-	fl_dp_read_counters(&run->dp, run->spec.n_targets, &rep->counters);
+	fl_dp_read_counters(&run->dp, run->spec.n_targets, run->spec.n_rules, &rep->counters);
 	for (t = 0; t < run->spec.n_targets; t++)
-		fl_dp_read_rule(&run->dp, t, rep->per_target[t]);
+		fl_dp_read_target(&run->dp, t, run->spec.n_rules, rep->per_target[t]);
 }
 
 static int fl_inject_loop(struct fl_run *run, __u64 start, __u64 deadline, struct fl_report *rep)
@@ -327,7 +328,7 @@ static int fl_inject_loop(struct fl_run *run, __u64 start, __u64 deadline, struc
 			last_status = now;
 			fl_flows_expire_idle(run->ev.flows, now, FL_IDLE_NS);
 			if (show) {
-				fl_dp_read_counters(&run->dp, run->spec.n_targets, &rep->counters);
+				fl_dp_read_counters(&run->dp, run->spec.n_targets, run->spec.n_rules, &rep->counters);
 				fl_report_status(stderr, tty, (now - start) / 1e9, rep->duration_s,
 						 &rep->counters, &run->ev);
 			}

@@ -152,15 +152,15 @@ static int fl_place_modes(struct fl_run *run, const char *who, bool all_owned)
 	static const char *const tc_modes[] = { "auto", "tcx", "legacy" };
 	static const char *const in_modes[] = { "auto", "cgroup", "xdp", "tc" };
 	static const char *const xdp_modes[] = { "auto", "native", "generic" };
-	const struct fl_rule_spec *r = &run->spec.rule;
-	bool ingress = r->dir_mask & FL_DIRM_INGRESS;
+	__u32 dirs = fl_spec_dirs(&run->spec), edt = fl_spec_edt_dirs(&run->spec);
+	bool ingress = (dirs & FL_DIRM_INGRESS) || run->spec.observe;
 	int tc, in;
 
 	tc = fl_env_choice(who, "FAULTLINE_TC", tc_modes, 3);
 	run->tcx = tc == 1 || (tc == 0 && fl_probe_tcx() == 1);
 	run->xdp_mode = fl_env_choice(who, "FAULTLINE_XDP", xdp_modes, 3);
 	in = fl_env_choice(who, "FAULTLINE_INGRESS", in_modes, 4);
-	if (ingress && fl_rule_needs_edt(r)) {
+	if (edt & FL_DIRM_INGRESS) {
 		/* in a shared namespace the target's packets are known only at
 		 * its sockets, past every queue: there is nowhere to hold them
 		 */
@@ -285,7 +285,7 @@ static int fl_place_check_qdiscs(struct fl_run *run, const char *who)
 int fl_place_resolve(struct fl_run *run, const char *who)
 {
 	struct fl_spec *spec = &run->spec;
-	const struct fl_rule_spec *r = &spec->rule;
+	__u32 dirs = fl_spec_dirs(spec), edt = fl_spec_edt_dirs(spec);
 	bool all_owned = false, egress_fq;
 	char err[512];
 	int i, j, k, n, ret;
@@ -300,7 +300,7 @@ int fl_place_resolve(struct fl_run *run, const char *who)
 	if (ret)
 		return ret;
 
-	egress_fq = (r->dir_mask & FL_DIRM_EGRESS) && fl_rule_needs_edt(r);
+	egress_fq = edt & FL_DIRM_EGRESS;
 	for (j = 0; j < spec->n_ifaces; j++) {
 		bool found = false;
 
@@ -332,10 +332,11 @@ int fl_place_resolve(struct fl_run *run, const char *who)
 				return fl_place_error(who, ret, "too many interfaces");
 		}
 	}
-	if (!run->n_place && (r->dir_mask & FL_DIRM_EGRESS || run->ingress != FL_INGRESS_CGROUP))
+	if (!run->n_place && (dirs & FL_DIRM_EGRESS || spec->observe ||
+			      run->ingress != FL_INGRESS_CGROUP))
 		return fl_place_error(who, -EINVAL,
 				      "nothing to attach to: the target namespaces have no interface but lo; name one with --netns");
-	if ((r->dir_mask & FL_DIRM_INGRESS) && run->ingress == FL_INGRESS_PEER) {
+	if ((edt & FL_DIRM_INGRESS) && run->ingress == FL_INGRESS_PEER) {
 		ret = fl_place_peers(run, who);
 		if (ret)
 			return ret;
@@ -345,11 +346,12 @@ int fl_place_resolve(struct fl_run *run, const char *who)
 
 unsigned int fl_place_progs(const struct fl_run *run)
 {
-	unsigned int m = 0;
+	__u32 dirs = fl_spec_dirs(&run->spec);
+	unsigned int m = run->spec.observe ? FL_PROGS_OBSERVE : 0;
 
-	if (run->spec.rule.dir_mask & FL_DIRM_EGRESS)
+	if ((dirs & FL_DIRM_EGRESS) || run->spec.observe)
 		m |= 1u << (run->tcx ? FL_PROG_TCX_EG : FL_PROG_CLS_EG);
-	if (!(run->spec.rule.dir_mask & FL_DIRM_INGRESS))
+	if (!(dirs & FL_DIRM_INGRESS) && !run->spec.observe)
 		return m;
 	switch (run->ingress) {
 	case FL_INGRESS_XDP:

@@ -136,7 +136,7 @@ static json_object *fl_json_totals(const struct fl_dir_totals *x, const struct f
 
 static json_object *fl_json_fault(const struct fl_spec *spec)
 {
-	const struct fl_rule_spec *r = &spec->rule;
+	const struct fl_rule_spec *r = &spec->rules[0];
 	json_object *o = json_object_new_object(), *peers, *ports;
 	char buf[INET6_ADDRSTRLEN + 8];
 	int i;

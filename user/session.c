@@ -18,14 +18,14 @@ static int fl_session_fill(struct fl_run *run, const char *who)
 	int i, j, n, ret;
 
 	for (i = 0; i < spec->n_targets; i++) {
-		ret = fl_dp_add_target(&run->dp, &spec->targets[i], i, &spec->rule);
+		ret = fl_dp_add_target(&run->dp, &spec->targets[i], i, spec->rules, spec->n_rules);
 		if (ret) {
 			fprintf(stderr, "%s: installing target %s failed: %s\n", who,
 				spec->targets[i].path, strerror(-ret));
 			return ret;
 		}
 	}
-	if (!(spec->rule.dir_mask & FL_DIRM_INGRESS) || run->ingress == FL_INGRESS_CGROUP)
+	if (run->ingress == FL_INGRESS_CGROUP)
 		return 0;
 	/* the addresses of the namespaces the targets own (not of peers) */
 	for (i = 0; i < run->n_ns; i++) {
@@ -40,7 +40,8 @@ static int fl_session_fill(struct fl_run *run, const char *who)
 			return ret;
 		}
 		for (j = 0; j < n; j++) {
-			ret = fl_dp_add_owned(&run->dp, &addrs[j], run->ns_owner[i], &spec->rule);
+			ret = fl_dp_add_owned(&run->dp, &addrs[j], run->ns_owner[i], spec->rules,
+					      spec->n_rules);
 			if (ret)
 				return ret;
 		}
@@ -57,9 +58,10 @@ static int fl_session_qdiscs(struct fl_run *run, const char *who)
 
 	/* size for 100k pps by default, or the rate limit, over the longest hold */
 	pps = 100000;
-	if (run->spec.rule.rate_unit == FL_RATE_PPS && run->spec.rule.rate > pps)
-		pps = run->spec.rule.rate;
-	hold = run->spec.rule.delay_ns + 4 * run->spec.rule.jitter_ns;
+	for (i = 0; i < run->spec.n_rules; i++)
+		if (run->spec.rules[i].rate_unit == FL_RATE_PPS && run->spec.rules[i].rate > pps)
+			pps = run->spec.rules[i].rate;
+	hold = fl_spec_max_hold(&run->spec, 4);
 	fl_fq_size(&fq, pps, hold ? hold : 1000000);
 	for (i = 0; i < run->n_place; i++) {
 		struct fl_place *p = &run->place[i];
@@ -86,8 +88,8 @@ static int fl_session_qdiscs(struct fl_run *run, const char *who)
 static int fl_session_attach(struct fl_run *run, const char *who)
 {
 	const struct fl_spec *spec = &run->spec;
-	bool egress = spec->rule.dir_mask & FL_DIRM_EGRESS;
-	bool ingress = spec->rule.dir_mask & FL_DIRM_INGRESS;
+	bool egress = (fl_spec_dirs(spec) & FL_DIRM_EGRESS) || spec->observe;
+	bool ingress = (fl_spec_dirs(spec) & FL_DIRM_INGRESS) || spec->observe;
 	char err[512];
 	int i, ret = 0;
 
@@ -133,6 +135,12 @@ static int fl_session_attach(struct fl_run *run, const char *who)
 			if (a->created_clsact)
 				fl_state_record_clsact(ns->ino, ns->dev, a->ifindex, a->ifname);
 		}
+	}
+	if (spec->observe) {
+		ret = fl_dp_attach_observe(&run->dp);
+		if (ret)
+			return ret;
+		run->dp.ctl->observe = 1;
 	}
 	if (ingress && run->ingress == FL_INGRESS_CGROUP) {
 		for (i = 0; i < spec->n_targets; i++) {
@@ -191,6 +199,7 @@ void fl_session_stop(struct fl_run *run, const char *who)
 	int i, saved = -1, ret;
 
 	fl_dp_disarm(&run->dp);
+	fl_dp_detach_observe(&run->dp);
 	for (i = run->n_att - 1; i >= 0; i--) {
 		ret = fl_detach(&run->att[i]);
 		failed |= ret != 0;
@@ -203,7 +212,7 @@ void fl_session_stop(struct fl_run *run, const char *who)
 	/* packets fq still holds are dropped with it: let them leave first */
 	for (i = 0; i < run->n_qd; i++)
 		held |= run->qd[i].installed;
-	hold = run->spec.rule.delay_ns + 3 * run->spec.rule.jitter_ns;
+	hold = fl_spec_max_hold(&run->spec, 3);
 	if (held && hold)
 		fl_sleep_ns(hold < 1000000000ULL ? hold : 1000000000ULL);
 	for (i = run->n_qd - 1; i >= 0; i--) {

@@ -51,7 +51,9 @@ static inline bool fl_rule_needs_edt(const struct fl_rule_spec *r)
 struct fl_spec {
 	int n_targets;
 	struct fl_target_spec targets[FL_SPEC_MAX_TARGETS];
-	struct fl_rule_spec rule;	/* applied to every target */
+	int n_rules;
+	struct fl_rule_spec rules[FL_RULES_PER_TARGET];	/* every target gets them all, in order */
+	bool observe;			/* experiments: attach both ways, report TCP/HTTP signals */
 	char netns[PATH_MAX];		/* empty: discover */
 	int n_ifaces;
 	char ifaces[FL_SPEC_MAX_IFACES][IF_NAMESIZE];
@@ -59,5 +61,42 @@ struct fl_spec {
 	bool json;
 	bool force_qdisc;
 };
+
+/* Directions in which some rule acts. */
+static inline __u32 fl_spec_dirs(const struct fl_spec *s)
+{
+	__u32 m = 0;
+	int i;
+
+	for (i = 0; i < s->n_rules; i++)
+		m |= s->rules[i].dir_mask;
+	return m;
+}
+
+/* Directions in which some rule needs a departure time (fq). */
+static inline __u32 fl_spec_edt_dirs(const struct fl_spec *s)
+{
+	__u32 m = 0;
+	int i;
+
+	for (i = 0; i < s->n_rules; i++)
+		if (fl_rule_needs_edt(&s->rules[i]))
+			m |= s->rules[i].dir_mask;
+	return m;
+}
+
+/* The longest a rule may hold a packet (delay plus @k jitters). */
+static inline __u64 fl_spec_max_hold(const struct fl_spec *s, unsigned int k)
+{
+	__u64 m = 0, h;
+	int i;
+
+	for (i = 0; i < s->n_rules; i++) {
+		h = s->rules[i].delay_ns + k * s->rules[i].jitter_ns;
+		if (h > m)
+			m = h;
+	}
+	return m;
+}
 
 #endif /* FL_SPEC_H */
