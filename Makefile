@@ -43,6 +43,8 @@ BENCH_BINS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(wildcard bench/*.c))
 DEMO_BINS := $(patsubst demo/%.c,$(OUTPUT)/demo/%,$(wildcard demo/*.c))
 
 .PHONY: all clean test demo bench install vmlinux deps
+# keep the intermediate objects, so one edit does not rebuild everything
+.SECONDARY:
 all: $(OUTPUT)/faultline $(UNIT_BINS) $(BPFT_BINS) $(TOOL_BINS) $(BENCH_BINS) $(DEMO_BINS)
 
 deps:

@@ -34,19 +34,74 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* The decision for a packet already known to be a target's. For FL_DELAY
- * and FL_PACE, *tstamp is the departure time.
+/* What the entry points hand to the shared subprograms. The subprograms
+ * are global functions: the verifier checks each once, on its own, instead
+ * of once per path through every caller, which keeps loading fast even
+ * under emulation.
  */
-static __always_inline int fl_handle(const struct fl_target *t, const struct fl_pkt *p,
-				     int parse_rc, __u32 dir, __u32 len, __u64 cgid, __u64 *tstamp)
+struct fl_req {
+	struct fl_pkt pkt;
+	__u64 cgid;
+	__u64 tstamp;		/* out: departure time for FL_DELAY and FL_PACE */
+	__u32 dir;
+	__u32 len;
+	__s32 parse_rc;
+	__u32 target_id;
+};
+
+/* tc may hand over an skb whose headers are not all in the linear part:
+ * pull a bounded prefix first when it is short, then parse.
+ */
+__noinline int fl_parse_tc(struct __sk_buff *skb, struct fl_pkt *p)
+{
+	void *data, *data_end;
+	__u32 want;
+
+	if (!skb || !p)
+		return -1;
+	want = skb->len < FL_PULL_LEN ? skb->len : FL_PULL_LEN;
+	data = (void *)(long)skb->data;
+	data_end = (void *)(long)skb->data_end;
+	if (data + want > data_end) {
+		bpf_skb_pull_data(skb, want);
+		/* the helper moved the packet: load both pointers again */
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
+	}
+	return fl_parse(data, data_end, 0, p);
+}
+
+/* cgroup_skb sees the packet from its network header on. */
+__noinline int fl_parse_cg(struct __sk_buff *skb, struct fl_pkt *p)
+{
+	if (!skb || !p)
+		return -1;
+	return fl_parse((void *)(long)skb->data, (void *)(long)skb->data_end,
+			bpf_ntohs(skb->protocol), p);
+}
+
+__noinline int fl_parse_xdp(struct xdp_md *ctx, struct fl_pkt *p)
+{
+	if (!ctx || !p)
+		return -1;
+	return fl_parse((void *)(long)ctx->data, (void *)(long)ctx->data_end, 0, p);
+}
+
+/* The decision for a packet already known to be a target's: rules, flow
+ * accounting, departure time. Returns an enum fl_verdict.
+ */
+__noinline int fl_decide(const struct fl_target *t, struct fl_req *rq)
 {
 	struct fl_decision d = {};
 	struct fl_flow_val *flow;
 	struct fl_flow_key k;
-	__u32 key = dir, end = 0;
+	__u32 key, end = 0;
 	struct fl_stats *st;
 	__u64 now;
 
+	if (!t || !rq)
+		return FL_PASS;
+	key = rq->dir;
 	st = bpf_map_lookup_elem(&fl_stats, &key);
 	if (!st)
 		return FL_PASS;
@@ -58,17 +113,18 @@ static __always_inline int fl_handle(const struct fl_target *t, const struct fl_
 		st->passed_disarmed++;
 		return FL_PASS;
 	}
-	if (parse_rc) {
+	if (rq->parse_rc) {
 		st->parse_skipped++;
 		return FL_PASS;
 	}
 	st->target_packets++;
-	st->target_bytes += len;
-	fl_rules_eval(t, p, dir, len, &d);
-	flow = fl_flow_account(&k, t, p, dir, len, cgid, now, d.verdict == FL_DROP, st, &end);
+	st->target_bytes += rq->len;
+	fl_rules_eval(t, &rq->pkt, rq->dir, rq->len, &d);
+	flow = fl_flow_account(&k, t, &rq->pkt, rq->dir, rq->len, rq->cgid, now,
+			       d.verdict == FL_DROP, st, &end);
 	if (d.verdict == FL_DELAY || d.verdict == FL_PACE) {
-		*tstamp = fl_edt_departure(&d, len, flow, now);
-		if (*tstamp) {
+		rq->tstamp = fl_edt_departure(&d, rq->len, flow, now);
+		if (rq->tstamp) {
 			st->delayed++;
 			if (flow)
 				__sync_fetch_and_add(&flow->delayed, 1);
@@ -83,6 +139,15 @@ static __always_inline int fl_handle(const struct fl_target *t, const struct fl_
 	}
 	fl_flow_finish(&k, flow, end, now, st);
 	return d.verdict;
+}
+
+/* HTTP status lines, for experiments (observe); needs the skb. */
+__noinline int fl_http(struct __sk_buff *skb, const struct fl_req *rq)
+{
+	if (!skb || !rq)
+		return 0;
+	fl_http_observe(skb, &rq->pkt, rq->target_id, rq->dir);
+	return 0;
 }
 
 /* What a tc egress hook does with a verdict. A drop must look like loss on
@@ -111,46 +176,22 @@ static __always_inline int fl_tc_egress_act(struct __sk_buff *skb, int verdict, 
 	return FL_TC_NEXT;
 }
 
-/* tc may hand over an skb whose headers are not all in the linear part:
- * pull a bounded prefix once, and only when the first parse ran short.
- */
-static __always_inline int fl_parse_skb(struct __sk_buff *skb, struct fl_pkt *p)
-{
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-	__u32 want;
-
-	if (!fl_parse(data, data_end, 0, p))
-		return 0;
-	if (data_end - data >= skb->len)
-		return -1;	/* really truncated or not IP */
-	want = skb->len < FL_PULL_LEN ? skb->len : FL_PULL_LEN;
-	if (bpf_skb_pull_data(skb, want))
-		return -1;
-	data = (void *)(long)skb->data;
-	data_end = (void *)(long)skb->data_end;
-	__builtin_memset(p, 0, sizeof(*p));
-	return fl_parse(data, data_end, 0, p);
-}
-
 SEC("xdp")
 int fl_xdp_in(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	struct fl_pkt p = {};
+	struct fl_req rq = { .dir = FL_DIR_INGRESS };
 	struct fl_target *t;
-	__u64 ts = 0;
 
 	if (!fl_ctl.armed)
 		return XDP_PASS;
-	if (fl_parse(data, data_end, 0, &p))
+	if (fl_parse_xdp(ctx, &rq.pkt))
 		return XDP_PASS;
-	t = fl_target_by_owner(&p);
+	t = fl_target_by_owner(&rq.pkt);
 	if (!t)
 		return XDP_PASS;
+	rq.len = ctx->data_end - ctx->data;
 	/* XDP cannot hold a packet: delays are placed elsewhere */
-	if (fl_handle(t, &p, 0, FL_DIR_INGRESS, data_end - data, 0, &ts) == FL_DROP)
+	if (fl_decide(t, &rq) == FL_DROP)
 		return XDP_DROP;
 	return XDP_PASS;
 }
@@ -158,19 +199,19 @@ int fl_xdp_in(struct xdp_md *ctx)
 SEC("tc")
 int fl_tc_in(struct __sk_buff *skb)
 {
-	struct fl_pkt p = {};
+	struct fl_req rq = { .dir = FL_DIR_INGRESS };
 	struct fl_target *t;
-	__u64 ts = 0;
 
 	if (!fl_ctl.armed)
 		return FL_TC_NEXT;
-	if (fl_parse_skb(skb, &p))
+	if (fl_parse_tc(skb, &rq.pkt))
 		return FL_TC_NEXT;
-	t = fl_target_by_owner(&p);
+	t = fl_target_by_owner(&rq.pkt);
 	if (!t)
 		return FL_TC_NEXT;
+	rq.len = skb->len;
 	/* a drop at ingress is not seen by any local sender */
-	if (fl_handle(t, &p, 0, FL_DIR_INGRESS, skb->len, 0, &ts) == FL_DROP)
+	if (fl_decide(t, &rq) == FL_DROP)
 		return FL_TC_SHOT;
 	return FL_TC_NEXT;
 }
@@ -178,23 +219,24 @@ int fl_tc_in(struct __sk_buff *skb)
 /* Egress of a target's own interface, by the sending socket's cgroup. */
 static __always_inline int fl_tc_egress(struct __sk_buff *skb, bool tcx)
 {
-	struct fl_pkt p = {};
+	struct fl_req rq = { .dir = FL_DIR_EGRESS };
 	struct fl_target *t;
-	__u64 cgid = 0, ts = 0;
-	int rc, verdict;
+	int verdict;
 
 	if (fl_edt_second_visit(skb))
 		return FL_TC_NEXT;
 	if (!fl_ctl.armed)
 		return FL_TC_NEXT;
-	t = fl_target_by_cgroup(skb, &cgid);
+	t = fl_target_by_cgroup(skb, &rq.cgid);
 	if (!t)
 		return FL_TC_NEXT;
-	rc = fl_parse_skb(skb, &p);
-	verdict = fl_handle(t, &p, rc, FL_DIR_EGRESS, skb->len, cgid, &ts);
-	if (verdict != FL_DROP && !rc)
-		fl_http_observe(skb, &p, t->target_id, FL_DIR_EGRESS);
-	return fl_tc_egress_act(skb, verdict, ts, tcx, FL_DIR_EGRESS);
+	rq.parse_rc = fl_parse_tc(skb, &rq.pkt);
+	rq.len = skb->len;
+	rq.target_id = t->target_id;
+	verdict = fl_decide(t, &rq);
+	if (verdict != FL_DROP && !rq.parse_rc && fl_ctl.observe)
+		fl_http(skb, &rq);
+	return fl_tc_egress_act(skb, verdict, rq.tstamp, tcx, FL_DIR_EGRESS);
 }
 
 /* Egress of the host-side peer of a namespace a target owns: the target's
@@ -203,24 +245,25 @@ static __always_inline int fl_tc_egress(struct __sk_buff *skb, bool tcx)
  */
 static __always_inline int fl_tc_peer_egress(struct __sk_buff *skb, bool tcx)
 {
-	struct fl_pkt p = {};
+	struct fl_req rq = { .dir = FL_DIR_INGRESS };
 	struct fl_target *t;
 	int verdict;
-	__u64 ts = 0;
 
 	if (fl_edt_second_visit(skb))
 		return FL_TC_NEXT;
 	if (!fl_ctl.armed)
 		return FL_TC_NEXT;
-	if (fl_parse_skb(skb, &p))
+	if (fl_parse_tc(skb, &rq.pkt))
 		return FL_TC_NEXT;
-	t = fl_target_by_owner(&p);
+	t = fl_target_by_owner(&rq.pkt);
 	if (!t)
 		return FL_TC_NEXT;
-	verdict = fl_handle(t, &p, 0, FL_DIR_INGRESS, skb->len, 0, &ts);
-	if (verdict != FL_DROP)
-		fl_http_observe(skb, &p, t->target_id, FL_DIR_INGRESS);
-	return fl_tc_egress_act(skb, verdict, ts, tcx, FL_DIR_INGRESS);
+	rq.len = skb->len;
+	rq.target_id = t->target_id;
+	verdict = fl_decide(t, &rq);
+	if (verdict != FL_DROP && fl_ctl.observe)
+		fl_http(skb, &rq);
+	return fl_tc_egress_act(skb, verdict, rq.tstamp, tcx, FL_DIR_INGRESS);
 }
 
 SEC("tc")
@@ -250,24 +293,21 @@ int fl_cls_pin(struct __sk_buff *skb)
 SEC("cgroup_skb/ingress")
 int fl_cg_in(struct __sk_buff *skb)
 {
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-	struct fl_pkt p = {};
+	struct fl_req rq = { .dir = FL_DIR_INGRESS };
 	struct fl_target *t;
-	__u64 cgid = 0, ts = 0;
-	int rc;
 
 	if (!fl_ctl.armed)
 		return 1;
-	t = fl_target_by_cgroup(skb, &cgid);
+	t = fl_target_by_cgroup(skb, &rq.cgid);
 	if (!t)
 		return 1;
-	/* cgroup_skb sees the packet from its network header on */
-	rc = fl_parse(data, data_end, bpf_ntohs(skb->protocol), &p);
-	if (fl_handle(t, &p, rc, FL_DIR_INGRESS, skb->len, cgid, &ts) == FL_DROP)
+	rq.parse_rc = fl_parse_cg(skb, &rq.pkt);
+	rq.len = skb->len;
+	rq.target_id = t->target_id;
+	if (fl_decide(t, &rq) == FL_DROP)
 		return 0;
-	if (!rc)
-		fl_http_observe(skb, &p, t->target_id, FL_DIR_INGRESS);
+	if (!rq.parse_rc && fl_ctl.observe)
+		fl_http(skb, &rq);
 	return 1;
 }
 

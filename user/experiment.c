@@ -397,44 +397,48 @@ static int get_url(struct ctx *c, const yaml_node_t *n, const char *path,
 	return dup_string(c, n, s, out);
 }
 
-/* "IPv4:port" or "[IPv6]:port". */
-static int parse_address(const char *s, struct fl_exp_probe *p)
+static bool is_hostname(const char *s, size_t len)
+{
+	size_t i;
+
+	if (!len || len > 253 || s[0] == '-' || s[0] == '.')
+		return false;
+	for (i = 0; i < len; i++)
+		if (!(s[i] >= 'a' && s[i] <= 'z') && !(s[i] >= 'A' && s[i] <= 'Z') &&
+		    !(s[i] >= '0' && s[i] <= '9') && s[i] != '-' && s[i] != '.')
+			return false;
+	return true;
+}
+
+/* "HOST:port" (an IPv4 address or a DNS name) or "[IPv6]:port". The
+ * prober resolves names at every run, so only their spelling is checked.
+ */
+static int parse_address(const char *s, __u16 *port)
 {
 	char host[INET6_ADDRSTRLEN];
-	const char *colon, *h = s;
+	const char *colon;
 	size_t hlen;
 
 	if (*s == '[') {
 		const char *close = strchr(s, ']');
+		__u8 addr[16];
 
 		if (!close || close[1] != ':')
 			return -EINVAL;
-		h = s + 1;
-		hlen = (size_t)(close - h);
+		hlen = (size_t)(close - s - 1);
+		if (!hlen || hlen >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, s + 1, hlen);
+		host[hlen] = '\0';
+		if (inet_pton(AF_INET6, host, addr) != 1)
+			return -EINVAL;
 		colon = close + 1;
 	} else {
-		colon = strrchr(s, ':');
-		if (!colon)
+		colon = strchr(s, ':');
+		if (!colon || !is_hostname(s, (size_t)(colon - s)))
 			return -EINVAL;
-		hlen = (size_t)(colon - s);
 	}
-	if (!hlen || hlen >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
-	memset(&p->addr, 0, sizeof(p->addr));
-	if (*s == '[') {
-		if (inet_pton(AF_INET6, host, p->addr.u8) != 1)
-			return -EINVAL;
-		p->family = AF_INET6;
-	} else {
-		if (inet_pton(AF_INET, host, &p->addr.u8[12]) != 1)
-			return -EINVAL;
-		p->addr.u8[10] = 0xff;
-		p->addr.u8[11] = 0xff;
-		p->family = AF_INET;
-	}
-	return fl_parse_port(colon + 1, &p->port);
+	return fl_parse_port(colon + 1, port);
 }
 
 /* Top level and metadata. */
@@ -906,7 +910,7 @@ static int parse_http(struct ctx *c, yaml_node_t *n, const char *pwhere,
 	if (err)
 		return err;
 
-	p->expect_status = 200;
+	p->expect_status = 0;	/* any 2xx */
 	if (m.val[H_EXPECT]) {
 		field_path(path, sizeof(path), where, "expectStatus");
 		err = get_plain(c, m.val[H_EXPECT], path, what, &s);
@@ -929,7 +933,7 @@ static int parse_tcp(struct ctx *c, yaml_node_t *n, const char *pwhere,
 		     struct fl_exp_probe *p)
 {
 	static const char what[] =
-		"an address and port like 198.18.0.1:9080 or [2001:db8::1]:9080";
+		"a host and port like 198.18.0.1:9080, web.local:80 or [2001:db8::1]:9080";
 	char where[WHERE_LEN], path[PATH_LEN];
 	const char *s;
 	struct map m;
@@ -946,7 +950,7 @@ static int parse_tcp(struct ctx *c, yaml_node_t *n, const char *pwhere,
 	err = get_string(c, m.val[TC_ADDRESS], path, what, &s);
 	if (err)
 		return err;
-	if (strlen(s) >= FL_EXP_MAX_ADDRESS || parse_address(s, p))
+	if (strlen(s) > FL_EXP_MAX_ADDRESS || parse_address(s, &p->port))
 		return bad_value(c, m.val[TC_ADDRESS], path, what);
 	return dup_string(c, m.val[TC_ADDRESS], s, &p->address);
 }
@@ -1440,6 +1444,8 @@ int fl_experiment_parse(const char *name, const char *text, size_t len,
 		err[0] = '\0';
 	if (!exp || (!text && len))
 		return -EINVAL;
+	if (!text)
+		text = "";	/* libyaml wants a buffer, even an empty one */
 	memset(exp, 0, sizeof(*exp));
 	if (!yaml_parser_initialize(&parser)) {
 		fail_at(&c, (yaml_mark_t){ 0 }, "out of memory");

@@ -21,7 +21,20 @@
  * Defaults: fault direction both; delay distribution uniform, jitter 0,
  * correlation 0, reorder false; rate per target; condition window 1m, or
  * the duration when that is shorter; prometheus interval 1s; probe
- * interval 1s, timeout 1s, expectStatus 200.
+ * interval 1s, timeout 1s, expectStatus any 2xx.
+ *
+ * Bounds: duration 1ns..24h; names 1..63 bytes of [A-Za-z0-9._-] starting
+ * with a letter or digit, unique among faults, probes and conditions
+ * (each list on its own), target cgroups unique; percent and correlation
+ * 0..100 (correlation whole); delay time 1ns..60s, jitter 0..time; rate
+ * 1bit..400gbit or 1pps..1000000kpps; peers and ports, when given, non
+ * empty, ports 1..65535 and not with icmp; condition window 100ms..the
+ * duration, none for prometheus; probe and prometheus interval 10ms..1h;
+ * probe timeout 1ns..60s; expectStatus 100..599; urls up to 511 bytes,
+ * tcp addresses up to 127; counts as FL_EXP_MAX_*.
+ * Thresholds are in the signal's unit (see conditions.h): "250ms" for a
+ * latency, "0.95" or "95%" for a ratio; a condition that the unit alone
+ * decides ("below: 0", "atLeast: 0", a ratio "above: 1") is refused.
  */
 #ifndef FL_EXPERIMENT_H
 #define FL_EXPERIMENT_H
@@ -31,6 +44,7 @@
 
 #include "faultline.h"
 #include "parse.h"
+#include "probes.h"
 #include "conditions.h"
 
 #define FL_EXP_API_VERSION	"faultline/v1alpha1"
@@ -43,12 +57,14 @@
 #define FL_EXP_MAX_PROBES	16
 #define FL_EXP_MAX_PEERS	64
 #define FL_EXP_MAX_PORTS	FL_PORTS_PER_RULE
-#define FL_EXP_MAX_URL		2048	/* bytes, probe and prometheus urls */
+#define FL_EXP_MAX_URL		511	/* bytes, probe and prometheus urls;
+					 * fits fl_probe_cfg.url */
 #define FL_EXP_MAX_QUERY	4096
-#define FL_EXP_MAX_ADDRESS	256	/* tcp probe "host:port" */
+#define FL_EXP_MAX_ADDRESS	127	/* tcp probe "host:port", fits
+					 * fl_probe_cfg.address */
 
 #define FL_EXP_MAX_DURATION_NS	(24ULL * 3600 * 1000000000ULL)
-#define FL_EXP_MAX_DELAY_NS	(60ULL * 1000000000ULL)	/* time + jitter */
+#define FL_EXP_MAX_DELAY_NS	(60ULL * 1000000000ULL)	/* time; jitter <= time */
 #define FL_EXP_MIN_INTERVAL_NS	(10ULL * 1000000ULL)	/* probes, prometheus */
 #define FL_EXP_MAX_INTERVAL_NS	(3600ULL * 1000000000ULL)
 #define FL_EXP_MAX_TIMEOUT_NS	(60ULL * 1000000000ULL)
@@ -88,20 +104,15 @@ struct fl_exp_target {
 	char *cgroup;		/* absolute path, as written */
 };
 
-enum fl_probe_kind {
-	FL_PROBE_HTTP = 1,
-	FL_PROBE_TCP,
-};
-
+/* Field names follow struct fl_probe_cfg (probes.h). */
 struct fl_exp_probe {
 	char name[FL_NAME_MAX];
-	enum fl_probe_kind kind;
+	int kind;		/* FL_PROBE_HTTP or FL_PROBE_TCP */
 	char *url;		/* http: "http://..." or "https://..." */
-	int expect_status;	/* http: 100..599 */
-	char *address;		/* tcp: "IPv4:port" or "[IPv6]:port" */
-	struct fl_addr addr;	/* tcp: parsed address, IPv4-mapped */
-	int family;		/* tcp: AF_INET or AF_INET6 */
-	__u16 port;		/* tcp: host order */
+	int expect_status;	/* http: 100..599, or 0 (default): any 2xx */
+	char *address;		/* tcp: "host:port" or "[IPv6]:port"; host is
+				 * an IPv4 address or a DNS name */
+	__u16 port;		/* tcp: the port of address */
 	__u64 interval_ns;
 	__u64 timeout_ns;
 	char *netns;		/* NULL: the caller's namespace */

@@ -42,6 +42,7 @@ struct fl_probe_run {
 	struct fl_probe_cfg cfg;
 	struct fl_netns ns;		/* ns.fd < 0: stay where we are */
 	CURL *curl;			/* http */
+	CURLM *multi;			/* runs curl so that a stop ends the wait */
 	char curl_err[CURL_ERROR_SIZE];
 	char host[128];			/* tcp */
 	char port[8];
@@ -213,17 +214,6 @@ static size_t http_discard(char *ptr, size_t size, size_t nmemb, void *arg)
 	return size * nmemb;
 }
 
-/* Called by libcurl while a transfer runs: non-zero aborts it. */
-static int http_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-			 curl_off_t ulnow)
-{
-	(void)dltotal;
-	(void)dlnow;
-	(void)ultotal;
-	(void)ulnow;
-	return stopping(arg);
-}
-
 static int http_setup(struct fl_probe_run *r)
 {
 	__u64 ms = (r->cfg.timeout_ns + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC;
@@ -232,10 +222,11 @@ static int http_setup(struct fl_probe_run *r)
 
 	if (ms > LONG_MAX)
 		ms = LONG_MAX;
+	r->multi = curl_multi_init();
 	c = curl_easy_init();
-	if (!c)
-		return -ENOMEM;
 	r->curl = c;
+	if (!c || !r->multi)
+		return -ENOMEM;
 	bad |= curl_easy_setopt(c, CURLOPT_URL, r->cfg.url);
 	bad |= curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	bad |= curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -249,10 +240,35 @@ static int http_setup(struct fl_probe_run *r)
 	bad |= curl_easy_setopt(c, CURLOPT_USERAGENT, "faultline-probe/" FL_VERSION);
 	bad |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_discard);
 	bad |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->curl_err);
-	bad |= curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	bad |= curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, http_progress);
-	bad |= curl_easy_setopt(c, CURLOPT_XFERINFODATA, r);
 	return bad ? -EINVAL : 0;
+}
+
+/* One transfer; the wait also watches stop_fd, so a stop ends it at once. */
+static CURLcode http_perform(struct fl_probe_run *r)
+{
+	struct curl_waitfd stop = { .fd = r->set->stop_fd, .events = CURL_WAIT_POLLIN };
+	CURLcode rc = CURLE_ABORTED_BY_CALLBACK;
+	int running = 1;
+	CURLMsg *msg;
+	int left;
+
+	if (curl_multi_add_handle(r->multi, r->curl) != CURLM_OK)
+		return CURLE_FAILED_INIT;
+	while (running && !stopping(r)) {
+		if (curl_multi_perform(r->multi, &running) != CURLM_OK) {
+			rc = CURLE_FAILED_INIT;
+			break;
+		}
+		if (running && curl_multi_poll(r->multi, &stop, 1, 1000, NULL) != CURLM_OK) {
+			rc = CURLE_FAILED_INIT;
+			break;
+		}
+	}
+	while ((msg = curl_multi_info_read(r->multi, &left)))
+		if (msg->msg == CURLMSG_DONE && msg->easy_handle == r->curl)
+			rc = msg->data.result;
+	curl_multi_remove_handle(r->multi, r->curl);
+	return rc;
 }
 
 static void http_run(struct fl_probe_run *r, struct fl_probe_sample *s)
@@ -261,7 +277,7 @@ static void http_run(struct fl_probe_run *r, struct fl_probe_sample *s)
 	CURLcode rc;
 
 	r->curl_err[0] = '\0';
-	rc = curl_easy_perform(r->curl);
+	rc = http_perform(r);
 	curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &code);
 	s->status = (int)code;
 	if (rc != CURLE_OK) {
@@ -469,6 +485,8 @@ static void probes_free(struct fl_probes *p)
 
 		if (r->curl)
 			curl_easy_cleanup(r->curl);
+		if (r->multi)
+			curl_multi_cleanup(r->multi);
 		fl_netns_close(&r->ns);
 	}
 	free(p->runs);

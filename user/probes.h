@@ -42,8 +42,9 @@ struct fl_probe_cfg {
 	 */
 	char url[512];
 	int expect_status;	/* http: 100..599, or 0: any 2xx */
-	/* tcp: "host:port" or "[v6]:port"; host is a name or an address,
-	 * resolved again at every run.
+	/* tcp: "host:port" or "[v6]:port"; host is an address, or a name
+	 * resolved again at every run (the resolver's own timeouts apply to
+	 * that part, not timeout_ns).
 	 */
 	char address[128];
 	__u64 interval_ns;	/* > 0 */
@@ -95,10 +96,12 @@ int fl_probes_drain(struct fl_probes *p, fl_probe_cb cb, void *arg);
 /* Samples lost because the queue was full (the main loop did not drain). */
 __u64 fl_probes_dropped(const struct fl_probes *p);
 
-/* Stops the probes, waits for their threads (a run in progress is
- * abandoned: this takes at most about one timeout, usually far less) and
- * frees everything. Samples still queued are discarded: drain first to
- * keep them. NULL is a no-op.
+/* Stops the probes, waits for their threads and frees everything. A run
+ * in progress is abandoned at once and reports nothing; only a TCP probe
+ * resolving a host name (getaddrinfo cannot be interrupted) may hold the
+ * stop up, for as long as the resolver takes: give addresses to avoid
+ * it. Samples still queued are discarded: drain first to keep them. NULL
+ * is a no-op.
  */
 void fl_probes_stop(struct fl_probes *p);
 

@@ -320,6 +320,7 @@ int fl_prom_query(const char *base_url, const char *query, __u64 timeout_ns, dou
 	char *url = NULL, *q = NULL;
 	size_t blen;
 	long code = 0;
+	double v = 0;
 	__u64 ms;
 	CURLcode rc;
 	CURL *c;
@@ -394,9 +395,12 @@ int fl_prom_query(const char *base_url, const char *query, __u64 timeout_ns, dou
 		goto out;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	ret = parse_body(b.buf ? b.buf : "", value, err, errlen, &api_error);
-	if (code == 200)
+	ret = parse_body(b.buf ? b.buf : "", &v, err, errlen, &api_error);
+	if (code == 200) {
+		if (!ret)
+			*value = v;
 		goto out;
+	}
 	if (api_error) {
 		/* Prometheus's own answer to a bad or failed query. */
 		char msg[256];

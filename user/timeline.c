@@ -19,7 +19,8 @@
 #include "timeline.h"
 
 #define TL_W		900
-#define TL_HEADER_H	76
+#define TL_HEADER_H	76	/* grows by a line when the legend needs one */
+#define TL_LEGEND_W	390
 #define TL_PANEL_H	220
 #define TL_EMPTY_H	60	/* the body when there is no series at all */
 #define TL_FOOTER_H	12
@@ -35,8 +36,11 @@
 #define TL_NAME_CP	48	/* longest condition name */
 #define TL_SIGNAL_CP	40	/* longest signal name */
 
-/* Mean advance of a glyph per pixel of font size, to place labels. */
-#define TL_GLYPH_W	0.6
+/* Mean advance of a glyph per pixel of font size, to place labels: a
+ * little over DejaVu Sans's (the widest common sans), bold 10% more.
+ */
+#define TL_GLYPH_W	0.55
+#define TL_BOLD		1.1
 
 #define C_TEXT		"#212121"
 #define C_MUTED		"#616161"
@@ -194,29 +198,38 @@ static double text_w(int chars, double font_px)
 	return chars * font_px * TL_GLYPH_W;
 }
 
-/* A value in a label: exact for counts, four significant digits else,
- * and a k/M/G/T/P suffix past ten million.
+/* A value in a label: exact for counts below ten million, four
+ * significant digits else, with a k/M/G/T/P suffix from a million on
+ * (below ten million only when that is exact: "2.5M" but "2500001") and
+ * an exponent from 1e18 on.
  */
 static void fmt_value(char *buf, size_t len, double v)
 {
 	static const char sfx[] = "kMGTP";
-	double a = fabs(v);
+	double a = fabs(v), scale;
 	int k;
 
 	if (v == 0)
 		v = 0;	/* no "-0" */
-	if (a >= 1e7 && a < 1e18) {
+	if (a >= 1e6 && a < 1e18) {
 		k = (int)floor(log10(a) / 3);
 		if (k > 5)
 			k = 5;
-		snprintf(buf, len, "%.4g%c", v / pow(1000, k), sfx[k - 1]);
-	} else if (a >= 1e4 || (a < 1e7 && v == floor(v))) {
-		snprintf(buf, len, "%.0f", v);
-	} else if (a >= 1) {
-		snprintf(buf, len, "%.4g", v);
-	} else {
-		snprintf(buf, len, "%.3g", v);
+		scale = pow(1000, k);
+		snprintf(buf, len, "%.4g", v / scale);
+		if (a >= 1e7 || strtod(buf, NULL) * scale == v) {
+			snprintf(buf, len, "%.4g%c", v / scale, sfx[k - 1]);
+			return;
+		}
 	}
+	if (a >= 1e18)
+		snprintf(buf, len, "%.4g", v);
+	else if (a >= 1e4 || v == floor(v))
+		snprintf(buf, len, "%.0f", v);
+	else if (a >= 1)
+		snprintf(buf, len, "%.4g", v);
+	else
+		snprintf(buf, len, "%.3g", v);
 }
 
 /* A tick label: as many decimals as the step needs; axes reaching a
@@ -292,8 +305,8 @@ static void time_axis(const struct fl_tl *tl, struct axis *a)
 	}
 	a->lo = lo;
 	a->hi = tl_t_end(tl, lo);
-	if (!(a->hi > a->lo) || !isfinite(a->hi - a->lo))
-		a->hi = a->lo + 1;
+	if (!(a->hi > a->lo))
+		a->hi = a->lo + fmax(1, fabs(a->lo));
 	a->px_lo = TL_PLOT_X0;
 	a->px_hi = TL_PLOT_X1;
 	a->n_ticks = fl_timeline_nice_ticks(a->lo, a->hi, TL_X_TICKS,
@@ -309,11 +322,12 @@ static void time_axis(const struct fl_tl *tl, struct axis *a)
 static void value_axis(const struct fl_tl_series *s, struct axis *a)
 {
 	double lo = INFINITY, hi = -INFINITY, m, first, step;
-	int i, n;
+	int i, n, n_ok = 0;
 
 	for (i = 0; i < s->n; i++) {
 		if (!sample_ok(s, i))
 			continue;
+		n_ok++;
 		lo = fmin(lo, s->v[i]);
 		hi = fmax(hi, s->v[i]);
 	}
@@ -328,7 +342,11 @@ static void value_axis(const struct fl_tl_series *s, struct axis *a)
 	if (lo > hi) {
 		lo = 0;
 		hi = 1;
-	} else if (lo == hi) {
+	} else if (!n_ok) {
+		lo = fmin(lo, 0);	/* just a threshold: show it from zero */
+		hi = fmax(hi, 0);
+	}
+	if (lo == hi) {
 		m = lo ? fabs(lo) * 0.1 : 1;
 		lo = (lo >= 0 && lo - m < 0) ? 0 : lo - m;
 		hi += m;
@@ -377,22 +395,60 @@ static double fault_end(const struct fl_tl *tl, const struct axis *t)
 	return tl->fault_end_s;
 }
 
-static void draw_header(FILE *f, const struct fl_tl *tl, const struct axis *t)
+/* The summary line: duration, when faults were active, trip count. */
+static void summary(char *sum, size_t len, const struct fl_tl *tl,
+		    const struct axis *t)
 {
-	const char *state = tl->state && *tl->state ? tl->state : "Unknown";
 	char a[32], b[32];
-	double bw, x;
-	int i, tripped = 0;
+	int i, n, tripped = 0;
 
 	for (i = 0; i < tl->n_series; i++)
 		tripped += !!tl->series[i].tripped;
+	fmt_value(a, sizeof(a), value_ok(tl->duration_s) &&
+		  tl->duration_s >= 0 ? tl->duration_s : t->hi);
+	n = snprintf(sum, len, "duration %s s", a);
+	if (!have_faults(tl)) {
+		n += snprintf(sum + n, len - n, " \xc2\xb7 no faults injected");
+	} else if (value_ok(tl->fault_end_s) &&
+		   tl->fault_end_s >= tl->fault_start_s) {
+		fmt_value(a, sizeof(a), tl->fault_start_s);
+		fmt_value(b, sizeof(b), tl->fault_end_s);
+		n += snprintf(sum + n, len - n,
+			      " \xc2\xb7 faults active %s\xe2\x80\x93%s s", a, b);
+	} else {
+		fmt_value(a, sizeof(a), tl->fault_start_s);
+		n += snprintf(sum + n, len - n,
+			      " \xc2\xb7 faults active from %s s to the end", a);
+	}
+	snprintf(sum + n, len - n, " \xc2\xb7 %d of %d condition%s tripped",
+		 tripped, tl->n_series, tl->n_series == 1 ? "" : "s");
+}
+
+/* The legend goes right of the summary when both fit, else below it. */
+static int legend_below(const char *sum)
+{
+	return 20 + text_w(text_cp(sum, 200), 12) + 24 >
+	       TL_W - 20 - TL_LEGEND_W;
+}
+
+static int header_height(const char *sum)
+{
+	return TL_HEADER_H + (legend_below(sum) ? 20 : 0);
+}
+
+/* Title and state badge, the summary, the legend. */
+static void draw_header(FILE *f, const struct fl_tl *tl, const char *sum)
+{
+	const char *state = tl->state && *tl->state ? tl->state : "Unknown";
+	int h = header_height(sum);
+	double bw, x, y;
 
 	fprintf(f, "<text x=\"20\" y=\"32\" font-size=\"19\" "
 		"font-weight=\"bold\" fill=\"%s\">", C_TEXT);
 	xml_text(f, tl->title, TL_TITLE_CP);
 	fputs("</text>\n", f);
 
-	bw = text_w(text_cp(state, 20), 13) + 24;
+	bw = text_w(text_cp(state, 20), 13) * TL_BOLD + 24;
 	fprintf(f, "<rect x=\"%.1f\" y=\"13\" width=\"%.1f\" height=\"26\" "
 		"rx=\"13\" fill=\"%s\"/>\n", TL_W - 20 - bw, bw,
 		state_colour(state));
@@ -402,55 +458,42 @@ static void draw_header(FILE *f, const struct fl_tl *tl, const struct axis *t)
 	xml_text(f, state, 20);
 	fputs("</text>\n", f);
 
-	/* Summary line. */
-	fprintf(f, "<text x=\"20\" y=\"56\" font-size=\"12\" fill=\"%s\">",
-		C_MUTED);
-	fmt_value(a, sizeof(a), t->hi);
-	fprintf(f, "duration %s s", a);
-	if (have_faults(tl)) {
-		fmt_value(a, sizeof(a), tl->fault_start_s);
-		if (value_ok(tl->fault_end_s) &&
-		    tl->fault_end_s >= tl->fault_start_s) {
-			fmt_value(b, sizeof(b), tl->fault_end_s);
-			fprintf(f, " \xc2\xb7 faults active %s\xe2\x80\x93%s s",
-				a, b);
-		} else {
-			fprintf(f, " \xc2\xb7 faults active from %s s to the end",
-				a);
-		}
-	} else {
-		fputs(" \xc2\xb7 no faults injected", f);
-	}
-	fprintf(f, " \xc2\xb7 %d of %d condition%s tripped</text>\n",
-		tripped, tl->n_series, tl->n_series == 1 ? "" : "s");
+	fprintf(f, "<text x=\"20\" y=\"56\" font-size=\"12\" fill=\"%s\">%s"
+		"</text>\n", C_MUTED, sum);
 
-	/* Legend, right-aligned on the summary line. */
-	x = TL_W - 20 - 352;
+	x = legend_below(sum) ? 20 : TL_W - 20 - TL_LEGEND_W;
+	y = legend_below(sum) ? 76 : 56;
 	fprintf(f, "<g font-size=\"11\" fill=\"%s\">\n", C_MUTED);
-	fprintf(f, "<line x1=\"%.1f\" y1=\"52\" x2=\"%.1f\" y2=\"52\" "
+	fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
 		"stroke=\"%s\" stroke-width=\"2\"/>"
-		"<text x=\"%.1f\" y=\"56\">signal</text>\n",
-		x, x + 18, C_SIGNAL, x + 22);
+		"<text x=\"%.1f\" y=\"%.1f\">signal</text>\n",
+		x, y - 4, x + 18, y - 4, C_SIGNAL, x + 22, y);
 	x += 66;
-	fprintf(f, "<line x1=\"%.1f\" y1=\"52\" x2=\"%.1f\" y2=\"52\" "
+	fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
 		"stroke=\"%s\" stroke-width=\"1.5\" stroke-dasharray=\"5 3\"/>"
-		"<text x=\"%.1f\" y=\"56\">threshold</text>\n",
-		x, x + 18, C_THRESH, x + 22);
+		"<text x=\"%.1f\" y=\"%.1f\">threshold</text>\n",
+		x, y - 4, x + 18, y - 4, C_THRESH, x + 22, y);
 	x += 86;
-	fprintf(f, "<rect x=\"%.1f\" y=\"46\" width=\"16\" height=\"12\" "
+	fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"16\" height=\"12\" "
+		"fill=\"%s\" fill-opacity=\"0.12\" stroke=\"%s\" "
+		"stroke-opacity=\"0.3\"/>"
+		"<text x=\"%.1f\" y=\"%.1f\">trips here</text>\n",
+		x, y - 10, C_TRIP, C_TRIP, x + 22, y);
+	x += 90;
+	fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"16\" height=\"12\" "
 		"fill=\"%s\" fill-opacity=\"0.3\"/>"
-		"<text x=\"%.1f\" y=\"56\">faults active</text>\n",
-		x, C_FAULT, x + 22);
+		"<text x=\"%.1f\" y=\"%.1f\">faults active</text>\n",
+		x, y - 10, C_FAULT, x + 22, y);
 	x += 104;
-	fprintf(f, "<line x1=\"%.1f\" y1=\"45\" x2=\"%.1f\" y2=\"59\" "
+	fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
 		"stroke=\"%s\" stroke-width=\"1.5\"/>"
-		"<circle cx=\"%.1f\" cy=\"52\" r=\"3.5\" fill=\"%s\"/>"
-		"<text x=\"%.1f\" y=\"56\">trip</text>\n",
-		x + 6, x + 6, C_TRIP, x + 6, C_TRIP, x + 16);
+		"<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"/>"
+		"<text x=\"%.1f\" y=\"%.1f\">trip</text>\n",
+		x + 6, y - 11, x + 6, y + 3, C_TRIP, x + 6, y - 4, C_TRIP,
+		x + 16, y);
 	fputs("</g>\n", f);
 	fprintf(f, "<line x1=\"0\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
-		"stroke=\"%s\"/>\n", TL_HEADER_H - 4, TL_W, TL_HEADER_H - 4,
-		C_FRAME);
+		"stroke=\"%s\"/>\n", h - 4, TL_W, h - 4, C_FRAME);
 }
 
 static void draw_grid(FILE *f, const struct axis *t, const struct axis *y)
@@ -601,7 +644,8 @@ struct panel_layout {
 	int n_ok;
 	int have_thr;		/* threshold line and label */
 	char thr[32];
-	double thr_y, thr_base;
+	double thr_x, thr_y, thr_base;
+	int thr_end;		/* label anchored at its end, at the right */
 	struct box thr_box;
 	int have_trip;		/* trip marker and label */
 	int have_trip_v;	/* with a dot and the value */
@@ -633,7 +677,16 @@ static void layout_panel(const struct fl_tl_series *s, const struct axis *t,
 		l->thr_base = l->thr_y - 5 < TL_PLOT_Y0 + 12 ? l->thr_y + 14 :
 							      l->thr_y - 5;
 		w = text_w(11 + text_cp(op, 4) + (int)strlen(l->thr), 11);
-		l->thr_box = label_box(TL_PLOT_X0 + 6, l->thr_base, w, 0);
+		l->thr_x = TL_PLOT_X0 + 6;
+		l->thr_box = label_box(l->thr_x, l->thr_base, w, 0);
+		/* Out of the trip line's way: to the right end instead. */
+		if (s->tripped && value_ok(s->trip_t_s) &&
+		    fabs(map(t, s->trip_t_s) - (l->thr_box.x0 + w / 2)) <
+		    w / 2 + 8) {
+			l->thr_end = 1;
+			l->thr_x = TL_PLOT_X1 - 6;
+			l->thr_box = label_box(l->thr_x, l->thr_base, w, 1);
+		}
 	}
 
 	/* Trip: the label beside the dot, right of the line unless it would
@@ -656,7 +709,7 @@ static void layout_panel(const struct fl_tl_series *s, const struct axis *t,
 		l->trip_y = TL_PLOT_Y0 + 14;
 		n = snprintf(NULL, 0, "tripped at t=%ss", l->trip_t);
 	}
-	w = text_w(n, 11);
+	w = text_w(n, 11) * TL_BOLD;
 	l->trip_end = l->trip_x + 8 + w > TL_PLOT_X1;
 	l->trip_base = l->trip_y - 19 < TL_PLOT_Y0 ? l->trip_y + 18 :
 						     l->trip_y - 9;
@@ -674,13 +727,31 @@ static void layout_panel(const struct fl_tl_series *s, const struct axis *t,
 /* The band for the time faults were active, named at its top or bottom,
  * wherever no other label is, or not at all (the legend names it too).
  */
-static void draw_faults(FILE *f, const struct fl_tl *tl, const struct axis *t,
+static int samples_in(const struct fl_tl_series *s, const struct axis *t,
+		      const struct axis *y, const struct box *b)
+{
+	double px, py;
+	int i, n = 0;
+
+	for (i = 0; i < s->n; i++) {
+		if (!sample_ok(s, i))
+			continue;
+		px = map(t, s->t_s[i]);
+		py = map(y, s->v[i]);
+		n += px > b->x0 - 4 && px < b->x1 + 4 &&
+		     py > b->y0 - 4 && py < b->y1 + 4;
+	}
+	return n;
+}
+
+static void draw_faults(FILE *f, const struct fl_tl *tl,
+			const struct fl_tl_series *s, const struct axis *t,
 			const struct panel_layout *l)
 {
 	const double bases[] = { TL_PLOT_Y0 + 12, TL_PLOT_Y1 - 5 };
 	double x0, x1, w, lw = text_w(13, 10);
+	int i, n, best = -1, best_n = 0;
 	struct box b;
-	unsigned int i;
 
 	if (!have_faults(tl))
 		return;
@@ -699,17 +770,23 @@ static void draw_faults(FILE *f, const struct fl_tl *tl, const struct axis *t,
 	fputs("</g>\n", f);
 	if (w < lw + 8)
 		return;
-	for (i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {
+	/* Top or bottom: not on a label, and on the fewer samples. */
+	for (i = 0; i < 2; i++) {
 		b = label_box(x0 + (w - lw) / 2, bases[i], lw, 0);
 		if (l->have_thr && boxes_overlap(&b, &l->thr_box))
 			continue;
 		if (l->have_trip && boxes_overlap(&b, &l->trip_box))
 			continue;
+		n = samples_in(s, t, &l->y, &b);
+		if (best < 0 || n < best_n) {
+			best = i;
+			best_n = n;
+		}
+	}
+	if (best >= 0)
 		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" "
 			"fill=\"%s\" text-anchor=\"middle\">faults active</text>\n",
-			x0 + w / 2, bases[i], C_FAULT_TEXT);
-		return;
-	}
+			x0 + w / 2, bases[best], C_FAULT_TEXT);
 }
 
 /* A faint tint on the side of the threshold where the condition holds,
@@ -739,7 +816,7 @@ static void draw_bad_side(FILE *f, const struct fl_tl_series *s,
 }
 
 static void draw_panel(FILE *f, const struct fl_tl *tl, int idx,
-		       const struct axis *t)
+		       const struct axis *t, int top)
 {
 	const struct fl_tl_series *s = &tl->series[idx];
 	const char *op = s->op ? s->op : "?";
@@ -747,8 +824,7 @@ static void draw_panel(FILE *f, const struct fl_tl *tl, int idx,
 	double y;
 
 	layout_panel(s, t, &l);
-	fprintf(f, "<g transform=\"translate(0,%d)\">\n",
-		TL_HEADER_H + idx * TL_PANEL_H);
+	fprintf(f, "<g transform=\"translate(0,%d)\">\n", top);
 
 	/* Title line: name, signal and rule; the outcome on the right. */
 	fprintf(f, "<text x=\"%d\" y=\"20\" font-size=\"13\" fill=\"%s\">"
@@ -777,7 +853,7 @@ static void draw_panel(FILE *f, const struct fl_tl *tl, int idx,
 		"fill=\"#ffffff\"/>\n", TL_PLOT_X0, TL_PLOT_Y0,
 		TL_PLOT_X1 - TL_PLOT_X0, TL_PLOT_Y1 - TL_PLOT_Y0);
 	draw_bad_side(f, s, &l);
-	draw_faults(f, tl, t, &l);
+	draw_faults(f, tl, s, t, &l);
 	draw_grid(f, t, &l.y);
 	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
 		"fill=\"none\" stroke=\"%s\"/>\n", TL_PLOT_X0, TL_PLOT_Y0,
@@ -795,11 +871,6 @@ static void draw_panel(FILE *f, const struct fl_tl *tl, int idx,
 			"stroke=\"%s\" stroke-width=\"1.5\" "
 			"stroke-dasharray=\"6 4\"/>\n", TL_PLOT_X0, l.thr_y,
 			TL_PLOT_X1, l.thr_y, C_THRESH);
-		fprintf(f, "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" "
-			"fill=\"%s\" " HALO ">threshold ", TL_PLOT_X0 + 6,
-			l.thr_base, C_THRESH);
-		xml_text(f, op, 4);
-		fprintf(f, " %s</text>\n", l.thr);
 	}
 
 	if (l.n_ok) {
@@ -815,7 +886,7 @@ static void draw_panel(FILE *f, const struct fl_tl *tl, int idx,
 			(TL_PLOT_X0 + TL_PLOT_X1) / 2, y, C_MUTED);
 	}
 
-	/* Trip: a line at its time, a dot at its value, and the reading. */
+	/* Trip: a line at its time and a dot at its value. */
 	if (l.have_trip) {
 		fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
 			"stroke=\"%s\" stroke-width=\"1.5\"/>\n", l.trip_x,
@@ -825,6 +896,18 @@ static void draw_panel(FILE *f, const struct fl_tl *tl, int idx,
 				"fill=\"%s\" stroke=\"#ffffff\" "
 				"stroke-width=\"1.5\"/>\n", l.trip_x, l.trip_y,
 				C_TRIP);
+	}
+
+	/* Labels last, over the lines. */
+	if (l.have_thr) {
+		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" "
+			"fill=\"%s\" text-anchor=\"%s\" " HALO ">threshold ",
+			l.thr_x, l.thr_base, C_THRESH,
+			l.thr_end ? "end" : "start");
+		xml_text(f, op, 4);
+		fprintf(f, " %s</text>\n", l.thr);
+	}
+	if (l.have_trip) {
 		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" "
 			"font-weight=\"bold\" fill=\"%s\" text-anchor=\"%s\" "
 			HALO ">", l.trip_end ? l.trip_x - 8 : l.trip_x + 8,
@@ -844,8 +927,9 @@ static void draw_panel(FILE *f, const struct fl_tl *tl, int idx,
 
 int fl_timeline_write_svg(FILE *out, const struct fl_tl *tl)
 {
+	char sum[192];
 	struct axis t;
-	int i, h, body;
+	int i, h, top, body;
 
 	if (!out || !tl || tl->n_series < 0 || (tl->n_series && !tl->series))
 		return -EINVAL;
@@ -856,8 +940,10 @@ int fl_timeline_write_svg(FILE *out, const struct fl_tl *tl)
 			return -EINVAL;
 
 	time_axis(tl, &t);
+	summary(sum, sizeof(sum), tl, &t);
+	top = header_height(sum);
 	body = tl->n_series ? tl->n_series * TL_PANEL_H : TL_EMPTY_H;
-	h = TL_HEADER_H + body + TL_FOOTER_H;
+	h = top + body + TL_FOOTER_H;
 
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
 	fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" "
@@ -872,19 +958,19 @@ int fl_timeline_write_svg(FILE *out, const struct fl_tl *tl)
 	fprintf(out, "<rect width=\"%d\" height=\"%d\" fill=\"#fafafa\"/>\n",
 		TL_W, h);
 
-	draw_header(out, tl, &t);
+	draw_header(out, tl, sum);
 	for (i = 0; i < tl->n_series; i++)
-		draw_panel(out, tl, i, &t);
+		draw_panel(out, tl, i, &t, top + i * TL_PANEL_H);
 	if (!tl->n_series)
 		fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"14\" "
 			"font-style=\"italic\" fill=\"%s\" "
 			"text-anchor=\"middle\">no conditions to plot</text>\n",
-			TL_W / 2, TL_HEADER_H + TL_EMPTY_H / 2, C_MUTED);
-
-	fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"12\" fill=\"%s\" "
-		"text-anchor=\"middle\">time since experiment start (s)"
-		"</text>\n", (TL_PLOT_X0 + TL_PLOT_X1) / 2,
-		TL_HEADER_H + body + 4, C_MUTED);
+			TL_W / 2, top + TL_EMPTY_H / 2, C_MUTED);
+	else
+		fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"12\" "
+			"fill=\"%s\" text-anchor=\"middle\">"
+			"time since experiment start (s)</text>\n",
+			(TL_PLOT_X0 + TL_PLOT_X1) / 2, top + body + 4, C_MUTED);
 	fputs("</svg>\n", out);
 
 	if (fflush(out) || ferror(out))

@@ -2,9 +2,12 @@
 /* timeline.svg: a plot of each abort condition's signal over an experiment,
  * one panel per condition stacked on a shared time axis (seconds since the
  * experiment started). Each panel shows the signal, its threshold as a
- * dashed line, the time the faults were active as a shaded band, and the
- * trip as a red marker with its value. A header gives the experiment's
- * title and final state.
+ * dashed line with a faint red tint on the side where the condition holds,
+ * the time the faults were active as an orange band, and the trip as a red
+ * line and dot labelled "tripped: 7 > 5 at t=17s". A header gives the
+ * experiment's title, its final state as a coloured badge (Failed red,
+ * Succeeded green, anything else grey), a one-line summary and a legend.
+ * 900 px wide, 220 px per panel; values from a million on read "2.5M".
  *
  * The output is self-contained SVG 1.1: no scripts, no external fonts or
  * images. All text is escaped for XML (and bytes that are not valid UTF-8

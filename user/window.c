@@ -88,9 +88,12 @@ int fl_window_add(struct fl_window *w, __u64 ts_ns, double value)
 	int clamped = 0;
 	int err;
 
-	if (!w || !isfinite(value))
+	if (!w || isnan(value))
 		return -EINVAL;
-	if (w->kind == FL_WINDOW_CUMULATIVE && value < 0)
+	/* A counter reading is a finite count; an amount may be infinite
+	 * (Prometheus answers +Inf for a ratio over nothing).
+	 */
+	if (w->kind == FL_WINDOW_CUMULATIVE && (value < 0 || isinf(value)))
 		return -EINVAL;
 	if (w->n_added && ts_ns < w->newest_ts) {
 		ts_ns = w->newest_ts;

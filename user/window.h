@@ -68,9 +68,11 @@ int fl_window_init(struct fl_window *w, __u64 len_ns,
 		   enum fl_window_kind kind, __u64 start_ns);
 void fl_window_free(struct fl_window *w);
 
-/* 0; -EINVAL for a NaN or infinite value, or a negative one in a
- * cumulative window; -ENOMEM or -ENOSPC (FL_WINDOW_MAX_SAMPLES samples in
- * one window), leaving the window unchanged.
+/* 0; -EINVAL for a NaN, or a negative or infinite value in a cumulative
+ * window; -ENOMEM or -ENOSPC (FL_WINDOW_MAX_SAMPLES samples in one
+ * window), leaving the window unchanged. A delta window takes +-Inf (the
+ * sum is then infinite, or NaN when both are in it: a NaN compares false
+ * with every threshold, so it never trips).
  * A sample older than the newest one is stored at the newest one's time
  * (samples from several CPUs can arrive slightly out of order); n_clamped
  * counts them.
