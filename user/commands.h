@@ -6,5 +6,8 @@
 int fl_cmd_inject(int argc, char **argv);
 int fl_cmd_cleanup(int argc, char **argv);
 int fl_cmd_features(int argc, char **argv);
+int fl_cmd_run(int argc, char **argv);
+int fl_cmd_validate(int argc, char **argv);
+int fl_cmd_stop(int argc, char **argv);
 
 #endif /* FL_COMMANDS_H */

@@ -9,13 +9,27 @@
 
 static int fl_events_handle(void *ctx, void *data, size_t size)
 {
+	const struct fl_event *e = data;
 	struct fl_events *ev = ctx;
+	struct fl_flow_delta d;
 
-	if (size < sizeof(struct fl_event) || fl_flows_apply(ev->flows, data)) {
+	if (size < sizeof(struct fl_event)) {
+		ev->n_bad++;
+		return 0;
+	}
+	if (e->kind == FL_EV_SIGNAL) {
+		ev->n_signals++;
+		if (ev->on_signal)
+			ev->on_signal(ev->cb_ctx, e);
+		return 0;
+	}
+	if (fl_flows_apply_delta(ev->flows, e, &d)) {
 		ev->n_bad++;
 		return 0;
 	}
 	ev->n_events++;
+	if (ev->on_flow)
+		ev->on_flow(ev->cb_ctx, e, &d);
 	return 0;
 }
 

@@ -11,7 +11,12 @@ struct fl_events {
 	struct ring_buffer *rb;
 	struct fl_flow_table *flows;
 	__u64 n_events;
+	__u64 n_signals;
 	__u64 n_bad;	/* records of an unexpected size or kind */
+	/* optional, called as each record is taken, on the polling thread */
+	void (*on_flow)(void *ctx, const struct fl_event *e, const struct fl_flow_delta *d);
+	void (*on_signal)(void *ctx, const struct fl_event *e);
+	void *cb_ctx;
 };
 
 int fl_events_open(struct fl_events *ev, int ringbuf_map_fd);

@@ -38,6 +38,7 @@ struct counters {
 	__u64 packets;
 	__u64 bytes;
 	__u64 drops;
+	__u64 delayed;
 };
 
 struct flow {
@@ -202,6 +203,7 @@ static void counters_from(struct counters *c, const struct fl_event *ev)
 	c->packets = ev->packets;
 	c->bytes = ev->bytes;
 	c->drops = ev->drops;
+	c->delayed = ev->delayed;
 }
 
 static void max_into(__u64 *have, __u64 v, __u64 *base)
@@ -218,6 +220,7 @@ static void publish(struct flow *f)
 	f->e.packets = f->base.packets + f->cur.packets;
 	f->e.bytes = f->base.bytes + f->cur.bytes;
 	f->e.drops = f->base.drops + f->cur.drops;
+	f->e.delayed = f->base.delayed + f->cur.delayed;
 }
 
 static void start_incarnation(struct flow *f, const struct fl_event *ev)
@@ -238,6 +241,7 @@ static void finish_incarnation(struct flow *f)
 	f->base.packets += f->cur.packets;
 	f->base.bytes += f->cur.bytes;
 	f->base.drops += f->cur.drops;
+	f->base.delayed += f->cur.delayed;
 	f->prev = f->cur;
 	f->prev_start_ns = f->cur_start_ns;
 	f->prev_end_ns = f->cur_end_ns;
@@ -259,6 +263,7 @@ static void apply_prev(struct flow *f, const struct fl_event *ev)
 	max_into(&f->prev.packets, ev->packets, &f->base.packets);
 	max_into(&f->prev.bytes, ev->bytes, &f->base.bytes);
 	max_into(&f->prev.drops, ev->drops, &f->base.drops);
+	max_into(&f->prev.delayed, ev->delayed, &f->base.delayed);
 	if (ev->kind == FL_EV_FLOW_END && !f->prev_kernel_ended) {
 		f->prev_kernel_ended = 1;
 		f->prev_end_ns = ev->ts_ns;
@@ -270,6 +275,7 @@ static void apply_cur(struct flow *f, const struct fl_event *ev)
 	max_into(&f->cur.packets, ev->packets, NULL);
 	max_into(&f->cur.bytes, ev->bytes, NULL);
 	max_into(&f->cur.drops, ev->drops, NULL);
+	max_into(&f->cur.delayed, ev->delayed, NULL);
 
 	if (ev->kind == FL_EV_FLOW_END) {
 		if (!f->cur_kernel_ended || ev->ts_ns >= f->cur_end_ns) {
@@ -315,8 +321,10 @@ static void update(struct flow *f, const struct fl_event *ev)
 	publish(f);
 }
 
-int fl_flows_apply(struct fl_flow_table *t, const struct fl_event *ev)
+int fl_flows_apply_delta(struct fl_flow_table *t, const struct fl_event *ev,
+			 struct fl_flow_delta *d)
 {
+	struct fl_flow_entry before = {};
 	struct bucket *b;
 	struct flow *f;
 	__u64 h;
@@ -331,26 +339,39 @@ int fl_flows_apply(struct fl_flow_table *t, const struct fl_event *ev)
 	h = hash_key(&ev->key);
 	b = find_bucket(t, h, &ev->key);
 	if (b->idx) {
-		update(&t->flows[b->idx - 1], ev);
-		return 0;
+		f = &t->flows[b->idx - 1];
+		before = f->e;
+		update(f, ev);
+	} else {
+		err = reserve_one(t);
+		if (err)
+			return err;
+		/* Growing may have moved the buckets. */
+		b = find_bucket(t, h, &ev->key);
+		f = &t->flows[t->n_flows];
+		memset(f, 0, sizeof(*f));
+		f->e.key = ev->key;
+		f->e.cgroup_id = ev->cgroup_id;
+		f->e.first_ns = ev->ts_ns;
+		f->e.last_ns = ev->ts_ns;
+		start_incarnation(f, ev);
+		publish(f);
+		b->hash = (__u32)(h >> 32);
+		b->idx = (__u32)(++t->n_flows);
 	}
-
-	err = reserve_one(t);
-	if (err)
-		return err;
-	/* Growing may have moved the buckets. */
-	b = find_bucket(t, h, &ev->key);
-	f = &t->flows[t->n_flows];
-	memset(f, 0, sizeof(*f));
-	f->e.key = ev->key;
-	f->e.cgroup_id = ev->cgroup_id;
-	f->e.first_ns = ev->ts_ns;
-	f->e.last_ns = ev->ts_ns;
-	start_incarnation(f, ev);
-	publish(f);
-	b->hash = (__u32)(h >> 32);
-	b->idx = (__u32)(++t->n_flows);
+	if (d) {
+		/* totals only move up, so the differences are never negative */
+		d->packets = f->e.packets - before.packets;
+		d->bytes = f->e.bytes - before.bytes;
+		d->drops = f->e.drops - before.drops;
+		d->delayed = f->e.delayed - before.delayed;
+	}
 	return 0;
+}
+
+int fl_flows_apply(struct fl_flow_table *t, const struct fl_event *ev)
+{
+	return fl_flows_apply_delta(t, ev, NULL);
 }
 
 size_t fl_flows_count(const struct fl_flow_table *t)

@@ -14,6 +14,7 @@ struct fl_flow_entry {
 	struct fl_flow_key key;
 	__u64 cgroup_id;
 	__u64 packets, bytes, drops;	/* all incarnations of the key */
+	__u64 delayed;
 	__u64 first_ns, last_ns;	/* earliest and latest record seen */
 	int ended;			/* current incarnation has ended */
 	__u32 end_reason;		/* FL_END_*, valid when ended */
@@ -29,6 +30,15 @@ void fl_flows_free(struct fl_flow_table *t);
  * The key is compared bytewise, padding included: senders zero it.
  */
 int fl_flows_apply(struct fl_flow_table *t, const struct fl_event *ev);
+
+/* How much a record raised a flow's totals. */
+struct fl_flow_delta {
+	__u64 packets, bytes, drops, delayed;
+};
+
+/* fl_flows_apply, also telling how much the flow's totals rose. */
+int fl_flows_apply_delta(struct fl_flow_table *t, const struct fl_event *ev,
+			 struct fl_flow_delta *d);
 
 size_t fl_flows_count(const struct fl_flow_table *t);
 

@@ -23,7 +23,10 @@ static const struct fl_command {
 	int (*fn)(int argc, char **argv);
 	const char *summary;
 } fl_commands[] = {
-	{ "inject", fl_cmd_inject, "drop a share of the target cgroups' packets, for a while" },
+	{ "run", fl_cmd_run, "run an experiment file: faults, failure conditions, report" },
+	{ "validate", fl_cmd_validate, "check an experiment file without touching the kernel" },
+	{ "stop", fl_cmd_stop, "abort running experiments" },
+	{ "inject", fl_cmd_inject, "drop, delay or rate-limit the target cgroups' packets, for a while" },
 	{ "cleanup", fl_cmd_cleanup, "remove anything faultline left in the kernel" },
 	{ "features", fl_cmd_features, "what this kernel and machine offer faultline" },
 	{ "version", fl_cmd_version, "print the version" },

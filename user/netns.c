@@ -91,8 +91,13 @@ static int fl_add_unique(struct fl_netns *out, int max, int *n, const char *path
 	int i, err;
 
 	err = fl_netns_open(path, &ns);
+	/* a process that is gone, or one we may not look into (EACCES under
+	 * some security modules): not a namespace we can use, not an error
+	 */
+	if (err == -ENOENT || err == -EACCES || err == -ESRCH || err == -EPERM)
+		return 0;
 	if (err)
-		return err == -ENOENT ? 0 : err;	/* the process is gone */
+		return err;
 	for (i = 0; i < *n; i++) {
 		if (out[i].ino == ns.ino && out[i].dev == ns.dev) {
 			fl_netns_close(&ns);

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Failure conditions, fed as the evidence arrives: flow records and TCP or
+ * HTTP signal records from the ring buffer, probe samples, Prometheus
+ * values. The first condition to trip calls back at once, so the caller
+ * can disarm the faults in the same breath.
+ */
+#ifndef FL_MONITOR_H
+#define FL_MONITOR_H
+
+#include <stdbool.h>
+
+#include "conditions.h"
+#include "flows.h"
+#include "probes.h"
+#include "window.h"
+
+#define FL_MON_MAX_CONDS	32
+
+struct fl_mon_cond {
+	const struct fl_condition *c;
+	struct fl_window w;
+	bool has_value;
+	double value;		/* at the last evaluation */
+	char error[256];	/* prometheus: the last query error */
+	/* the signal over time, for the timeline */
+	double *t_s, *v;
+	int n, cap;
+	__u64 last_point_ns;
+};
+
+struct fl_monitor {
+	int n;
+	struct fl_mon_cond conds[FL_MON_MAX_CONDS];
+	__u64 start_ns;		/* CLOCK_MONOTONIC, as bpf_ktime_get_ns() */
+	int tripped;		/* index of the condition that tripped, or -1 */
+	double trip_value;
+	__u64 trip_ns;
+	void (*on_trip)(void *ctx);
+	void *ctx;
+};
+
+int fl_monitor_init(struct fl_monitor *m, const struct fl_condition *conds, int n,
+		    __u64 start_ns);
+void fl_monitor_free(struct fl_monitor *m);
+void fl_monitor_flow(struct fl_monitor *m, const struct fl_event *e, const struct fl_flow_delta *d);
+void fl_monitor_signal(struct fl_monitor *m, const struct fl_event *e);
+void fl_monitor_probe(struct fl_monitor *m, const struct fl_probe_sample *s);
+void fl_monitor_prom(struct fl_monitor *m, int cond, __u64 ts_ns, double value, const char *err);
+/* Evaluate everything at @now_ns (for conditions that trip on silence,
+ * such as a rate below a floor) and add a point to each timeline.
+ */
+void fl_monitor_tick(struct fl_monitor *m, __u64 now_ns);
+
+#endif /* FL_MONITOR_H */
