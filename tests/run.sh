@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Runs faultline's tests after 'make all': the unit tests (cmocka, TAP
+# output), the BPF program tests and the netns selftests, in that order.
+# Shows every program's output, counts its TAP results, and ends with one
+# line: "N passed, N failed, N skipped". Exit 0 iff nothing failed.
+#
+# Usage: tests/run.sh [PATTERN]   only programs whose path contains PATTERN
+# Environment:
+#   V=1              verbose selftests (commands and logs)
+#   FL_ALLOW_SKIP=1  as root, a skip is a skip; otherwise it is a failure
+#   FL_TEST_TIMEOUT  seconds one program may run (default 300)
+#   OUTPUT           build directory (default build)
+set -u
+
+cd "$(dirname "$0")/.." || exit 1
+OUTPUT=${OUTPUT:-build}
+V=${V:-0}
+export OUTPUT V
+pattern=${1:-}
+timeout_s=${FL_TEST_TIMEOUT:-300}
+strict_skip=0
+if [[ $(id -u) == 0 && ${FL_ALLOW_SKIP:-0} != 1 ]]; then
+	strict_skip=1
+fi
+
+passed=0
+failed=0
+skipped=0
+interrupted=0
+failures=()			# "program: description" of each failure
+tmp=$(mktemp -d /tmp/fl_run.XXXXXX) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+log=$tmp/log
+pidf=$tmp/pid
+rcf=$tmp/rc
+
+# Each program, with how to run it.
+progs=()
+for f in "$OUTPUT"/tests/unit/test_* "$OUTPUT"/tests/bpf/test_* tests/selftests/*.sh; do
+	[[ -f $f ]] || continue
+	[[ $f == *.sh || -x $f ]] || continue
+	[[ -z $pattern || $f == *"$pattern"* ]] || continue
+	progs+=("$f")
+done
+
+fail()
+{
+	failed=$((failed + 1))
+	failures+=("$1")
+}
+
+skip()
+{
+	if ((strict_skip)); then
+		echo "# SKIP counts as a failure when run as root (FL_ALLOW_SKIP=1 allows it): $1"
+		fail "$1 (skipped)"
+	else
+		echo "# SKIP: $1"
+		skipped=$((skipped + 1))
+	fi
+}
+
+# Counts the TAP results of one program's output. Result lines start at
+# the first column; cmocka prints a skip as "not ok N # SKIP name".
+count()
+{
+	local prog=$1 rc=$2 line desc n_results=0 n_not_ok=0 plan=0 planned=0 skip_reason='' bail=''
+
+	while IFS= read -r line; do
+		if [[ $line =~ ^(not\ )?ok([[:space:]]|$) ]]; then
+			n_results=$((n_results + 1))
+			desc=${line#not }
+			desc=${desc#ok}
+			desc=${desc# }
+			if [[ $line =~ \#[[:space:]]*([Ss][Kk][Ii][Pp]|[Tt][Oo][Dd][Oo]) ]]; then
+				skip "$prog: $desc"
+			elif [[ $line == not* ]]; then
+				n_not_ok=$((n_not_ok + 1))
+				fail "$prog: $desc"
+			else
+				passed=$((passed + 1))
+			fi
+		elif [[ $line == "Bail out!"* ]]; then
+			bail=${line#Bail out!}
+		elif [[ $line =~ ^1\.\.([0-9]+)(.*) ]]; then
+			plan=1
+			planned=$((planned + BASH_REMATCH[1]))
+			if [[ ${BASH_REMATCH[2]} =~ \#[[:space:]]*[Ss][Kk][Ii][Pp][[:space:]]*(.*) ]]; then
+				skip_reason=${BASH_REMATCH[1]}
+			fi
+		fi
+	done <"$log"
+
+	if ((n_not_ok > 0 || interrupted)); then
+		return
+	fi
+	# A failure the program did not report in TAP still counts, once.
+	if [[ $rc == 124 ]]; then
+		fail "$prog: timed out after $timeout_s s"
+	elif [[ $rc == 4 || ( $rc == 0 && -n $skip_reason ) ]]; then
+		((n_results == 0)) && skip "$prog: ${skip_reason:-exit status 4}"
+	elif [[ -n $bail ]]; then
+		fail "$prog: bailed out:$bail"
+	elif [[ $rc != 0 ]]; then
+		fail "$prog: exited with status $rc"
+	elif ((plan && planned != n_results)); then
+		fail "$prog: planned $planned tests, ran $n_results"
+	elif ((n_results == 0)); then
+		passed=$((passed + 1))
+	fi
+}
+
+if ((${#progs[@]} == 0)); then
+	if [[ -n $pattern ]]; then
+		echo "# no test program matches \"$pattern\""
+	else
+		echo "# no test programs found: run 'make all' first"
+	fi
+	fail "no tests run"
+fi
+
+# Runs one program: its output is shown and kept in $log, its status
+# goes to $rcf. timeout gives the program a process group of its own and
+# signals all of it, so a selftest's teardown trap runs on a timeout too.
+run_one()
+{
+	: >"$pidf"
+	echo 1 >"$rcf"
+	(
+		CMOCKA_MESSAGE_OUTPUT=TAP timeout -k 15 "$timeout_s" "$@" </dev/null 2>&1 &
+		echo $! >"$pidf"
+		wait $!
+		echo $? >"$rcf"
+	) | tee -i "$log" &
+	job=$!
+	# wait returns early when a signal arrives; the trap forwards it.
+	while kill -0 "$job" 2>/dev/null; do
+		wait "$job"
+	done
+}
+
+# Ctrl-C or TERM: stop the running program (its teardown runs), then
+# report what ran so far.
+on_signal()
+{
+	interrupted=1
+	[[ -s $pidf ]] && kill -TERM "$(cat "$pidf")" 2>/dev/null
+}
+trap on_signal INT TERM
+
+for prog in "${progs[@]}"; do
+	echo "# $prog"
+	start=$SECONDS
+	if [[ $prog == *.sh ]]; then
+		run_one bash "$prog"
+	else
+		run_one "$prog"
+	fi
+	rc=$(cat "$rcf")
+	((V == 1)) && echo "# $prog: exit status $rc, $((SECONDS - start)) s"
+	count "$prog" "$rc"
+	if ((interrupted)); then
+		fail "interrupted during $prog"
+		break
+	fi
+done
+
+if ((${#failures[@]} > 0)); then
+	echo "# failed:"
+	for f in "${failures[@]}"; do
+		echo "#   $f"
+	done
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+((failed == 0))

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# prometheus_query: fl_prom_query against a real Prometheus (Debian's
+# prometheus, offline, on 127.0.0.1) that scrapes tests/tools/flexporter
+# every second. The metric file says fl_test_value 1, then 7; each value
+# must come back through fl_prom_query within 20 s, along with the errors
+# for an empty vector, several samples, a range vector, a bad query and a
+# wrong path (the prom_e2e group of build/tests/unit/test_prom, which runs
+# only when FL_PROM_URL is set). Both servers are stopped at the end, and
+# lib.sh's teardown kills them on any other way out.
+# shellcheck source=SCRIPTDIR/../lib.sh
+source "$(dirname "$0")/../lib.sh"
+
+FL_EXPORTER=$FL_OUTPUT/tests/tools/flexporter
+FL_TEST_PROM=$FL_OUTPUT/tests/unit/test_prom
+
+fl_require_cmds prometheus timeout
+[[ -x $FL_EXPORTER ]] || fl_skip_all "no $FL_EXPORTER: run make all"
+[[ -x $FL_TEST_PROM ]] || fl_skip_all "no $FL_TEST_PROM: run make all"
+
+fl_plan 7
+
+metrics=$FL_STATE/metrics.prom
+
+# set_metric VALUE: replaces the file at once, so a scrape never reads a
+# half-written one (an empty scrape would mark the series stale).
+set_metric()
+{
+	printf '# TYPE fl_test_value gauge\nfl_test_value %s\n' "$1" >"$metrics.tmp" &&
+		mv -f "$metrics.tmp" "$metrics"
+}
+
+# http_get PORT PATH: the raw HTTP/1.0 answer from 127.0.0.1:PORT.
+http_get()
+{
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+		printf "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n" "$2" >&3
+		cat <&3' http_get "$1" "$2" 2>/dev/null
+}
+
+# port_free PORT: nothing accepts connections on 127.0.0.1:PORT.
+port_free()
+{
+	# shellcheck disable=SC2016
+	! timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' port_free "$1" 2>/dev/null
+}
+
+prom_ready()
+{
+	http_get "$prom_port" /-/ready | head -n 1 | grep -q ' 200 '
+}
+
+# query_until VALUE: fl_prom_query returns VALUE within 20 s, and the
+# other prom_e2e checks pass.
+query_until()
+{
+	env FL_PROM_URL="http://127.0.0.1:$prom_port" FL_PROM_EXPECT="$1" FL_PROM_WAIT=20 \
+		CMOCKA_MESSAGE_OUTPUT=TAP "$FL_TEST_PROM"
+}
+
+# ---- the exporter ----
+set_metric 1 || fl_bail "cannot write $metrics"
+fl_bg flexporter "$FL_EXPORTER" --listen 127.0.0.1:0 --file "$metrics" --duration 240
+fl_wait_log flexporter "listening on" 5
+fl_ok $? "flexporter listens" || fl_bail "flexporter did not start"
+exp_port=$(grep -o 'listening on 127\.0\.0\.1:[0-9]*' "$FL_STATE/flexporter.err" | cut -d: -f2)
+
+out=$(http_get "$exp_port" /metrics)
+[[ $(head -n 1 <<<"$out") == "HTTP/1.1 200 OK"* ]] &&
+	grep -qi '^Content-Type: text/plain; version=0.0.4' <<<"$out" &&
+	grep -q '^fl_test_value 1' <<<"$out"
+fl_ok $? "flexporter serves the metric file on /metrics" || fl_diag "$out"
+
+out=$(http_get "$exp_port" /other)
+[[ $(head -n 1 <<<"$out") == "HTTP/1.1 404"* ]]
+fl_ok $? "flexporter answers 404 elsewhere" || fl_diag "$out"
+
+# ---- Prometheus, on a free port (another may take it first: retry) ----
+cat >"$FL_STATE/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: flexporter
+    static_configs:
+      - targets:
+          - 127.0.0.1:$exp_port
+EOF
+
+ready=1
+for try in 1 2 3; do
+	prom_port=$((20000 + RANDOM % 40000))
+	port_free "$prom_port" || continue
+	fl_bg prometheus prometheus --config.file="$FL_STATE/prometheus.yml" \
+		--storage.tsdb.path="$FL_STATE/tsdb.$try" \
+		--web.listen-address="127.0.0.1:$prom_port"
+	fl_wait_for 10 eval 'prom_ready || ! fl_bg_alive prometheus'
+	if fl_bg_alive prometheus && prom_ready; then
+		ready=0
+		break
+	fi
+	fl_diag "prometheus on port $prom_port did not start (try $try)"
+	fl_diag_file "$FL_STATE/prometheus.err" 5
+	# Only a quick exit (the port was taken) is worth another try.
+	fl_bg_alive prometheus && break
+	fl_stop prometheus
+done
+fl_ok $ready "prometheus is ready on 127.0.0.1:$prom_port" ||
+	fl_bail "prometheus did not start"
+
+# ---- the queries ----
+fl_check "fl_prom_query returns 1 (within 20 s of the start)" query_until 1 ||
+	fl_diag_file "$FL_STATE/prometheus.err" 10
+
+set_metric 7 || fl_bail "cannot write $metrics"
+fl_check "fl_prom_query returns 7 after the change (within 20 s), and each error" query_until 7
+
+# ---- nothing stays running ----
+fl_stop prometheus
+rc_prom=$?
+fl_stop flexporter
+rc_exp=$?
+left=$(pgrep -f -- "--storage.tsdb.path=$FL_STATE/" ; pgrep -f -- "--file $metrics")
+[[ $rc_prom == 0 && $rc_exp == 0 && -z $left ]]
+fl_ok $? "prometheus and flexporter exit 0 on SIGTERM" ||
+	fl_diag "prometheus: $rc_prom, flexporter: $rc_exp, still running: ${left:-none}"
+
+fl_done

@@ -1,0 +1,862 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* fltraffic: bounded UDP and TCP test traffic for faultline's selftests.
+ *
+ * Every subcommand ends with one line of key=value pairs on stdout, so a
+ * shell test can read the result with one pattern. Servers print a
+ * "listening" line on stderr once they are bound. Everything is bounded
+ * in packets and in time; destinations are limited to the test ranges
+ * (198.18.0.0/15, 2001:db8::/32, loopback) so a typo never sends test
+ * traffic elsewhere.
+ *
+ * Exit status: 0 done, 1 runtime error, 2 usage error.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/errqueue.h>
+#include <linux/sockios.h>
+
+#define PING_MAGIC	0x464c5452u	/* "FLTR" */
+#define PING_LEN	64		/* bytes per udp-ping/udp-send datagram */
+#define BUF_BYTES	(4 << 20)	/* socket buffers: bursts must not overflow */
+#define MAX_CLIENTS	1024		/* tcp-server connections at once */
+#define CHUNK		1000		/* tcp-stream write size */
+#define NSEC		1000000000LL
+
+/* Option bits: each subcommand says which it takes and which it needs. */
+enum {
+	O_DST = 1 << 0,
+	O_PORT = 1 << 1,
+	O_COUNT = 1 << 2,
+	O_INTERVAL = 1 << 3,
+	O_TIMEOUT = 1 << 4,
+	O_PPS = 1 << 5,
+	O_DURATION = 1 << 6,
+	O_BYTES = 1 << 7,
+};
+
+struct opts {
+	unsigned int given;
+	struct sockaddr_storage dst;
+	socklen_t dst_len;
+	long long port;
+	long long count;
+	long long interval_us;
+	long long timeout_ms;
+	long long pps;
+	long long duration_ms;
+	long long bytes;
+};
+
+struct opt_desc {
+	const char *name;
+	unsigned int bit;
+	long long min, max;
+	size_t off;		/* offset of the long long in struct opts */
+};
+
+static const struct opt_desc opt_descs[] = {
+	{ "--dst", O_DST, 0, 0, 0 },
+	{ "--port", O_PORT, 1, 65535, offsetof(struct opts, port) },
+	{ "--count", O_COUNT, 1, 10000000, offsetof(struct opts, count) },
+	{ "--interval-us", O_INTERVAL, 0, 10000000, offsetof(struct opts, interval_us) },
+	{ "--timeout-ms", O_TIMEOUT, 1, 600000, offsetof(struct opts, timeout_ms) },
+	{ "--pps", O_PPS, 0, 10000000, offsetof(struct opts, pps) },
+	{ "--duration", O_DURATION, 0, 0, 0 },
+	{ "--bytes", O_BYTES, 1, 1LL << 32, offsetof(struct opts, bytes) },
+};
+
+struct cmd {
+	const char *name;
+	int (*run)(struct opts *o);
+	unsigned int allowed;
+	unsigned int required;
+	const char *synopsis;
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("fltraffic: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (try 'fltraffic --help')\n", stderr);
+	exit(2);
+}
+
+static void warn_errno(const char *what)
+{
+	fprintf(stderr, "fltraffic: %s: %s\n", what, strerror(errno));
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * NSEC + ts.tv_nsec;
+}
+
+static struct timespec ns_to_ts(long long ns)
+{
+	struct timespec ts;
+
+	if (ns < 0)
+		ns = 0;
+	ts.tv_sec = ns / NSEC;
+	ts.tv_nsec = ns % NSEC;
+	return ts;
+}
+
+/* Waits until fd is ready for events or deadline passes (or a signal).
+ * Returns the revents, 0 on timeout.
+ */
+static short wait_fd(int fd, short events, long long deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	long long left = deadline - now_ns();
+	struct timespec ts = ns_to_ts(left);
+
+	if (left <= 0 || stop)
+		return 0;
+	if (ppoll(&pfd, 1, &ts, NULL) <= 0)
+		return 0;
+	return pfd.revents;
+}
+
+static bool parse_ll(const char *s, long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	return s[0] && !*end && !errno;
+}
+
+/* Seconds, optionally with a fraction: "2", "0.5". */
+static bool parse_duration(const char *s, long long *ms)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(s, &end);
+	if (!s[0] || *end || errno || !(d > 0) || d > 3600)
+		return false;
+	*ms = (long long)(d * 1000 + 0.5);
+	return *ms > 0;
+}
+
+static bool test_address(const struct sockaddr_storage *ss)
+{
+	static const uint8_t doc6[4] = { 0x20, 0x01, 0x0d, 0xb8 };
+	const uint8_t *a6;
+	uint32_t a4;
+
+	if (getenv("FLTRAFFIC_ANY_DST"))
+		return true;
+	if (ss->ss_family == AF_INET) {
+		a4 = ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr);
+		return (a4 >> 17) == (0xc6120000u >> 17) || (a4 >> 24) == 127;
+	}
+	a6 = ((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr;
+	return !memcmp(a6, doc6, 4) ||
+	       IN6_IS_ADDR_LOOPBACK((const struct in6_addr *)a6);
+}
+
+static void parse_dst(struct opts *o, const char *s)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&o->dst;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&o->dst;
+
+	memset(&o->dst, 0, sizeof(o->dst));
+	if (inet_pton(AF_INET, s, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		o->dst_len = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, s, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		o->dst_len = sizeof(*sin6);
+	} else {
+		usage_error("--dst %s: not an IPv4 or IPv6 address", s);
+	}
+	if (!test_address(&o->dst))
+		usage_error("--dst %s: outside the test ranges 198.18.0.0/15, 2001:db8::/32 and loopback (set FLTRAFFIC_ANY_DST=1 to override)", s);
+}
+
+static void set_port(struct opts *o)
+{
+	if (o->dst.ss_family == AF_INET)
+		((struct sockaddr_in *)&o->dst)->sin_port = htons(o->port);
+	else
+		((struct sockaddr_in6 *)&o->dst)->sin6_port = htons(o->port);
+}
+
+static void parse_opts(const struct cmd *c, struct opts *o, int argc, char **argv)
+{
+	const struct opt_desc *d;
+	long long v;
+	size_t j;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		for (j = 0, d = NULL; j < sizeof(opt_descs) / sizeof(opt_descs[0]); j++) {
+			if (!strcmp(argv[i], opt_descs[j].name))
+				d = &opt_descs[j];
+		}
+		if (!d || !(c->allowed & d->bit))
+			usage_error("%s: unknown option '%s'", c->name, argv[i]);
+		if (i + 1 >= argc)
+			usage_error("%s: option %s needs a value", c->name, d->name);
+		i++;
+		o->given |= d->bit;
+		if (d->bit == O_DST) {
+			parse_dst(o, argv[i]);
+		} else if (d->bit == O_DURATION) {
+			if (!parse_duration(argv[i], &o->duration_ms))
+				usage_error("--duration %s: want seconds, more than 0 and at most 3600", argv[i]);
+		} else {
+			if (!parse_ll(argv[i], &v) || v < d->min || v > d->max)
+				usage_error("%s %s: want an integer from %lld to %lld",
+					    d->name, argv[i], d->min, d->max);
+			*(long long *)((char *)o + d->off) = v;
+		}
+	}
+	if ((o->given & c->required) != c->required) {
+		for (j = 0; j < sizeof(opt_descs) / sizeof(opt_descs[0]); j++) {
+			if ((c->required & opt_descs[j].bit) && !(o->given & opt_descs[j].bit))
+				usage_error("%s: %s is required", c->name, opt_descs[j].name);
+		}
+	}
+	if (o->given & O_DST)
+		set_port(o);
+}
+
+static void grow_buffers(int fd)
+{
+	int sz = BUF_BYTES;
+
+	/* The FORCE variants pass rmem_max/wmem_max; they need CAP_NET_ADMIN. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+}
+
+/* A socket bound to the wildcard address: dual-stack [::] when the kernel
+ * has IPv6, else 0.0.0.0.
+ */
+static int bind_any(int type, int port)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd, zero = 0, one = 1;
+
+	fd = socket(AF_INET6, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd >= 0) {
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		grow_buffers(fd);
+		if (!bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)))
+			return fd;
+		warn_errno("bind [::]");
+		close(fd);
+		return -1;
+	}
+	if (errno != EAFNOSUPPORT) {
+		warn_errno("socket");
+		return -1;
+	}
+	fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		warn_errno("socket");
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	grow_buffers(fd);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin))) {
+		warn_errno("bind 0.0.0.0");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static long long server_deadline(const struct opts *o)
+{
+	long long ms = (o->given & O_DURATION) ? o->duration_ms : 60000;
+
+	return now_ns() + ms * 1000000LL;
+}
+
+/* ---- UDP ---- */
+
+struct udp_state {
+	int fd;
+	uint32_t run_id;
+	long long count;
+	long long sent;
+	long long send_errors;	/* send() failures plus error queue entries */
+	long long errno_errors;
+	long long errqueue;
+	long long replies;	/* distinct sequence numbers echoed back */
+	long long dups;
+	long long recv_errors;
+	int last_errno;
+	uint8_t *seen;
+};
+
+struct ping_hdr {
+	uint32_t magic;
+	uint32_t run_id;
+	uint64_t seq;
+};
+
+static int udp_client_socket(const struct opts *o)
+{
+	int fd, one = 1;
+
+	fd = socket(o->dst.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		warn_errno("socket");
+		return -1;
+	}
+	/* Without IP_RECVERR, UDP hides ENOBUFS from a local drop: the
+	 * tests must see it if faultline drops with the wrong verdict.
+	 */
+	if (o->dst.ss_family == AF_INET)
+		setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
+	else
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
+	grow_buffers(fd);
+	if (connect(fd, (const struct sockaddr *)&o->dst, o->dst_len)) {
+		warn_errno("connect");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void drain_errqueue(struct udp_state *s)
+{
+	char data[256], ctl[512];
+	struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
+	struct msghdr msg;
+	struct cmsghdr *cm;
+	struct sock_extended_err *ee;
+
+	for (;;) {
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = ctl;
+		msg.msg_controllen = sizeof(ctl);
+		if (recvmsg(s->fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			return;
+		s->errqueue++;
+		s->send_errors++;
+		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+			if ((cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_RECVERR) ||
+			    (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_RECVERR)) {
+				ee = (struct sock_extended_err *)CMSG_DATA(cm);
+				s->last_errno = ee->ee_errno;
+			}
+		}
+	}
+}
+
+static void drain_replies(struct udp_state *s)
+{
+	struct ping_hdr h;
+	char buf[2048];
+	ssize_t n;
+
+	for (;;) {
+		n = recv(s->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+				break;
+			/* A pending ICMP error; its errqueue entry is counted. */
+			s->recv_errors++;
+			continue;
+		}
+		if ((size_t)n < sizeof(h))
+			continue;
+		memcpy(&h, buf, sizeof(h));
+		if (h.magic != PING_MAGIC || h.run_id != s->run_id || h.seq >= (uint64_t)s->count)
+			continue;
+		if (s->seen[h.seq / 8] & (1u << (h.seq % 8))) {
+			s->dups++;
+			continue;
+		}
+		s->seen[h.seq / 8] |= 1u << (h.seq % 8);
+		s->replies++;
+	}
+	drain_errqueue(s);
+}
+
+/* Sends datagram number seq. EAGAIN (a full send buffer) is waited out,
+ * not counted: it is flow control, not loss.
+ */
+static void udp_send_one(struct udp_state *s, uint64_t seq, bool collect)
+{
+	char buf[PING_LEN] = { 0 };
+	struct ping_hdr h = { .magic = PING_MAGIC, .run_id = s->run_id, .seq = seq };
+	long long give_up = now_ns() + NSEC;
+
+	memcpy(buf, &h, sizeof(h));
+	for (;;) {
+		if (send(s->fd, buf, sizeof(buf), 0) == sizeof(buf))
+			break;
+		if ((errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) &&
+		    now_ns() < give_up && !stop) {
+			wait_fd(s->fd, POLLOUT, now_ns() + NSEC / 100);
+			if (collect)
+				drain_replies(s);
+			continue;
+		}
+		s->send_errors++;
+		s->errno_errors++;
+		s->last_errno = errno;
+		break;
+	}
+	s->sent++;
+}
+
+static bool udp_state_init(struct udp_state *s, const struct opts *o)
+{
+	memset(s, 0, sizeof(*s));
+	s->fd = udp_client_socket(o);
+	if (s->fd < 0)
+		return false;
+	s->count = o->count;
+	if (getrandom(&s->run_id, sizeof(s->run_id), 0) != sizeof(s->run_id))
+		s->run_id = (uint32_t)(now_ns() ^ getpid());
+	s->seen = calloc(o->count / 8 + 1, 1);
+	if (!s->seen) {
+		warn_errno("calloc");
+		close(s->fd);
+		return false;
+	}
+	return true;
+}
+
+static const char *errno_name(int e)
+{
+	switch (e) {
+	case 0: return "0";
+	case ENOBUFS: return "ENOBUFS";
+	case EPERM: return "EPERM";
+	case ECONNREFUSED: return "ECONNREFUSED";
+	case EHOSTUNREACH: return "EHOSTUNREACH";
+	case ENETUNREACH: return "ENETUNREACH";
+	case ETIMEDOUT: return "ETIMEDOUT";
+	case ECONNRESET: return "ECONNRESET";
+	case EPIPE: return "EPIPE";
+	case EMSGSIZE: return "EMSGSIZE";
+	case EACCES: return "EACCES";
+	case EINPROGRESS: return "EINPROGRESS";
+	default: return "other";
+	}
+}
+
+/* Sends count datagrams, paced; the paced send loop is also the receive
+ * loop, so echoes are counted while sending.
+ */
+static int cmd_udp_ping(struct opts *o)
+{
+	long long interval = ((o->given & O_INTERVAL) ? o->interval_us : 100) * 1000LL;
+	long long timeout = ((o->given & O_TIMEOUT) ? o->timeout_ms : 500) * 1000000LL;
+	long long next, end, t;
+	struct udp_state s;
+
+	if (!udp_state_init(&s, o))
+		return 1;
+	next = now_ns();
+	while (s.sent < s.count && !stop) {
+		t = now_ns();
+		if (t >= next) {
+			udp_send_one(&s, s.sent, true);
+			next = interval ? next + interval : t;
+			if (next < t - 10 * interval)
+				next = t;	/* do not burst to catch up after a stall */
+			drain_replies(&s);
+			continue;
+		}
+		if (wait_fd(s.fd, POLLIN, next))
+			drain_replies(&s);
+	}
+	end = now_ns() + timeout;
+	while (s.replies < s.count && !stop && now_ns() < end) {
+		if (wait_fd(s.fd, POLLIN, end))
+			drain_replies(&s);
+	}
+	drain_replies(&s);
+	printf("sent=%lld send_errors=%lld replies=%lld lost=%lld dups=%lld errno_errors=%lld errqueue=%lld recv_errors=%lld last_errno=%s\n",
+	       s.sent, s.send_errors, s.replies, s.sent - s.replies, s.dups,
+	       s.errno_errors, s.errqueue, s.recv_errors, errno_name(s.last_errno));
+	free(s.seen);
+	close(s.fd);
+	return 0;
+}
+
+static int cmd_udp_send(struct opts *o)
+{
+	long long interval = (o->given & O_PPS) && o->pps ? NSEC / o->pps : 0;
+	long long next, end, t;
+	struct udp_state s;
+
+	if (!udp_state_init(&s, o))
+		return 1;
+	next = now_ns();
+	while (s.sent < s.count && !stop) {
+		t = now_ns();
+		if (t >= next) {
+			udp_send_one(&s, s.sent, false);
+			next = interval ? next + interval : t;
+			if (next < t - 10 * interval)
+				next = t;
+			drain_errqueue(&s);
+			continue;
+		}
+		if (wait_fd(s.fd, POLLERR, next))
+			drain_errqueue(&s);
+	}
+	/* ICMP errors arrive after the send: give them a moment. */
+	end = now_ns() + NSEC / 10;
+	while (!stop && now_ns() < end) {
+		if (wait_fd(s.fd, POLLERR, end))
+			drain_errqueue(&s);
+	}
+	drain_errqueue(&s);
+	printf("sent=%lld send_errors=%lld errno_errors=%lld errqueue=%lld last_errno=%s\n",
+	       s.sent, s.send_errors, s.errno_errors, s.errqueue, errno_name(s.last_errno));
+	free(s.seen);
+	close(s.fd);
+	return 0;
+}
+
+static int cmd_udp_echo(struct opts *o)
+{
+	long long deadline = server_deadline(o);
+	long long received = 0, echoed = 0, errors = 0;
+	struct sockaddr_storage from;
+	socklen_t fromlen;
+	char buf[65536];
+	ssize_t n;
+	int fd;
+
+	fd = bind_any(SOCK_DGRAM, o->port);
+	if (fd < 0)
+		return 1;
+	fprintf(stderr, "fltraffic: udp-echo listening on port %lld\n", o->port);
+	while (!stop && now_ns() < deadline) {
+		if (!wait_fd(fd, POLLIN, deadline))
+			continue;
+		for (;;) {
+			fromlen = sizeof(from);
+			n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
+				     (struct sockaddr *)&from, &fromlen);
+			if (n < 0)
+				break;
+			received++;
+			if (sendto(fd, buf, n, 0, (struct sockaddr *)&from, fromlen) == n)
+				echoed++;
+			else
+				errors++;
+		}
+	}
+	printf("received=%lld echoed=%lld echo_errors=%lld\n", received, echoed, errors);
+	close(fd);
+	return 0;
+}
+
+static int cmd_udp_sink(struct opts *o)
+{
+	long long deadline = server_deadline(o);
+	long long received = 0, bytes = 0;
+	char buf[65536];
+	ssize_t n;
+	int fd;
+
+	fd = bind_any(SOCK_DGRAM, o->port);
+	if (fd < 0)
+		return 1;
+	fprintf(stderr, "fltraffic: udp-sink listening on port %lld\n", o->port);
+	while (!stop && now_ns() < deadline) {
+		if (!wait_fd(fd, POLLIN, deadline))
+			continue;
+		while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 0) {
+			received++;
+			bytes += n;
+			if ((o->given & O_COUNT) && received >= o->count)
+				stop = 1;
+		}
+	}
+	printf("received=%lld bytes=%lld\n", received, bytes);
+	close(fd);
+	return 0;
+}
+
+/* ---- TCP ---- */
+
+static int cmd_tcp_server(struct opts *o)
+{
+	static struct pollfd pfd[MAX_CLIENTS + 1];
+	long long deadline = server_deadline(o);
+	long long accepted = 0, bytes = 0, turned_away = 0;
+	struct timespec ts;
+	char buf[65536];
+	int fd, c, nfds = 1, i;
+	ssize_t n;
+
+	fd = bind_any(SOCK_STREAM, o->port);
+	if (fd < 0)
+		return 1;
+	if (listen(fd, 1024)) {
+		warn_errno("listen");
+		close(fd);
+		return 1;
+	}
+	fprintf(stderr, "fltraffic: tcp-server listening on port %lld\n", o->port);
+	pfd[0].fd = fd;
+	pfd[0].events = POLLIN;
+	while (!stop && now_ns() < deadline) {
+		ts = ns_to_ts(deadline - now_ns());
+		if (ppoll(pfd, nfds, &ts, NULL) <= 0)
+			continue;
+		if (pfd[0].revents & POLLIN) {
+			while ((c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+				accepted++;
+				if (nfds > MAX_CLIENTS) {
+					turned_away++;
+					close(c);
+					continue;
+				}
+				/* One byte tells a connecting client that data flows back. */
+				send(c, "F", 1, MSG_NOSIGNAL);
+				pfd[nfds].fd = c;
+				pfd[nfds].events = POLLIN;
+				pfd[nfds].revents = 0;
+				nfds++;
+			}
+		}
+		for (i = 1; i < nfds; i++) {
+			if (!pfd[i].revents)
+				continue;
+			while ((n = recv(pfd[i].fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+				bytes += n;
+			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+				close(pfd[i].fd);
+				pfd[i] = pfd[--nfds];
+				i--;
+			}
+		}
+	}
+	for (i = 1; i < nfds; i++)
+		close(pfd[i].fd);
+	printf("accepted=%lld bytes=%lld turned_away=%lld\n", accepted, bytes, turned_away);
+	close(fd);
+	return 0;
+}
+
+/* Non-blocking connect, finished by deadline. Returns the socket, or -1
+ * with errno set (ETIMEDOUT when the deadline passed).
+ */
+static int connect_by(const struct opts *o, long long deadline)
+{
+	socklen_t len = sizeof(int);
+	int fd, err = 0;
+
+	fd = socket(o->dst.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)&o->dst, o->dst_len) == 0)
+		return fd;
+	if (errno != EINPROGRESS)
+		goto fail;
+	if (!wait_fd(fd, POLLOUT, deadline)) {
+		errno = ETIMEDOUT;
+		goto fail;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) || err) {
+		errno = err ? err : errno;
+		goto fail;
+	}
+	return fd;
+fail:
+	err = errno;
+	close(fd);
+	errno = err;
+	return -1;
+}
+
+static int cmd_tcp_connect(struct opts *o)
+{
+	long long timeout = ((o->given & O_TIMEOUT) ? o->timeout_ms : 1000) * 1000000LL;
+	long long ok = 0, failed = 0, i, deadline;
+	int fd, last = 0;
+	char b;
+
+	for (i = 0; i < o->count && !stop; i++) {
+		deadline = now_ns() + timeout;
+		fd = connect_by(o, deadline);
+		if (fd < 0) {
+			failed++;
+			last = errno;
+			continue;
+		}
+		/* Connected: the server's byte proves the way back works too. */
+		if ((wait_fd(fd, POLLIN, deadline) & POLLIN) && recv(fd, &b, 1, 0) == 1) {
+			ok++;
+		} else {
+			failed++;
+			last = ETIMEDOUT;
+		}
+		close(fd);
+	}
+	printf("ok=%lld failed=%lld last_error=%s\n", ok, failed, errno_name(last));
+	return 0;
+}
+
+static int cmd_tcp_stream(struct opts *o)
+{
+	long long timeout = ((o->given & O_TIMEOUT) ? o->timeout_ms : 10000) * 1000000LL;
+	long long deadline = now_ns() + timeout;
+	long long sent = 0, send_errors = 0;
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	char buf[CHUNK], sink[256];
+	int fd, outq = -1, rc = 0, last = 0;
+	bool acked = false;
+	ssize_t n;
+	size_t want;
+
+	memset(buf, 'x', sizeof(buf));
+	fd = connect_by(o, deadline);
+	if (fd < 0) {
+		printf("sent=0 retrans=0 send_errors=0 acked=0 error=%s\n", errno_name(errno));
+		return 1;
+	}
+	while (sent < o->bytes && !stop && now_ns() < deadline) {
+		want = o->bytes - sent < CHUNK ? o->bytes - sent : CHUNK;
+		n = send(fd, buf, want, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			sent += n;
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+			wait_fd(fd, POLLOUT, deadline);
+			continue;
+		}
+		send_errors++;
+		last = errno;
+		break;
+	}
+	/* Written is not delivered: wait until every byte is acknowledged,
+	 * so the retransmissions of the last losses are counted too.
+	 */
+	while (!stop && now_ns() < deadline) {
+		while (recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0)
+			;
+		if (ioctl(fd, SIOCOUTQ, &outq) == 0 && outq == 0) {
+			acked = sent == o->bytes;
+			break;
+		}
+		usleep(5000);
+	}
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		memset(&ti, 0, sizeof(ti));
+	if (!acked)
+		rc = 1;
+	printf("sent=%lld retrans=%u send_errors=%lld acked=%d unacked_bytes=%d error=%s\n",
+	       sent, ti.tcpi_total_retrans, send_errors, acked, outq, errno_name(last));
+	close(fd);
+	return rc;
+}
+
+static const struct cmd cmds[] = {
+	{ "udp-echo", cmd_udp_echo, O_PORT | O_DURATION, O_PORT,
+	  "udp-echo --port P [--duration S]" },
+	{ "udp-ping", cmd_udp_ping, O_DST | O_PORT | O_COUNT | O_INTERVAL | O_TIMEOUT,
+	  O_DST | O_PORT | O_COUNT,
+	  "udp-ping --dst ADDR --port P --count N [--interval-us U] [--timeout-ms T]" },
+	{ "udp-send", cmd_udp_send, O_DST | O_PORT | O_COUNT | O_PPS,
+	  O_DST | O_PORT | O_COUNT,
+	  "udp-send --dst ADDR --port P --count N [--pps R]" },
+	{ "udp-sink", cmd_udp_sink, O_PORT | O_DURATION | O_COUNT, O_PORT,
+	  "udp-sink --port P [--duration S] [--count N]" },
+	{ "tcp-server", cmd_tcp_server, O_PORT | O_DURATION, O_PORT,
+	  "tcp-server --port P [--duration S]" },
+	{ "tcp-connect", cmd_tcp_connect, O_DST | O_PORT | O_COUNT | O_TIMEOUT,
+	  O_DST | O_PORT | O_COUNT,
+	  "tcp-connect --dst ADDR --port P --count N [--timeout-ms T]" },
+	{ "tcp-stream", cmd_tcp_stream, O_DST | O_PORT | O_BYTES | O_TIMEOUT,
+	  O_DST | O_PORT | O_BYTES,
+	  "tcp-stream --dst ADDR --port P --bytes B [--timeout-ms T]" },
+};
+
+static void help(void)
+{
+	size_t i;
+
+	printf("usage: fltraffic COMMAND OPTIONS...\n");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		printf("  fltraffic %s\n", cmds[i].synopsis);
+	printf("Durations are seconds (default 60 for servers). Each command ends with one\n"
+	       "line of key=value pairs on stdout. Exit: 0 done, 1 runtime error, 2 usage.\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct opts o = { 0 };
+	size_t i;
+
+	if (argc < 2)
+		usage_error("no command given");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		help();
+		return 0;
+	}
+	/* No SA_RESTART: a signal must wake ppoll() so the summary prints. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (!strcmp(argv[1], cmds[i].name)) {
+			parse_opts(&cmds[i], &o, argc - 2, argv + 2);
+			return cmds[i].run(&o);
+		}
+	}
+	usage_error("unknown command '%s'", argv[1]);
+	return 2;
+}
