@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "log.h"
 #include "parse.h"
+#include "monitor.h"
 #include "report.h"
 #include "run.h"
 
@@ -76,6 +77,9 @@ static void fl_inject_usage(FILE *out)
 		"      --rate R          bandwidth limit: 10mbit, 500kbit, 1gbit or 1000pps\n"
 		"      --rate-per P      target (default: shared by the target) or flow\n"
 		"      --force-qdisc     replace a root qdisc faultline would refuse to replace\n"
+		"      --abort-if COND   stop the faults as soon as COND holds (repeatable), e.g.\n"
+		"                        'tcp.retransmits > 100/30s' or 'packets.out.rate < 1000/10s';\n"
+		"                        the window defaults to 1m; exit code 1 when it trips\n"
 		"  -t, --duration D      how long, e.g. 30s, 5m, 1h30m (default 60s)\n"
 		"      --json            print one JSON report on stdout at the end\n"
 		"  -v, --verbose         more detail, including libbpf's\n"
@@ -101,11 +105,16 @@ static int fl_usage_error(const char *fmt, ...)
 	return -EINVAL;
 }
 
+/* --abort-if conditions: the same machinery as experiments, minus probes. */
+static struct fl_condition fl_abort_conds[FL_MON_MAX_CONDS];
+static int fl_n_abort;
+static struct fl_monitor fl_abort_mon;
+
 static int fl_inject_parse(int argc, char **argv, struct fl_spec *spec, bool *help)
 {
 	enum {
 		OPT_PEER = 256, OPT_PORT, OPT_DROP, OPT_JSON, OPT_DELAY, OPT_JITTER, OPT_DIST,
-		OPT_CORR, OPT_REORDER, OPT_RATE, OPT_RATE_PER, OPT_FORCE_QDISC,
+		OPT_CORR, OPT_REORDER, OPT_RATE, OPT_RATE_PER, OPT_FORCE_QDISC, OPT_ABORT_IF,
 	};
 	static const struct option opts[] = {
 		{ "cgroup", required_argument, NULL, 'c' },
@@ -126,6 +135,7 @@ static int fl_inject_parse(int argc, char **argv, struct fl_spec *spec, bool *he
 		{ "rate", required_argument, NULL, OPT_RATE },
 		{ "rate-per", required_argument, NULL, OPT_RATE_PER },
 		{ "force-qdisc", no_argument, NULL, OPT_FORCE_QDISC },
+		{ "abort-if", required_argument, NULL, OPT_ABORT_IF },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -250,6 +260,23 @@ static int fl_inject_parse(int argc, char **argv, struct fl_spec *spec, bool *he
 		case OPT_FORCE_QDISC:
 			spec->force_qdisc = true;
 			break;
+		case OPT_ABORT_IF: {
+			char err[256];
+			struct fl_condition *c = &fl_abort_conds[fl_n_abort];
+
+			if (fl_n_abort >= FL_MON_MAX_CONDS)
+				return fl_usage_error("too many --abort-if options; at most %d",
+						      FL_MON_MAX_CONDS);
+			if (fl_condition_parse_short(optarg, c, err, sizeof(err)))
+				return fl_usage_error("invalid --abort-if '%s': %s", optarg, err);
+			if (fl_signal_info(c->signal)->needs_probe)
+				return fl_usage_error("invalid --abort-if '%s': inject has no probes; use an experiment file for probe signals",
+						      optarg);
+			c->probe_idx = -1;
+			fl_n_abort++;
+			spec->observe = true;
+			break;
+		}
 		case 'v':
 			fl_log_set_level(FL_LOG_DEBUG);
 			break;
@@ -276,6 +303,22 @@ static int fl_inject_parse(int argc, char **argv, struct fl_spec *spec, bool *he
 	if (!have_drop && !fl_rule_needs_edt(&spec->rules[0]))
 		return fl_usage_error("no fault: give --drop PERCENT, --delay DURATION or --rate RATE");
 	return 0;
+}
+
+static void fl_inject_on_trip(void *ctx)
+{
+	/* the faults stop here, as the evidence comes in */
+	fl_dp_disarm(ctx);
+}
+
+static void fl_inject_flow_cb(void *ctx, const struct fl_event *e, const struct fl_flow_delta *d)
+{
+	fl_monitor_flow(ctx, e, d);
+}
+
+static void fl_inject_signal_cb(void *ctx, const struct fl_event *e)
+{
+	fl_monitor_signal(ctx, e);
 }
 
 static void fl_inject_signals(void)
@@ -308,7 +351,7 @@ static int fl_inject_loop(struct fl_run *run, __u64 start, __u64 deadline, struc
 	bool show = tty || !run->spec.json;
 	int ret;
 
-	while (!fl_stop_signo) {
+	while (!fl_stop_signo && fl_abort_mon.tripped < 0) {
 		__u64 now = fl_now_ns();
 		int timeout;
 
@@ -324,6 +367,11 @@ static int fl_inject_loop(struct fl_run *run, __u64 start, __u64 deadline, struc
 			return ret;
 		}
 		now = fl_now_ns();
+		if (fl_n_abort) {
+			fl_monitor_tick(&fl_abort_mon, now < deadline ? now : deadline);
+			if (fl_abort_mon.tripped >= 0)
+				break;
+		}
 		if (now - last_status >= status_every) {
 			last_status = now;
 			fl_flows_expire_idle(run->ev.flows, now, FL_IDLE_NS);
@@ -395,6 +443,19 @@ int fl_cmd_inject(int argc, char **argv)
 		fprintf(stderr, ", fq on %d interface%s", run->n_qd, run->n_qd == 1 ? "" : "s");
 	fprintf(stderr, "; for %.1fs\n", rep->duration_s);
 
+	fl_abort_mon.tripped = -1;
+	if (fl_n_abort) {
+		ret = fl_monitor_init(&fl_abort_mon, fl_abort_conds, fl_n_abort, start);
+		if (ret) {
+			fprintf(stderr, FL_WHO ": setting up --abort-if failed: %s\n", strerror(-ret));
+			goto cleanup;
+		}
+		fl_abort_mon.on_trip = fl_inject_on_trip;
+		fl_abort_mon.ctx = &run->dp;
+		run->ev.on_flow = fl_inject_flow_cb;
+		run->ev.on_signal = fl_inject_signal_cb;
+		run->ev.cb_ctx = &fl_abort_mon;
+	}
 	ret = fl_inject_loop(run, start, deadline, rep);
 	fl_dp_disarm(&run->dp);
 	rep->elapsed_s = (fl_now_ns() - start) / 1e9;
@@ -402,8 +463,10 @@ int fl_cmd_inject(int argc, char **argv)
 	fl_events_drain(&run->ev);
 	fl_events_sweep(&run->ev, fl_dp_flows_fd(&run->dp));
 	fl_inject_collect(run, rep);
-	rep->state = ret ? "error" : "completed";
-	rep->reason = ret ? "error" : fl_stop_signo ? "signal" : "duration";
+	rep->state = ret ? "error" : fl_abort_mon.tripped >= 0 ? "aborted" : "completed";
+	rep->reason = ret ? "error" : fl_abort_mon.tripped >= 0 ? "condition" :
+		      fl_stop_signo ? "signal" : "duration";
+	rep->mon = fl_n_abort ? &fl_abort_mon : NULL;
 	rep->signo = fl_stop_signo;
 	rep->att = run->att;
 	rep->n_att = run->n_att;
@@ -412,11 +475,12 @@ int fl_cmd_inject(int argc, char **argv)
 		fl_report_json(stdout, rep);
 	else
 		fl_report_text(stdout, rep);
-	code = ret ? FL_EXIT_RUNTIME : FL_EXIT_OK;
+	code = ret ? FL_EXIT_RUNTIME : fl_abort_mon.tripped >= 0 ? 1 : FL_EXIT_OK;
 cleanup:
 	fl_session_stop(run, FL_WHO);
 	fl_sig_dp = NULL;
 	fl_session_free(run);
+	fl_monitor_free(&fl_abort_mon);
 out_free:
 	free(rep);
 	free(run);

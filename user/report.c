@@ -79,6 +79,12 @@ void fl_report_text(FILE *out, const struct fl_report *r)
 
 	fprintf(out, "faultline: %s after %.1fs (%s%s%s)\n", r->state, r->elapsed_s, r->reason,
 		r->signo ? ", " : "", r->signo ? strsignal(r->signo) : "");
+	if (r->mon && r->mon->tripped >= 0) {
+		const struct fl_mon_cond *mc = &r->mon->conds[r->mon->tripped];
+
+		fprintf(out, "  --abort-if '%s' tripped: %s = %.6g\n", mc->c->name,
+			fl_signal_name(mc->c->signal), r->mon->trip_value);
+	}
 	for (d = 0; d < FL_DIR_MAX; d++) {
 		const struct fl_dir_totals *x = &r->counters.dir[d];
 		const struct fl_stats *s = &r->counters.stats[d];
@@ -182,6 +188,24 @@ int fl_report_json(FILE *out, const struct fl_report *r)
 	json_object_object_add(root, "duration_s", json_object_new_double(r->duration_s));
 	json_object_object_add(root, "elapsed_s", json_object_new_double(r->elapsed_s));
 	json_object_object_add(root, "fault", fl_json_fault(r->spec));
+	if (r->mon) {
+		arr = json_object_new_array();
+		for (t = 0; t < r->mon->n; t++) {
+			const struct fl_mon_cond *mc = &r->mon->conds[t];
+
+			o = json_object_new_object();
+			json_object_object_add(o, "condition", json_object_new_string(mc->c->name));
+			json_object_object_add(o, "signal", json_object_new_string(fl_signal_name(mc->c->signal)));
+			json_object_object_add(o, "operator", json_object_new_string(fl_cmp_name(mc->c->cmp)));
+			json_object_object_add(o, "threshold", json_object_new_double(mc->c->threshold));
+			json_object_object_add(o, "window_s", json_object_new_double(mc->c->window_ns / 1e9));
+			json_object_object_add(o, "value", mc->has_value ? json_object_new_double(mc->value) :
+									     json_object_new_null());
+			json_object_object_add(o, "tripped", json_object_new_boolean(r->mon->tripped == t));
+			json_object_array_add(arr, o);
+		}
+		json_object_object_add(root, "abort_if", arr);
+	}
 
 	arr = json_object_new_array();
 	for (t = 0; t < r->spec->n_targets; t++) {

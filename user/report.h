@@ -9,13 +9,14 @@
 #include "attach.h"
 #include "datapath.h"
 #include "events.h"
+#include "monitor.h"
 #include "spec.h"
 
 #define FL_REPORT_TOP_FLOWS	10
 
 struct fl_report {
-	const char *state;	/* "completed" or "error" */
-	const char *reason;	/* "duration", "signal", "error" */
+	const char *state;	/* "completed", "aborted" or "error" */
+	const char *reason;	/* "duration", "signal", "condition", "error" */
 	int signo;
 	double duration_s;
 	double elapsed_s;
@@ -25,6 +26,7 @@ struct fl_report {
 	const struct fl_attachment *att;
 	int n_att;
 	const struct fl_events *ev;
+	const struct fl_monitor *mon;	/* --abort-if, or NULL */
 };
 
 /* One status line: redrawn in place on a TTY, a plain line otherwise. */
