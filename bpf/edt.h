@@ -100,16 +100,22 @@ static __always_inline __u64 fl_edt_departure(const struct fl_decision *d, __u32
 }
 
 /* Is this the clone of a delayed packet, back for its second visit? Then
- * put its mark back and let it pass to fq.
+ * give it its departure time and its mark back, and let it pass to fq.
  */
 static __always_inline int fl_edt_second_visit(struct __sk_buff *skb)
 {
-	__u32 k = 0, *saved;
+	struct fl_edt_pending *pend;
+	__u32 k = 0;
 
 	if (skb->mark != FL_EDT_MARK)
 		return 0;
-	saved = bpf_map_lookup_elem(&fl_scratch, &k);
-	skb->mark = saved ? *saved : 0;
+	pend = bpf_map_lookup_elem(&fl_scratch, &k);
+	if (!pend) {
+		skb->mark = 0;
+		return 1;
+	}
+	skb->mark = pend->mark;
+	skb->tstamp = pend->tstamp;
 	return 1;
 }
 
@@ -118,15 +124,16 @@ static __always_inline int fl_edt_second_visit(struct __sk_buff *skb)
  */
 static __always_inline int fl_edt_send_clone(struct __sk_buff *skb, __u64 tstamp)
 {
-	__u32 k = 0, *saved, mark = skb->mark;
+	struct fl_edt_pending *pend;
+	__u32 k = 0, mark = skb->mark;
 	int ret;
 
-	saved = bpf_map_lookup_elem(&fl_scratch, &k);
-	if (!saved)
+	pend = bpf_map_lookup_elem(&fl_scratch, &k);
+	if (!pend)
 		return -1;
-	*saved = mark;
+	pend->mark = mark;
+	pend->tstamp = tstamp;
 	skb->mark = FL_EDT_MARK;
-	skb->tstamp = tstamp;
 	ret = bpf_clone_redirect(skb, skb->ifindex, 0);
 	skb->mark = mark;
 	return ret;

@@ -150,6 +150,34 @@ __noinline int fl_http(struct __sk_buff *skb, const struct fl_req *rq)
 	return 0;
 }
 
+/* The same at XDP, where there is no skb: read the payload directly. */
+__noinline int fl_http_xdp(struct xdp_md *ctx, const struct fl_req *rq)
+{
+	void *data, *data_end;
+	__u16 off;
+	char *b;
+	__u32 status;
+
+	if (!ctx || !rq || rq->pkt.proto != IPPROTO_TCP || !rq->pkt.l4_ok || !rq->pkt.payload_off)
+		return 0;
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+	off = rq->pkt.payload_off;
+	if (off > 1500)
+		return 0;
+	b = data + off;
+	if ((void *)(b + 12) > data_end)
+		return 0;
+	if (b[0] != 'H' || b[1] != 'T' || b[2] != 'T' || b[3] != 'P' || b[4] != '/' ||
+	    b[5] != '1' || b[6] != '.' || b[8] != ' ')
+		return 0;
+	if (b[9] < '1' || b[9] > '5' || b[10] < '0' || b[10] > '9' || b[11] < '0' || b[11] > '9')
+		return 0;
+	status = (b[9] - '0') * 100 + (b[10] - '0') * 10 + (b[11] - '0');
+	fl_signal_emit(rq->target_id, FL_KSIG_HTTP, status, rq->dir);
+	return 0;
+}
+
 /* What a tc egress hook does with a verdict. A drop must look like loss on
  * a wire: TCX_DROP would hand the sender ENOBUFS and let TCP resend
  * locally, and tcx has no STOLEN; a redirect to a device that does not
@@ -190,9 +218,12 @@ int fl_xdp_in(struct xdp_md *ctx)
 	if (!t)
 		return XDP_PASS;
 	rq.len = ctx->data_end - ctx->data;
+	rq.target_id = t->target_id;
 	/* XDP cannot hold a packet: delays are placed elsewhere */
 	if (fl_decide(t, &rq) == FL_DROP)
 		return XDP_DROP;
+	if (fl_ctl.observe)
+		fl_http_xdp(ctx, &rq);
 	return XDP_PASS;
 }
 
@@ -210,9 +241,12 @@ int fl_tc_in(struct __sk_buff *skb)
 	if (!t)
 		return FL_TC_NEXT;
 	rq.len = skb->len;
+	rq.target_id = t->target_id;
 	/* a drop at ingress is not seen by any local sender */
 	if (fl_decide(t, &rq) == FL_DROP)
 		return FL_TC_SHOT;
+	if (fl_ctl.observe)
+		fl_http(skb, &rq);
 	return FL_TC_NEXT;
 }
 

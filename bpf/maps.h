@@ -79,14 +79,21 @@ struct {
 	__type(value, __s32);
 } fl_dist SEC(".maps");
 
-/* The mark of a packet being cloned, put back on the clone when it comes
- * round again; the second visit is nested on the same CPU.
+/* A delayed packet's departure time and original mark, for its clone's
+ * second visit, which is nested in bpf_clone_redirect() on the same CPU.
+ * The time cannot travel on the clone: the redirect clears skb->tstamp.
  */
+struct fl_edt_pending {
+	__u64 tstamp;
+	__u32 mark;
+	__u32 pad;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, struct fl_edt_pending);
 } fl_scratch SEC(".maps");
 
 /* Written by the loader through the mmap'ed .bss: disarming is one store. */

@@ -203,7 +203,7 @@ struct fl_rule_stats {
 struct fl_stats {
 	__u64 target_packets;
 	__u64 target_bytes;
-	__u64 passed_disarmed;	/* target packets passed after disarm/deadline */
+	__u64 passed_disarmed;	/* target packets passed because the deadline is past */
 	__u64 ringbuf_fail;	/* failed bpf_ringbuf_reserve() */
 	__u64 parse_skipped;	/* truncated or non-IP: passed untouched */
 	__u64 delayed;		/* target packets given a later departure time */

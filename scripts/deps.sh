@@ -25,6 +25,8 @@ PKGS=(
 	"libcmocka-dev:/usr/include/cmocka.h"
 	"iproute2:ip"
 	"iputils-ping:ping"
+	"iperf3:iperf3"
+	"jq:jq"
 	"procps:pgrep"
 	"util-linux:unshare"
 )

@@ -20,6 +20,7 @@ FL_OUTPUT=${OUTPUT:-build}
 [[ $FL_OUTPUT == /* ]] || FL_OUTPUT=$FL_REPO/$FL_OUTPUT
 FL_BIN=${FL_BIN:-$FL_OUTPUT/faultline}
 FL_TRAFFIC=${FL_TRAFFIC:-$FL_OUTPUT/tests/tools/fltraffic}
+FL_CG_ROOT=${FL_CG_ROOT:-$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)}
 FL_CG_ROOT=${FL_CG_ROOT:-/sys/fs/cgroup/unified}
 V=${V:-0}
 

@@ -56,6 +56,13 @@ int fl_dp_open(struct fl_datapath *dp, unsigned int want_mask)
 		pr_warn("faultline: opening the BPF object failed: %s\n", strerror(-err));
 		return err;
 	}
+	{
+		struct bpf_program *prog;
+
+		/* a program the loader does not know stays unloaded */
+		bpf_object__for_each_program(prog, dp->skel->obj)
+			bpf_program__set_autoload(prog, false);
+	}
 	for (i = 0; i < FL_PROG_MAX; i++)
 		bpf_program__set_autoload(fl_dp_prog(dp->skel, i), !!(want_mask & (1u << i)));
 	err = faultline_bpf__load(dp->skel);

@@ -134,6 +134,7 @@ static int fl_exp_to_spec(const struct fl_experiment *exp, struct fl_spec *spec,
 	}
 	spec->duration_ns = exp->duration_ns;
 	spec->observe = true;
+	spec->observe_tp = fl_monitor_tracepoints(exp->conditions, exp->n_conditions);
 	return 0;
 }
 
@@ -279,7 +280,8 @@ static void fl_exp_dry_run(const struct fl_exp_runner *r)
 	if (run->ingress == FL_INGRESS_CGROUP)
 		for (i = 0; i < run->spec.n_targets; i++)
 			printf("  would attach cgroup ingress on %s\n", run->spec.targets[i].path);
-	printf("  would attach tracepoints: tcp_retransmit_skb, tcp_send_reset, tcp_receive_reset, inet_sock_set_state, tcp_probe\n");
+	if (run->spec.observe_tp)
+		printf("  would attach tracepoints for the TCP signals the conditions use\n");
 }
 
 static void fl_exp_status(const struct fl_exp_runner *r, __u64 now, bool tty)
@@ -292,7 +294,7 @@ static void fl_exp_status(const struct fl_exp_runner *r, __u64 now, bool tty)
 		const struct fl_mon_cond *mc = &r->mon.conds[i];
 
 		if (mc->has_value)
-			fprintf(stderr, " | %s %.4g %s %.4g", mc->c->name, mc->value,
+			fprintf(stderr, " | %s %.4g (trips %s %.4g)", mc->c->name, mc->value,
 				fl_cmp_symbol(mc->c->cmp), mc->c->threshold);
 		else
 			fprintf(stderr, " | %s (no data)", mc->c->name);
@@ -343,8 +345,12 @@ static int fl_exp_loop(struct fl_exp_runner *r, __u64 deadline)
 			fl_exp_status(r, now, tty);
 		}
 	}
-	if (tty && (tty || !r->json))
-		fprintf(stderr, "\n");
+	/* the last line shows the state that ended the run */
+	if (tty || !r->json) {
+		fl_exp_status(r, fl_clock_ns(CLOCK_MONOTONIC), tty);
+		if (tty)
+			fprintf(stderr, "\n");
+	}
 	return 0;
 }
 
@@ -452,14 +458,15 @@ int fl_cmd_run(int argc, char **argv)
 	}
 	r->mon.on_trip = fl_exp_on_trip;
 	r->mon.ctx = r;
+	/* armed first: a probe sample taken before the faults is no evidence */
+	if (!fl_exp_signo)
+		fl_dp_arm(&r->run.dp, deadline);
 	if (fl_exp_start_probes(r) || fl_prompoll_start(&r->prom, r->exp.conditions,
 							r->exp.n_conditions)) {
 		r->res.state = FL_EXP_ERROR;
 		snprintf(r->res.reason, sizeof(r->res.reason), "starting probes or Prometheus queries failed");
 		goto report;
 	}
-	if (!fl_exp_signo)
-		fl_dp_arm(&r->run.dp, deadline);
 	r->res.state = FL_EXP_STARTED;
 	fprintf(stderr, "faultline: experiment %s started: %d attachment%s, %d condition%s, for %.1fs\n",
 		r->exp.name, r->run.n_att, r->run.n_att == 1 ? "" : "s", r->exp.n_conditions,

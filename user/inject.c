@@ -275,6 +275,7 @@ static int fl_inject_parse(int argc, char **argv, struct fl_spec *spec, bool *he
 			c->probe_idx = -1;
 			fl_n_abort++;
 			spec->observe = true;
+			spec->observe_tp = fl_monitor_tracepoints(fl_abort_conds, fl_n_abort);
 			break;
 		}
 		case 'v':

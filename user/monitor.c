@@ -6,9 +6,42 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "datapath.h"
 #include "monitor.h"
 
 #define FL_MON_POINT_NS	100000000ULL	/* a timeline point every 100 ms at most */
+
+unsigned int fl_monitor_tracepoints(const struct fl_condition *conds, int n)
+{
+	unsigned int m = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		switch (conds[i].signal) {
+		case FL_SIG_TCP_RETRANSMITS:
+			m |= 1u << FL_PROG_TP_RETX;
+			break;
+		case FL_SIG_TCP_RESETS_SENT:
+			m |= 1u << FL_PROG_TP_RST_TX;
+			break;
+		case FL_SIG_TCP_RESETS_RECEIVED:
+			m |= 1u << FL_PROG_TP_RST_RX;
+			break;
+		case FL_SIG_TCP_CONNECT_FAILURES:
+		case FL_SIG_TCP_CONNECT_LATENCY_P50:
+		case FL_SIG_TCP_CONNECT_LATENCY_P99:
+			m |= 1u << FL_PROG_TP_STATE;
+			break;
+		case FL_SIG_TCP_RTT_P50:
+		case FL_SIG_TCP_RTT_P99:
+			m |= 1u << FL_PROG_TP_RTT;
+			break;
+		default:
+			break;
+		}
+	}
+	return m;
+}
 
 int fl_monitor_init(struct fl_monitor *m, const struct fl_condition *conds, int n, __u64 start_ns)
 {

@@ -39,6 +39,11 @@ struct fl_monitor {
 	void *ctx;
 };
 
+/* The tracepoint programs (1 << enum fl_prog) that conditions need: only
+ * those are attached, since they see every TCP socket on the host.
+ */
+unsigned int fl_monitor_tracepoints(const struct fl_condition *conds, int n);
+
 int fl_monitor_init(struct fl_monitor *m, const struct fl_condition *conds, int n,
 		    __u64 start_ns);
 void fl_monitor_free(struct fl_monitor *m);

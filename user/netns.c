@@ -357,7 +357,8 @@ int fl_netns_veth_peer(const struct fl_netns *ns, int ifindex, const struct fl_n
 	fl_netns_restore(saved);
 	if (ret)
 		return ret;
-	if (!me.link || me.link == ifindex)
+	/* the peer's index may equal ours: each namespace counts its own */
+	if (!me.link)
 		return -ENOENT;
 	/* IFLA_LINK is an ifindex in the peer's namespace: find the namespace
 	 * where that device points back at us

@@ -347,7 +347,7 @@ int fl_place_resolve(struct fl_run *run, const char *who)
 unsigned int fl_place_progs(const struct fl_run *run)
 {
 	__u32 dirs = fl_spec_dirs(&run->spec);
-	unsigned int m = run->spec.observe ? FL_PROGS_OBSERVE : 0;
+	unsigned int m = run->spec.observe ? run->spec.observe_tp & FL_PROGS_OBSERVE : 0;
 
 	if ((dirs & FL_DIRM_EGRESS) || run->spec.observe)
 		m |= 1u << (run->tcx ? FL_PROG_TCX_EG : FL_PROG_CLS_EG);

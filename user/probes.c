@@ -282,7 +282,7 @@ static void http_run(struct fl_probe_run *r, struct fl_probe_sample *s)
 	s->status = (int)code;
 	if (rc != CURLE_OK) {
 		set_err(s->error, sizeof(s->error), "%s",
-			 r->curl_err[0] ? r->curl_err : curl_easy_strerror(rc));
+			r->curl_err[0] ? r->curl_err : curl_easy_strerror(rc));
 		return;
 	}
 	if (r->cfg.expect_status ? code == r->cfg.expect_status : code >= 200 && code <= 299) {
@@ -291,7 +291,7 @@ static void http_run(struct fl_probe_run *r, struct fl_probe_sample *s)
 	}
 	if (r->cfg.expect_status)
 		set_err(s->error, sizeof(s->error), "HTTP status %ld, expected %d", code,
-			 r->cfg.expect_status);
+			r->cfg.expect_status);
 	else
 		set_err(s->error, sizeof(s->error), "HTTP status %ld, expected 2xx", code);
 }
@@ -381,7 +381,7 @@ static void tcp_run(struct fl_probe_run *r, struct fl_probe_sample *s, __u64 sta
 	rc = getaddrinfo(r->host, r->port, &hints, &res);
 	if (rc) {
 		set_err(s->error, sizeof(s->error), "resolve %s: %s", r->host,
-			 rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+			rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
 		return;
 	}
 	where[0] = '\0';
@@ -400,7 +400,7 @@ static void tcp_run(struct fl_probe_run *r, struct fl_probe_sample *s, __u64 sta
 	}
 	if (err == -ETIMEDOUT)
 		set_err(s->error, sizeof(s->error), "connect %s: timed out after %llu ms", where,
-			 (unsigned long long)(r->cfg.timeout_ns / NSEC_PER_MSEC));
+			(unsigned long long)(r->cfg.timeout_ns / NSEC_PER_MSEC));
 	else if (where[0])
 		set_err(s->error, sizeof(s->error), "connect %s: %s", where, strerror(-err));
 	else

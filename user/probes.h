@@ -50,7 +50,9 @@ struct fl_probe_cfg {
 	__u64 interval_ns;	/* > 0 */
 	__u64 timeout_ns;	/* > 0: one run, resolution included */
 	/* Optional ("" for none): a network namespace path such as
-	 * /run/netns/NAME or /proc/PID/ns/net; the probe runs inside it.
+	 * /run/netns/NAME or /proc/PID/ns/net. The probe's thread enters
+	 * it (setns affects that thread only), so its sockets live there;
+	 * host names are still resolved with this process's resolv.conf.
 	 */
 	char netns[PATH_MAX];
 };

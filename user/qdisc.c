@@ -241,7 +241,8 @@ static int fl_num_tx_queues(struct fl_nl *nl, int ifindex)
 
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
+	/* the ACK ends the reply: without it the receive loop would wait */
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
 	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
 	ifm->ifi_family = AF_UNSPEC;
 	ifm->ifi_index = ifindex;

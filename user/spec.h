@@ -54,6 +54,7 @@ struct fl_spec {
 	int n_rules;
 	struct fl_rule_spec rules[FL_RULES_PER_TARGET];	/* every target gets them all, in order */
 	bool observe;			/* experiments: attach both ways, report TCP/HTTP signals */
+	unsigned int observe_tp;	/* tracepoint programs the conditions need (1 << enum fl_prog) */
 	char netns[PATH_MAX];		/* empty: discover */
 	int n_ifaces;
 	char ifaces[FL_SPEC_MAX_IFACES][IF_NAMESIZE];

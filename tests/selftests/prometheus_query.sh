@@ -52,6 +52,7 @@ prom_ready()
 
 # query_until VALUE: fl_prom_query returns VALUE within 20 s, and the
 # other prom_e2e checks pass.
+# shellcheck disable=SC2317 # called through fl_check
 query_until()
 {
 	env FL_PROM_URL="http://127.0.0.1:$prom_port" FL_PROM_EXPECT="$1" FL_PROM_WAIT=20 \

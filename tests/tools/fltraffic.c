@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -263,6 +264,11 @@ static void grow_buffers(int fd)
 {
 	int sz = BUF_BYTES;
 
+	/* a sender as applications have it, for tests of what a fault does
+	 * to a sender's rate
+	 */
+	if (getenv("FLTRAFFIC_DEFAULT_BUFFERS"))
+		return;
 	/* The FORCE variants pass rmem_max/wmem_max; they need CAP_NET_ADMIN. */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
@@ -433,6 +439,12 @@ static void udp_send_one(struct udp_state *s, uint64_t seq, bool collect)
 
 	memcpy(buf, &h, sizeof(h));
 	for (;;) {
+		/* the send time, for one-way delay at a sink on the same host
+		 * (namespaces share CLOCK_MONOTONIC)
+		 */
+		long long sent_at = now_ns();
+
+		memcpy(buf + sizeof(h), &sent_at, sizeof(sent_at));
 		if (send(s->fd, buf, sizeof(buf), 0) == sizeof(buf))
 			break;
 		if ((errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) &&
@@ -494,12 +506,12 @@ static int cmd_udp_ping(struct opts *o)
 {
 	long long interval = ((o->given & O_INTERVAL) ? o->interval_us : 100) * 1000LL;
 	long long timeout = ((o->given & O_TIMEOUT) ? o->timeout_ms : 500) * 1000000LL;
-	long long next, end, t;
+	long long next, end, t, started;
 	struct udp_state s;
 
 	if (!udp_state_init(&s, o))
 		return 1;
-	next = now_ns();
+	next = started = now_ns();
 	while (s.sent < s.count && !stop) {
 		t = now_ns();
 		if (t >= next) {
@@ -530,12 +542,12 @@ static int cmd_udp_ping(struct opts *o)
 static int cmd_udp_send(struct opts *o)
 {
 	long long interval = (o->given & O_PPS) && o->pps ? NSEC / o->pps : 0;
-	long long next, end, t;
+	long long next, end, t, started;
 	struct udp_state s;
 
 	if (!udp_state_init(&s, o))
 		return 1;
-	next = now_ns();
+	next = started = now_ns();
 	while (s.sent < s.count && !stop) {
 		t = now_ns();
 		if (t >= next) {
@@ -556,8 +568,10 @@ static int cmd_udp_send(struct opts *o)
 			drain_errqueue(&s);
 	}
 	drain_errqueue(&s);
-	printf("sent=%lld send_errors=%lld errno_errors=%lld errqueue=%lld last_errno=%s\n",
-	       s.sent, s.send_errors, s.errno_errors, s.errqueue, errno_name(s.last_errno));
+	t = end - NSEC / 10 - started;
+	printf("sent=%lld send_errors=%lld errno_errors=%lld errqueue=%lld last_errno=%s elapsed_ms=%lld pps=%.0f\n",
+	       s.sent, s.send_errors, s.errno_errors, s.errqueue, errno_name(s.last_errno),
+	       t / 1000000, t > 0 ? s.sent * 1e9 / t : 0.0);
 	free(s.seen);
 	close(s.fd);
 	return 0;
@@ -598,29 +612,80 @@ static int cmd_udp_echo(struct opts *o)
 	return 0;
 }
 
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Counts datagrams; for those of udp-send it also counts reordering (a
+ * sequence number below one already seen) and the one-way delay.
+ */
 static int cmd_udp_sink(struct opts *o)
 {
 	long long deadline = server_deadline(o);
-	long long received = 0, bytes = 0;
+	long long received = 0, bytes = 0, reordered = 0, n_owd = 0, cap = 1 << 20;
+	long long *owd = calloc(cap, sizeof(*owd));
+	double sum = 0, sum2 = 0;
+	uint64_t max_seq = 0;
+	bool any = false;
 	char buf[65536];
 	ssize_t n;
 	int fd;
 
-	fd = bind_any(SOCK_DGRAM, o->port);
-	if (fd < 0)
+	if (!owd) {
+		warn_errno("calloc");
 		return 1;
+	}
+	fd = bind_any(SOCK_DGRAM, o->port);
+	if (fd < 0) {
+		free(owd);
+		return 1;
+	}
 	fprintf(stderr, "fltraffic: udp-sink listening on port %lld\n", o->port);
 	while (!stop && now_ns() < deadline) {
 		if (!wait_fd(fd, POLLIN, deadline))
 			continue;
 		while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 0) {
+			struct ping_hdr h;
+			long long sent_at;
+
 			received++;
 			bytes += n;
+			if ((size_t)n >= sizeof(h) + sizeof(sent_at)) {
+				memcpy(&h, buf, sizeof(h));
+				memcpy(&sent_at, buf + sizeof(h), sizeof(sent_at));
+				if (h.magic == PING_MAGIC) {
+					if (any && h.seq < max_seq)
+						reordered++;
+					if (!any || h.seq > max_seq)
+						max_seq = h.seq;
+					any = true;
+					if (n_owd < cap) {
+						long long d = now_ns() - sent_at;
+
+						owd[n_owd++] = d;
+						sum += d;
+						sum2 += (double)d * d;
+					}
+				}
+			}
 			if ((o->given & O_COUNT) && received >= o->count)
 				stop = 1;
 		}
 	}
-	printf("received=%lld bytes=%lld\n", received, bytes);
+	printf("received=%lld bytes=%lld reordered=%lld", received, bytes, reordered);
+	if (n_owd) {
+		double mean = sum / n_owd, var = sum2 / n_owd - mean * mean;
+
+		qsort(owd, n_owd, sizeof(*owd), cmp_ll);
+		printf(" owd_mean_us=%.1f owd_sd_us=%.1f owd_p50_us=%.1f owd_p99_us=%.1f",
+		       mean / 1e3, var > 0 ? sqrt(var) / 1e3 : 0.0, owd[n_owd / 2] / 1e3,
+		       owd[(n_owd * 99) / 100] / 1e3);
+	}
+	printf("\n");
+	free(owd);
 	close(fd);
 	return 0;
 }

@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Per-packet cost of each datapath entry point, measured with
+ * BPF_PROG_TEST_RUN: the kernel's average over `repeat` runs, median of
+ * several rounds, minus an empty program of the same type measured in the
+ * same round (its cost is the test-run loop's, not ours). Cases: a packet
+ * that is not a target's, a target's packet that passes (0 %) and one that
+ * is dropped (100 %), each with 1 and with 10,000 targets and rules.
+ *
+ * Two copies of the datapath are loaded, one filled with 1 target and one
+ * with 10,000, and every round measures both, so that the comparison
+ * between them does not drift with the load of the machine.
+ *
+ *   bench_datapath [--json] [--runs N] [--repeat N] [--no-check]
+ *
+ * --no-check measures even when a verdict is not the expected one: for
+ * experiments on a modified copy of the datapath.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <sys/utsname.h>
+
+#include "fixture.h"
+#include "pkt.h"
+
+#define TARGET_NONTARGET_NS	25.0
+#define TARGET_DECISION_NS	40.0
+#define TARGET_SCALE_RATIO	1.15
+#define SCALE_BIG		10000
+#define FAKE_CGID_BASE		0x7a00000000ULL	/* far above any real cgroup inode */
+#define MAX_RUNS		15
+
+enum bench_case {
+	CASE_NONTARGET,
+	CASE_PASS,
+	CASE_DROP,
+	CASE_MAX,
+};
+
+static const char *const case_name[CASE_MAX] = { "non-target", "target, passes",
+						 "target, dropped" };
+static const char *const case_key[CASE_MAX] = { "non_target", "target_pass", "target_drop" };
+
+static const enum fl_prog progs[] = { FL_PROG_XDP_IN, FL_PROG_TC_IN, FL_PROG_TCX_EG,
+				      FL_PROG_CLS_EG, FL_PROG_CG_IN };
+#define N_PROGS (sizeof(progs) / sizeof(progs[0]))
+static const int scales[2] = { 1, SCALE_BIG };
+
+struct result {
+	double prog_ns, empty_ns, net_ns;	/* medians; net = prog - empty */
+	__u32 prog_s[MAX_RUNS], empty_s[MAX_RUNS];	/* per round */
+};
+
+static struct fx F[2];	/* [0]: 1 target, [1]: SCALE_BIG targets */
+static struct result res[N_PROGS][CASE_MAX][2];
+static int opt_json, opt_runs = 5, opt_nocheck;
+static __u32 opt_repeat = 1000000;
+
+/* r0 = @code; exit */
+static int empty_prog(enum bpf_prog_type type, enum bpf_attach_type attach, int code)
+{
+	struct bpf_insn insns[2] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = code },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = attach);
+
+	return bpf_prog_load(type, "fl_bench_empty", "GPL", insns, 2, &o);
+}
+
+static int empty_fd[FL_PROG_MAX];
+
+static int load_empties(void)
+{
+	int xdp = empty_prog(BPF_PROG_TYPE_XDP, 0, 2 /* XDP_PASS */);
+	int tc = empty_prog(BPF_PROG_TYPE_SCHED_CLS, 0, -1 /* TC_ACT_UNSPEC */);
+	int cg = empty_prog(BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_INGRESS, 1);
+
+	if (xdp < 0 || tc < 0 || cg < 0)
+		return -1;
+	empty_fd[FL_PROG_XDP_IN] = xdp;
+	empty_fd[FL_PROG_TC_IN] = tc;
+	empty_fd[FL_PROG_TCX_EG] = tc;
+	empty_fd[FL_PROG_CLS_EG] = tc;
+	empty_fd[FL_PROG_CG_IN] = cg;
+	return 0;
+}
+
+static int run_fd(int fd, const struct pkt *p, __u32 *duration, __u32 *retval)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->data, .data_size_in = p->len,
+		    .repeat = opt_repeat);
+	int rc = bpf_prog_test_run_opts(fd, &o);
+
+	*duration = o.duration;
+	if (retval)
+		*retval = o.retval;
+	return rc;
+}
+
+static void fake_addr(int i, struct fl_addr *a)
+{
+	char s[32];
+
+	/* 198.19.0.0/16: inside the benchmarking range, never the test's */
+	snprintf(s, sizeof(s), "198.19.%d.%d", (i >> 8) & 0xff, i & 0xff);
+	pkt_addr(s, a);
+}
+
+/* @f holds @n targets in all: ours (unless @ours is 0) plus n-1 fakes,
+ * each with its own rule.
+ */
+static int configure(struct fx *f, int n, int ours, __u64 prob)
+{
+	struct fl_rule r = { .dir_mask = FL_DIRM_BOTH, .proto = FL_PROTO_UDP, .n_ports = 1,
+			     .ports = { 5201 }, .drop_prob = prob };
+	struct fl_addr a;
+	__u32 i, rid;
+	int rc = 0;
+
+	fx_reset(f);
+	fx_levels(f, &fx_cg.target_level, 1);
+	for (i = 0; i < (__u32)n && !rc; i++) {
+		rid = i;
+		rc = fx_rule(f, rid, &r);
+		if (i == 0) {
+			/* slot 0: our cgroup and address, or the bystander sibling
+			 * and an address the packet is not sent to
+			 */
+			__u64 cg = ours ? fx_cg.target_id : fx_cg.other_id;
+
+			pkt_addr(ours ? "198.18.0.2" : "198.18.0.4", &a);
+			rc = rc ?: fx_target(f, cg, i, &rid, 1, 0);
+			rc = rc ?: fx_owned(f, &a, i, &rid, 1, 0);
+			continue;
+		}
+		fake_addr(i, &a);
+		rc = rc ?: fx_target(f, FAKE_CGID_BASE + i, i, &rid, 1, 0);
+		rc = rc ?: fx_owned(f, &a, i, &rid, 1, 0);
+	}
+	return rc;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(const __u32 *v, int n)
+{
+	__u32 s[MAX_RUNS];
+
+	memcpy(s, v, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), cmp_u32);
+	return n & 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2.0;
+}
+
+static void bench_pkt(enum fl_prog prog, enum bench_case c, struct pkt *p)
+{
+	struct pkt_spec s = { .family = 4, .src = "198.18.0.1", .dst = "198.18.0.2",
+			      .proto = IPPROTO_UDP, .sport = 40000, .dport = 5201,
+			      .payload = 64 };
+
+	/* the owner's hooks: a non-target packet goes to an address nobody owns */
+	if (c == CASE_NONTARGET && fx_code[prog].dir == FL_DIR_INGRESS && prog != FL_PROG_CG_IN)
+		s.dst = "198.18.0.3";
+	pkt_build(p, &s);
+}
+
+/* Warm the caches and the flow entry, and check the verdict. */
+static int check(struct fx *f, enum fl_prog prog, enum bench_case c)
+{
+	__u32 d, ret = 0, want;
+	struct pkt p;
+
+	bench_pkt(prog, c, &p);
+	want = c == CASE_DROP ? fx_code[prog].drop : fx_code[prog].pass;
+	if (run_fd(f->prog_fd[prog], &p, &d, &ret) || (ret != want && !opt_nocheck)) {
+		fprintf(stderr, "bench: %s %s: verdict %d, want %d\n", fx_code[prog].name,
+			case_name[c], (int)ret, (int)want);
+		return -1;
+	}
+	return 0;
+}
+
+/* Round @round of case @c: every program at both scales. */
+static int measure_round(enum bench_case c, int round)
+{
+	size_t i;
+	int s;
+
+	for (i = 0; i < N_PROGS; i++)
+		for (s = 0; s < 2; s++) {
+			struct result *r = &res[i][c][s];
+			enum fl_prog prog = progs[i];
+			struct pkt p;
+
+			bench_pkt(prog, c, &p);
+			if (run_fd(empty_fd[prog], &p, &r->empty_s[round], NULL) ||
+			    run_fd(F[s].prog_fd[prog], &p, &r->prog_s[round], NULL))
+				return -1;
+			fx_events(&F[s]);	/* snapshots: keep the ring buffer drained */
+		}
+	return 0;
+}
+
+static void finish(void)
+{
+	size_t i;
+	int c, s;
+
+	for (i = 0; i < N_PROGS; i++)
+		for (c = 0; c < CASE_MAX; c++)
+			for (s = 0; s < 2; s++) {
+				struct result *r = &res[i][c][s];
+
+				r->prog_ns = median(r->prog_s, opt_runs);
+				r->empty_ns = median(r->empty_s, opt_runs);
+				r->net_ns = r->prog_ns - r->empty_ns;
+			}
+}
+
+struct verdicts {
+	double worst_nontarget, worst_decision, worst_ratio;
+	int nontarget_met, decision_met, scale_met;
+};
+
+static double ratio(size_t i, int c)
+{
+	double one = res[i][c][0].net_ns, big = res[i][c][1].net_ns;
+
+	return one > 0 ? big / one : 0;
+}
+
+static void judge(struct verdicts *v)
+{
+	size_t i;
+	int c, s;
+
+	memset(v, 0, sizeof(*v));
+	for (i = 0; i < N_PROGS; i++)
+		for (c = 0; c < CASE_MAX; c++) {
+			for (s = 0; s < 2; s++) {
+				double n = res[i][c][s].net_ns;
+
+				if (c == CASE_NONTARGET && n > v->worst_nontarget)
+					v->worst_nontarget = n;
+				if (c != CASE_NONTARGET && n > v->worst_decision)
+					v->worst_decision = n;
+			}
+			if (ratio(i, c) > v->worst_ratio)
+				v->worst_ratio = ratio(i, c);
+		}
+	v->nontarget_met = v->worst_nontarget <= TARGET_NONTARGET_NS;
+	v->decision_met = v->worst_decision <= TARGET_DECISION_NS;
+	v->scale_met = v->worst_ratio <= TARGET_SCALE_RATIO;
+}
+
+static void print_samples(const __u32 *v)
+{
+	int i;
+
+	printf("[");
+	for (i = 0; i < opt_runs; i++)
+		printf("%s%u", i ? ", " : "", v[i]);
+	printf("]");
+}
+
+static void print_json(const struct verdicts *v, const struct utsname *u)
+{
+	size_t i;
+	int c, s, first = 1;
+
+	printf("{\n  \"benchmark\": \"bench_datapath\",\n  \"kernel\": \"%s\",\n", u->release);
+	printf("  \"repeat\": %u,\n  \"runs\": %d,\n  \"results\": [\n", opt_repeat, opt_runs);
+	for (i = 0; i < N_PROGS; i++)
+		for (c = 0; c < CASE_MAX; c++)
+			for (s = 0; s < 2; s++) {
+				struct result *r = &res[i][c][s];
+
+				printf("%s    {\"program\": \"%s\", \"case\": \"%s\", \"targets\": %d, ",
+				       first ? "" : ",\n", fx_code[progs[i]].name, case_key[c],
+				       scales[s]);
+				printf("\"prog_ns\": %.1f, \"empty_ns\": %.1f, \"net_ns\": %.1f, ",
+				       r->prog_ns, r->empty_ns, r->net_ns);
+				printf("\"prog_samples\": ");
+				print_samples(r->prog_s);
+				printf(", \"empty_samples\": ");
+				print_samples(r->empty_s);
+				printf("}");
+				first = 0;
+			}
+	printf("\n  ],\n  \"targets\": [\n");
+	printf("    {\"name\": \"non-target path\", \"limit_ns\": %.0f, \"worst_ns\": %.1f, \"met\": %s},\n",
+	       TARGET_NONTARGET_NS, v->worst_nontarget, v->nontarget_met ? "true" : "false");
+	printf("    {\"name\": \"target decision\", \"limit_ns\": %.0f, \"worst_ns\": %.1f, \"met\": %s},\n",
+	       TARGET_DECISION_NS, v->worst_decision, v->decision_met ? "true" : "false");
+	printf("    {\"name\": \"cost at %d / cost at 1\", \"limit\": %.2f, \"worst\": %.2f, \"met\": %s}\n",
+	       SCALE_BIG, TARGET_SCALE_RATIO, v->worst_ratio, v->scale_met ? "true" : "false");
+	printf("  ]\n}\n");
+}
+
+/* One line per limit: met, or in how many rows and by how much it is missed. */
+static void limit_line(const char *what, int decision, double limit)
+{
+	double lo = 1e9, hi = 0;
+	int rows = 0, over = 0, s;
+	size_t i;
+	int c;
+
+	for (i = 0; i < N_PROGS; i++)
+		for (c = 0; c < CASE_MAX; c++) {
+			if ((c != CASE_NONTARGET) != decision)
+				continue;
+			for (s = 0; s < 2; s++) {
+				double n = res[i][c][s].net_ns;
+
+				rows++;
+				if (n <= limit)
+					continue;
+				over++;
+				lo = n < lo ? n : lo;
+				hi = n > hi ? n : hi;
+			}
+		}
+	if (!over) {
+		printf("- %s <= %.0f ns: met in all %d rows\n", what, limit, rows);
+		return;
+	}
+	printf("- %s <= %.0f ns: MISSED in %d of %d rows: %.0f to %.0f ns, %.0f to %.0f ns over (%.1fx to %.1fx the limit)\n",
+	       what, limit, over, rows, lo, hi, lo - limit, hi - limit, lo / limit, hi / limit);
+}
+
+static void print_table(const struct verdicts *v)
+{
+	size_t i;
+	int c;
+
+	printf("Per-packet cost in ns: the kernel's average over %u runs, median of %d runs;\n",
+	       opt_repeat, opt_runs);
+	printf("net = program - empty program of the same type, measured in the same round.\n\n");
+	printf("| program | case | @1: prog | empty | **net** | @%d: prog | empty | **net** | %d/1 |\n",
+	       SCALE_BIG, SCALE_BIG);
+	printf("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
+	for (i = 0; i < N_PROGS; i++)
+		for (c = 0; c < CASE_MAX; c++) {
+			struct result *a = &res[i][c][0], *b = &res[i][c][1];
+
+			printf("| %s | %s | %.0f | %.0f | **%.0f** | %.0f | %.0f | **%.0f** | %.2f |\n",
+			       fx_code[progs[i]].name, case_name[c], a->prog_ns, a->empty_ns,
+			       a->net_ns, b->prog_ns, b->empty_ns, b->net_ns, ratio(i, c));
+		}
+	printf("\nTargets (net cost, after subtracting the empty program):\n\n");
+	limit_line("non-target path", 0, TARGET_NONTARGET_NS);
+	limit_line("target decision (passes or dropped)", 1, TARGET_DECISION_NS);
+	printf("- cost at %d <= %.2f x cost at 1: %s (worst ratio %.2f)\n", SCALE_BIG,
+	       TARGET_SCALE_RATIO, v->scale_met ? "met" : "MISSED", v->worst_ratio);
+	for (i = 0; i < N_PROGS; i++)
+		for (c = 0; c < CASE_MAX; c++)
+			if (ratio(i, c) > TARGET_SCALE_RATIO)
+				printf("  - %s, %s: %.2fx (%.0f ns at %d, %.0f ns at 1)\n",
+				       fx_code[progs[i]].name, case_name[c], ratio(i, c),
+				       res[i][c][1].net_ns, SCALE_BIG, res[i][c][0].net_ns);
+}
+
+static void usage(const char *argv0)
+{
+	fprintf(stderr, "usage: %s [--json] [--runs N (1..%d)] [--repeat N] [--no-check]\n", argv0,
+		MAX_RUNS);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "runs", required_argument, NULL, 'r' },
+		{ "repeat", required_argument, NULL, 'n' },
+		{ "no-check", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned int mask = 0;
+	struct verdicts v;
+	struct utsname u;
+	cpu_set_t cpus;
+	size_t i;
+	int c, s, o, rc;
+
+	while ((o = getopt_long(argc, argv, "jr:n:h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'j':
+			opt_json = 1;
+			break;
+		case 'r':
+			opt_runs = atoi(optarg);
+			break;
+		case 'n':
+			opt_repeat = strtoul(optarg, NULL, 10);
+			break;
+		case 'C':
+			opt_nocheck = 1;
+			break;
+		default:
+			usage(argv[0]);
+			return o == 'h' ? 0 : 2;
+		}
+	}
+	if (opt_runs < 1 || opt_runs > MAX_RUNS || !opt_repeat) {
+		usage(argv[0]);
+		return 2;
+	}
+	if (geteuid()) {
+		fprintf(stderr, "bench_datapath: needs root (BPF_PROG_TEST_RUN, a cgroup of its own)\n");
+		return 4;
+	}
+	uname(&u);
+	/* one CPU: the per-CPU maps and caches stay put */
+	CPU_ZERO(&cpus);
+	CPU_SET(sched_getcpu(), &cpus);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
+	rc = fx_cg_setup("fl_bench");
+	if (rc) {
+		fprintf(stderr, "bench_datapath: cgroup setup failed: %s\n", strerror(-rc));
+		return 1;
+	}
+	for (i = 0; i < N_PROGS; i++)
+		mask |= 1u << progs[i];
+	for (s = 0; s < 2; s++) {
+		rc = fx_open(&F[s], mask);
+		if (rc) {
+			fprintf(stderr, "bench_datapath: loading the datapath failed: %s\n",
+				strerror(-rc));
+			return 1;
+		}
+	}
+	if (load_empties()) {
+		fprintf(stderr, "bench_datapath: loading the empty programs failed: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	for (c = 0; c < CASE_MAX; c++) {
+		for (s = 0; s < 2; s++) {
+			rc = configure(&F[s], scales[s], c != CASE_NONTARGET,
+				       c == CASE_DROP ? FL_PROB_ONE : 0);
+			if (rc) {
+				fprintf(stderr, "bench_datapath: filling the maps: %s\n",
+					strerror(-rc));
+				return 1;
+			}
+			for (i = 0; i < N_PROGS; i++)
+				if (check(&F[s], progs[i], c))
+					return 1;
+		}
+		for (o = 0; o < opt_runs; o++)
+			if (measure_round(c, o)) {
+				fprintf(stderr, "bench_datapath: a test run failed: %s\n",
+					strerror(errno));
+				return 1;
+			}
+	}
+	finish();
+	judge(&v);
+	if (opt_json)
+		print_json(&v, &u);
+	else
+		print_table(&v);
+	fx_close(&F[1]);
+	fx_close(&F[0]);
+	return 0;
+}

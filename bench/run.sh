@@ -1,0 +1,76 @@
+#!/bin/bash
+# Run faultline's benchmarks and record them in bench/RESULTS.md: each
+# benchmark owns one section between its begin/end markers, rewritten on
+# every run; the rest of the file is left as it is.
+#
+# Environment: OUTPUT (build directory, default build), BENCH_ARGS (extra
+# arguments for bench_datapath, e.g. "--runs 9").
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+out=${OUTPUT:-build}
+[[ $out == /* ]] || out=$repo/$out
+results=$here/RESULTS.md
+bin=$out/bench/bench_datapath
+
+if [[ $EUID -ne 0 ]]; then
+	echo "bench/run.sh: needs root (BPF_PROG_TEST_RUN and a cgroup of its own)" >&2
+	exit 4
+fi
+if [[ ! -x $bin ]]; then
+	echo "bench/run.sh: $bin is missing; run 'make' first" >&2
+	exit 1
+fi
+
+tmp=$(mktemp -d /tmp/fl_bench.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+# Replace the section of benchmark $1 in RESULTS.md with file $2.
+put_section() {
+	local name=$1 body=$2 begin end
+	begin="<!-- $name: begin (written by bench/run.sh) -->"
+	end="<!-- $name: end -->"
+	if [[ ! -f $results ]]; then
+		# shellcheck disable=SC2016 # literal backticks: Markdown
+		printf '# faultline benchmark results\n\nWritten by `make bench` (bench/run.sh); each section is replaced when its benchmark runs again.\n\n' >"$results"
+	fi
+	if grep -qF "$begin" "$results"; then
+		awk -v b="$begin" -v e="$end" -v f="$body" '
+			$0 == b { while ((getline l < f) > 0) print l; skip = 1; next }
+			$0 == e { skip = 0; next }
+			!skip { print }
+		' "$results" >"$tmp/results"
+		cat "$tmp/results" >"$results"
+	else
+		cat "$body" >>"$results"
+	fi
+}
+
+read -ra args <<<"${BENCH_ARGS:-}"
+cmd=${bin#"$repo"/}
+[[ ${#args[@]} -eq 0 ]] || cmd+=" ${args[*]}"
+echo "bench/run.sh: $cmd" >&2
+load=$(cut -d' ' -f1-3 /proc/loadavg)
+"$bin" "${args[@]}" | tee "$tmp/table"
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+
+{
+	echo "<!-- bench_datapath: begin (written by bench/run.sh) -->"
+	echo "## bench_datapath: per-packet cost of each entry point"
+	echo
+	echo "- command: \`make bench\`, which runs \`$cmd\`"
+	echo "- kernel: \`$(uname -r)\`; CPU: $cpu, $(nproc) CPUs; load average before/after: $load / $load_after"
+	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); tree: $(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)"
+	echo "- method: BPF_PROG_TEST_RUN on one pinned CPU, a 106-byte IPv4/UDP frame; the rule is"
+	echo "  \`udp port 5201\` at 0 % (passes) or 100 % (dropped); at 10000, 9,999 extra fake cgroup"
+	echo "  ids and owned addresses each have their own rule. The figures are cache-hot: the same"
+	echo "  packet, flow entry and map buckets on every run."
+	echo
+	cat "$tmp/table"
+	echo
+	echo "<!-- bench_datapath: end -->"
+} >"$tmp/section"
+put_section bench_datapath "$tmp/section"
+echo "bench/run.sh: wrote $results" >&2

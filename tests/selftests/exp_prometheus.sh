@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# exp_prometheus: a prometheus condition against a real Prometheus
+# (Debian's prometheus, offline, on 127.0.0.1, a temporary storage dir)
+# that scrapes tests/tools/flexporter every second; the test owns the
+# metric file. The experiment (40 s) has the condition max(fl_test_value)
+# above 5, polled every 500 ms, and a second one whose query matches no
+# series. With the value at 1 the run goes on; once the file says 9 it
+# must end Failed (exit 1) on the prometheus signal with the value 9, and
+# the empty query must show as an error in the report, not as a silent
+# pass. Prometheus and the exporter are stopped at the end, and lib.sh's
+# teardown kills them on any other way out.
+# shellcheck source=SCRIPTDIR/../lib.sh
+source "$(dirname "$0")/../lib.sh"
+# shellcheck source=SCRIPTDIR/../lib_exp.sh
+source "$(dirname "$0")/../lib_exp.sh"
+
+fl_exp_require
+fl_require_cmds prometheus timeout
+[[ -x $FL_EXPORTER ]] || fl_skip_all "no $FL_EXPORTER: run make all"
+
+fl_plan 10
+fl_setup
+
+metrics=$FL_STATE/metrics.prom
+
+# set_metric VALUE: replaces the file at once (rename), so a scrape never
+# reads half a file.
+set_metric()
+{
+	printf '# TYPE fl_test_value gauge\nfl_test_value %s\n' "$1" >"$metrics.tmp" &&
+		mv -f "$metrics.tmp" "$metrics"
+}
+
+# http_get PORT PATH: the raw HTTP/1.0 answer from 127.0.0.1:PORT.
+http_get()
+{
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+		printf "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n" "$2" >&3
+		cat <&3' http_get "$1" "$2" 2>/dev/null
+}
+
+port_free()
+{
+	# shellcheck disable=SC2016
+	! timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' port_free "$1" 2>/dev/null
+}
+
+prom_ready()
+{
+	http_get "$prom_port" /-/ready | head -n 1 | grep -q ' 200 '
+}
+
+# prom_value: what Prometheus answers now for max(fl_test_value).
+prom_value()
+{
+	http_get "$prom_port" '/api/v1/query?query=max%28fl_test_value%29' |
+		sed '1,/^\r\{0,1\}$/d' | jq -r '.data.result[0].value[1] // empty' 2>/dev/null
+}
+
+prom_says()
+{
+	[[ $(prom_value) == "$1" ]]
+}
+
+# ---- the exporter and Prometheus ----
+set_metric 1 || fl_bail "cannot write $metrics"
+fl_bg flexporter "$FL_EXPORTER" --listen 127.0.0.1:0 --file "$metrics" --duration 240
+fl_wait_log flexporter "listening on" 5 || fl_bail "flexporter did not start"
+exp_port=$(grep -o 'listening on 127\.0\.0\.1:[0-9]*' "$FL_STATE/flexporter.err" | cut -d: -f2)
+
+cat >"$FL_STATE/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: flexporter
+    static_configs:
+      - targets:
+          - 127.0.0.1:$exp_port
+EOF
+
+ready=1
+for try in 1 2 3; do
+	prom_port=$((20000 + RANDOM % 40000))
+	port_free "$prom_port" || continue
+	fl_bg prometheus prometheus --config.file="$FL_STATE/prometheus.yml" \
+		--storage.tsdb.path="$FL_STATE/tsdb.$try" \
+		--web.listen-address="127.0.0.1:$prom_port"
+	fl_wait_for 10 eval 'prom_ready || ! fl_bg_alive prometheus'
+	if fl_bg_alive prometheus && prom_ready; then
+		ready=0
+		break
+	fi
+	fl_diag "prometheus on port $prom_port did not start (try $try)"
+	fl_diag_file "$FL_STATE/prometheus.err" 5
+	# Only a quick exit (the port was taken) is worth another try.
+	fl_bg_alive prometheus && break
+	fl_stop prometheus
+done
+fl_ok $ready "prometheus is ready on 127.0.0.1:$prom_port" || fl_bail "prometheus did not start"
+fl_wait_for 20 prom_says 1
+fl_ok $? "prometheus has scraped fl_test_value 1 ($(prom_value))" ||
+	fl_bail "prometheus does not have the metric"
+
+# ---- the experiment ----
+fl_exp_sleeper "$FL_NS_CLI" || fl_bail "cannot start the target's process"
+exp=$FL_STATE/exp.yaml
+url=http://127.0.0.1:$prom_port
+fl_exp_write "$exp" prom 40s '[]' "[
+	{name: value-high, signal: prometheus, above: 5,
+	 prometheus: {url: \"$url\", query: \"max(fl_test_value)\", interval: 500ms}},
+	{name: no-sample, signal: prometheus, above: 5,
+	 prometheus: {url: \"$url\", query: \"max(fl_no_such_series_$FL_RAND)\", interval: 500ms}}]"
+fl_exp_start prom "$exp"
+fl_exp_wait_started prom
+fl_ok $? "the experiment started" || fl_bail "faultline run did not start"
+
+# The value 1 is visible for 4 s (8 polls): the run must go on.
+sleep 4
+fl_bg_alive prom && prom_says 1
+fl_ok $? "value 1 for 4 s: the run is still going" || {
+	fl_diag "prometheus says $(prom_value)"
+	fl_diag_file "$FL_STATE/prom.err"
+}
+
+start=$(fl_now_ms)
+set_metric 9 || fl_bail "cannot write $metrics"
+fl_wait prom 25
+rc=$?
+took=$(($(fl_now_ms) - start))
+fl_diag "the run ended $took ms after the file said 9 (scrape 1 s + poll 500 ms)"
+fl_exp_check_trip prom "$rc" prometheus
+v=$(fl_exp_q prom .failureReport.value)
+c=$(fl_exp_q prom .failureReport.condition)
+[[ $c == value-high ]] && awk -v v="$v" 'BEGIN { exit !(v == 9) }'
+fl_ok $? "failureReport: condition ${c:-none}, value ${v:-none} (want value-high, 9)"
+
+# The query without a sample: an error on its condition, no value.
+err=$(fl_exp_q prom '[.conditions[] | select(.name == "no-sample")][0].error // empty')
+val=$(fl_exp_q prom '[.conditions[] | select(.name == "no-sample")][0] | "\(.value) \(.tripped)"')
+[[ -n $err && $val == "null false" ]]
+fl_ok $? "a query with no sample reports an error (${err:-none}), value and trip: $val" ||
+	fl_diag "$(fl_exp_summary prom)"
+[[ $(fl_exp_q prom '[.conditions[] | select(.name == "value-high")][0].error // "none"') == none ]]
+fl_ok $? "the query with a sample has no error"
+
+fl_no_faultline_attached
+fl_ok $? "nothing attached after the run"
+
+# ---- nothing stays running ----
+fl_stop prometheus
+rc_prom=$?
+fl_stop flexporter
+rc_exp=$?
+left=$(pgrep -f -- "--storage.tsdb.path=$FL_STATE/"; pgrep -f -- "--file $metrics")
+[[ $rc_prom == 0 && $rc_exp == 0 && -z $left ]]
+fl_ok $? "prometheus and flexporter stopped" ||
+	fl_diag "prometheus: $rc_prom, flexporter: $rc_exp, still running: ${left:-none}"
+
+fl_done

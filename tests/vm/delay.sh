@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# delay (VM: needs sch_fq and sch_netem): a fixed delay adds its value to
+# the target's RTT and nothing to the bystander's, on egress and on the
+# ingress of a target that owns its namespace; jitter has the requested
+# spread, pareto a heavier tail than normal, flows stay in order unless
+# --reorder; a rate limit holds TCP to it while the bystander runs free.
+# shellcheck source=SCRIPTDIR/../lib.sh
+source "$(dirname "$0")/../lib.sh"
+
+fl_require_root
+fl_require_cgroup2
+fl_require_cmds ip tc ping iperf3
+fl_require_traffic
+fl_require_faultline
+
+fl_plan 14
+fl_setup
+fl_start_servers
+UDP_SINK_PORT=7300
+
+# median and standard deviation of ping RTTs in ms: "MEDIAN SD"
+ping_stats()
+{
+	local cg=$1 n=$2
+
+	fl_run_in "$FL_NS_CLI" "$cg" ping -n -c "$n" -i 0.05 -W 2 "$FL_SRV4" 2>/dev/null |
+		sed -n 's/.*time=\([0-9.]*\) ms/\1/p' | sort -n |
+		awk '{ v[NR] = $1; s += $1; s2 += $1 * $1 }
+		     END { if (!NR) { print "nan nan"; exit }
+			   m = s / NR; printf "%.3f %.3f\n", v[int((NR + 1) / 2)], sqrt(s2 / NR - m * m) }'
+}
+
+# UDP stream from a cgroup to a sink in the server namespace: prints the
+# sink's line (received, reordered, one-way delay statistics)
+owd_stream()
+{
+	local cg=$1 pps=$2 count=$3 name=owd$RANDOM
+
+	fl_server "$name" udp-sink --port "$UDP_SINK_PORT" --duration 60 --count "$count" ||
+		return 1
+	fl_traffic "$FL_NS_CLI" "$cg" udp-send --dst "$FL_SRV4" --port "$UDP_SINK_PORT" \
+		--count "$count" --pps "$pps" >/dev/null
+	fl_wait "$name" 5 2>/dev/null || fl_stop "$name" INT
+	cat "$FL_STATE/$name.out"
+}
+
+inject()
+{
+	local name=$1
+
+	shift
+	fl_faultline_start "$name" --cgroup "$FL_CG_TARGET" --netns "/run/netns/$FL_NS_CLI" \
+		--duration 120s "$@"
+	fl_wait_armed "$name" 30
+}
+
+read -r base_t _ <<<"$(ping_stats "$FL_CG_TARGET" 40)"
+read -r base_b _ <<<"$(ping_stats "$FL_CG_BYSTANDER" 40)"
+fl_diag "baseline median RTT: target $base_t ms, bystander $base_b ms"
+
+# ---- fixed delay, egress ----
+inject fixed --direction egress --delay 20ms
+fl_ok $? "fixed: armed with fq on the client's interface" ||
+	{ fl_diag_file "$FL_STATE/fixed.err" 30; fl_bail "faultline did not arm"; }
+read -r t _ <<<"$(ping_stats "$FL_CG_TARGET" 60)"
+read -r b _ <<<"$(ping_stats "$FL_CG_BYSTANDER" 40)"
+awk -v t="$t" -v b0="$base_t" 'BEGIN { d = t - b0; exit !(d >= 17 && d <= 23) }'
+fl_ok $? "fixed: target median RTT $t ms is baseline $base_t + 20 ± 3 ms"
+awk -v b="$b" -v b0="$base_b" 'BEGIN { exit !(b - b0 < 3) }'
+fl_ok $? "fixed: bystander median RTT $b ms is unaffected (baseline $base_b)"
+fl_stop fixed INT
+fl_ok $? "fixed: exits 0 on SIGINT"
+
+# ---- fixed delay, ingress of a target that owns its namespace ----
+# The target's process lives alone in the server namespace: its ingress
+# is delayed at the egress of the peer that delivers into it.
+fl_bg_in podproc "$FL_NS_SRV" "$FL_CG_TARGET" sleep 120
+sleep 0.5
+fl_stop echo TERM; fl_stop tcpsrv TERM
+fl_faultline_start podin --cgroup "$FL_CG_TARGET" --direction ingress --delay 20ms --duration 120s
+fl_wait_armed podin 30
+fl_ok $? "ingress: armed on the server namespace's host-side peer" || fl_diag_file "$FL_STATE/podin.err" 20
+read -r t _ <<<"$(ping_stats "$FL_CG_BYSTANDER" 60)"
+awk -v t="$t" -v b0="$base_b" 'BEGIN { d = t - b0; exit !(d >= 17 && d <= 23) }'
+fl_ok $? "ingress: RTT to the pod $t ms is baseline $base_b + 20 ± 3 ms"
+fl_stop podin INT
+fl_stop podproc TERM
+fl_start_servers
+
+# ---- jitter: normal, in order at a low rate ----
+# The same stream under a fixed delay first: its spread is the
+# measurement's own noise (large under emulation), taken out below.
+inject jfix --direction egress --proto udp --delay 30ms
+out=$(owd_stream "$FL_CG_TARGET" 20 300)
+fl_diag "fixed 30 ms: $out"
+sd0=$(fl_kv "$out" owd_sd_us)
+fl_stop jfix INT
+inject jnorm --direction egress --proto udp --delay 30ms --jitter 10ms --distribution normal
+out=$(owd_stream "$FL_CG_TARGET" 20 300)
+fl_diag "normal: $out"
+sd=$(fl_kv "$out" owd_sd_us); p50n=$(fl_kv "$out" owd_p50_us); p99n=$(fl_kv "$out" owd_p99_us)
+sdj=$(awk -v a="$sd" -v b="$sd0" 'BEGIN { v = a * a - b * b; printf "%.0f", (v > 0 ? sqrt(v) : 0) }')
+awk -v sd="$sdj" 'BEGIN { exit !(sd >= 7000 && sd <= 13000) }'
+fl_ok $? "jitter: one-way delay sd ${sd}us, less the ${sd0}us noise of a fixed delay: ${sdj}us is 10 ms ± 30 %"
+fl_stop jnorm INT
+
+inject jpar --direction egress --proto udp --delay 30ms --jitter 10ms --distribution pareto
+out=$(owd_stream "$FL_CG_TARGET" 20 300)
+fl_diag "pareto: $out"
+p50p=$(fl_kv "$out" owd_p50_us); p99p=$(fl_kv "$out" owd_p99_us)
+awk -v a="$p99p" -v b="$p50p" -v c="$p99n" -v d="$p50n" 'BEGIN { exit !(a / b > c / d) }'
+fl_ok $? "pareto: p99/p50 $p99p/$p50p is above normal's $p99n/$p50n (a heavier tail)"
+fl_stop jpar INT
+
+# ---- ordering ----
+inject order --direction egress --proto udp --delay 30ms --jitter 10ms --distribution normal
+out=$(owd_stream "$FL_CG_TARGET" 500 3000)
+fl_diag "in order: $out"
+[[ $(fl_kv "$out" reordered) == 0 && $(fl_kv "$out" received) -ge 2990 ]]
+fl_ok $? "order: 500 pps with 10 ms jitter arrives with zero reordering by default"
+fl_stop order INT
+inject reorder --direction egress --proto udp --delay 30ms --jitter 10ms --distribution normal --reorder
+out=$(owd_stream "$FL_CG_TARGET" 500 3000)
+fl_diag "reorder: $out"
+(( $(fl_kv "$out" reordered) > 0 ))
+fl_ok $? "order: with --reorder, $(fl_kv "$out" reordered) of 3000 datagrams arrive out of order"
+fl_stop reorder INT
+
+# ---- rate limit ----
+fl_bg_in iperf "$FL_NS_SRV" - iperf3 -s -1 -p 5201
+sleep 1
+inject rate --direction egress --rate 10mbit
+out=$(fl_run_in "$FL_NS_CLI" "$FL_CG_TARGET" iperf3 -c "$FL_SRV4" -p 5201 -t 6 -f m 2>&1 |
+	awk '/receiver/ { print $(NF-2) }')
+fl_diag "rate: target got ${out:-nothing} Mbit/s"
+awk -v r="${out:-0}" 'BEGIN { exit !(r >= 9 && r <= 11) }'
+fl_ok $? "rate: target TCP at ${out:-0} Mbit/s is 10 ± 10 %"
+fl_bg_in iperf2 "$FL_NS_SRV" - iperf3 -s -1 -p 5202
+sleep 1
+out=$(fl_run_in "$FL_NS_CLI" "$FL_CG_BYSTANDER" iperf3 -c "$FL_SRV4" -p 5202 -t 3 -f m 2>&1 |
+	awk '/receiver/ { print $(NF-2) }')
+fl_diag "rate: bystander got ${out:-nothing} Mbit/s"
+awk -v r="${out:-0}" 'BEGIN { exit !(r >= 30) }'
+fl_ok $? "rate: bystander runs free at ${out:-0} Mbit/s"
+fl_stop rate INT
+fl_ok $? "rate: exits 0"
+
+fl_no_faultline_attached
+fl_ok $? "nothing attached at the end"
+fl_done
