@@ -36,7 +36,10 @@ rcf=$tmp/rc
 
 # Each program, with how to run it.
 progs=()
-for f in "$OUTPUT"/tests/unit/test_* "$OUTPUT"/tests/bpf/test_* tests/selftests/*.sh; do
+# FL_RUN_PROGS names the programs instead (the VM suites use it)
+# shellcheck disable=SC2206 # a list of paths without blanks
+candidates=(${FL_RUN_PROGS:-"$OUTPUT"/tests/unit/test_* "$OUTPUT"/tests/bpf/test_* tests/selftests/*.sh})
+for f in "${candidates[@]}"; do
 	[[ -f $f ]] || continue
 	[[ $f == *.sh || -x $f ]] || continue
 	[[ -z $pattern || $f == *"$pattern"* ]] || continue
@@ -164,6 +167,47 @@ for prog in "${progs[@]}"; do
 		break
 	fi
 done
+
+# The VM suites: Debian's 6.1 (no tcx: the legacy clsact path) and 6.12
+# (tcx), both with sch_fq and sch_netem, which this host's kernel lacks.
+# Each boots once and runs its list through this same runner inside.
+vm_summary=()
+vm_suite()
+{
+	local kernel=$1 list=$2 line p f s out
+
+	out=$tmp/vm_$kernel.log
+
+	echo "# vm: Debian $kernel: $list"
+	FL_RUN_PROGS="$list" FL_IN_VM=1 FL_TEST_TIMEOUT=600 \
+		timeout -k 15 "$vm_timeout" scripts/vmtest.sh -k "$kernel" -t "$vm_timeout" \
+		tests/run.sh 2>&1 | tee -i "$out"
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
+	if [[ -z $line ]]; then
+		fail "vm $kernel: the guest reported no result"
+		vm_summary+=("Debian $kernel: no result")
+		return
+	fi
+	read -r p _ f _ s _ <<<"${line//,/}"
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
+	while read -r f; do
+		failures+=("vm $kernel: $f")
+	done < <(sed -n 's/^#   //p' "$out")
+	vm_summary+=("Debian $kernel: $line")
+}
+
+vm_timeout=${FL_VM_TIMEOUT:-900}
+if [[ ${FL_VM:-auto} == 1 || ( ${FL_VM:-auto} == auto && -z $pattern && -z ${FL_IN_VM:-} &&
+      $(id -u) == 0 && $interrupted == 0 ) ]]; then
+	echo "# host: $passed passed, $failed failed, $skipped skipped"
+	vm_suite 6.1 "tests/selftests/drop_egress.sh tests/vm/qdisc.sh tests/vm/fidelity.sh"
+	((interrupted)) || vm_suite 6.12 "tests/selftests/drop_egress.sh tests/vm/delay.sh"
+	for line in "${vm_summary[@]}"; do
+		echo "# vm: $line"
+	done
+fi
 
 if ((${#failures[@]} > 0)); then
 	echo "# failed:"

@@ -300,6 +300,34 @@ cleanup:
 	return ret;
 }
 
+/* fq_codel keeps its times in units of 1024 ns and reports them in us,
+ * rounding down both ways: writing back what it reported would lose a
+ * microsecond on every round trip. Give it the value that maps back to
+ * the same unit instead.
+ */
+static void fl_qdisc_fix_codel_times(struct fl_qdisc_saved *q)
+{
+	size_t off = 0;
+
+	if (strcmp(q->kind, "fq_codel"))
+		return;
+	while (off + sizeof(struct nlattr) <= q->opts_len) {
+		struct nlattr *a = (struct nlattr *)(q->opts + off);
+		__u16 type = a->nla_type & NLA_TYPE_MASK;
+
+		if (a->nla_len < sizeof(*a) || off + a->nla_len > q->opts_len)
+			break;
+		if ((type == TCA_FQ_CODEL_TARGET || type == TCA_FQ_CODEL_INTERVAL ||
+		     type == TCA_FQ_CODEL_CE_THRESHOLD) && a->nla_len >= sizeof(*a) + 4) {
+			__u32 *v = (__u32 *)((char *)a + NLA_HDRLEN);
+			__u64 unit = ((__u64)*v * 1000 + 1023) / 1024;	/* ceil(us / 1.024) */
+
+			*v = (__u32)((unit * 1024 + 999) / 1000);	/* ceil(unit * 1.024) */
+		}
+		off += NLA_ALIGN(a->nla_len);
+	}
+}
+
 int fl_qdisc_restore(struct fl_qdisc_saved *saved)
 {
 	struct fl_nl nl = {};
@@ -310,11 +338,13 @@ int fl_qdisc_restore(struct fl_qdisc_saved *saved)
 	ret = fl_nl_open(&nl);
 	if (ret)
 		return ret;
-	if (saved->is_default)
+	if (saved->is_default) {
 		ret = fl_qdisc_del_root(&nl, saved->ifindex);
-	else
+	} else {
+		fl_qdisc_fix_codel_times(saved);
 		ret = fl_qdisc_put(&nl, saved->ifindex, TC_H_ROOT, saved->handle, saved->kind, NULL,
 				   saved->opts, saved->opts_len);
+	}
 	fl_nl_close(&nl);
 	if (!ret)
 		saved->installed = false;
