@@ -73,4 +73,49 @@ cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 	echo "<!-- bench_datapath: end -->"
 } >"$tmp/section"
 put_section bench_datapath "$tmp/section"
+
+# Abort latency over many trips (host).
+if [[ ${BENCH_ABORT:-1} == 1 ]]; then
+	echo "bench/run.sh: bench/abort_latency.sh ${BENCH_TRIPS:-100}" >&2
+	bash "$here/abort_latency.sh" "${BENCH_TRIPS:-100}" >"$tmp/abort"
+	{
+		echo "<!-- abort_latency: begin (written by bench/run.sh) -->"
+		echo "## abort latency: trip to faults off, trip to detached"
+		echo
+		echo "- command: \`make bench\`, which runs \`bench/abort_latency.sh ${BENCH_TRIPS:-100}\`"
+		echo "- kernel: \`$(uname -r)\`; $(nproc) CPUs; date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+		echo "- method: an experiment drops all of a target's egress and trips on the first"
+		echo "  \`faults.dropped\` ring buffer record; the times are the report's"
+		echo "  \`disarm_latency_ns\` and \`detach_latency_ns\` (CLOCK_MONOTONIC throughout)."
+		echo
+		cat "$tmp/abort"
+		echo
+		echo "<!-- abort_latency: end -->"
+	} >"$tmp/section"
+	put_section abort_latency "$tmp/section"
+fi
+
+# Fidelity against netem, in a VM on each kernel (the host has no fq).
+if [[ ${BENCH_VM:-1} == 1 ]]; then
+	for k in 6.1 6.12; do
+		echo "bench/run.sh: scripts/vmtest.sh -k $k bench/vm_fidelity.sh" >&2
+		if ! "$repo/scripts/vmtest.sh" -k "$k" -t 1500 -w "$tmp" -- bench/vm_fidelity.sh \
+			"$tmp/vm_$k.md" >&2; then
+			echo "bench/run.sh: the $k fidelity run failed" >&2
+			continue
+		fi
+		{
+			echo "<!-- vm_fidelity_$k: begin (written by bench/run.sh) -->"
+			echo "## fidelity against netem, Debian $k (TCG VM)"
+			echo
+			echo "- command: \`make bench\`, which runs \`scripts/vmtest.sh -k $k bench/vm_fidelity.sh\`"
+			echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); host kernel \`$(uname -r)\`"
+			echo
+			cat "$tmp/vm_$k.md"
+			echo
+			echo "<!-- vm_fidelity_$k: end -->"
+		} >"$tmp/section"
+		put_section "vm_fidelity_$k" "$tmp/section"
+	done
+fi
 echo "bench/run.sh: wrote $results" >&2

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Fidelity benchmark, run inside a VM (scripts/vmtest.sh): faultline against
+# netem in the same boot, on the target's egress. Prints a Markdown section.
+# Usage: bench/vm_fidelity.sh [OUTFILE]
+# Figures come from a TCG VM: absolute times and CPU costs are inflated;
+# compare the two columns, not the numbers with real hardware.
+# shellcheck source=SCRIPTDIR/../tests/lib.sh
+source "$(dirname "$0")/../tests/lib.sh"
+
+# an output file (in a directory shared with the host, vmtest.sh -w)
+[[ -n ${1:-} ]] && exec >"$1"
+fl_require_root
+fl_require_cgroup2
+fl_require_cmds ip tc ping iperf3
+fl_require_traffic
+fl_require_faultline
+fl_setup
+fl_start_servers >/dev/null
+SINK=7500
+DEV=$FL_IF_CLI
+nsx() { ip netns exec "$FL_NS_CLI" "$@"; }
+
+busy_jiffies() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+
+# UDP stream target -> sink: the sink's line, plus cpu_us_per_pkt
+stream()
+{
+	local pps=$1 count=$2 name=s$RANDOM b0 b1 out
+
+	fl_server "$name" udp-sink --port "$SINK" --duration 60 --count "$count" >/dev/null
+	b0=$(busy_jiffies)
+	fl_traffic "$FL_NS_CLI" "$FL_CG_TARGET" udp-send --dst "$FL_SRV4" --port "$SINK" \
+		--count "$count" --pps "$pps" >/dev/null
+	fl_wait "$name" 3 2>/dev/null || fl_stop "$name" INT
+	b1=$(busy_jiffies)
+	out=$(cat "$FL_STATE/$name.out")
+	echo "$out cpu_us_per_pkt=$(awk -v a="$b0" -v b="$b1" -v n="$count" -v hz="$(getconf CLK_TCK)" \
+		'BEGIN { printf "%.2f", (b - a) * 1e6 / hz / n }')"
+}
+rtt()
+{
+	fl_run_in "$FL_NS_CLI" "$FL_CG_TARGET" ping -n -c 100 -i 0.02 -W 2 "$FL_SRV4" 2>/dev/null |
+		sed -n 's/.*time=\([0-9.]*\) ms/\1/p' | sort -n |
+		awk '{ v[NR] = $1; s += $1 } END { printf "%.2f %.2f %.2f", s / NR, v[int(NR / 2)], v[int(NR * 0.99)] }'
+}
+tcp()
+{
+	local port=$((5400 + RANDOM % 100))
+
+	fl_bg_in "ip$port" "$FL_NS_SRV" - iperf3 -s -1 -p "$port"
+	sleep 1
+	fl_run_in "$FL_NS_CLI" "$FL_CG_TARGET" iperf3 -c "$FL_SRV4" -p "$port" -t 5 -f m 2>/dev/null |
+		awk '/receiver/ { print $(NF-2) }'
+}
+udp_rate()
+{
+	local name=u$RANDOM out
+
+	fl_server "$name" udp-sink --port "$SINK" --duration 30 >/dev/null
+	out=$(FLTRAFFIC_DEFAULT_BUFFERS=1 fl_traffic "$FL_NS_CLI" "$FL_CG_TARGET" udp-send \
+		--dst "$FL_SRV4" --port "$SINK" --count 20000 --pps 10000)
+	fl_stop "$name" INT
+	fl_kv "$out" pps
+}
+loss()
+{
+	local out
+
+	out=$(fl_traffic "$FL_NS_CLI" "$FL_CG_TARGET" udp-ping --dst "$FL_SRV4" \
+		--port "$FL_ECHO_PORT" --count 20000 --interval-us 100)
+	awk -v s="$(fl_kv "$out" sent)" -v r="$(fl_kv "$out" replies)" 'BEGIN { printf "%.2f", 100 * (s - r) / s }'
+}
+fl_on() { fl_faultline_start fl --cgroup "$FL_CG_TARGET" --netns "/run/netns/$FL_NS_CLI" \
+	--direction egress --duration 300s "$@"; fl_wait_armed fl 30; }
+fl_off() { fl_stop fl INT; }
+netem_on() { nsx tc qdisc replace dev "$DEV" root netem "$@" limit 200000; }
+netem_off() { nsx tc qdisc del dev "$DEV" root; }
+kv() { fl_kv "$1" "$2"; }
+
+echo "Kernel $(uname -r), TCG guest, $(nproc) vCPUs; each row: netem | faultline, same boot." >&2
+base1=$(stream 1000 3000); base10=$(stream 10000 20000)
+b1=$(kv "$base1" owd_p50_us); b10=$(kv "$base10" owd_p50_us)
+read -r brm brp50 brp99 <<<"$(rtt)"
+
+declare -A R
+for who in netem fl; do
+	for pps in 1000 10000; do
+		n=$((pps == 1000 ? 3000 : 20000)); b=$((pps == 1000 ? b1 : b10))
+		if [[ $who == netem ]]; then netem_on delay 20ms; else fl_on --delay 20ms; fi
+		out=$(stream "$pps" "$n")
+		if [[ $who == netem ]]; then netem_off; else fl_off; fi
+		R[$who.err50.$pps]=$(awk -v p="$(kv "$out" owd_p50_us)" -v b="${b%.*}" 'BEGIN { printf "%.2f", (p - b - 20000) / 1000 }')
+		R[$who.err99.$pps]=$(awk -v p="$(kv "$out" owd_p99_us)" -v b="${b%.*}" 'BEGIN { printf "%.2f", (p - b - 20000) / 1000 }')
+		R[$who.cpu.$pps]=$(kv "$out" cpu_us_per_pkt)
+		R[$who.rx.$pps]=$(kv "$out" received)/$n
+	done
+	if [[ $who == netem ]]; then netem_on delay 30ms; else fl_on --delay 30ms; fi
+	read -r m p50 p99 <<<"$(rtt)"
+	R[$who.rtt]="+$(awk -v a="$m" -v b="$brm" 'BEGIN { printf "%.2f", a - b }') / +$(awk -v a="$p50" -v b="$brp50" 'BEGIN { printf "%.2f", a - b }') / +$(awk -v a="$p99" -v b="$brp50" 'BEGIN { printf "%.2f", a - b }')"
+	R[$who.tcp]=$(tcp)
+	R[$who.udp]=$(udp_rate)
+	if [[ $who == netem ]]; then netem_off; else fl_off; fi
+	for d in normal pareto; do
+		if [[ $who == netem ]]; then netem_on delay 30ms 10ms distribution "$d"; else fl_on --delay 30ms --jitter 10ms --distribution "$d" --reorder; fi
+		out=$(stream 100 1000)
+		if [[ $who == netem ]]; then netem_off; else fl_off; fi
+		R[$who.$d]="$(awk -v m="$(kv "$out" owd_mean_us)" -v b="${b1%.*}" 'BEGIN { printf "%.1f", (m - b) / 1000 }') ± $(awk -v s="$(kv "$out" owd_sd_us)" 'BEGIN { printf "%.1f", s / 1000 }')"
+	done
+	if [[ $who == netem ]]; then netem_on delay 30ms 10ms distribution normal; else fl_on --delay 30ms --jitter 10ms --distribution normal; fi
+	out=$(stream 500 5000)
+	if [[ $who == netem ]]; then netem_off; else fl_off; fi
+	R[$who.reorder]=$(awk -v r="$(kv "$out" reordered)" -v n="$(kv "$out" received)" 'BEGIN { printf "%.1f %%", 100 * r / n }')
+	for l in 1 10 30; do
+		if [[ $who == netem ]]; then netem_on loss "$l%"; else fl_on --drop "$l"; fi
+		R[$who.loss$l]=$(loss)
+		if [[ $who == netem ]]; then netem_off; else fl_off; fi
+	done
+done
+fl_on --delay 30ms --jitter 10ms --distribution normal --reorder
+out=$(stream 500 5000)
+fl_off
+R[fl.reorder_opt]=$(awk -v r="$(kv "$out" reordered)" -v n="$(kv "$out" received)" 'BEGIN { printf "%.1f %%", 100 * r / n }')
+
+tcp_ratio=$(awk -v f="${R[fl.tcp]:-0}" -v n="${R[netem.tcp]:-1}" 'BEGIN { printf "%.2f", f / n }')
+cat <<EOT
+Kernel $(uname -r) in a TCG VM ($(nproc) vCPUs): absolute times and CPU costs are inflated by emulation; the columns compare netem and faultline in the same boot. Baseline one-way delay p50: ${b1} us at 1k pps, ${b10} us at 10k pps; baseline RTT mean/p50/p99 ${brm}/${brp50}/${brp99} ms.
+
+| measure | netem | faultline |
+|---|---|---|
+| added-delay error at 1k pps, 20 ms: p50 / p99 (ms) | ${R[netem.err50.1000]} / ${R[netem.err99.1000]} | ${R[fl.err50.1000]} / ${R[fl.err99.1000]} |
+| added-delay error at 10k pps, 20 ms: p50 / p99 (ms) | ${R[netem.err50.10000]} / ${R[netem.err99.10000]} | ${R[fl.err50.10000]} / ${R[fl.err99.10000]} |
+| received at 1k / 10k pps | ${R[netem.rx.1000]} / ${R[netem.rx.10000]} | ${R[fl.rx.1000]} / ${R[fl.rx.10000]} |
+| guest CPU per packet at 1k / 10k pps (us, whole guest) | ${R[netem.cpu.1000]} / ${R[netem.cpu.10000]} | ${R[fl.cpu.1000]} / ${R[fl.cpu.10000]} |
+| added RTT for 30 ms: mean / p50 / p99 (ms) | ${R[netem.rtt]} | ${R[fl.rtt]} |
+| TCP throughput through 30 ms (Mbit/s) | ${R[netem.tcp]} | ${R[fl.tcp]} (${tcp_ratio}× netem) |
+| UDP sender at 10k pps, default buffers, 30 ms (pps) | ${R[netem.udp]} | ${R[fl.udp]} |
+| one-way delay, 30 ms ± 10 ms normal: mean ± sd (ms) | ${R[netem.normal]} | ${R[fl.normal]} |
+| one-way delay, 30 ms ± 10 ms pareto: mean ± sd (ms) | ${R[netem.pareto]} | ${R[fl.pareto]} |
+| reordering, 500 pps, 30 ± 10 ms normal | ${R[netem.reorder]} | ${R[fl.reorder]} default, ${R[fl.reorder_opt]} with --reorder |
+| loss for 1 / 10 / 30 % drop over 20,000 packets (%) | ${R[netem.loss1]} / ${R[netem.loss10]} / ${R[netem.loss30]} | ${R[fl.loss1]} / ${R[fl.loss10]} / ${R[fl.loss30]} |
+
+The one-way delay rows use faultline's --reorder, as netem's jitter reorders too; faultline's default keeps flows in order (row "reordering").
+EOT
+fl_done >/dev/null
