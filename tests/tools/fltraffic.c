@@ -335,6 +335,7 @@ struct udp_state {
 	long long replies;	/* distinct sequence numbers echoed back */
 	long long dups;
 	long long recv_errors;
+	long long blocked;	/* sends that waited for room in the socket buffer */
 	int last_errno;
 	uint8_t *seen;
 };
@@ -449,6 +450,8 @@ static void udp_send_one(struct udp_state *s, uint64_t seq, bool collect)
 			break;
 		if ((errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) &&
 		    now_ns() < give_up && !stop) {
+			if (errno != EINTR)
+				s->blocked++;
 			wait_fd(s->fd, POLLOUT, now_ns() + NSEC / 100);
 			if (collect)
 				drain_replies(s);
@@ -569,9 +572,9 @@ static int cmd_udp_send(struct opts *o)
 	}
 	drain_errqueue(&s);
 	t = end - NSEC / 10 - started;
-	printf("sent=%lld send_errors=%lld errno_errors=%lld errqueue=%lld last_errno=%s elapsed_ms=%lld pps=%.0f\n",
+	printf("sent=%lld send_errors=%lld errno_errors=%lld errqueue=%lld last_errno=%s elapsed_ms=%lld pps=%.0f blocked=%lld\n",
 	       s.sent, s.send_errors, s.errno_errors, s.errqueue, errno_name(s.last_errno),
-	       t / 1000000, t > 0 ? s.sent * 1e9 / t : 0.0);
+	       t / 1000000, t > 0 ? s.sent * 1e9 / t : 0.0, s.blocked);
 	free(s.seen);
 	close(s.fd);
 	return 0;
