@@ -50,6 +50,7 @@ put_section() {
 read -ra args <<<"${BENCH_ARGS:-}"
 cmd=${bin#"$repo"/}
 [[ ${#args[@]} -eq 0 ]] || cmd+=" ${args[*]}"
+if [[ ${BENCH_DATAPATH:-1} == 1 ]]; then
 echo "bench/run.sh: $cmd" >&2
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 "$bin" "${args[@]}" | tee "$tmp/table"
@@ -73,6 +74,7 @@ cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 	echo "<!-- bench_datapath: end -->"
 } >"$tmp/section"
 put_section bench_datapath "$tmp/section"
+fi
 
 # Abort latency over many trips (host).
 if [[ ${BENCH_ABORT:-1} == 1 ]]; then

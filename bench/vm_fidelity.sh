@@ -80,6 +80,7 @@ kv() { fl_kv "$1" "$2"; }
 echo "Kernel $(uname -r), TCG guest, $(nproc) vCPUs; each row: netem | faultline, same boot." >&2
 base1=$(stream 1000 3000); base10=$(stream 10000 20000)
 b1=$(kv "$base1" owd_p50_us); b10=$(kv "$base10" owd_p50_us)
+b1=${b1%.*}; b10=${b10%.*}
 read -r brm brp50 brp99 <<<"$(rtt)"
 
 declare -A R
@@ -89,8 +90,8 @@ for who in netem fl; do
 		if [[ $who == netem ]]; then netem_on delay 20ms; else fl_on --delay 20ms; fi
 		out=$(stream "$pps" "$n")
 		if [[ $who == netem ]]; then netem_off; else fl_off; fi
-		R[$who.err50.$pps]=$(awk -v p="$(kv "$out" owd_p50_us)" -v b="${b%.*}" 'BEGIN { printf "%.2f", (p - b - 20000) / 1000 }')
-		R[$who.err99.$pps]=$(awk -v p="$(kv "$out" owd_p99_us)" -v b="${b%.*}" 'BEGIN { printf "%.2f", (p - b - 20000) / 1000 }')
+		R[$who.err50.$pps]=$(awk -v p="$(kv "$out" owd_p50_us)" -v b="$b" 'BEGIN { printf "%.2f", (p - b - 20000) / 1000 }')
+		R[$who.err99.$pps]=$(awk -v p="$(kv "$out" owd_p99_us)" -v b="$b" 'BEGIN { printf "%.2f", (p - b - 20000) / 1000 }')
 		R[$who.cpu.$pps]=$(kv "$out" cpu_us_per_pkt)
 		R[$who.rx.$pps]=$(kv "$out" received)/$n
 	done
@@ -104,7 +105,7 @@ for who in netem fl; do
 		if [[ $who == netem ]]; then netem_on delay 30ms 10ms distribution "$d"; else fl_on --delay 30ms --jitter 10ms --distribution "$d" --reorder; fi
 		out=$(stream 100 1000)
 		if [[ $who == netem ]]; then netem_off; else fl_off; fi
-		R[$who.$d]="$(awk -v m="$(kv "$out" owd_mean_us)" -v b="${b1%.*}" 'BEGIN { printf "%.1f", (m - b) / 1000 }') ± $(awk -v s="$(kv "$out" owd_sd_us)" 'BEGIN { printf "%.1f", s / 1000 }')"
+		R[$who.$d]="$(awk -v m="$(kv "$out" owd_mean_us)" -v b="$b1" 'BEGIN { printf "%.1f", (m - b) / 1000 }') ± $(awk -v s="$(kv "$out" owd_sd_us)" 'BEGIN { printf "%.1f", s / 1000 }')"
 	done
 	if [[ $who == netem ]]; then netem_on delay 30ms 10ms distribution normal; else fl_on --delay 30ms --jitter 10ms --distribution normal; fi
 	out=$(stream 500 5000)

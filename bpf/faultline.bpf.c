@@ -168,12 +168,9 @@ __noinline int fl_http_xdp(struct xdp_md *ctx, const struct fl_req *rq)
 	b = data + off;
 	if ((void *)(b + 12) > data_end)
 		return 0;
-	if (b[0] != 'H' || b[1] != 'T' || b[2] != 'T' || b[3] != 'P' || b[4] != '/' ||
-	    b[5] != '1' || b[6] != '.' || b[8] != ' ')
+	status = fl_http_status(b);
+	if (!status)
 		return 0;
-	if (b[9] < '1' || b[9] > '5' || b[10] < '0' || b[10] > '9' || b[11] < '0' || b[11] > '9')
-		return 0;
-	status = (b[9] - '0') * 100 + (b[10] - '0') * 10 + (b[11] - '0');
 	fl_signal_emit(rq->target_id, FL_KSIG_HTTP, status, rq->dir);
 	return 0;
 }

@@ -83,9 +83,20 @@ static __always_inline int fl_observe_sig(const struct sock *sk, __u32 sig, __u6
 	return 0;
 }
 
-/* An HTTP/1.x status line at the start of a target's TCP payload. Only
+/* The status of an HTTP/1.x status line in @b (12 bytes), or 0. Only
  * plaintext HTTP/1.x is seen: TLS and HTTP/2 are not.
  */
+static __always_inline __u32 fl_http_status(const char *b)
+{
+	if (b[0] != 'H' || b[1] != 'T' || b[2] != 'T' || b[3] != 'P' || b[4] != '/' ||
+	    b[5] != '1' || b[6] != '.' || b[8] != ' ')
+		return 0;
+	if (b[9] < '1' || b[9] > '5' || b[10] < '0' || b[10] > '9' || b[11] < '0' || b[11] > '9')
+		return 0;
+	return (b[9] - '0') * 100 + (b[10] - '0') * 10 + (b[11] - '0');
+}
+
+/* An HTTP/1.x status line at the start of a target's TCP payload. */
 static __always_inline void fl_http_observe(struct __sk_buff *skb, const struct fl_pkt *p,
 					    __u32 target_id, __u32 dir)
 {
@@ -97,13 +108,9 @@ static __always_inline void fl_http_observe(struct __sk_buff *skb, const struct 
 		return;
 	if (bpf_skb_load_bytes(skb, p->payload_off, b, sizeof(b)))
 		return;
-	if (b[0] != 'H' || b[1] != 'T' || b[2] != 'T' || b[3] != 'P' || b[4] != '/' ||
-	    b[5] != '1' || b[6] != '.' || b[8] != ' ')
-		return;
-	if (b[9] < '1' || b[9] > '5' || b[10] < '0' || b[10] > '9' || b[11] < '0' || b[11] > '9')
-		return;
-	status = (b[9] - '0') * 100 + (b[10] - '0') * 10 + (b[11] - '0');
-	fl_signal_emit(target_id, FL_KSIG_HTTP, status, dir);
+	status = fl_http_status(b);
+	if (status)
+		fl_signal_emit(target_id, FL_KSIG_HTTP, status, dir);
 }
 
 #endif /* FL_OBSERVE_H */

@@ -246,10 +246,9 @@ int fl_detach(struct fl_attachment *a)
 	if (!a->attached)
 		return 0;
 	if (a->link_fd >= 0) {
-		/* closing the last reference detaches; bpf_link_detach first
-		 * makes it immediate even if a copy of the fd lives on
+		/* closing the only reference detaches; an explicit
+		 * bpf_link_detach() first would wait for a second grace period
 		 */
-		bpf_link_detach(a->link_fd);
 		close(a->link_fd);
 		a->link_fd = -1;
 		a->attached = false;

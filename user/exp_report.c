@@ -226,21 +226,8 @@ static json_object *fl_exp_json(const struct fl_exp_result *r)
 	}
 	json_object_object_add(root, "probes", arr);
 
-	arr = json_object_new_array();
-	for (i = 0; r->run && i < r->run->n_att; i++) {
-		const struct fl_attachment *a = &r->run->att[i];
-
-		o = json_object_new_object();
-		json_object_object_add(o, "hook", json_object_new_string(fl_hook_name(a->hook)));
-		if (a->hook == FL_HOOK_CGROUP_INGRESS) {
-			json_object_object_add(o, "cgroup", json_object_new_string(a->cgroup));
-		} else {
-			json_object_object_add(o, "netns", json_object_new_string(a->ns->path));
-			json_object_object_add(o, "iface", json_object_new_string(a->ifname));
-		}
-		json_object_array_add(arr, o);
-	}
-	json_object_object_add(root, "attach", arr);
+	json_object_object_add(root, "attach", r->run ? fl_report_attach_json(r->run->att, r->run->n_att) :
+							 json_object_new_array());
 
 	o = json_object_new_object();
 	json_object_object_add(o, "events", json_object_new_uint64(r->run ? r->run->ev.n_events : 0));

@@ -170,6 +170,28 @@ static json_object *fl_json_fault(const struct fl_spec *spec)
 	return o;
 }
 
+json_object *fl_report_attach_json(const struct fl_attachment *att, int n)
+{
+	json_object *arr = json_object_new_array(), *o;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		const struct fl_attachment *a = &att[i];
+
+		o = json_object_new_object();
+		json_object_object_add(o, "hook", json_object_new_string(fl_hook_name(a->hook)));
+		if (a->hook == FL_HOOK_CGROUP_INGRESS) {
+			json_object_object_add(o, "cgroup", json_object_new_string(a->cgroup));
+		} else {
+			json_object_object_add(o, "netns", json_object_new_string(a->ns->path));
+			json_object_object_add(o, "iface", json_object_new_string(a->ifname));
+			json_object_object_add(o, "ifindex", json_object_new_int(a->ifindex));
+		}
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
 int fl_report_json(FILE *out, const struct fl_report *r)
 {
 	struct fl_flow_entry top[FL_REPORT_TOP_FLOWS];
@@ -220,22 +242,7 @@ int fl_report_json(FILE *out, const struct fl_report *r)
 	}
 	json_object_object_add(root, "targets", arr);
 
-	arr = json_object_new_array();
-	for (i = 0; i < (size_t)r->n_att; i++) {
-		const struct fl_attachment *a = &r->att[i];
-
-		o = json_object_new_object();
-		json_object_object_add(o, "hook", json_object_new_string(fl_hook_name(a->hook)));
-		if (a->hook == FL_HOOK_CGROUP_INGRESS) {
-			json_object_object_add(o, "cgroup", json_object_new_string(a->cgroup));
-		} else {
-			json_object_object_add(o, "netns", json_object_new_string(a->ns->path));
-			json_object_object_add(o, "iface", json_object_new_string(a->ifname));
-			json_object_object_add(o, "ifindex", json_object_new_int(a->ifindex));
-		}
-		json_object_array_add(arr, o);
-	}
-	json_object_object_add(root, "attach", arr);
+	json_object_object_add(root, "attach", fl_report_attach_json(r->att, r->n_att));
 
 	tot = json_object_new_object();
 	for (d = 0; d < FL_DIR_MAX; d++)

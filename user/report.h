@@ -35,4 +35,8 @@ void fl_report_status(FILE *out, bool tty, double elapsed_s, double duration_s,
 void fl_report_text(FILE *out, const struct fl_report *r);
 int fl_report_json(FILE *out, const struct fl_report *r);
 
+struct json_object;
+/* The attachments as a JSON array (hook, and netns/iface or cgroup). */
+struct json_object *fl_report_attach_json(const struct fl_attachment *att, int n);
+
 #endif /* FL_REPORT_H */
