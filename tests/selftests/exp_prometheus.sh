@@ -11,6 +11,8 @@
 # teardown kills them on any other way out.
 # shellcheck source=SCRIPTDIR/../lib.sh
 source "$(dirname "$0")/../lib.sh"
+# shellcheck source=SCRIPTDIR/../lib_prom.sh
+source "$(dirname "$0")/../lib_prom.sh"
 # shellcheck source=SCRIPTDIR/../lib_exp.sh
 source "$(dirname "$0")/../lib_exp.sh"
 
@@ -23,33 +25,6 @@ fl_setup
 
 metrics=$FL_STATE/metrics.prom
 
-# set_metric VALUE: replaces the file at once (rename), so a scrape never
-# reads half a file.
-set_metric()
-{
-	printf '# TYPE fl_test_value gauge\nfl_test_value %s\n' "$1" >"$metrics.tmp" &&
-		mv -f "$metrics.tmp" "$metrics"
-}
-
-# http_get PORT PATH: the raw HTTP/1.0 answer from 127.0.0.1:PORT.
-http_get()
-{
-	# shellcheck disable=SC2016 # expanded by the inner bash
-	timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
-		printf "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n" "$2" >&3
-		cat <&3' http_get "$1" "$2" 2>/dev/null
-}
-
-port_free()
-{
-	# shellcheck disable=SC2016
-	! timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' port_free "$1" 2>/dev/null
-}
-
-prom_ready()
-{
-	http_get "$prom_port" /-/ready | head -n 1 | grep -q ' 200 '
-}
 
 # prom_value: what Prometheus answers now for max(fl_test_value).
 prom_value()
