@@ -236,6 +236,8 @@ static json_object *fl_exp_json(const struct fl_exp_result *r)
 			       json_object_new_uint64(r->counters.stats[0].ringbuf_fail +
 						      r->counters.stats[1].ringbuf_fail));
 	json_object_object_add(root, "ringbuf", o);
+	json_object_object_add(root, "drops_by_reason",
+			       fl_report_drops_json(&r->counters, r->run ? r->run->fq_drops : 0));
 
 	arr = json_object_new_array();
 	if (r->run && r->run->ev.flows) {

@@ -468,6 +468,7 @@ int fl_cmd_inject(int argc, char **argv)
 	rep->reason = ret ? "error" : fl_abort_mon.tripped >= 0 ? "condition" :
 		      fl_stop_signo ? "signal" : "duration";
 	rep->mon = fl_n_abort ? &fl_abort_mon : NULL;
+	rep->fq_drops = run->fq_drops;
 	rep->signo = fl_stop_signo;
 	rep->att = run->att;
 	rep->n_att = run->n_att;

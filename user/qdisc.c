@@ -11,10 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 #include <libmnl/libmnl.h>
+#include <linux/gen_stats.h>
 #include <linux/pkt_sched.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <stdbool.h>
 #include <sys/socket.h>
 
 #include "probe.h"
@@ -150,6 +152,66 @@ static int fl_qdisc_get_root_nl(struct fl_nl *nl, int ifindex, struct fl_qdisc_s
 		out->is_default = true;
 	}
 	return 0;
+}
+
+struct fl_drops_ctx {
+	int ifindex;
+	__u64 drops;
+};
+
+/* Adds the drops of every fq qdisc of the device (the root, or mq's
+ * children): packets fq refused (flow_limit, limit) or dropped past its
+ * horizon.
+ */
+static int fl_drops_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct fl_drops_ctx *ctx = data;
+	struct tcmsg *tcm = mnl_nlmsg_get_payload(nlh);
+	struct nlattr *attr, *st;
+	bool fq = false;
+	__u64 drops = 0;
+
+	if (tcm->tcm_ifindex != ctx->ifindex)
+		return MNL_CB_OK;
+	mnl_attr_for_each(attr, nlh, sizeof(*tcm)) {
+		if (mnl_attr_get_type(attr) == TCA_KIND)
+			fq = !strcmp(mnl_attr_get_str(attr), "fq");
+		if (mnl_attr_get_type(attr) != TCA_STATS2)
+			continue;
+		mnl_attr_for_each_nested(st, attr) {
+			if (mnl_attr_get_type(st) == TCA_STATS_QUEUE &&
+			    mnl_attr_get_payload_len(st) >= sizeof(struct gnet_stats_queue))
+				drops = ((struct gnet_stats_queue *)mnl_attr_get_payload(st))->drops;
+		}
+	}
+	if (fq)
+		ctx->drops += drops;
+	return MNL_CB_OK;
+}
+
+int fl_qdisc_fq_drops(int ifindex, __u64 *drops)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct fl_drops_ctx ctx = { .ifindex = ifindex };
+	struct nlmsghdr *nlh;
+	struct tcmsg *tcm;
+	struct fl_nl nl;
+	int ret;
+
+	ret = fl_nl_open(&nl);
+	if (ret)
+		return ret;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETQDISC;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+	tcm->tcm_family = AF_UNSPEC;
+	tcm->tcm_ifindex = ifindex;
+	ret = fl_nl_talk(&nl, nlh, fl_drops_cb, &ctx);
+	fl_nl_close(&nl);
+	if (!ret)
+		*drops = ctx.drops;
+	return ret;
 }
 
 int fl_qdisc_get_root(int ifindex, struct fl_qdisc_saved *out)

@@ -41,6 +41,8 @@ bool fl_qdisc_replaceable(const char *kind);
  */
 int fl_qdisc_install_fq(int ifindex, const char *ifname, const struct fl_fq_params *p, bool force,
 			struct fl_qdisc_saved *saved, char *err, size_t errlen);
+/* Packets the fq qdiscs of @ifindex dropped (current namespace). */
+int fl_qdisc_fq_drops(int ifindex, __u64 *drops);
 /* Put back what @saved recorded. Idempotent. */
 int fl_qdisc_restore(struct fl_qdisc_saved *saved);
 

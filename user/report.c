@@ -170,6 +170,24 @@ static json_object *fl_json_fault(const struct fl_spec *spec)
 	return o;
 }
 
+json_object *fl_report_drops_json(const struct fl_dp_counters *c, __u64 fq_drops)
+{
+	static const char *const names[] = {
+		[FL_DROP_FAULT] = "fault",
+		[FL_DROP_HORIZON] = "horizon",
+		[FL_DROP_CLONE] = "clone_failed",
+	};
+	json_object *o = json_object_new_object();
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		json_object_object_add(o, names[i],
+				       json_object_new_uint64(c->stats[0].drop_reason[i] +
+							      c->stats[1].drop_reason[i]));
+	json_object_object_add(o, "fq", json_object_new_uint64(fq_drops));
+	return o;
+}
+
 json_object *fl_report_attach_json(const struct fl_attachment *att, int n)
 {
 	json_object *arr = json_object_new_array(), *o;
@@ -250,11 +268,7 @@ int fl_report_json(FILE *out, const struct fl_report *r)
 				       fl_json_totals(&r->counters.dir[d], &r->counters.stats[d]));
 	json_object_object_add(root, "totals", tot);
 
-	o = json_object_new_object();
-	json_object_object_add(o, "fault",
-			       json_object_new_uint64(r->counters.stats[0].drop_reason[FL_DROP_FAULT] +
-						      r->counters.stats[1].drop_reason[FL_DROP_FAULT]));
-	json_object_object_add(root, "drops_by_reason", o);
+	json_object_object_add(root, "drops_by_reason", fl_report_drops_json(&r->counters, r->fq_drops));
 
 	o = json_object_new_object();
 	json_object_object_add(o, "passed_after_deadline",

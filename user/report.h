@@ -27,6 +27,7 @@ struct fl_report {
 	int n_att;
 	const struct fl_events *ev;
 	const struct fl_monitor *mon;	/* --abort-if, or NULL */
+	__u64 fq_drops;			/* dropped by the fq qdiscs faultline installed */
 };
 
 /* One status line: redrawn in place on a TTY, a plain line otherwise. */
@@ -38,5 +39,7 @@ int fl_report_json(FILE *out, const struct fl_report *r);
 struct json_object;
 /* The attachments as a JSON array (hook, and netns/iface or cgroup). */
 struct json_object *fl_report_attach_json(const struct fl_attachment *att, int n);
+/* Drops by reason: the datapath's (fault, horizon, clone_failed) and fq's. */
+struct json_object *fl_report_drops_json(const struct fl_dp_counters *c, __u64 fq_drops);
 
 #endif /* FL_REPORT_H */

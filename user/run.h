@@ -46,6 +46,7 @@ struct fl_run {
 	struct fl_qdisc_saved qd[FL_MAX_QDISC];
 	int qd_place[FL_MAX_QDISC];
 	int n_qd;
+	__u64 fq_drops;		/* what faultline's fq qdiscs dropped, read before restoring */
 	struct fl_datapath dp;
 	struct fl_events ev;
 	int lock_fd;

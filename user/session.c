@@ -222,6 +222,10 @@ void fl_session_stop(struct fl_run *run, const char *who)
 			continue;
 		ret = fl_netns_enter(&run->ns[p->ns], &saved);
 		if (!ret) {
+			__u64 drops = 0;
+
+			if (!fl_qdisc_fq_drops(p->ifindex, &drops))
+				run->fq_drops += drops;
 			ret = fl_qdisc_restore(&run->qd[i]);
 			fl_netns_restore(saved);
 		}
