@@ -27,7 +27,7 @@ done
 err=$("$FL_BIN" inject --cgroup "$FL_CG_TARGET" --netns "/run/netns/$FL_NS_CLI" \
 	--direction ingress --delay 20ms --duration 2s 2>&1 >/dev/null)
 rc=$?
-[[ $rc == 2 && $err == *"own network namespace"* ]]
+[[ $rc == 2 && $err == *"owns its network namespace"* ]]
 fl_ok $? "ingress delay for a target in a shared namespace: exit $rc, '$err'"
 before=$(ip netns exec "$FL_NS_CLI" tc qdisc show dev "$FL_IF_CLI")
 fl_no_faultline_attached
