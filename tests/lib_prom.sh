@@ -2,6 +2,7 @@
 # Helpers for tests that run a real Prometheus on loopback, scraping
 # build/tests/tools/flexporter. Sourced after tests/lib.sh; callers set
 # $metrics (the file flexporter serves) and $prom_port.
+# shellcheck disable=SC2154 # $metrics is the caller's
 
 # set_metric VALUE: replaces the file at once (rename), so a scrape never
 # reads half a file (an empty scrape would mark the series stale).
@@ -30,4 +31,42 @@ port_free()
 prom_ready()
 {
 	http_get "$prom_port" /-/ready | head -n 1 | grep -q ' 200 '
+}
+
+# prom_start EXPORTER_PORT: writes a block-style config scraping
+# 127.0.0.1:EXPORTER_PORT every second and starts Prometheus on a free
+# loopback port (set in $prom_port; another process may take a port
+# first, so it tries three). Returns 0 once Prometheus answers /-/ready.
+prom_start()
+{
+	local try
+
+	cat >"$FL_STATE/prometheus.yml" <<EOY
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: flexporter
+    static_configs:
+      - targets:
+          - 127.0.0.1:$1
+EOY
+	for try in 1 2 3; do
+		prom_port=$((20000 + RANDOM % 40000))
+		port_free "$prom_port" || continue
+		fl_bg prometheus prometheus --config.file="$FL_STATE/prometheus.yml" \
+			--storage.tsdb.path="$FL_STATE/tsdb.$try" \
+			--web.listen-address="127.0.0.1:$prom_port"
+		fl_wait_for 10 eval 'prom_ready || ! fl_bg_alive prometheus'
+		if fl_bg_alive prometheus && prom_ready; then
+			return 0
+		fi
+		fl_diag "prometheus on port $prom_port did not start (try $try)"
+		fl_diag_file "$FL_STATE/prometheus.err" 5
+		# Only a quick exit (the port was taken) is worth another try.
+		fl_bg_alive prometheus && break
+		fl_stop prometheus
+	done
+	return 1
 }

@@ -44,36 +44,8 @@ fl_bg flexporter "$FL_EXPORTER" --listen 127.0.0.1:0 --file "$metrics" --duratio
 fl_wait_log flexporter "listening on" 5 || fl_bail "flexporter did not start"
 exp_port=$(grep -o 'listening on 127\.0\.0\.1:[0-9]*' "$FL_STATE/flexporter.err" | cut -d: -f2)
 
-cat >"$FL_STATE/prometheus.yml" <<EOF
-global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: flexporter
-    static_configs:
-      - targets:
-          - 127.0.0.1:$exp_port
-EOF
-
-ready=1
-for try in 1 2 3; do
-	prom_port=$((20000 + RANDOM % 40000))
-	port_free "$prom_port" || continue
-	fl_bg prometheus prometheus --config.file="$FL_STATE/prometheus.yml" \
-		--storage.tsdb.path="$FL_STATE/tsdb.$try" \
-		--web.listen-address="127.0.0.1:$prom_port"
-	fl_wait_for 10 eval 'prom_ready || ! fl_bg_alive prometheus'
-	if fl_bg_alive prometheus && prom_ready; then
-		ready=0
-		break
-	fi
-	fl_diag "prometheus on port $prom_port did not start (try $try)"
-	fl_diag_file "$FL_STATE/prometheus.err" 5
-	# Only a quick exit (the port was taken) is worth another try.
-	fl_bg_alive prometheus && break
-	fl_stop prometheus
-done
+prom_start "$exp_port"
+ready=$?
 fl_ok $ready "prometheus is ready on 127.0.0.1:$prom_port" || fl_bail "prometheus did not start"
 fl_wait_for 20 prom_says 1
 fl_ok $? "prometheus has scraped fl_test_value 1 ($(prom_value))" ||

@@ -51,36 +51,8 @@ out=$(http_get "$exp_port" /other)
 fl_ok $? "flexporter answers 404 elsewhere" || fl_diag "$out"
 
 # ---- Prometheus, on a free port (another may take it first: retry) ----
-cat >"$FL_STATE/prometheus.yml" <<EOF
-global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: flexporter
-    static_configs:
-      - targets:
-          - 127.0.0.1:$exp_port
-EOF
-
-ready=1
-for try in 1 2 3; do
-	prom_port=$((20000 + RANDOM % 40000))
-	port_free "$prom_port" || continue
-	fl_bg prometheus prometheus --config.file="$FL_STATE/prometheus.yml" \
-		--storage.tsdb.path="$FL_STATE/tsdb.$try" \
-		--web.listen-address="127.0.0.1:$prom_port"
-	fl_wait_for 10 eval 'prom_ready || ! fl_bg_alive prometheus'
-	if fl_bg_alive prometheus && prom_ready; then
-		ready=0
-		break
-	fi
-	fl_diag "prometheus on port $prom_port did not start (try $try)"
-	fl_diag_file "$FL_STATE/prometheus.err" 5
-	# Only a quick exit (the port was taken) is worth another try.
-	fl_bg_alive prometheus && break
-	fl_stop prometheus
-done
+prom_start "$exp_port"
+ready=$?
 fl_ok $ready "prometheus is ready on 127.0.0.1:$prom_port" ||
 	fl_bail "prometheus did not start"
 
