@@ -12,6 +12,7 @@
 
 #include "flows.h"
 #include "maps.h"
+#include "target.h"
 
 #define FL_TCP_ESTABLISHED	1
 #define FL_TCP_SYN_SENT		2
@@ -65,7 +66,7 @@ static __always_inline struct fl_target *fl_target_by_sock(const struct sock *sk
 		if (l > (__u32)level || l >= 64)
 			continue;
 		id = fl_cgroup_ancestor_id(cg, l);
-		if (!id)
+		if (!id || !fl_filter_test(fl_filter_bit(id)))
 			continue;
 		t = bpf_map_lookup_elem(&fl_targets, &id);
 		if (t)

@@ -2,13 +2,19 @@
 /* Is this packet a target's? By the sending or receiving socket's cgroup
  * (the cgroup or any descendant of a target), or by the destination
  * address of a namespace a target owns. Non-target packets leave here
- * after one map lookup per configured cgroup depth (usually one).
+ * after a bit test per configured cgroup depth (usually one); a hash
+ * lookup follows only when the bit is set.
  */
 #ifndef FL_TARGET_H
 #define FL_TARGET_H
 
 #include "maps.h"
 #include "parse.h"
+
+static __always_inline int fl_filter_test(__u32 bit)
+{
+	return (fl_ctl.filter[(bit >> 6) & (FL_FILTER_WORDS - 1)] >> (bit & 63)) & 1;
+}
 
 static __always_inline struct fl_target *fl_target_by_cgroup(struct __sk_buff *skb,
 							      __u64 *cgid)
@@ -24,7 +30,7 @@ static __always_inline struct fl_target *fl_target_by_cgroup(struct __sk_buff *s
 		if (i >= n)
 			break;
 		id = bpf_skb_ancestor_cgroup_id(skb, fl_ctl.levels[i]);
-		if (!id)
+		if (!id || !fl_filter_test(fl_filter_bit(id)))
 			continue;
 		t = bpf_map_lookup_elem(&fl_targets, &id);
 		if (t) {
@@ -37,6 +43,8 @@ static __always_inline struct fl_target *fl_target_by_cgroup(struct __sk_buff *s
 
 static __always_inline struct fl_target *fl_target_by_owner(struct fl_pkt *p)
 {
+	if (!fl_filter_test(fl_filter_bit_addr(&p->dst)))
+		return NULL;
 	return bpf_map_lookup_elem(&fl_owned, &p->dst);
 }
 

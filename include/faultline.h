@@ -214,6 +214,24 @@ struct fl_stats {
 /* Runtime control, in .bss: userspace writes it through the mmap'ed
  * skeleton, so disarming is one store, not a map update syscall.
  */
+/* A bitmap in front of the target lookups: a packet whose cgroup id or
+ * destination address has no bit set is no target's, and costs no hash
+ * lookup. Both sides compute the bit with these functions.
+ */
+#define FL_FILTER_BITS	65536
+#define FL_FILTER_WORDS	(FL_FILTER_BITS / 64)
+
+static inline __u32 fl_filter_bit(__u64 key)
+{
+	/* Fibonacci hashing: the top 16 bits of the product */
+	return (__u32)((key * 0x9E3779B97F4A7C15ULL) >> 48);
+}
+
+static inline __u32 fl_filter_bit_addr(const struct fl_addr *a)
+{
+	return fl_filter_bit(((__u64)(a->u32[0] ^ a->u32[2]) << 32) | (a->u32[1] ^ a->u32[3]));
+}
+
 struct fl_control {
 	__u32 armed;		/* 0: every program passes everything */
 	__u32 n_levels;
@@ -221,6 +239,7 @@ struct fl_control {
 	__u32 pad;
 	__u64 deadline_ns;	/* CLOCK_MONOTONIC; past it, everything passes */
 	__u32 levels[FL_MAX_LEVELS];	/* cgroup depths of targets, deepest first */
+	__u64 filter[FL_FILTER_WORDS];	/* see fl_filter_bit() */
 };
 
 #endif /* FAULTLINE_H */

@@ -174,6 +174,15 @@ static int fl_dp_load_dist(struct fl_datapath *dp, __u8 dist)
 	return 0;
 }
 
+/* The bit is set after the map entry exists: a packet that sees the bit
+ * finds the entry.
+ */
+static void fl_dp_filter_set(struct fl_datapath *dp, __u32 bit)
+{
+	__atomic_or_fetch(&dp->ctl->filter[(bit >> 6) & (FL_FILTER_WORDS - 1)], 1ULL << (bit & 63),
+			  __ATOMIC_SEQ_CST);
+}
+
 static int fl_dp_add_rule(struct fl_datapath *dp, __u32 target_id, int i,
 			  const struct fl_rule_spec *r)
 {
@@ -306,6 +315,7 @@ int fl_dp_add_target(struct fl_datapath *dp, const struct fl_target_spec *t, __u
 				   sizeof(v), BPF_ANY);
 	if (err)
 		return err;
+	fl_dp_filter_set(dp, fl_filter_bit(t->cgid));
 	fl_dp_add_level(dp, t->level);
 	return 0;
 }
@@ -315,10 +325,15 @@ int fl_dp_add_owned(struct fl_datapath *dp, const struct fl_addr *addr, __u32 ta
 {
 	struct fl_target v;
 
+	int err;
+
 	/* the same rules as the target's cgroup entry */
 	fl_dp_make_target(&v, target_id, rules, n);
-	return bpf_map__update_elem(dp->skel->maps.fl_owned, addr, sizeof(*addr), &v, sizeof(v),
-				    BPF_ANY);
+	err = bpf_map__update_elem(dp->skel->maps.fl_owned, addr, sizeof(*addr), &v, sizeof(v),
+				   BPF_ANY);
+	if (!err)
+		fl_dp_filter_set(dp, fl_filter_bit_addr(addr));
+	return err;
 }
 
 void fl_dp_arm(struct fl_datapath *dp, __u64 deadline_ns)

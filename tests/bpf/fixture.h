@@ -374,8 +374,11 @@ static inline int fx_target(struct fx *f, __u64 cgid, __u32 target_id, const __u
 	struct fl_target t = { .target_id = target_id, .n_rules = n, .peer_rules = peer_rules };
 	__u32 i;
 
+	__u32 bit = fl_filter_bit(cgid);
+
 	for (i = 0; i < n && i < FL_RULES_PER_TARGET; i++)
 		t.rule_ids[i] = rids[i];
+	f->skel->bss->fl_ctl.filter[bit >> 6] |= 1ULL << (bit & 63);
 	return bpf_map_update_elem(bpf_map__fd(f->skel->maps.fl_targets), &cgid, &t, BPF_ANY);
 }
 
@@ -386,8 +389,11 @@ static inline int fx_owned(struct fx *f, const struct fl_addr *a, __u32 target_i
 	struct fl_target t = { .target_id = target_id, .n_rules = n, .peer_rules = peer_rules };
 	__u32 i;
 
+	__u32 bit = fl_filter_bit_addr(a);
+
 	for (i = 0; i < n && i < FL_RULES_PER_TARGET; i++)
 		t.rule_ids[i] = rids[i];
+	f->skel->bss->fl_ctl.filter[bit >> 6] |= 1ULL << (bit & 63);
 	return bpf_map_update_elem(bpf_map__fd(f->skel->maps.fl_owned), a, &t, BPF_ANY);
 }
 
