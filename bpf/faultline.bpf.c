@@ -247,78 +247,62 @@ int fl_tc_in(struct __sk_buff *skb)
 	return FL_TC_NEXT;
 }
 
-/* Egress of a target's own interface, by the sending socket's cgroup. */
-static __always_inline int fl_tc_egress(struct __sk_buff *skb, bool tcx)
+/* Egress of a target's own interface (by the sending socket's cgroup), or
+ * with @peer, egress of the host-side peer of a namespace a target owns:
+ * the target's ingress, by destination address, where a qdisc can still
+ * hold the packets for a delay.
+ */
+static __always_inline int fl_tc_egress(struct __sk_buff *skb, bool tcx, bool peer)
 {
-	struct fl_req rq = { .dir = FL_DIR_EGRESS };
+	struct fl_req rq = { .dir = peer ? FL_DIR_INGRESS : FL_DIR_EGRESS };
 	struct fl_target *t;
 	int verdict;
 
-	if (fl_edt_second_visit(skb))
+	if (fl_edt_second_visit(skb) || !fl_ctl.armed)
 		return FL_TC_NEXT;
-	if (!fl_ctl.armed)
-		return FL_TC_NEXT;
-	t = fl_target_by_cgroup(skb, &rq.cgid);
+	if (peer) {
+		/* the destination is known only once the packet is parsed */
+		if (fl_parse_tc(skb, &rq.pkt))
+			return FL_TC_NEXT;
+		t = fl_target_by_owner(&rq.pkt);
+	} else {
+		/* the cgroup is known before: non-targets are never parsed */
+		t = fl_target_by_cgroup(skb, &rq.cgid);
+		if (t)
+			rq.parse_rc = fl_parse_tc(skb, &rq.pkt);
+	}
 	if (!t)
 		return FL_TC_NEXT;
-	rq.parse_rc = fl_parse_tc(skb, &rq.pkt);
 	rq.len = skb->len;
 	rq.target_id = t->target_id;
 	verdict = fl_decide(t, &rq);
 	if (verdict != FL_DROP && !rq.parse_rc && fl_ctl.observe)
 		fl_http(skb, &rq);
-	return fl_tc_egress_act(skb, verdict, rq.tstamp, tcx, FL_DIR_EGRESS);
-}
-
-/* Egress of the host-side peer of a namespace a target owns: the target's
- * ingress, by destination address. Delay for a pod's ingress happens here,
- * where a qdisc can hold packets.
- */
-static __always_inline int fl_tc_peer_egress(struct __sk_buff *skb, bool tcx)
-{
-	struct fl_req rq = { .dir = FL_DIR_INGRESS };
-	struct fl_target *t;
-	int verdict;
-
-	if (fl_edt_second_visit(skb))
-		return FL_TC_NEXT;
-	if (!fl_ctl.armed)
-		return FL_TC_NEXT;
-	if (fl_parse_tc(skb, &rq.pkt))
-		return FL_TC_NEXT;
-	t = fl_target_by_owner(&rq.pkt);
-	if (!t)
-		return FL_TC_NEXT;
-	rq.len = skb->len;
-	rq.target_id = t->target_id;
-	verdict = fl_decide(t, &rq);
-	if (verdict != FL_DROP && fl_ctl.observe)
-		fl_http(skb, &rq);
-	return fl_tc_egress_act(skb, verdict, rq.tstamp, tcx, FL_DIR_INGRESS);
+	return fl_tc_egress_act(skb, verdict, rq.tstamp, tcx, rq.dir);
 }
 
 SEC("tc")
 int fl_tcx_eg(struct __sk_buff *skb)
 {
-	return fl_tc_egress(skb, true);
+	return fl_tc_egress(skb, true, false);
 }
 
 SEC("tc")
 int fl_cls_eg(struct __sk_buff *skb)
 {
-	return fl_tc_egress(skb, false);
+	return fl_tc_egress(skb, false, false);
 }
 
 SEC("tc")
 int fl_tcx_pin(struct __sk_buff *skb)
 {
-	return fl_tc_peer_egress(skb, true);
+	return fl_tc_egress(skb, true, true);
 }
 
 SEC("tc")
 int fl_cls_pin(struct __sk_buff *skb)
 {
-	return fl_tc_peer_egress(skb, false);
+	return fl_tc_egress(skb, false, true);
 }
 
 SEC("cgroup_skb/ingress")
