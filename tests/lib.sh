@@ -286,6 +286,20 @@ fl_setup_pair()
 	fl_wait_for 5 ip netns exec "$FL_NS_CLI" ping -6 -c 1 -W 1 -q "$FL_SRV6" >/dev/null
 }
 
+# fl_rx_one_cpu NS IF CPUMASK: RPS steers what IF receives in NS to the CPUs
+# of hex CPUMASK (0: RPS off, each packet on the CPU that sent it). A veth
+# delivers on the CPU that dequeued the packet from the sender's qdisc, and a
+# qdisc's timer and its enqueue path run on different CPUs; one receiving CPU
+# keeps the order the qdisc released, so an ordering test measures that.
+fl_rx_one_cpu()
+{
+	local ns=$1 ifc=$2 mask=$3
+
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	ip netns exec "$ns" sh -c 'for q in /sys/class/net/$1/queues/rx-*; do
+		echo "$2" >"$q/rps_cpus" || exit 1; done' sh "$ifc" "$mask"
+}
+
 # $FL_CG/{target,bystander} under the cgroup v2 root.
 fl_setup_cgroups()
 {

@@ -113,6 +113,12 @@ fl_ok $? "pareto: p99/p50 $p99p/$p50p is above normal's $p99n/$p50n (a heavier t
 fl_stop jpar INT
 
 # ---- ordering ----
+# What faultline controls is the order fq releases a flow in. The receiving
+# veth adds its own reordering when two CPUs dequeue from fq (its timer on
+# one, the sender's enqueue on the other) and deliver into their own
+# backlogs; netem on a veth is subject to the same. Receiving on one CPU
+# takes that out (bench/vm_fidelity.sh measures both ways).
+fl_rx_one_cpu "$FL_NS_SRV" "$FL_IF_SRV" 1 || fl_bail "cannot set rps_cpus on $FL_IF_SRV"
 inject order --direction egress --proto udp --delay 30ms --jitter 10ms --distribution normal
 out=$(owd_stream "$FL_CG_TARGET" 500 3000)
 fl_diag "in order: $out"
@@ -125,6 +131,7 @@ fl_diag "reorder: $out"
 (( $(fl_kv "$out" reordered) > 0 ))
 fl_ok $? "order: with --reorder, $(fl_kv "$out" reordered) of 3000 datagrams arrive out of order"
 fl_stop reorder INT
+fl_rx_one_cpu "$FL_NS_SRV" "$FL_IF_SRV" 0
 
 # ---- rate limit ----
 fl_bg_in iperf "$FL_NS_SRV" - iperf3 -s -1 -p 5201
