@@ -110,7 +110,7 @@ for who in netem fl; do
 	if [[ $who == netem ]]; then netem_on delay 30ms 10ms distribution normal; else fl_on --delay 30ms --jitter 10ms --distribution normal; fi
 	out=$(stream 500 5000)
 	if [[ $who == netem ]]; then netem_off; else fl_off; fi
-	R[$who.reorder]=$(awk -v r="$(kv "$out" reordered)" -v n="$(kv "$out" received)" 'BEGIN { printf "%.1f %%", 100 * r / n }')
+	R[$who.reorder]=$(awk -v r="$(kv "$out" reordered)" -v n="$(kv "$out" received)" 'BEGIN { printf "%.2f %%", 100 * r / n }')
 	for l in 1 10 30; do
 		if [[ $who == netem ]]; then netem_on loss "$l%"; else fl_on --drop "$l"; fi
 		R[$who.loss$l]=$(loss)
@@ -121,6 +121,62 @@ fl_on --delay 30ms --jitter 10ms --distribution normal --reorder
 out=$(stream 500 5000)
 fl_off
 R[fl.reorder_opt]=$(awk -v r="$(kv "$out" reordered)" -v n="$(kv "$out" received)" 'BEGIN { printf "%.1f %%", 100 * r / n }')
+# the same default-mode stream received on one CPU: fq's own order, without
+# the swaps a veth's per-CPU receive backlogs add (README, "Ordering")
+fl_rx_one_cpu "$FL_NS_SRV" "$FL_IF_SRV" 1
+fl_on --delay 30ms --jitter 10ms --distribution normal
+out=$(stream 500 5000)
+fl_off
+fl_rx_one_cpu "$FL_NS_SRV" "$FL_IF_SRV" 0
+R[fl.reorder_rps]=$(awk -v r="$(kv "$out" reordered)" -v n="$(kv "$out" received)" 'BEGIN { printf "%.2f %%", 100 * r / n }')
+
+# ---- a rate limit, beside tbf and netem's rate ----
+# TCP through 10 Mbit/s (throughput, retransmissions, the RTT of a ping in
+# the same cgroup while it runs) and a UDP sender offering twice a 1 Mbit/s
+# limit with default buffers (what it manages to send, how often it waits
+# for buffer room, what arrives).
+rate_on()
+{
+	case $1 in
+	tbf) nsx tc qdisc replace dev "$DEV" root tbf rate "$2" burst 32kb latency 50ms ;;
+	netem) nsx tc qdisc replace dev "$DEV" root netem rate "$2" limit 1000 ;;
+	fl) fl_on --rate "$2" ;;
+	esac
+}
+rate_off() { if [[ $1 == fl ]]; then fl_off; else netem_off; fi; }
+rate_tcp()
+{
+	local port=$((5500 + RANDOM % 100)) j rtt
+
+	fl_bg_in "ir$port" "$FL_NS_SRV" - iperf3 -s -1 -p "$port"
+	sleep 1
+	fl_bg_in "pr$port" "$FL_NS_CLI" "$FL_CG_TARGET" ping -n -c 50 -i 0.1 -W 3 "$FL_SRV4"
+	j=$(fl_run_in "$FL_NS_CLI" "$FL_CG_TARGET" iperf3 -c "$FL_SRV4" -p "$port" -t 6 -J 2>/dev/null)
+	fl_wait "pr$port" 10 2>/dev/null || fl_stop "pr$port" INT
+	rtt=$(sed -n 's/.*time=\([0-9.]*\) ms/\1/p' "$FL_STATE/pr$port.out" | sort -n |
+		awk '{ v[NR] = $1 } END { printf "%.1f", (NR ? v[int((NR + 1) / 2)] : -1) }')
+	echo "$(jq -r '"\(.end.sum_received.bits_per_second / 1e6 * 100 | round / 100) \(.end.sum_sent.retransmits)"' <<<"$j") $rtt"
+}
+rate_udp()
+{
+	local name=ru$RANDOM out rx
+
+	fl_server "$name" udp-sink --port "$SINK" --duration 60 >/dev/null
+	out=$(FLTRAFFIC_DEFAULT_BUFFERS=1 fl_traffic "$FL_NS_CLI" "$FL_CG_TARGET" udp-send \
+		--dst "$FL_SRV4" --port "$SINK" --count 12000 --pps 2400)
+	sleep 2	# what the queue still holds drains
+	fl_stop "$name" INT
+	rx=$(fl_kv "$(cat "$FL_STATE/$name.out")" received)
+	echo "$(fl_kv "$out" pps) $(fl_kv "$out" blocked) $(awk -v r="$rx" 'BEGIN { printf "%.1f", 100 * (12000 - r) / 12000 }')"
+}
+for who in tbf netem fl; do
+	rate_on "$who" 10mbit
+	read -r R[$who.rtcp] R[$who.rretr] R[$who.rrtt] <<<"$(rate_tcp)"
+	rate_off "$who"
+	rate_on "$who" 1mbit
+	read -r R[$who.rupps] R[$who.rublk] R[$who.ruloss] <<<"$(rate_udp)"
+	rate_off "$who"
+done
 
 tcp_ratio=$(awk -v f="${R[fl.tcp]:-0}" -v n="${R[netem.tcp]:-1}" 'BEGIN { printf "%.2f", f / n }')
 cat <<EOT
@@ -137,8 +193,17 @@ Kernel $(uname -r) in a TCG VM ($(nproc) vCPUs): absolute times and CPU costs ar
 | UDP sender at 10k pps, default buffers, 30 ms (pps) | ${R[netem.udp]} | ${R[fl.udp]} |
 | one-way delay, 30 ms ± 10 ms normal: mean ± sd (ms) | ${R[netem.normal]} | ${R[fl.normal]} |
 | one-way delay, 30 ms ± 10 ms pareto: mean ± sd (ms) | ${R[netem.pareto]} | ${R[fl.pareto]} |
-| reordering, 500 pps, 30 ± 10 ms normal | ${R[netem.reorder]} | ${R[fl.reorder]} default, ${R[fl.reorder_opt]} with --reorder |
+| reordering, 500 pps, 30 ± 10 ms normal | ${R[netem.reorder]} | ${R[fl.reorder]} default (${R[fl.reorder_rps]} received on one CPU), ${R[fl.reorder_opt]} with --reorder |
 | loss for 1 / 10 / 30 % drop over 20,000 packets (%) | ${R[netem.loss1]} / ${R[netem.loss10]} / ${R[netem.loss30]} | ${R[fl.loss1]} / ${R[fl.loss10]} / ${R[fl.loss30]} |
+
+A rate limit, beside tbf (rate, burst 32 kB, latency 50 ms) and netem's rate (limit 1000 packets), same boot:
+
+| measure | tbf | netem rate | faultline --rate |
+|---|---|---|---|
+| TCP through 10 Mbit/s: Mbit/s, retransmissions | ${R[tbf.rtcp]}, ${R[tbf.rretr]} | ${R[netem.rtcp]}, ${R[netem.rretr]} | ${R[fl.rtcp]}, ${R[fl.rretr]} |
+| ping RTT p50 in the same cgroup while TCP runs (ms) | ${R[tbf.rrtt]} | ${R[netem.rrtt]} | ${R[fl.rrtt]} |
+| UDP sender offering 2400 pps (2x a 1 Mbit/s limit), default buffers: pps sent, waits for buffer room | ${R[tbf.rupps]}, ${R[tbf.rublk]} | ${R[netem.rupps]}, ${R[netem.rublk]} | ${R[fl.rupps]}, ${R[fl.rublk]} |
+| of those 12,000 datagrams, lost (%) | ${R[tbf.ruloss]} | ${R[netem.ruloss]} | ${R[fl.ruloss]} |
 
 The one-way delay rows use faultline's --reorder, as netem's jitter reorders too; faultline's default keeps flows in order (row "reordering").
 EOT

@@ -50,7 +50,10 @@ static __always_inline __u64 fl_edt_delay(const struct fl_rule *r, struct fl_rul
 }
 
 /* The next pacing slot of a shared clock, claimed with compare-and-swap so
- * two CPUs cannot take the same slot.
+ * two CPUs cannot take the same slot; 0 when the queue in front of it is
+ * already FL_RATE_QUEUE_NS long. The full queue drops the packet like a
+ * bottleneck's tail drop, and leaves the clock alone: a slot handed to a
+ * packet that is then dropped would push every later packet further out.
  */
 static __always_inline __u64 fl_edt_rate_slot(__u64 *next, __u64 now, __u64 cost)
 {
@@ -60,6 +63,8 @@ static __always_inline __u64 fl_edt_rate_slot(__u64 *next, __u64 now, __u64 cost
 	for (i = 0; i < 4; i++) {
 		old = *next;
 		t = old > now ? old : now;
+		if (t - now > FL_RATE_QUEUE_NS)
+			return 0;
 		if (__sync_val_compare_and_swap(next, old, t + cost) == old)
 			break;
 	}
@@ -67,8 +72,10 @@ static __always_inline __u64 fl_edt_rate_slot(__u64 *next, __u64 now, __u64 cost
 }
 
 /* Departure time for a packet of a rule with delay and/or rate; 0 when it
- * would be held past the horizon (the caller drops and counts it).
+ * would be held past the horizon, FL_EDT_QUEUE_FULL when the rate limit's
+ * queue is full (the caller drops and counts either).
  */
+#define FL_EDT_QUEUE_FULL	1
 static __always_inline __u64 fl_edt_departure(const struct fl_decision *d, __u32 len,
 					      struct fl_flow_val *flow, __u64 now)
 {
@@ -86,6 +93,8 @@ static __always_inline __u64 fl_edt_departure(const struct fl_decision *d, __u32
 			t = fl_edt_rate_slot(&flow->rate_next_ns, now, cost);
 		else if (rs)
 			t = fl_edt_rate_slot(&rs->rate_next_ns, now, cost);
+		if (!t)
+			return FL_EDT_QUEUE_FULL;
 	}
 	t += fl_edt_delay(r, rs);
 	/* in order by default: jitter shows as delay variation, not overtaking */

@@ -21,6 +21,7 @@
 #define FL_PROB_ONE		(1ULL << 32)	/* drop probability scale: 2^32 = 100 % */
 #define FL_BLACKHOLE_IFINDEX	0x7ffffff0	/* tcx "silent drop": redirect to no device */
 #define FL_EDT_MARK		0xfa17edf0	/* skb->mark of a delayed clone on its second visit */
+#define FL_RATE_QUEUE_NS	1000000000ULL	/* the most a rate limit queues: 1 s of departures */
 #define FL_DIST_SIZE		4096	/* entries per delay distribution table */
 #define FL_DIST_SCALE		10000	/* table values are standard deviations x 10000 */
 #define FL_HORIZON_NS		(10ULL * 1000000000ULL)	/* never hold a packet longer */
@@ -50,6 +51,7 @@ enum fl_drop_reason {
 	FL_DROP_FAULT = 0,	/* a drop rule fired */
 	FL_DROP_HORIZON = 1,	/* a delay or rate would hold it past FL_HORIZON_NS */
 	FL_DROP_CLONE = 2,	/* the delayed copy could not be made */
+	FL_DROP_RATE_QUEUE = 3,	/* a rate limit's queue was full (a bottleneck's tail drop) */
 	FL_DROP_REASON_MAX = 4,
 };
 

@@ -176,6 +176,7 @@ json_object *fl_report_drops_json(const struct fl_dp_counters *c, __u64 fq_drops
 		[FL_DROP_FAULT] = "fault",
 		[FL_DROP_HORIZON] = "horizon",
 		[FL_DROP_CLONE] = "clone_failed",
+		[FL_DROP_RATE_QUEUE] = "rate_queue",
 	};
 	json_object *o = json_object_new_object();
 	size_t i;

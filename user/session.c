@@ -53,15 +53,25 @@ static int fl_session_qdiscs(struct fl_run *run, const char *who)
 {
 	struct fl_fq_params fq;
 	char err[512];
-	__u64 pps, hold;
+	__u64 pps, hold, queue;
 	int i, saved = -1, ret;
 
-	/* size for 100k pps by default, or the rate limit, over the longest hold */
+	/* size for 100k pps by default, or the rate limit (in minimal frames),
+	 * over the longest hold: a delay, plus the queue a rate limit builds
+	 */
 	pps = 100000;
-	for (i = 0; i < run->spec.n_rules; i++)
-		if (run->spec.rules[i].rate_unit == FL_RATE_PPS && run->spec.rules[i].rate > pps)
-			pps = run->spec.rules[i].rate;
-	hold = fl_spec_max_hold(&run->spec, 4);
+	queue = 0;
+	for (i = 0; i < run->spec.n_rules; i++) {
+		const struct fl_rule_spec *r = &run->spec.rules[i];
+		__u64 rp = r->rate_unit == FL_RATE_PPS ? r->rate :
+			   r->rate_unit == FL_RATE_BPS ? r->rate / (64 * 8) : 0;
+
+		if (rp > pps)
+			pps = rp;
+		if (r->rate_unit != FL_RATE_NONE && r->rate)
+			queue = FL_RATE_QUEUE_NS;
+	}
+	hold = fl_spec_max_hold(&run->spec, 4) + queue;
 	fl_fq_size(&fq, pps, hold ? hold : 1000000);
 	for (i = 0; i < run->n_place; i++) {
 		struct fl_place *p = &run->place[i];

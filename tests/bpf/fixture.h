@@ -221,6 +221,17 @@ static inline __u64 fx_now(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* The datapath stamps flow records with the coarse clock, which can lag
+ * CLOCK_MONOTONIC by a tick: the lower bound of a time window.
+ */
+static inline __u64 fx_now_coarse(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 static inline int fx_on_event(void *ctx, void *data, size_t len)
 {
 	struct fx *f = ctx;
@@ -356,6 +367,11 @@ static inline void fx_reset(struct fx *f)
 		       sizeof(struct fl_rule_stats), f->ncpu);
 	fx_zero_percpu(bpf_map__fd(s->maps.fl_stats), 0, FL_DIR_MAX, sizeof(struct fl_stats),
 		       f->ncpu);
+	for (k = 0; k < FX_RESET_RULES; k++) {
+		struct fl_rule_state zero_state = {};
+
+		bpf_map_update_elem(bpf_map__fd(s->maps.fl_rule_state), &k, &zero_state, BPF_ANY);
+	}
 	fx_levels(f, NULL, 0);
 	fx_events_clear(f);
 	f->ctl->deadline_ns = fx_now() + 3600ULL * 1000000000ULL;

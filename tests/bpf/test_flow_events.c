@@ -125,7 +125,7 @@ static void case_new(enum fl_prog prog, const char *what, const struct pkt_spec 
 	pkt_build(&p, s);
 	bytes = prog == FL_PROG_CG_IN ? p.len - p.l3_off : p.len;
 	setup(prob);
-	t0 = fx_now();
+	t0 = fx_now_coarse();
 	run(prog, &p, p.len);
 	t1 = fx_now();
 	fx_events(&F);
@@ -198,7 +198,7 @@ static void test_lifecycle(void)
 
 	tap_begin("fl_cls_eg tcp: FIN ends the flow with an END record and removes the entry");
 	fx_events_clear(&F);
-	t0 = fx_now();
+	t0 = fx_now_coarse();
 	run(FL_PROG_CLS_EG, &fin, fin.len);
 	t1 = fx_now();
 	fx_events(&F);
@@ -215,7 +215,7 @@ static void test_lifecycle(void)
 	s.tcp_flags = PKT_TCP_RST;
 	pkt_build(&rst, &s);
 	k = key_of(&s, FL_DIR_EGRESS, 1);
-	t0 = fx_now();
+	t0 = fx_now_coarse();
 	run(FL_PROG_TCX_EG, &rst, rst.len);
 	t1 = fx_now();
 	fx_events(&F);
@@ -238,7 +238,7 @@ static void test_lifecycle(void)
 	pkt_build(&rst, &s);
 	k = key_of(&s, FL_DIR_INGRESS, 1);
 	run(FL_PROG_XDP_IN, &ack, ack.len);
-	t0 = fx_now();
+	t0 = fx_now_coarse();
 	run(FL_PROG_XDP_IN, &rst, rst.len);
 	t1 = fx_now();
 	fx_events(&F);
@@ -261,7 +261,7 @@ static void test_lifecycle(void)
 		run(FL_PROG_CLS_EG, &p, p.len);
 		run(FL_PROG_CLS_EG, &p, p.len);
 		nanosleep(&ts, NULL);
-		t0 = fx_now();
+		t0 = fx_now_coarse();
 		run(FL_PROG_CLS_EG, &p, p.len);
 		t1 = fx_now();
 		run(FL_PROG_CLS_EG, &p, p.len);
@@ -287,7 +287,7 @@ static void test_attribution(void)
 	pkt_build(&p, &frag);
 	k = key_of(&frag, FL_DIR_EGRESS, 0);
 	setup(0);
-	t0 = fx_now();
+	t0 = fx_now_coarse();
 	run(FL_PROG_CLS_EG, &p, p.len);
 	t1 = fx_now();
 	fx_events(&F);
@@ -304,7 +304,7 @@ static void test_attribution(void)
 	fx_clear_hash(bpf_map__fd(F.skel->maps.fl_targets), sizeof(__u64));
 	fx_target(&F, fx_cg.base_id, TID, &rid, 1, 0);
 	fx_levels(&F, &fx_cg.base_level, 1);
-	t0 = fx_now();
+	t0 = fx_now_coarse();
 	run(FL_PROG_CLS_EG, &p, p.len);
 	t1 = fx_now();
 	fx_events(&F);
@@ -339,7 +339,7 @@ static void test_attribution(void)
 	F.ctl->armed = 0;
 	run(FL_PROG_CLS_EG, &p, p.len);
 	F.ctl->armed = 1;
-	F.ctl->deadline_ns = fx_now() - 1;
+	F.ctl->deadline_ns = fx_now_coarse() - 1;
 	run(FL_PROG_CLS_EG, &p, p.len);
 	fx_events(&F);
 	TAP_EQ(F.n_ev_total, 0);

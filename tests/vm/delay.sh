@@ -13,7 +13,7 @@ fl_require_cmds ip tc ping iperf3
 fl_require_traffic
 fl_require_faultline
 
-fl_plan 14
+fl_plan 16
 fl_setup
 fl_start_servers
 UDP_SINK_PORT=7300
@@ -151,6 +151,23 @@ awk -v r="${out:-0}" 'BEGIN { exit !(r >= 30) }'
 fl_ok $? "rate: bystander runs free at ${out:-0} Mbit/s"
 fl_stop rate INT
 fl_ok $? "rate: exits 0"
+
+# A bottleneck pushes back: a UDP sender offering twice the limit, with
+# default buffers, waits for buffer room and loses nothing, while its queue
+# stays under FL_RATE_QUEUE_NS (a runaway clock would drop nearly all).
+inject urate --direction egress --proto udp --rate 1mbit
+fl_server urs udp-sink --port "$UDP_SINK_PORT" --duration 60 >/dev/null
+out=$(FLTRAFFIC_DEFAULT_BUFFERS=1 fl_traffic "$FL_NS_CLI" "$FL_CG_TARGET" udp-send \
+	--dst "$FL_SRV4" --port "$UDP_SINK_PORT" --count 6000 --pps 2400)
+sleep 2
+fl_stop urs INT
+rx=$(fl_kv "$(cat "$FL_STATE/urs.out")" received)
+fl_diag "rate: UDP sender offering 2400 pps through 1 Mbit/s (1179 pps of 106-byte frames): $out; received $rx"
+awk -v p="$(fl_kv "$out" pps)" 'BEGIN { exit !(p >= 1179 * 0.9 && p <= 1179 * 1.15) }' &&
+	(( $(fl_kv "$out" blocked) > 0 && rx >= 5994 ))
+fl_ok $? "rate: a UDP sender at twice the limit is held to it ($(fl_kv "$out" pps) pps), waits for buffer room ($(fl_kv "$out" blocked) times) and loses ${rx:+$((6000 - rx))} of 6000"
+fl_stop urate INT
+fl_ok $? "rate: exits 0 after the UDP sender"
 
 fl_no_faultline_attached
 fl_ok $? "nothing attached at the end"
