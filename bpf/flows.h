@@ -2,6 +2,11 @@
 /* Per-flow accounting in an LRU hash, reported through the ring buffer as
  * new / snapshot (at most every FL_SNAPSHOT_NS per flow) / end records,
  * never one record per packet. A failed reservation is counted.
+ *
+ * An ended TCP flow keeps its entry, marked: the ACKs and retransmitted
+ * FINs that trail a FIN are counted in it without a record (deleting it
+ * made the last ACK start a phantom flow), and its departure order holds
+ * for them. A SYN on the same tuple starts the flow over.
  */
 #ifndef FL_FLOWS_H
 #define FL_FLOWS_H
@@ -79,6 +84,21 @@ fl_flow_account(struct fl_flow_key *kp, const struct fl_target *t, const struct 
 	*kp = k;
 	*endp = end;
 	v = bpf_map_lookup_elem(&fl_flows, &k);
+	if (v && v->ended) {
+		if (!(p->proto == IPPROTO_TCP && p->l4_ok && (p->tcp_flags & TCP_SYN) &&
+		      !(p->tcp_flags & TCP_ACK))) {
+			*endp = 0;
+			__sync_fetch_and_add(&v->packets, 1);
+			__sync_fetch_and_add(&v->bytes, len);
+			if (dropped)
+				__sync_fetch_and_add(&v->drops, 1);
+			v->last_ns = now;
+			return v;
+		}
+		/* a new connection on the tuple: a new flow */
+		bpf_map_delete_elem(&fl_flows, &k);
+		v = NULL;
+	}
 	if (!v) {
 		struct fl_flow_val nv = {
 			.packets = 1,
@@ -120,7 +140,7 @@ static __always_inline void fl_flow_finish(const struct fl_flow_key *k, struct f
 	if (!end || !v)
 		return;
 	fl_flow_emit(FL_EV_FLOW_END, end, k, v, now, st);
-	bpf_map_delete_elem(&fl_flows, k);
+	v->ended = 1;
 }
 
 /* One signal record for target @target_id; counted on failure. */

@@ -101,6 +101,7 @@ struct fl_flow_val {
 	__u64 delayed;
 	__u64 edt_last_ns;	/* latest departure given: keeps the flow in order */
 	__u64 rate_next_ns;	/* per-flow rate: earliest next departure */
+	__u64 ended;		/* 1: a FIN or RST ended it; later packets are not reported */
 };
 
 enum fl_event_kind {

@@ -72,7 +72,8 @@ int fl_events_sweep(struct fl_events *ev, int flows_map_fd)
 	 * every live flow once at the end so the totals are exact
 	 */
 	while (!bpf_map_get_next_key(flows_map_fd, prev, &next)) {
-		if (!bpf_map_lookup_elem(flows_map_fd, &next, &val)) {
+		/* an ended flow was reported by its END record */
+		if (!bpf_map_lookup_elem(flows_map_fd, &next, &val) && !val.ended) {
 			struct fl_event e = {
 				.kind = FL_EV_FLOW_SNAPSHOT,
 				.ts_ns = val.last_ns,

@@ -2,7 +2,8 @@
 /* Flow records on the ring buffer, through BPF_PROG_TEST_RUN: a NEW record
  * for the first packet of a flow with its 5-tuple from the target's point
  * of view, nothing more within the snapshot interval, a SNAPSHOT after it,
- * an END for a TCP FIN or RST (and the flow entry gone), and no record for
+ * an END for a TCP FIN or RST (the entry kept, marked ended, so the packets
+ * that trail it start no phantom flow), and no record for
  * packets that are not a target's or could not be parsed.
  */
 #include <netinet/in.h>
@@ -196,7 +197,7 @@ static void test_lifecycle(void)
 	TAP_EQ(v.cgroup_id, cg);
 	tap_end();
 
-	tap_begin("fl_cls_eg tcp: FIN ends the flow with an END record and removes the entry");
+	tap_begin("fl_cls_eg tcp: FIN ends the flow with an END record; the entry stays, marked ended");
 	fx_events_clear(&F);
 	t0 = fx_now_coarse();
 	run(FL_PROG_CLS_EG, &fin, fin.len);
@@ -206,10 +207,36 @@ static void test_lifecycle(void)
 	if (F.n_ev >= 1)
 		check_event(&F.ev[0], &(struct want_ev){ FL_EV_FLOW_END, FL_END_FIN, cg, 101,
 							  101 * syn.len, 0 }, &k, t0, t1);
-	TAP_TRUE(!flow_present(&k, &v), "flow entry still there after FIN");
+	TAP_TRUE(flow_present(&k, &v) && v.ended == 1, "no entry marked ended after FIN");
 	tap_end();
 
-	tap_begin("fl_tcx_eg tcp: an RST as first packet gives NEW then END (RST), no entry");
+	tap_begin("fl_cls_eg tcp: the ACK and FIN that trail a FIN add no record (no phantom flow); the entry counts them");
+	fx_events_clear(&F);
+	run(FL_PROG_CLS_EG, &ack, ack.len);
+	run(FL_PROG_CLS_EG, &fin, fin.len);
+	fx_events(&F);
+	TAP_EQ(F.n_ev_total, 0);
+	TAP_TRUE(flow_present(&k, &v), "flow entry missing");
+	TAP_EQ(v.packets, 103);
+	TAP_EQ(v.ended, 1);
+	tap_end();
+
+	tap_begin("fl_cls_eg tcp: a SYN on the ended tuple starts a new flow with a NEW record");
+	fx_events_clear(&F);
+	t0 = fx_now_coarse();
+	run(FL_PROG_CLS_EG, &syn, syn.len);
+	t1 = fx_now();
+	fx_events(&F);
+	TAP_EQ(F.n_ev_total, 1);
+	if (F.n_ev >= 1)
+		check_event(&F.ev[0], &(struct want_ev){ FL_EV_FLOW_NEW, 0, cg, 1, syn.len, 0 },
+			    &k, t0, t1);
+	TAP_TRUE(flow_present(&k, &v), "flow entry missing");
+	TAP_EQ(v.packets, 1);
+	TAP_EQ(v.ended, 0);
+	tap_end();
+
+	tap_begin("fl_tcx_eg tcp: an RST as first packet gives NEW then END (RST), the entry marked ended");
 	setup(0);
 	s.sport = SPORT + 1;
 	s.tcp_flags = PKT_TCP_RST;
@@ -226,7 +253,7 @@ static void test_lifecycle(void)
 		check_event(&F.ev[1], &(struct want_ev){ FL_EV_FLOW_END, FL_END_RST, cg, 1,
 							  rst.len, 0 }, &k, t0, t1);
 	}
-	TAP_TRUE(!flow_present(&k, &v), "flow entry still there after RST");
+	TAP_TRUE(flow_present(&k, &v) && v.ended == 1, "no entry marked ended after RST");
 	tap_end();
 
 	tap_begin("fl_xdp_in tcp: a dropped RST+FIN ends as RST with drops counted");
@@ -246,7 +273,7 @@ static void test_lifecycle(void)
 	if (F.n_ev >= 2)
 		check_event(&F.ev[1], &(struct want_ev){ FL_EV_FLOW_END, FL_END_RST, 0, 2,
 							  2 * rst.len, 2 }, &k, t0, t1);
-	TAP_TRUE(!flow_present(&k, &v), "flow entry still there after RST");
+	TAP_TRUE(flow_present(&k, &v) && v.ended == 1, "no entry marked ended after RST");
 	tap_end();
 
 	tap_begin("fl_cls_eg udp: a packet 100 ms later gives a SNAPSHOT with the totals");
