@@ -46,9 +46,14 @@ for ((i = 0; i < TRIPS; i++)); do
 	wait "$pid"
 	jq -r '.failureReport | "\(.disarm_latency_ns) \(.detach_latency_ns) \(.links)"' \
 		"$FL_STATE/r.json" >>"$FL_STATE/lat" 2>/dev/null
-	printf '\rbench: abort latency: trip %d of %d' "$((i + 1))" "$TRIPS" >&2
+	# one line rewritten on a terminal; a line per tenth of the run in a log
+	if [[ -t 2 ]]; then
+		printf '\rbench: abort latency: trip %d of %d' "$((i + 1))" "$TRIPS" >&2
+	elif (( (i + 1) % ((TRIPS + 9) / 10) == 0 || i + 1 == TRIPS )); then
+		printf 'bench: abort latency: trip %d of %d\n' "$((i + 1))" "$TRIPS" >&2
+	fi
 done
-echo >&2
+if [[ -t 2 ]]; then echo >&2; fi
 stats()
 {
 	sort -n | awk '{ v[NR] = $1 } END {

@@ -84,23 +84,45 @@ b1=${b1%.*}; b10=${b10%.*}
 read -r brm brp50 brp99 <<<"$(rtt)"
 
 declare -A R
-for who in netem fl; do
-	for pps in 1000 10000; do
-		n=$((pps == 1000 ? 3000 : 20000)); b=$((pps == 1000 ? b1 : b10))
-		if [[ $who == netem ]]; then netem_on delay 20ms; else fl_on --delay 20ms; fi
-		out=$(stream "$pps" "$n")
+# add KEY VALUE: one more sample of KEY
+add() { R[$1]="${R[$1]:+${R[$1]} }$2"; }
+# med KEY: the median of KEY's samples, with their range when there are several
+med()
+{
+	tr ' ' '\n' <<<"${R[$1]}" | sort -g | awk '{ v[NR] = $1 }
+		END { if (!NR) { printf "-"; exit }
+		      printf "%s", v[int((NR + 1) / 2)]
+		      if (NR > 1) printf " (%s to %s)", v[1], v[NR] }'
+}
+medv() { med "$1" | cut -d' ' -f1; }
+
+# The measures with targets, in rounds that alternate netem and faultline:
+# under emulation one sample of each flips from run to run.
+ROUNDS=${FL_FIDELITY_ROUNDS:-3}	# FL_* reaches the VM
+for ((round = 1; round <= ROUNDS; round++)); do
+	echo "round $round of $ROUNDS" >&2
+	for who in netem fl; do
+		for pps in 1000 10000; do
+			n=$((pps == 1000 ? 3000 : 20000)); b=$((pps == 1000 ? b1 : b10))
+			if [[ $who == netem ]]; then netem_on delay 20ms; else fl_on --delay 20ms; fi
+			out=$(stream "$pps" "$n")
+			if [[ $who == netem ]]; then netem_off; else fl_off; fi
+			add "$who.err50.$pps" "$(awk -v p="$(kv "$out" owd_p50_us)" -v b="$b" 'BEGIN { printf "%.2f", (p - b - 20000) / 1000 }')"
+			add "$who.err99.$pps" "$(awk -v p="$(kv "$out" owd_p99_us)" -v b="$b" 'BEGIN { printf "%.2f", (p - b - 20000) / 1000 }')"
+			add "$who.cpu.$pps" "$(kv "$out" cpu_us_per_pkt)"
+			add "$who.rx.$pps" "$(kv "$out" received)"
+		done
+		if [[ $who == netem ]]; then netem_on delay 30ms; else fl_on --delay 30ms; fi
+		read -r m p50 p99 <<<"$(rtt)"
+		add "$who.rttm" "$(awk -v a="$m" -v b="$brm" 'BEGIN { printf "%.2f", a - b }')"
+		add "$who.rtt50" "$(awk -v a="$p50" -v b="$brp50" 'BEGIN { printf "%.2f", a - b }')"
+		add "$who.rtt99" "$(awk -v a="$p99" -v b="$brp50" 'BEGIN { printf "%.2f", a - b }')"
+		add "$who.tcp" "$(tcp)"
+		add "$who.udp" "$(udp_rate)"
 		if [[ $who == netem ]]; then netem_off; else fl_off; fi
-		R[$who.err50.$pps]=$(awk -v p="$(kv "$out" owd_p50_us)" -v b="$b" 'BEGIN { printf "%.2f", (p - b - 20000) / 1000 }')
-		R[$who.err99.$pps]=$(awk -v p="$(kv "$out" owd_p99_us)" -v b="$b" 'BEGIN { printf "%.2f", (p - b - 20000) / 1000 }')
-		R[$who.cpu.$pps]=$(kv "$out" cpu_us_per_pkt)
-		R[$who.rx.$pps]=$(kv "$out" received)/$n
 	done
-	if [[ $who == netem ]]; then netem_on delay 30ms; else fl_on --delay 30ms; fi
-	read -r m p50 p99 <<<"$(rtt)"
-	R[$who.rtt]="+$(awk -v a="$m" -v b="$brm" 'BEGIN { printf "%.2f", a - b }') / +$(awk -v a="$p50" -v b="$brp50" 'BEGIN { printf "%.2f", a - b }') / +$(awk -v a="$p99" -v b="$brp50" 'BEGIN { printf "%.2f", a - b }')"
-	R[$who.tcp]=$(tcp)
-	R[$who.udp]=$(udp_rate)
-	if [[ $who == netem ]]; then netem_off; else fl_off; fi
+done
+for who in netem fl; do
 	for d in normal pareto; do
 		if [[ $who == netem ]]; then netem_on delay 30ms 10ms distribution "$d"; else fl_on --delay 30ms --jitter 10ms --distribution "$d" --reorder; fi
 		out=$(stream 100 1000)
@@ -178,19 +200,22 @@ for who in tbf netem fl; do
 	rate_off "$who"
 done
 
-tcp_ratio=$(awk -v f="${R[fl.tcp]:-0}" -v n="${R[netem.tcp]:-1}" 'BEGIN { printf "%.2f", f / n }')
+tcp_ratio=$(awk -v f="$(medv fl.tcp)" -v n="$(medv netem.tcp)" 'BEGIN { printf "%.2f", (n > 0 ? f / n : 0) }')
 cat <<EOT
-Kernel $(uname -r) in a TCG VM ($(nproc) vCPUs): absolute times and CPU costs are inflated by emulation; the columns compare netem and faultline in the same boot. Baseline one-way delay p50: ${b1} us at 1k pps, ${b10} us at 10k pps; baseline RTT mean/p50/p99 ${brm}/${brp50}/${brp99} ms.
+Kernel $(uname -r) in a TCG VM ($(nproc) vCPUs): absolute times and CPU costs are inflated by emulation; the columns compare netem and faultline in the same boot. The rows with targets are the median (and range) of ${ROUNDS} rounds that alternate netem and faultline; the other rows are one run each. Baseline one-way delay p50: ${b1} us at 1k pps, ${b10} us at 10k pps; baseline RTT mean/p50/p99 ${brm}/${brp50}/${brp99} ms.
 
 | measure | netem | faultline |
 |---|---|---|
-| added-delay error at 1k pps, 20 ms: p50 / p99 (ms) | ${R[netem.err50.1000]} / ${R[netem.err99.1000]} | ${R[fl.err50.1000]} / ${R[fl.err99.1000]} |
-| added-delay error at 10k pps, 20 ms: p50 / p99 (ms) | ${R[netem.err50.10000]} / ${R[netem.err99.10000]} | ${R[fl.err50.10000]} / ${R[fl.err99.10000]} |
-| received at 1k / 10k pps | ${R[netem.rx.1000]} / ${R[netem.rx.10000]} | ${R[fl.rx.1000]} / ${R[fl.rx.10000]} |
-| guest CPU per packet at 1k / 10k pps (us, whole guest) | ${R[netem.cpu.1000]} / ${R[netem.cpu.10000]} | ${R[fl.cpu.1000]} / ${R[fl.cpu.10000]} |
-| added RTT for 30 ms: mean / p50 / p99 (ms) | ${R[netem.rtt]} | ${R[fl.rtt]} |
-| TCP throughput through 30 ms (Mbit/s) | ${R[netem.tcp]} | ${R[fl.tcp]} (${tcp_ratio}× netem) |
-| UDP sender at 10k pps, default buffers, 30 ms (pps) | ${R[netem.udp]} | ${R[fl.udp]} |
+| added-delay error at 1k pps, 20 ms: p50 (ms) | $(med netem.err50.1000) | $(med fl.err50.1000) |
+| added-delay error at 1k pps, 20 ms: p99 (ms) | $(med netem.err99.1000) | $(med fl.err99.1000) |
+| added-delay error at 10k pps, 20 ms: p50 (ms) | $(med netem.err50.10000) | $(med fl.err50.10000) |
+| added-delay error at 10k pps, 20 ms: p99 (ms) | $(med netem.err99.10000) | $(med fl.err99.10000) |
+| received of 3000 at 1k pps / of 20000 at 10k pps (median) | $(medv netem.rx.1000) / $(medv netem.rx.10000) | $(medv fl.rx.1000) / $(medv fl.rx.10000) |
+| guest CPU per packet at 1k pps (us, whole guest) | $(med netem.cpu.1000) | $(med fl.cpu.1000) |
+| guest CPU per packet at 10k pps (us, whole guest) | $(med netem.cpu.10000) | $(med fl.cpu.10000) |
+| added RTT for 30 ms: mean / p50 / p99 (ms, medians) | +$(medv netem.rttm) / +$(medv netem.rtt50) / +$(medv netem.rtt99) | +$(medv fl.rttm) / +$(medv fl.rtt50) / +$(medv fl.rtt99) |
+| TCP throughput through 30 ms (Mbit/s) | $(med netem.tcp) | $(med fl.tcp); median ${tcp_ratio}× netem's |
+| UDP sender at 10k pps, default buffers, 30 ms (pps) | $(med netem.udp) | $(med fl.udp) |
 | one-way delay, 30 ms ± 10 ms normal: mean ± sd (ms) | ${R[netem.normal]} | ${R[fl.normal]} |
 | one-way delay, 30 ms ± 10 ms pareto: mean ± sd (ms) | ${R[netem.pareto]} | ${R[fl.pareto]} |
 | reordering, 500 pps, 30 ± 10 ms normal | ${R[netem.reorder]} | ${R[fl.reorder]} default (${R[fl.reorder_rps]} received on one CPU), ${R[fl.reorder_opt]} with --reorder |
