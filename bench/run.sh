@@ -4,7 +4,9 @@
 # every run; the rest of the file is left as it is.
 #
 # Environment: OUTPUT (build directory, default build), BENCH_ARGS (extra
-# arguments for bench_datapath, e.g. "--runs 9").
+# arguments for bench_datapath, e.g. "--runs 9"), BENCH_DATAPATH=0,
+# BENCH_ABORT=0 or BENCH_VM=0 to leave a part out, BENCH_TRIPS (abort
+# latency trips, default 100), FL_FIDELITY_ROUNDS (VM rounds, default 3).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
