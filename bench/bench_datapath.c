@@ -23,9 +23,6 @@
  */
 #define _GNU_SOURCE
 #include <getopt.h>
-#include <net/if.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <sys/utsname.h>
@@ -417,31 +414,6 @@ static long skb_slab_objects(void)
 	return active;
 }
 
-/* The copy really leaves: keep it in a namespace of our own, on its
- * loopback, which must be up for the transmit to happen at all.
- */
-static int private_netns(void)
-{
-	struct ifreq ifr = { 0 };
-	int fd, rc = -1;
-
-	if (unshare(CLONE_NEWNET))
-		return -1;
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	if (fd < 0)
-		return -1;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr))
-		goto cleanup;
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(fd, SIOCSIFFLAGS, &ifr))
-		goto cleanup;
-	rc = 0;
-cleanup:
-	close(fd);
-	return rc;
-}
-
 static int run_mark(int fd, const struct pkt *p, __u32 mark, __u32 *duration, __u32 *retval)
 {
 	struct __sk_buff ctx = { .mark = mark };
@@ -642,7 +614,7 @@ int main(int argc, char **argv)
 	CPU_ZERO(&cpus);
 	CPU_SET(sched_getcpu(), &cpus);
 	sched_setaffinity(0, sizeof(cpus), &cpus);
-	if (private_netns()) {
+	if (fx_private_netns()) {
 		fprintf(stderr, "bench_datapath: a network namespace of its own (for the delayed copies) failed: %s\n",
 			strerror(errno));
 		return 1;

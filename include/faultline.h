@@ -219,15 +219,19 @@ struct fl_stats {
  */
 /* A bitmap in front of the target lookups: a packet whose cgroup id or
  * destination address has no bit set is no target's, and costs no hash
- * lookup. Both sides compute the bit with these functions.
+ * lookup. Both sides compute the bit with these functions. 2^20 bits
+ * (128 KiB): 10,000 targets that own 10,000 addresses set about 2 % of
+ * them, so about 2 % of non-target packets pay for a lookup that misses
+ * (with 2^16 bits it was about 27 %, enough to show at 10,000 targets).
  */
-#define FL_FILTER_BITS	65536
+#define FL_FILTER_ORDER	20
+#define FL_FILTER_BITS	(1u << FL_FILTER_ORDER)
 #define FL_FILTER_WORDS	(FL_FILTER_BITS / 64)
 
 static inline __u32 fl_filter_bit(__u64 key)
 {
-	/* Fibonacci hashing: the top 16 bits of the product */
-	return (__u32)((key * 0x9E3779B97F4A7C15ULL) >> 48);
+	/* Fibonacci hashing: the top FL_FILTER_ORDER bits of the product */
+	return (__u32)((key * 0x9E3779B97F4A7C15ULL) >> (64 - FL_FILTER_ORDER));
 }
 
 static inline __u32 fl_filter_bit_addr(const struct fl_addr *a)

@@ -180,6 +180,40 @@ fail:
 
 /* ---- the datapath ------------------------------------------------------- */
 
+#ifdef _GNU_SOURCE	/* unshare() */
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+/* A network namespace of this process's own with its loopback up: a
+ * delayed packet's copy really is transmitted (bpf_clone_redirect() in a
+ * test run sends it on the test device), and must not reach the host's
+ * network. Returns 0, or -1 with errno set.
+ */
+static inline int fx_private_netns(void)
+{
+	struct ifreq ifr = { 0 };
+	int fd, rc = -1;
+
+	if (unshare(CLONE_NEWNET))
+		return -1;
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr))
+		goto cleanup;
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr))
+		goto cleanup;
+	rc = 0;
+cleanup:
+	close(fd);
+	return rc;
+}
+#endif /* _GNU_SOURCE */
+
 #define FX_MAX_EVENTS	256
 #define FX_RESET_RULES	64	/* rule ids the tests use: 0 .. FX_RESET_RULES-1 */
 

@@ -12,11 +12,8 @@
  * loopback, so nothing reaches the host's network.
  */
 #define _GNU_SOURCE
-#include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 
 #include "fixture.h"
 #include "pkt.h"
@@ -256,29 +253,6 @@ static void test_horizon(enum fl_prog prog)
 	tap_end();
 }
 
-/* The copies really leave: on the loopback of a namespace of our own. */
-static int private_netns(void)
-{
-	struct ifreq ifr = { 0 };
-	int fd, rc = -1;
-
-	if (unshare(CLONE_NEWNET))
-		return -1;
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	if (fd < 0)
-		return -1;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr))
-		goto cleanup;
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(fd, SIOCSIFFLAGS, &ifr))
-		goto cleanup;
-	rc = 0;
-cleanup:
-	close(fd);
-	return rc;
-}
-
 int main(void)
 {
 	static const enum fl_prog progs[] = { FL_PROG_TCX_EG, FL_PROG_CLS_EG };
@@ -293,7 +267,7 @@ int main(void)
 	CPU_ZERO(&cpus);
 	CPU_SET(sched_getcpu(), &cpus);
 	sched_setaffinity(0, sizeof(cpus), &cpus);
-	if (private_netns()) {
+	if (fx_private_netns()) {
 		printf("Bail out! a network namespace of its own with lo up: %s\n", strerror(errno));
 		return 1;
 	}
