@@ -6,7 +6,7 @@
  * An ended TCP flow keeps its entry, marked: the ACKs and retransmitted
  * FINs that trail a FIN are counted in it without a record (deleting it
  * made the last ACK start a phantom flow), and its departure order holds
- * for them. A SYN on the same tuple starts the flow over.
+ * for them. A SYN or SYN-ACK on the same tuple starts the flow over.
  */
 #ifndef FL_FLOWS_H
 #define FL_FLOWS_H
@@ -85,8 +85,10 @@ fl_flow_account(struct fl_flow_key *kp, const struct fl_target *t, const struct 
 	*endp = end;
 	v = bpf_map_lookup_elem(&fl_flows, &k);
 	if (v && v->ended) {
-		if (!(p->proto == IPPROTO_TCP && p->l4_ok && (p->tcp_flags & TCP_SYN) &&
-		      !(p->tcp_flags & TCP_ACK))) {
+		/* a SYN (or, on a server's side, a SYN-ACK) opens a new
+		 * connection; nothing of the ended one carries SYN any more
+		 */
+		if (!(p->proto == IPPROTO_TCP && p->l4_ok && (p->tcp_flags & TCP_SYN))) {
 			*endp = 0;
 			__sync_fetch_and_add(&v->packets, 1);
 			__sync_fetch_and_add(&v->bytes, len);

@@ -21,7 +21,6 @@
 #define TCP_FIN		0x01
 #define TCP_SYN		0x02
 #define TCP_RST		0x04
-#define TCP_ACK		0x10
 
 struct fl_pkt {
 	struct fl_addr src;

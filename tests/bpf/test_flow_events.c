@@ -174,10 +174,12 @@ static void test_lifecycle(void)
 	struct pkt_spec s = V6(TCP, .tcp_flags = PKT_TCP_SYN, .payload = 10);
 	struct fl_flow_key k = key_of(&s, FL_DIR_EGRESS, 1);
 	__u64 cg = fx_cg.target_id, t0, t1;
-	struct pkt syn, ack, fin, rst;
+	struct pkt syn, synack, ack, fin, rst;
 	struct fl_flow_val v;
 
 	pkt_build(&syn, &s);
+	s.tcp_flags = PKT_TCP_SYN | PKT_TCP_ACK;
+	pkt_build(&synack, &s);
 	s.tcp_flags = PKT_TCP_ACK;
 	pkt_build(&ack, &s);
 	s.tcp_flags = PKT_TCP_FIN | PKT_TCP_ACK;
@@ -231,6 +233,19 @@ static void test_lifecycle(void)
 	if (F.n_ev >= 1)
 		check_event(&F.ev[0], &(struct want_ev){ FL_EV_FLOW_NEW, 0, cg, 1, syn.len, 0 },
 			    &k, t0, t1);
+	TAP_TRUE(flow_present(&k, &v), "flow entry missing");
+	TAP_EQ(v.packets, 1);
+	TAP_EQ(v.ended, 0);
+	tap_end();
+
+	tap_begin("fl_cls_eg tcp: on a server's side, a SYN-ACK on an ended tuple starts a new flow too");
+	run(FL_PROG_CLS_EG, &fin, fin.len);
+	fx_events_clear(&F);
+	run(FL_PROG_CLS_EG, &synack, synack.len);
+	fx_events(&F);
+	TAP_EQ(F.n_ev_total, 1);
+	if (F.n_ev >= 1)
+		TAP_EQ(F.ev[0].kind, FL_EV_FLOW_NEW);
 	TAP_TRUE(flow_present(&k, &v), "flow entry missing");
 	TAP_EQ(v.packets, 1);
 	TAP_EQ(v.ended, 0);
