@@ -10,7 +10,7 @@
 
 #include "fixture.h"
 #include "pkt.h"
-#include "tap.h"
+#include "tap_start.h"
 
 #define ALL_PROGS	((1u << FL_PROG_MAX) - 1)
 #define RID		0	/* the rule most cases install */
@@ -942,21 +942,9 @@ static void test_ingress(void)
 
 int main(void)
 {
-	int rc;
 
-	if (geteuid())
-		tap_skip_all("needs root (BPF_PROG_TEST_RUN and a cgroup of its own)");
-	tap_header();
-	rc = fx_cg_setup("fl_bt");
-	if (rc) {
-		printf("Bail out! cgroup setup failed: %s\n", strerror(-rc));
+	if (fx_tap_start(&F, "fl_bt", ALL_PROGS))
 		return 1;
-	}
-	rc = fx_open(&F, ALL_PROGS);
-	if (rc) {
-		printf("Bail out! loading the datapath failed: %s\n", strerror(-rc));
-		return 1;
-	}
 	test_egress_matrix();
 	test_matching();
 	test_rule_order();

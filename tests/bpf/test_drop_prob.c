@@ -10,7 +10,7 @@
 
 #include "fixture.h"
 #include "pkt.h"
-#include "tap.h"
+#include "tap_start.h"
 
 #define ALL_PROGS	((1u << FL_PROG_MAX) - 1)
 #define RID		0
@@ -80,21 +80,9 @@ int main(void)
 	static const enum fl_prog progs[] = { FL_PROG_CLS_EG, FL_PROG_TCX_EG, FL_PROG_XDP_IN,
 					      FL_PROG_TC_IN, FL_PROG_CG_IN };
 	size_t i;
-	int rc;
 
-	if (geteuid())
-		tap_skip_all("needs root (BPF_PROG_TEST_RUN and a cgroup of its own)");
-	tap_header();
-	rc = fx_cg_setup("fl_bt");
-	if (rc) {
-		printf("Bail out! cgroup setup failed: %s\n", strerror(-rc));
+	if (fx_tap_start(&F, "fl_bt", ALL_PROGS))
 		return 1;
-	}
-	rc = fx_open(&F, ALL_PROGS);
-	if (rc) {
-		printf("Bail out! loading the datapath failed: %s\n", strerror(-rc));
-		return 1;
-	}
 	check_prob(FL_PROG_CLS_EG, 0, RUNS);
 	check_prob(FL_PROG_CLS_EG, 100, RUNS);
 	check_prob(FL_PROG_CLS_EG, 0.01, RUNS_RARE);

@@ -17,7 +17,7 @@
 
 #include "fixture.h"
 #include "pkt.h"
-#include "tap.h"
+#include "tap_start.h"
 
 #define RID		0
 #define TID		1
@@ -258,27 +258,15 @@ int main(void)
 	static const enum fl_prog progs[] = { FL_PROG_TCX_EG, FL_PROG_CLS_EG };
 	cpu_set_t cpus;
 	size_t i;
-	int rc;
 
-	if (geteuid())
-		tap_skip_all("needs root (BPF_PROG_TEST_RUN, a cgroup and a network namespace of its own)");
-	tap_header();
 	/* one CPU: the pending departure is per CPU */
 	CPU_ZERO(&cpus);
 	CPU_SET(sched_getcpu(), &cpus);
 	sched_setaffinity(0, sizeof(cpus), &cpus);
+	if (fx_tap_start(&F, "fl_edt", (1u << FL_PROG_TCX_EG) | (1u << FL_PROG_CLS_EG)))
+		return 1;
 	if (fx_private_netns()) {
 		printf("Bail out! a network namespace of its own with lo up: %s\n", strerror(errno));
-		return 1;
-	}
-	rc = fx_cg_setup("fl_edt");
-	if (rc) {
-		printf("Bail out! cgroup setup failed: %s\n", strerror(-rc));
-		return 1;
-	}
-	rc = fx_open(&F, (1u << FL_PROG_TCX_EG) | (1u << FL_PROG_CLS_EG));
-	if (rc) {
-		printf("Bail out! loading the datapath failed: %s\n", strerror(-rc));
 		return 1;
 	}
 	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {

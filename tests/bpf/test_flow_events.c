@@ -10,7 +10,7 @@
 
 #include "fixture.h"
 #include "pkt.h"
-#include "tap.h"
+#include "tap_start.h"
 
 #define ALL_PROGS	((1u << FL_PROG_MAX) - 1)
 #define RID		0
@@ -111,6 +111,17 @@ static __u32 run(enum fl_prog prog, const struct pkt *p, __u32 len)
 	return ret;
 }
 
+/* One run whose records are then read: [*t0, *t1] bounds their time
+ * (the datapath stamps them with the coarse clock).
+ */
+static void run_read(enum fl_prog prog, const struct pkt *p, __u64 *t0, __u64 *t1)
+{
+	*t0 = fx_now_coarse();
+	run(prog, p, p->len);
+	*t1 = fx_now();
+	fx_events(&F);
+}
+
 /* One packet of a fresh flow: exactly one NEW record, as described. */
 static void case_new(enum fl_prog prog, const char *what, const struct pkt_spec *s, __u64 prob,
 		     __u64 cgid)
@@ -126,10 +137,7 @@ static void case_new(enum fl_prog prog, const char *what, const struct pkt_spec 
 	pkt_build(&p, s);
 	bytes = prog == FL_PROG_CG_IN ? p.len - p.l3_off : p.len;
 	setup(prob);
-	t0 = fx_now_coarse();
-	run(prog, &p, p.len);
-	t1 = fx_now();
-	fx_events(&F);
+	run_read(prog, &p, &t0, &t1);
 	TAP_EQ(F.n_ev_total, 1);
 	if (F.n_ev >= 1)
 		check_event(&F.ev[0], &(struct want_ev){ FL_EV_FLOW_NEW, 0, cgid, 1, bytes,
@@ -201,10 +209,7 @@ static void test_lifecycle(void)
 
 	tap_begin("fl_cls_eg tcp: FIN ends the flow with an END record; the entry stays, marked ended");
 	fx_events_clear(&F);
-	t0 = fx_now_coarse();
-	run(FL_PROG_CLS_EG, &fin, fin.len);
-	t1 = fx_now();
-	fx_events(&F);
+	run_read(FL_PROG_CLS_EG, &fin, &t0, &t1);
 	TAP_EQ(F.n_ev_total, 1);
 	if (F.n_ev >= 1)
 		check_event(&F.ev[0], &(struct want_ev){ FL_EV_FLOW_END, FL_END_FIN, cg, 101,
@@ -225,10 +230,7 @@ static void test_lifecycle(void)
 
 	tap_begin("fl_cls_eg tcp: a SYN on the ended tuple starts a new flow with a NEW record");
 	fx_events_clear(&F);
-	t0 = fx_now_coarse();
-	run(FL_PROG_CLS_EG, &syn, syn.len);
-	t1 = fx_now();
-	fx_events(&F);
+	run_read(FL_PROG_CLS_EG, &syn, &t0, &t1);
 	TAP_EQ(F.n_ev_total, 1);
 	if (F.n_ev >= 1)
 		check_event(&F.ev[0], &(struct want_ev){ FL_EV_FLOW_NEW, 0, cg, 1, syn.len, 0 },
@@ -257,10 +259,7 @@ static void test_lifecycle(void)
 	s.tcp_flags = PKT_TCP_RST;
 	pkt_build(&rst, &s);
 	k = key_of(&s, FL_DIR_EGRESS, 1);
-	t0 = fx_now_coarse();
-	run(FL_PROG_TCX_EG, &rst, rst.len);
-	t1 = fx_now();
-	fx_events(&F);
+	run_read(FL_PROG_TCX_EG, &rst, &t0, &t1);
 	TAP_EQ(F.n_ev_total, 2);
 	if (F.n_ev >= 2) {
 		check_event(&F.ev[0], &(struct want_ev){ FL_EV_FLOW_NEW, 0, cg, 1, rst.len, 0 }, &k,
@@ -280,10 +279,7 @@ static void test_lifecycle(void)
 	pkt_build(&rst, &s);
 	k = key_of(&s, FL_DIR_INGRESS, 1);
 	run(FL_PROG_XDP_IN, &ack, ack.len);
-	t0 = fx_now_coarse();
-	run(FL_PROG_XDP_IN, &rst, rst.len);
-	t1 = fx_now();
-	fx_events(&F);
+	run_read(FL_PROG_XDP_IN, &rst, &t0, &t1);
 	TAP_EQ(F.n_ev_total, 2);
 	if (F.n_ev >= 2)
 		check_event(&F.ev[1], &(struct want_ev){ FL_EV_FLOW_END, FL_END_RST, 0, 2,
@@ -329,10 +325,7 @@ static void test_attribution(void)
 	pkt_build(&p, &frag);
 	k = key_of(&frag, FL_DIR_EGRESS, 0);
 	setup(0);
-	t0 = fx_now_coarse();
-	run(FL_PROG_CLS_EG, &p, p.len);
-	t1 = fx_now();
-	fx_events(&F);
+	run_read(FL_PROG_CLS_EG, &p, &t0, &t1);
 	TAP_EQ(F.n_ev_total, 1);
 	if (F.n_ev >= 1)
 		check_event(&F.ev[0], &(struct want_ev){ FL_EV_FLOW_NEW, 0, fx_cg.target_id, 1,
@@ -346,10 +339,7 @@ static void test_attribution(void)
 	fx_clear_hash(bpf_map__fd(F.skel->maps.fl_targets), sizeof(__u64));
 	fx_target(&F, fx_cg.base_id, TID, &rid, 1, 0);
 	fx_levels(&F, &fx_cg.base_level, 1);
-	t0 = fx_now_coarse();
-	run(FL_PROG_CLS_EG, &p, p.len);
-	t1 = fx_now();
-	fx_events(&F);
+	run_read(FL_PROG_CLS_EG, &p, &t0, &t1);
 	TAP_EQ(F.n_ev_total, 1);
 	if (F.n_ev >= 1)
 		check_event(&F.ev[0], &(struct want_ev){ FL_EV_FLOW_NEW, 0, fx_cg.base_id, 1,
@@ -390,21 +380,9 @@ static void test_attribution(void)
 
 int main(void)
 {
-	int rc;
 
-	if (geteuid())
-		tap_skip_all("needs root (BPF_PROG_TEST_RUN and a cgroup of its own)");
-	tap_header();
-	rc = fx_cg_setup("fl_bt");
-	if (rc) {
-		printf("Bail out! cgroup setup failed: %s\n", strerror(-rc));
+	if (fx_tap_start(&F, "fl_bt", ALL_PROGS))
 		return 1;
-	}
-	rc = fx_open(&F, ALL_PROGS);
-	if (rc) {
-		printf("Bail out! loading the datapath failed: %s\n", strerror(-rc));
-		return 1;
-	}
 	test_new();
 	test_lifecycle();
 	test_attribution();
