@@ -34,9 +34,33 @@ spec:
       window: 10s
       above: 0
 EOY
+# Close, with bench_detach, the kinds of link that the trip's report lists
+# (its attach[]); prints bench_detach's line. All must be on one interface.
+ref_links()
+{
+	local hooks netns iface cgroup
+	hooks=$(jq -r '[.attach[] | select(.hook | test("^(tcx|xdp|cgroup)_")) | .hook] | join(" ")' "$1")
+	netns=$(jq -r '[.attach[] | select(.iface) | .netns] | unique | if length == 1 then .[0] else "" end' "$1")
+	iface=$(jq -r '[.attach[] | select(.iface) | .iface] | unique | if length == 1 then .[0] else "" end' "$1")
+	cgroup=$(jq -r '[.attach[] | select(.cgroup) | .cgroup] | first // ""' "$1")
+	if [[ -z $hooks || -z $netns || -z $iface ]]; then
+		echo "bench: abort latency: no reference: the links are not on one interface" >&2
+		return 1
+	fi
+	echo "$hooks" >"$FL_STATE/ref_hooks"
+	# shellcheck disable=SC2086 # one word per hook
+	nsenter --net="$netns" "$FL_BENCH_DETACH" --iface "$iface" ${cgroup:+--cgroup "$cgroup"} $hooks
+}
+FL_BENCH_DETACH=${FL_BENCH_DETACH:-$(dirname "$FL_BIN")/bench/bench_detach}
+if [[ ! -x $FL_BENCH_DETACH ]]; then
+	echo "bench/abort_latency.sh: $FL_BENCH_DETACH is missing; run 'make' first" >&2
+	exit 1
+fi
+ref_failed=0
 fl_bg_in holder "$FL_NS_CLI" "$FL_CG_TARGET" sleep 100000
 sleep 0.3
 : >"$FL_STATE/lat"
+: >"$FL_STATE/ref"
 for ((i = 0; i < TRIPS; i++)); do
 	"$FL_BIN" run "$exp" --json >"$FL_STATE/r.json" 2>"$FL_STATE/r.err" &
 	pid=$!
@@ -46,6 +70,9 @@ for ((i = 0; i < TRIPS; i++)); do
 	wait "$pid"
 	jq -r '.failureReport | "\(.disarm_latency_ns) \(.detach_latency_ns) \(.links)"' \
 		"$FL_STATE/r.json" >>"$FL_STATE/lat" 2>/dev/null
+	# the kernel's own price, right after: the same kinds of link, each
+	# with an empty program, on the same interface, closed in the same order
+	ref_links "$FL_STATE/r.json" >>"$FL_STATE/ref" || ref_failed=1
 	# one line rewritten on a terminal; a line per tenth of the run in a log
 	if [[ -t 2 ]]; then
 		printf '\rbench: abort latency: trip %d of %d' "$((i + 1))" "$TRIPS" >&2
@@ -62,12 +89,22 @@ stats()
 			v[int(NR * 0.99 + 0.999)] / 1e6, v[NR] / 1e6, NR }'
 }
 links=$(awk '{ print $3 }' "$FL_STATE/lat" | sort -u | tr '\n' ' ')
-echo "| stage | p50 ms | p99 ms | max ms | trips |"
+hooks=$(cat "$FL_STATE/ref_hooks" 2>/dev/null)
+echo "| stage | p50 ms | p99 ms | max ms | samples |"
 echo "|---|---|---|---|---|"
 echo "| trippedAt → disarmedAt (faults off) | $(awk '{ print $1 }' "$FL_STATE/lat" | stats) |"
 echo "| trippedAt → detachedAt (all detached, restored) | $(awk '{ print $2 }' "$FL_STATE/lat" | stats) |"
+echo "| reference: closing the same links, empty programs (bench_detach) | $(awk '{ print $1 }' "$FL_STATE/ref" | stats) |"
+n=$(wc -w <<<"$hooks")
+for ((k = 0; k < n; k++)); do
+	h=$(awk -v k="$((n - k))" '{ print $k }' <<<"$hooks")
+	echo "| reference: closing the $h link alone | $(awk -v c="$((k + 2))" '{ print $c }' "$FL_STATE/ref" | stats) |"
+done
+echo "| one RCU grace period (membarrier GLOBAL, i.e. synchronize_rcu) | $(awk '{ print $NF }' "$FL_STATE/ref" | stats) |"
 echo
-echo "Links detached per trip: ${links:-?}(tcx egress, cgroup ingress; no tracepoints: the condition needs none)."
+echo "Links detached per trip: ${links:-?}(${hooks// /, }; no tracepoints: the condition needs none)."
+echo "The reference runs after each trip, on the same interface, so both columns see the same grace periods;"
+echo "a link's close waits for an RCU grace period, which is most of the detach time."
 echo
 # The polling approach, for comparison: a breach is seen by the first
 # scrape after it (every 15 s) and acted on at the first poll after that
@@ -76,4 +113,8 @@ awk 'BEGIN { srand(42); for (i = 0; i < 100000; i++) printf "%.3f\n", rand() * 1
 	sort -n | awk '{ v[NR] = $1 } END {
 		printf "Polling comparison (a 5 s poll over a 15 s scrape, simulated over %d breaches): p50 %.1f s, p99 %.1f s, max %.1f s from breach to rollback.\n",
 			NR, v[int(NR / 2)], v[int(NR * 0.99)], v[NR] }'
+if ((ref_failed)); then
+	echo "bench/abort_latency.sh: the reference could not be measured for every trip" >&2
+	exit 1
+fi
 fl_done >/dev/null

@@ -107,9 +107,9 @@ __noinline int fl_decide(const struct fl_target *t, struct fl_req *rq)
 		return FL_PASS;
 	/* the kernel-side deadline: a run that was SIGKILLed on the legacy
 	 * path, or a frozen loader, stops disturbing traffic on time. The
-	 * deadline and the flow records need no better than a tick, and the
-	 * coarse clock costs half as much per packet; departure times take
-	 * the fine clock below.
+	 * deadline and the flow table need no better than a tick, and the
+	 * coarse clock costs half as much per packet; departure times and
+	 * ring buffer records take the fine clock.
 	 */
 	now = bpf_ktime_get_coarse_ns();
 	if (now >= fl_ctl.deadline_ns) {
@@ -140,7 +140,7 @@ __noinline int fl_decide(const struct fl_target *t, struct fl_req *rq)
 	} else if (d.verdict == FL_DROP) {
 		st->drop_reason[FL_DROP_FAULT]++;
 	}
-	fl_flow_finish(&k, flow, end, now, st);
+	fl_flow_finish(&k, flow, end, st);
 	return d.verdict;
 }
 

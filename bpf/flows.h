@@ -14,9 +14,13 @@
 #include "maps.h"
 #include "parse.h"
 
+/* A record's time is the fine clock, read only when a record is made:
+ * the flow table keeps the per-packet coarse clock, but a record's time is
+ * a condition's trippedAt, and a tick of lag there (4 ms) would hide the
+ * sub-millisecond trip-to-disarm time it is measured against.
+ */
 static __always_inline void fl_flow_emit(__u32 kind, __u32 reason, const struct fl_flow_key *k,
-					 const struct fl_flow_val *v, __u64 now,
-					 struct fl_stats *st)
+					 const struct fl_flow_val *v, struct fl_stats *st)
 {
 	struct fl_event *e;
 
@@ -27,7 +31,7 @@ static __always_inline void fl_flow_emit(__u32 kind, __u32 reason, const struct 
 	}
 	e->kind = kind;
 	e->end_reason = reason;
-	e->ts_ns = now;
+	e->ts_ns = bpf_ktime_get_ns();
 	e->key = *k;
 	e->cgroup_id = v->cgroup_id;
 	e->packets = v->packets;
@@ -113,7 +117,7 @@ fl_flow_account(struct fl_flow_key *kp, const struct fl_target *t, const struct 
 		};
 
 		if (!bpf_map_update_elem(&fl_flows, &k, &nv, BPF_NOEXIST)) {
-			fl_flow_emit(FL_EV_FLOW_NEW, 0, &k, &nv, now, st);
+			fl_flow_emit(FL_EV_FLOW_NEW, 0, &k, &nv, st);
 			return bpf_map_lookup_elem(&fl_flows, &k);
 		}
 		/* another CPU inserted it first */
@@ -132,16 +136,16 @@ fl_flow_account(struct fl_flow_key *kp, const struct fl_target *t, const struct 
 	/* the compare-and-swap lets one CPU win the snapshot slot */
 	if (now - last >= FL_SNAPSHOT_NS &&
 	    __sync_val_compare_and_swap(&v->last_emit_ns, last, now) == last)
-		fl_flow_emit(FL_EV_FLOW_SNAPSHOT, 0, &k, v, now, st);
+		fl_flow_emit(FL_EV_FLOW_SNAPSHOT, 0, &k, v, st);
 	return v;
 }
 
 static __always_inline void fl_flow_finish(const struct fl_flow_key *k, struct fl_flow_val *v,
-					   __u32 end, __u64 now, struct fl_stats *st)
+					   __u32 end, struct fl_stats *st)
 {
 	if (!end || !v)
 		return;
-	fl_flow_emit(FL_EV_FLOW_END, end, k, v, now, st);
+	fl_flow_emit(FL_EV_FLOW_END, end, k, v, st);
 	v->ended = 1;
 }
 

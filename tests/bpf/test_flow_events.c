@@ -111,12 +111,12 @@ static __u32 run(enum fl_prog prog, const struct pkt *p, __u32 len)
 	return ret;
 }
 
-/* One run whose records are then read: [*t0, *t1] bounds their time
- * (the datapath stamps them with the coarse clock).
+/* One run whose records are then read: [*t0, *t1] bounds their time,
+ * on the fine clock (a record's time is a condition's trippedAt).
  */
 static void run_read(enum fl_prog prog, const struct pkt *p, __u64 *t0, __u64 *t1)
 {
-	*t0 = fx_now_coarse();
+	*t0 = fx_now();
 	run(prog, p, p->len);
 	*t1 = fx_now();
 	fx_events(&F);
@@ -299,7 +299,7 @@ static void test_lifecycle(void)
 		run(FL_PROG_CLS_EG, &p, p.len);
 		run(FL_PROG_CLS_EG, &p, p.len);
 		nanosleep(&ts, NULL);
-		t0 = fx_now_coarse();
+		t0 = fx_now();
 		run(FL_PROG_CLS_EG, &p, p.len);
 		t1 = fx_now();
 		run(FL_PROG_CLS_EG, &p, p.len);

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The kernel's own price of detaching: attach an empty program with the
+ * same kinds of link that a faultline run holds, on the same interface,
+ * and time closing them in the same order. bench/abort_latency.sh runs it
+ * between trips, so the trip's detach time is read against what closing
+ * those links costs on this machine at that moment (mostly an RCU grace
+ * period each), not against a figure from another day.
+ *
+ * Usage: bench_detach --iface IF [--cgroup DIR] [--rounds N] HOOK...
+ *   HOOK: tcx_egress | tcx_ingress | xdp_native | xdp_generic | cgroup_ingress
+ * Runs in the caller's network namespace. Prints one line per round:
+ *   <total ns> <ns of each close, last attached first> <ns of one grace period>
+ * The grace period is membarrier(MEMBARRIER_CMD_GLOBAL), which is one
+ * synchronize_rcu() in the kernel: the unit the detach target is set in.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#include <bpf/bpf.h>
+
+#define MAX_HOOKS	8
+/* libbpf 1.1's headers predate tcx */
+#define BENCH_TCX_INGRESS	46
+#define BENCH_TCX_EGRESS	47
+
+struct hook {
+	const char *name;
+	enum bpf_prog_type type;
+	int attach_type;
+	__u32 xdp_flags;
+	int code;	/* the empty program's verdict: pass */
+};
+
+static const struct hook hooks[] = {
+	{ "tcx_egress", BPF_PROG_TYPE_SCHED_CLS, BENCH_TCX_EGRESS, 0, -1 /* TCX_NEXT */ },
+	{ "tcx_ingress", BPF_PROG_TYPE_SCHED_CLS, BENCH_TCX_INGRESS, 0, -1 },
+	{ "xdp_native", BPF_PROG_TYPE_XDP, BPF_XDP, XDP_FLAGS_DRV_MODE, 2 /* XDP_PASS */ },
+	{ "xdp_generic", BPF_PROG_TYPE_XDP, BPF_XDP, XDP_FLAGS_SKB_MODE, 2 },
+	{ "cgroup_ingress", BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_INGRESS, 0, 1 },
+};
+
+static const struct hook *hook_by_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++)
+		if (!strcmp(hooks[i].name, name))
+			return &hooks[i];
+	return NULL;
+}
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int empty_prog(const struct hook *h)
+{
+	struct bpf_insn insns[2] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = h->code },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, o);
+
+	if (h->type != BPF_PROG_TYPE_SCHED_CLS)
+		o.expected_attach_type = h->attach_type;
+	return bpf_prog_load(h->type, "fl_bench_det", "GPL", insns, 2, &o);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: bench_detach --iface IF [--cgroup DIR] [--rounds N] HOOK...\n"
+			"  HOOK: tcx_egress tcx_ingress xdp_native xdp_generic cgroup_ingress\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "iface", required_argument, NULL, 'i' },
+		{ "cgroup", required_argument, NULL, 'c' },
+		{ "rounds", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct hook *h[MAX_HOOKS];
+	int prog[MAX_HOOKS], link[MAX_HOOKS], n = 0, i, opt, round, rounds = 1;
+	int ifindex = 0, cg_fd = -1, ret = 2;
+	const char *iface = NULL, *cgroup = NULL;
+	__u64 t[MAX_HOOKS + 1];
+
+	for (i = 0; i < MAX_HOOKS; i++)
+		prog[i] = link[i] = -1;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'i':
+			iface = optarg;
+			break;
+		case 'c':
+			cgroup = optarg;
+			break;
+		case 'r':
+			rounds = atoi(optarg);
+			break;
+		default:
+			usage();
+			goto cleanup;
+		}
+	}
+	if (!iface || optind >= argc || rounds < 1 || argc - optind > MAX_HOOKS) {
+		usage();
+		goto cleanup;
+	}
+	ifindex = if_nametoindex(iface);
+	if (!ifindex) {
+		fprintf(stderr, "bench_detach: no interface %s in this network namespace: %s\n", iface,
+			strerror(errno));
+		goto cleanup;
+	}
+	ret = 3;
+	for (; optind < argc; optind++, n++) {
+		h[n] = hook_by_name(argv[optind]);
+		if (!h[n]) {
+			fprintf(stderr, "bench_detach: unknown hook %s\n", argv[optind]);
+			usage();
+			ret = 2;
+			goto cleanup;
+		}
+		if (h[n]->type == BPF_PROG_TYPE_CGROUP_SKB && cg_fd < 0) {
+			cg_fd = cgroup ? open(cgroup, O_RDONLY | O_DIRECTORY) : -1;
+			if (cg_fd < 0) {
+				fprintf(stderr, "bench_detach: cgroup_ingress needs --cgroup DIR: %s\n",
+					cgroup ? strerror(errno) : "none given");
+				ret = 2;
+				goto cleanup;
+			}
+		}
+		prog[n] = empty_prog(h[n]);
+		if (prog[n] < 0) {
+			fprintf(stderr, "bench_detach: loading an empty %s program failed: %s\n",
+				h[n]->name, strerror(errno));
+			goto cleanup;
+		}
+	}
+	for (round = 0; round < rounds; round++) {
+		for (i = 0; i < n; i++) {
+			LIBBPF_OPTS(bpf_link_create_opts, lo, .flags = h[i]->xdp_flags);
+			int target = h[i]->type == BPF_PROG_TYPE_CGROUP_SKB ? cg_fd : ifindex;
+
+			link[i] = bpf_link_create(prog[i], target, h[i]->attach_type, &lo);
+			if (link[i] < 0) {
+				fprintf(stderr, "bench_detach: attaching %s to %s failed: %s (is another program attached?)\n",
+					h[i]->name, h[i]->type == BPF_PROG_TYPE_CGROUP_SKB ? cgroup : iface,
+					strerror(errno));
+				goto cleanup;
+			}
+		}
+		/* as fl_session_stop(): the last attached is closed first */
+		t[0] = now_ns();
+		for (i = n - 1; i >= 0; i--) {
+			close(link[i]);
+			link[i] = -1;
+			t[n - i] = now_ns();
+		}
+		printf("%llu", (unsigned long long)(t[n] - t[0]));
+		for (i = 1; i <= n; i++)
+			printf(" %llu", (unsigned long long)(t[i] - t[i - 1]));
+		t[0] = now_ns();
+		if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0)) {
+			fprintf(stderr, "bench_detach: membarrier(MEMBARRIER_CMD_GLOBAL) failed: %s\n",
+				strerror(errno));
+			goto cleanup;
+		}
+		printf(" %llu\n", (unsigned long long)(now_ns() - t[0]));
+		fflush(stdout);
+	}
+	ret = 0;
+cleanup:
+	for (i = 0; i < MAX_HOOKS; i++) {
+		if (link[i] >= 0)
+			close(link[i]);
+		if (prog[i] >= 0)
+			close(prog[i]);
+	}
+	if (cg_fd >= 0)
+		close(cg_fd);
+	return ret;
+}
