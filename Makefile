@@ -2,6 +2,9 @@
 OUTPUT    ?= build
 PREFIX    ?= /usr/local
 DESTDIR   ?=
+# where 'make install' puts the demo's script and service (faultline demo)
+DEMODATADIR    ?= $(PREFIX)/share/faultline
+DEMOLIBEXECDIR ?= $(PREFIX)/libexec/faultline
 CLANG     ?= clang
 BPFTOOL   ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 CC        ?= cc
@@ -62,6 +65,10 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o
 $(OUTPUT)/user/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(OUTPUT)/user
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# where `faultline demo` looks after its own directory
+$(OUTPUT)/user/demo_cmd.o: CFLAGS += -DFL_SRCDIR='"$(CURDIR)"' \
+	-DFL_DEMO_DATADIR='"$(DEMODATADIR)"' -DFL_DEMO_LIBEXECDIR='"$(DEMOLIBEXECDIR)"'
+
 $(OUTPUT)/faultline: $(USER_OBJS)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
@@ -87,13 +94,15 @@ test: all
 	tests/run.sh
 
 demo: all
-	scripts/demo.sh
+	$(OUTPUT)/faultline demo
 
 bench: all
 	bench/run.sh
 
-install: $(OUTPUT)/faultline
+install: $(OUTPUT)/faultline $(OUTPUT)/demo/flsvc
 	install -D -m 0755 $(OUTPUT)/faultline $(DESTDIR)$(PREFIX)/sbin/faultline
+	install -D -m 0755 scripts/demo.sh $(DESTDIR)$(DEMODATADIR)/demo.sh
+	install -D -m 0755 $(OUTPUT)/demo/flsvc $(DESTDIR)$(DEMOLIBEXECDIR)/flsvc
 
 vmlinux:
 	mkdir -p vmlinux/$(ARCH)

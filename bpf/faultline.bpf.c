@@ -95,7 +95,7 @@ __noinline int fl_decide(const struct fl_target *t, struct fl_req *rq)
 	struct fl_decision d = {};
 	struct fl_flow_val *flow;
 	struct fl_flow_key k;
-	__u32 key, end = 0;
+	__u32 key, end = 0, ip_len;
 	struct fl_stats *st;
 	__u64 now;
 
@@ -120,10 +120,15 @@ __noinline int fl_decide(const struct fl_target *t, struct fl_req *rq)
 		st->parse_skipped++;
 		return FL_PASS;
 	}
+	/* counters hold IP bytes (from the IP header on), the same at every
+	 * hook whatever the link layer; a rate paces the whole frame, as
+	 * a qdisc would
+	 */
+	ip_len = rq->len - rq->pkt.l3_off;
 	st->target_packets++;
-	st->target_bytes += rq->len;
-	fl_rules_eval(t, &rq->pkt, rq->dir, rq->len, &d);
-	flow = fl_flow_account(&k, t, &rq->pkt, rq->dir, rq->len, rq->cgid, now,
+	st->target_bytes += ip_len;
+	fl_rules_eval(t, &rq->pkt, rq->dir, ip_len, &d);
+	flow = fl_flow_account(&k, t, &rq->pkt, rq->dir, ip_len, rq->cgid, now,
 			       d.verdict == FL_DROP, st, &end);
 	if (d.verdict == FL_DELAY || d.verdict == FL_PACE) {
 		rq->tstamp = fl_edt_departure(&d, rq->len, flow, bpf_ktime_get_ns());

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Per-flow accounting in an LRU hash, reported through the ring buffer as
- * new / snapshot (at most every FL_SNAPSHOT_NS per flow) / end records,
+ * new / snapshot (at most every FL_SNAPSHOT_NS per flow, FL_SNAPSHOT_FAULT_NS
+ * when a packet was dropped) / end records,
  * never one record per packet. A failed reservation is counted.
  *
  * An ended TCP flow keeps its entry, marked: the ACKs and retransmitted
@@ -134,7 +135,7 @@ fl_flow_account(struct fl_flow_key *kp, const struct fl_target *t, const struct 
 		return v;
 	last = v->last_emit_ns;
 	/* the compare-and-swap lets one CPU win the snapshot slot */
-	if (now - last >= FL_SNAPSHOT_NS &&
+	if (now - last >= (dropped ? FL_SNAPSHOT_FAULT_NS : FL_SNAPSHOT_NS) &&
 	    __sync_val_compare_and_swap(&v->last_emit_ns, last, now) == last)
 		fl_flow_emit(FL_EV_FLOW_SNAPSHOT, 0, &k, v, st);
 	return v;

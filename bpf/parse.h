@@ -32,6 +32,7 @@ struct fl_pkt {
 	__u8 tcp_flags;
 	__u8 l4_ok;		/* 0 for a non-first fragment: L3 fields only */
 	__u16 payload_off;	/* TCP: where the payload starts, from the first byte parsed */
+	__u16 l3_off;		/* where the IP header starts, from the first byte parsed */
 };
 
 struct fl_vlan_hdr {
@@ -209,6 +210,7 @@ static __always_inline int fl_parse(void *data, void *data_end, __u16 l3_proto,
 			cur = vh + 1;
 		}
 	}
+	p->l3_off = (__u16)(cur - data);
 	if (proto == ETH_P_IP)
 		return fl_parse_ipv4(data, cur, data_end, p);
 	if (proto == ETH_P_IPV6)

@@ -18,6 +18,10 @@
 #define FL_MAX_FLOWS		65536	/* LRU flow table */
 #define FL_RINGBUF_BYTES	(1 << 20)
 #define FL_SNAPSHOT_NS		100000000ULL	/* at most one snapshot per flow per 100 ms */
+/* a flow whose packet was just dropped reports it sooner, so that a
+ * condition on faults.dropped sees the breach within about 10 ms
+ */
+#define FL_SNAPSHOT_FAULT_NS	10000000ULL
 #define FL_PROB_ONE		(1ULL << 32)	/* drop probability scale: 2^32 = 100 % */
 #define FL_BLACKHOLE_IFINDEX	0x7ffffff0	/* tcx "silent drop": redirect to no device */
 #define FL_EDT_MARK		0xfa17edf0	/* skb->mark of a delayed clone on its second visit */

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make demo`: a self-contained sandbox experiment, bookinfo style.
+# `faultline demo` (and `make demo`): a self-contained sandbox experiment,
+# bookinfo style.
 #
 #   loadgen --> productpage --> reviews --> ratings      (HTTP, port 9080)
 #
@@ -12,15 +13,23 @@
 #      (Failed, exit code 1);
 #   2. reviews falls back: productpage stays up, the experiment runs its whole
 #      duration (Succeeded, exit code 0).
-# After each, it checks that nothing of faultline's is left in the sandbox.
+# After each, it checks that nothing of faultline's is left in the sandbox;
+# after tearing the sandbox down, that nothing of the demo is left at all.
 # It touches nothing outside its own namespaces, cgroups and 198.18.0.0/24;
 # only /tmp/faultline-demo-XXXX (experiment files, reports, logs) remains.
-# Exit status: 0 when both experiments end as expected, 1 otherwise.
+# Exit status: 0 when both experiments end as expected and nothing is left
+# behind, 1 otherwise.
+#
+# `faultline demo` passes the binaries in FL_DEMO_FAULTLINE and FL_DEMO_FLSVC;
+# run directly, the script takes them from the build tree (OUTPUT, default
+# build).
 set -euo pipefail
-cd "$(dirname "$0")/.."
 
-FL=$PWD/build/faultline
-SVC=$PWD/build/demo/flsvc
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${OUTPUT:-build}
+[[ $BUILD == /* ]] || BUILD=$ROOT/$BUILD
+FL=${FL_DEMO_FAULTLINE:-$BUILD/faultline}
+SVC=${FL_DEMO_FLSVC:-$BUILD/demo/flsvc}
 R=$(printf '%04x' $((RANDOM)))
 NS=fl_demo_$R
 CGROOT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
@@ -32,12 +41,14 @@ ROLES=(productpage reviews ratings loadgen)
 declare -A ADDR=([productpage]=198.18.0.1 [reviews]=198.18.0.2 [ratings]=198.18.0.3 [loadgen]=198.18.0.10)
 declare -A PID=()	# role -> pid of the process in its namespace
 FLPID=
+FLPIDS=	# every faultline run started, for their state in /run/faultline
 CUR=	# the experiment running
+SANDBOX=0	# set once the sandbox is being built: teardown then checks what is left
 LOADPID=
 T0=$SECONDS
 
 if [[ $(id -u) -ne 0 ]]; then
-	echo "demo: needs root (network namespaces, cgroups, BPF); run 'sudo make demo'" >&2
+	echo "demo: needs root (network namespaces, cgroups, BPF); run 'sudo faultline demo' or 'sudo make demo'" >&2
 	exit 1
 fi
 if [[ -z $CGROOT ]]; then
@@ -103,6 +114,9 @@ teardown() {
 	if [[ -d $OUT ]]; then
 		echo
 		echo "demo: sandbox removed; experiment files, reports and logs are in $OUT"
+	fi
+	if [[ $SANDBOX == 1 ]] && ! report_left_behind && [[ $rc == 0 ]]; then
+		rc=1
 	fi
 	exit "$rc"
 }
@@ -267,6 +281,7 @@ run_experiment() {
 	CUR=$n
 	"$FL" run "$OUT/exp$n.yaml" --report-dir "$OUT/exp$n" > "$OUT/exp$n/report.txt" &
 	FLPID=$!
+	FLPIDS+=" $FLPID"
 	# note the programs it loads, to check afterwards that they are all gone
 	: > "$OUT/exp$n/prog_ids"
 	while alive "$FLPID"; do
@@ -282,8 +297,82 @@ run_experiment() {
 	return "$rc"
 }
 
+# The fl_* programs loaded now, "id name" a line.
+fl_progs() {
+	bpftool prog show 2>/dev/null | awk -F'[: ]+' '$3 == "name" && $4 ~ /^fl_/ { print $1, $4 }' || true
+}
+
+# The processes that hold BPF program $1 (by a program or link fd).
+holders_of() {
+	grep -lsE "^prog_id:[[:space:]]+$1\$" /proc/[0-9]*/fdinfo/* | cut -d/ -f3 | sort -un |
+		while read -r p; do printf '%s(%s) ' "$p" "$(cat "/proc/$p/comm" 2>/dev/null)"; done || true
+}
+
+# What the demo left on the machine, one line each; nothing when all is
+# gone. Its BPF programs are those its runs were seen to hold, plus any
+# fl_* program that no process holds (attached or pinned without an owner)
+# and that was not there before the demo. Programs of another live
+# faultline (a test, another run) are not the demo's.
+left_behind() {
+	local id name type prog left=" "
+	ip netns list 2>/dev/null | awk '{ print $1 }' | grep "^${NS}_" | sed 's/^/network namespace /' || true
+	[[ -d $CG ]] && find "$CG" -type d | sed 's/^/cgroup directory /'
+	while read -r id; do
+		if name=$(bpftool prog show id "$id" 2>/dev/null); then
+			echo "BPF program $(head -1 <<<"$name" | awk '{ print $1, $2, $3, $4 }') (a demo run loaded it)"
+			left+="$id "
+		fi
+	done < <(sort -un "$OUT"/exp*/prog_ids 2>/dev/null)
+	while read -r id name; do
+		[[ $left == *" $id "* || $FL_BEFORE == *" $id "* || -n $(holders_of "$id") ]] && continue
+		echo "BPF program $id: $name, held by no process"
+		left+="$id "
+	done < <(fl_progs)
+	# bpftool 7.1 does not list tcx links; a link holds its program, so
+	# the programs above cover them
+	while read -r id type prog; do
+		[[ $left == *" $prog "* ]] && echo "BPF link $id ($type) of program $prog"
+	done < <(bpftool link show 2>/dev/null |
+		awk '/^[0-9]+:/ { for (i = 3; i < NF; i++) if ($i == "prog") { sub(":", "", $1); print $1, $2, $(i + 1) } }')
+	[[ -e /sys/fs/bpf/faultline && $PINS_BEFORE == 0 ]] && echo "pins under /sys/fs/bpf/faultline"
+	for id in $FLPIDS; do
+		for name in run exp; do
+			[[ -e /run/faultline/$name.$id ]] && echo "run state /run/faultline/$name.$id"
+		done
+	done
+	return 0
+}
+
+# The last word: after the teardown, nothing of the demo is left. Programs
+# are freed a grace period after their last link closes: poll for 3 s.
+report_left_behind() {
+	local left i
+	for i in $(seq 30); do
+		left=$(left_behind)
+		[[ -z $left ]] && break
+		sleep 0.1
+	done
+	if [[ -n $left ]]; then
+		printf '%sdemo: left behind:%s\n' "${B:-}" "${N:-}" >&2
+		awk '{ print "  " $0 }' <<<"$left" >&2
+		echo "  'faultline cleanup' removes faultline's; 'ip netns del NAME' and 'rmdir DIR' the rest" >&2
+		return 1
+	fi
+	printf '%sdemo: left behind: nothing%s (checked netns, cgroups, BPF programs and links, pins, run state, qdiscs)\n' \
+		"${B:-}" "${N:-}"
+	say "netns ${NS}_* and cgroup $CG: gone"
+	say "BPF: none of the $(sort -un "$OUT"/exp*/prog_ids 2>/dev/null | wc -l) programs the runs held is loaded, so no link to one;"
+	say "  no fl_* program without an owner; nothing under /sys/fs/bpf/faultline"
+	say "no state of the demo's runs in /run/faultline; the qdiscs went with the namespaces"
+	return 0
+}
+
 # ---------------------------------------------------------------------------
 
+FL_BEFORE=" $(fl_progs | awk '{ print $1 }' | tr '\n' ' ')"
+PINS_BEFORE=0
+[[ -e /sys/fs/bpf/faultline ]] && PINS_BEFORE=1
+SANDBOX=1
 mkdir -m 0755 "$OUT"
 mkdir "$CG"
 

@@ -9,5 +9,6 @@ int fl_cmd_features(int argc, char **argv);
 int fl_cmd_run(int argc, char **argv);
 int fl_cmd_validate(int argc, char **argv);
 int fl_cmd_stop(int argc, char **argv);
+int fl_cmd_demo(int argc, char **argv);
 
 #endif /* FL_COMMANDS_H */

@@ -69,7 +69,8 @@ int fl_events_sweep(struct fl_events *ev, int flows_map_fd)
 	int n = 0;
 
 	/* the records lag the kernel by up to one snapshot period: read
-	 * every live flow once at the end so the totals are exact
+	 * every live flow once at the end so the totals, and the final
+	 * values of the conditions, are exact
 	 */
 	while (!bpf_map_get_next_key(flows_map_fd, prev, &next)) {
 		/* an ended flow was reported by its END record */
@@ -82,10 +83,15 @@ int fl_events_sweep(struct fl_events *ev, int flows_map_fd)
 				.packets = val.packets,
 				.bytes = val.bytes,
 				.drops = val.drops,
+				.delayed = val.delayed,
 			};
+			struct fl_flow_delta d;
 
-			if (!fl_flows_apply(ev->flows, &e))
+			if (!fl_flows_apply_delta(ev->flows, &e, &d)) {
 				n++;
+				if (ev->on_flow)
+					ev->on_flow(ev->cb_ctx, &e, &d);
+			}
 		}
 		key = next;
 		prev = &key;

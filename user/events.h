@@ -24,7 +24,9 @@ int fl_events_open(struct fl_events *ev, int ringbuf_map_fd);
 int fl_events_poll(struct fl_events *ev, int timeout_ms);
 /* Take whatever is left without waiting. */
 int fl_events_drain(struct fl_events *ev);
-/* Fold the live flows of the kernel table in, for exact final totals. */
+/* Fold the live flows of the kernel table in, through on_flow too, for
+ * exact final totals and final condition values.
+ */
 int fl_events_sweep(struct fl_events *ev, int flows_map_fd);
 void fl_events_close(struct fl_events *ev);
 

@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <json-c/json.h>
 
 #include "exp_report.h"
 #include "report.h"
 #include "timeline.h"
+#include "timestamp.h"
 
 const char *fl_exp_state_name(enum fl_exp_state s)
 {
@@ -34,62 +34,113 @@ const char *fl_exp_state_name(enum fl_exp_state s)
 	return "Error";
 }
 
-void fl_exp_timestamp(const struct fl_exp_result *r, __u64 mono_ns, char *buf, size_t len)
-{
-	__s64 real = (__s64)mono_ns + r->real_minus_mono;
-	time_t sec = real / 1000000000LL;
-	struct tm tm;
-
-	gmtime_r(&sec, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long long)(real % 1000000000LL));
-}
-
 static const struct fl_mon_cond *fl_tripped(const struct fl_exp_result *r)
 {
-	return r->mon && r->mon->tripped >= 0 ? &r->mon->conds[r->mon->tripped] : NULL;
+	return r->mon && r->mon->tripped >= 0 && r->mon->tripped < r->mon->n ?
+	       &r->mon->conds[r->mon->tripped] : NULL;
+}
+
+/* One fault's counters, over every target it runs in. */
+static void fl_exp_fault_totals(const struct fl_exp_result *r, int fault,
+				struct fl_dir_totals tot[FL_DIR_MAX])
+{
+	struct fl_dir_totals one[FL_DIR_MAX];
+	int tg, d;
+
+	memset(tot, 0, sizeof(*tot) * FL_DIR_MAX);
+	for (tg = 0; r->run && r->run->dp.skel && tg < r->run->spec.n_targets; tg++) {
+		if (fl_dp_read_rule(&r->run->dp, fl_rule_id(tg, fault), one))
+			continue;
+		for (d = 0; d < FL_DIR_MAX; d++) {
+			tot[d].matched += one[d].matched;
+			tot[d].dropped += one[d].dropped;
+			tot[d].delayed += one[d].delayed;
+			tot[d].bytes += one[d].bytes;
+		}
+	}
+}
+
+/* The target a per-target condition's value is from, or NULL. */
+static const char *fl_exp_cond_target(const struct fl_exp_result *r, const struct fl_mon_cond *mc)
+{
+	if (!mc->per_target || mc->worst < 0 || !r->run || mc->worst >= r->run->spec.n_targets)
+		return NULL;
+	return r->run->spec.targets[mc->worst].path;
+}
+
+/* "  <what> <RFC 3339 time>", or nothing for a time never reached */
+static void fl_exp_text_ts(FILE *out, const struct fl_exp_result *r, const char *what, __u64 mono)
+{
+	char ts[FL_TIMESTAMP_LEN];
+
+	if (mono && !fl_timestamp_format(mono, r->real_minus_mono, ts, sizeof(ts)))
+		fprintf(out, "  %-12s %s\n", what, ts);
 }
 
 void fl_exp_report_text(FILE *out, const struct fl_exp_result *r)
 {
 	const struct fl_mon_cond *t = fl_tripped(r);
-	const struct fl_dp_counters *c = &r->counters;
-	int i;
+	int i, d;
 
 	fprintf(out, "experiment %s: %s (%s)\n", r->exp->name, fl_exp_state_name(r->state), r->reason);
 	if (r->start_ns)
 		fprintf(out, "  ran %.3fs of %.1fs\n", (r->end_ns - r->start_ns) / 1e9,
 			r->exp->duration_ns / 1e9);
+	fl_exp_text_ts(out, r, "started", r->start_ns);
 	if (t) {
-		char ts[64];
+		const char *tg = r->run && r->mon->trip_target >= 0 &&
+				 r->mon->trip_target < r->run->spec.n_targets ?
+				 r->run->spec.targets[r->mon->trip_target].path : NULL;
 
-		fl_exp_timestamp(r, r->mon->trip_ns, ts, sizeof(ts));
-		fprintf(out, "  tripped at %s: %s = %.6g, %s %.6g", ts, fl_signal_name(t->c->signal),
-			r->mon->trip_value, fl_cmp_name(t->c->cmp), t->c->threshold);
+		fl_exp_text_ts(out, r, "tripped", r->mon->trip_ns);
+		fprintf(out, "  %-12s %s: %s = %.6g, %s %.6g", "", t->c->name,
+			fl_signal_name(t->c->signal), r->mon->trip_value, fl_cmp_name(t->c->cmp),
+			t->c->threshold);
 		if (t->c->window_ns)
 			fprintf(out, " over %.1fs", t->c->window_ns / 1e9);
-		fprintf(out, "\n  faults off %.3f ms after the trip, everything detached after %.3f ms\n",
-			(double)(r->disarmed_ns - r->mon->trip_ns) / 1e6,
-			(double)(r->detached_ns - r->mon->trip_ns) / 1e6);
+		if (tg)
+			fprintf(out, ", target %s", tg);
+		fprintf(out, "\n");
+		fl_exp_text_ts(out, r, "faults off", r->disarmed_ns);
+		fprintf(out, "  %-12s %.3f ms after the trip\n", "",
+			(double)(r->disarmed_ns - r->mon->trip_ns) / 1e6);
+		fl_exp_text_ts(out, r, "detached", r->detached_ns);
+		fprintf(out, "  %-12s %.3f ms after the trip, %d link%s\n", "",
+			(double)(r->detached_ns - r->mon->trip_ns) / 1e6, r->links,
+			r->links == 1 ? "" : "s");
+	} else {
+		fl_exp_text_ts(out, r, "ended", r->detached_ns);
 	}
-	fprintf(out, "  egress  matched %llu, dropped %llu, delayed %llu | ingress matched %llu, dropped %llu, delayed %llu\n",
-		(unsigned long long)c->dir[FL_DIR_EGRESS].matched,
-		(unsigned long long)c->dir[FL_DIR_EGRESS].dropped,
-		(unsigned long long)c->dir[FL_DIR_EGRESS].delayed,
-		(unsigned long long)c->dir[FL_DIR_INGRESS].matched,
-		(unsigned long long)c->dir[FL_DIR_INGRESS].dropped,
-		(unsigned long long)c->dir[FL_DIR_INGRESS].delayed);
+	for (i = 0; i < r->exp->n_faults; i++) {
+		struct fl_dir_totals tot[FL_DIR_MAX];
+
+		fl_exp_fault_totals(r, i, tot);
+		fprintf(out, "  fault %s:", r->exp->faults[i].name);
+		for (d = FL_DIR_MAX - 1; d >= 0; d--)
+			fprintf(out, "%s %s matched %llu, dropped %llu, delayed %llu",
+				d == FL_DIR_MAX - 1 ? "" : " |", d == FL_DIR_EGRESS ? "egress" : "ingress",
+				(unsigned long long)tot[d].matched, (unsigned long long)tot[d].dropped,
+				(unsigned long long)tot[d].delayed);
+		fprintf(out, "\n");
+	}
 	for (i = 0; r->mon && i < r->mon->n; i++) {
 		const struct fl_mon_cond *mc = &r->mon->conds[i];
+		const char *tg = fl_exp_cond_target(r, mc);
 
 		fprintf(out, "  condition %-24s %-28s ", mc->c->name, fl_signal_name(mc->c->signal));
 		if (mc->has_value)
 			fprintf(out, "%.6g", mc->value);
 		else
 			fprintf(out, "no data");
-		fprintf(out, " %s %.6g%s%s%s\n", fl_cmp_symbol(mc->c->cmp), mc->c->threshold,
-			r->mon->tripped == i ? "  TRIPPED" : "", mc->error[0] ? "  error: " : "",
-			mc->error);
+		fprintf(out, " %s %.6g%s", fl_cmp_symbol(mc->c->cmp), mc->c->threshold,
+			r->mon->tripped == i ? "  TRIPPED" : "");
+		if (tg && r->run->spec.n_targets > 1)
+			fprintf(out, "  (worst: %s)", tg);
+		if (mc->n_errors)
+			fprintf(out, "  %llu of %llu answers were errors, newest: %s",
+				(unsigned long long)mc->n_errors, (unsigned long long)mc->n_answers,
+				mc->error);
+		fprintf(out, "\n");
 	}
 	for (i = 0; i < r->exp->n_probes; i++)
 		fprintf(out, "  probe %s: %llu samples, %llu failed\n", r->exp->probes[i].name,
@@ -115,11 +166,10 @@ void fl_exp_report_text(FILE *out, const struct fl_exp_result *r)
 
 static json_object *fl_json_ts(const struct fl_exp_result *r, __u64 mono)
 {
-	char ts[64];
+	char ts[FL_TIMESTAMP_LEN];
 
-	if (!mono)
+	if (!mono || fl_timestamp_format(mono, r->real_minus_mono, ts, sizeof(ts)))
 		return json_object_new_null();
-	fl_exp_timestamp(r, mono, ts, sizeof(ts));
 	return json_object_new_string(ts);
 }
 
@@ -130,7 +180,6 @@ static json_object *fl_json_num(double v)
 
 static json_object *fl_exp_json(const struct fl_exp_result *r)
 {
-	const struct fl_mon_cond *t = fl_tripped(r);
 	json_object *root = json_object_new_object(), *o, *arr;
 	int i, d;
 
@@ -146,42 +195,16 @@ static json_object *fl_exp_json(const struct fl_exp_result *r)
 	json_object_object_add(root, "duration_s", json_object_new_double(r->exp->duration_ns / 1e9));
 	json_object_object_add(root, "elapsed_s",
 			       json_object_new_double(r->start_ns ? (r->end_ns - r->start_ns) / 1e9 : 0));
-	if (t) {
-		o = json_object_new_object();
-		json_object_object_add(o, "condition", json_object_new_string(t->c->name));
-		json_object_object_add(o, "signal", json_object_new_string(fl_signal_name(t->c->signal)));
-		json_object_object_add(o, "value", fl_json_num(r->mon->trip_value));
-		json_object_object_add(o, "threshold", fl_json_num(t->c->threshold));
-		json_object_object_add(o, "operator", json_object_new_string(fl_cmp_name(t->c->cmp)));
-		json_object_object_add(o, "window_s", json_object_new_double(t->c->window_ns / 1e9));
-		json_object_object_add(o, "trippedAt", fl_json_ts(r, r->mon->trip_ns));
-		json_object_object_add(o, "disarmedAt", fl_json_ts(r, r->disarmed_ns));
-		json_object_object_add(o, "detachedAt", fl_json_ts(r, r->detached_ns));
-		json_object_object_add(o, "disarm_latency_ns",
-				       json_object_new_int64((__s64)(r->disarmed_ns - r->mon->trip_ns)));
-		json_object_object_add(o, "detach_latency_ns",
-				       json_object_new_int64((__s64)(r->detached_ns - r->mon->trip_ns)));
-		json_object_object_add(o, "links", json_object_new_int(r->run ? r->run->n_att : 0));
-		json_object_object_add(root, "failureReport", o);
-	} else {
-		json_object_object_add(root, "failureReport", json_object_new_null());
-	}
+	json_object_object_add(root, "failureReport",
+			       fl_report_failure_json(r->mon, r->run ? &r->run->spec : NULL,
+						      r->real_minus_mono, r->disarmed_ns,
+						      r->detached_ns, r->links));
 
 	arr = json_object_new_array();
 	for (i = 0; i < r->exp->n_faults; i++) {
-		struct fl_dir_totals tot[FL_DIR_MAX] = {}, one[FL_DIR_MAX];
-		int tg;
+		struct fl_dir_totals tot[FL_DIR_MAX];
 
-		for (tg = 0; r->run && r->run->dp.skel && tg < r->run->spec.n_targets; tg++) {
-			if (fl_dp_read_rule(&r->run->dp, fl_rule_id(tg, i), one))
-				continue;
-			for (d = 0; d < FL_DIR_MAX; d++) {
-				tot[d].matched += one[d].matched;
-				tot[d].dropped += one[d].dropped;
-				tot[d].delayed += one[d].delayed;
-				tot[d].bytes += one[d].bytes;
-			}
-		}
+		fl_exp_fault_totals(r, i, tot);
 		o = json_object_new_object();
 		json_object_object_add(o, "name", json_object_new_string(r->exp->faults[i].name));
 		for (d = 0; d < FL_DIR_MAX; d++) {
@@ -210,6 +233,16 @@ static json_object *fl_exp_json(const struct fl_exp_result *r)
 		json_object_object_add(o, "value", mc->has_value ? fl_json_num(mc->value) :
 							       json_object_new_null());
 		json_object_object_add(o, "tripped", json_object_new_boolean(r->mon->tripped == i));
+		if (mc->per_target) {
+			const char *tg = fl_exp_cond_target(r, mc);
+
+			json_object_object_add(o, "target", tg ? json_object_new_string(tg) :
+							       json_object_new_null());
+		}
+		if (mc->c->signal == FL_SIG_PROMETHEUS) {
+			json_object_object_add(o, "answers", json_object_new_uint64(mc->n_answers));
+			json_object_object_add(o, "errors", json_object_new_uint64(mc->n_errors));
+		}
 		if (mc->error[0])
 			json_object_object_add(o, "error", json_object_new_string(mc->error));
 		json_object_array_add(arr, o);

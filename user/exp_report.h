@@ -29,6 +29,7 @@ struct fl_exp_result {
 	__u64 end_ns;		/* the loop ended */
 	__u64 disarmed_ns;	/* the armed flag was cleared */
 	__u64 detached_ns;	/* the last link is gone, everything restored */
+	int links;		/* attachments and tracepoint links, before detaching */
 	__u64 probe_samples[FL_EXP_MAX_PROBES];
 	__u64 probe_failures[FL_EXP_MAX_PROBES];
 	struct fl_dp_counters counters;
@@ -38,8 +39,6 @@ struct fl_exp_result {
 };
 
 const char *fl_exp_state_name(enum fl_exp_state s);
-/* RFC 3339, UTC, nanoseconds, from a CLOCK_MONOTONIC time. */
-void fl_exp_timestamp(const struct fl_exp_result *r, __u64 mono_ns, char *buf, size_t len);
 void fl_exp_report_text(FILE *out, const struct fl_exp_result *r);
 int fl_exp_report_json(FILE *out, const struct fl_exp_result *r);
 int fl_exp_report_dir(const char *dir, const struct fl_exp_result *r, char *err, size_t errlen);

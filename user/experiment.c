@@ -501,6 +501,8 @@ static int parse_targets(struct ctx *c, yaml_node_t *seq)
 				 &exp->targets[exp->n_targets].cgroup);
 		if (err)
 			return err;
+		exp->targets[exp->n_targets].line = m.val[T_CGROUP]->start_mark.line + 1;
+		exp->targets[exp->n_targets].col = m.val[T_CGROUP]->start_mark.column + 1;
 		exp->n_targets++;
 	}
 	return 0;
@@ -1491,6 +1493,9 @@ static int io_error(const char *path, int e, char *err, size_t errlen)
 {
 	if (err && errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(e));
+	/* the user named the wrong thing: exit 2, like any bad input */
+	if (e == ENOENT || e == ENOTDIR || e == EISDIR || e == EFBIG || e == EACCES)
+		return -EINVAL;
 	return -e;
 }
 

@@ -52,7 +52,7 @@
 
 #define FL_EXP_MAX_FILE_BYTES	(1 << 20)
 #define FL_EXP_MAX_TARGETS	64
-#define FL_EXP_MAX_FAULTS	16
+#define FL_EXP_MAX_FAULTS	FL_RULES_PER_TARGET	/* all run at once, in order */
 #define FL_EXP_MAX_CONDITIONS	32
 #define FL_EXP_MAX_PROBES	16
 #define FL_EXP_MAX_PEERS	64
@@ -102,6 +102,8 @@ struct fl_exp_fault {
 
 struct fl_exp_target {
 	char *cgroup;		/* absolute path, as written */
+	int line, col;		/* of the path in the file, from 1: a target
+				 * that is no cgroup is found only at run time */
 };
 
 /* Field names follow struct fl_probe_cfg (probes.h). */
@@ -132,8 +134,9 @@ struct fl_experiment {
 };
 
 /* Reads and parses path. 0; -EINVAL with "path:line:col: message" in err;
- * a negative errno when the file cannot be read (-EFBIG past
- * FL_EXP_MAX_FILE_BYTES), with "path: reason" in err.
+ * -EINVAL too, with "path: reason", for a path that names no readable
+ * file (missing, a directory, over FL_EXP_MAX_FILE_BYTES): bad input, not
+ * a runtime failure; another negative errno when reading fails.
  * On error *exp holds nothing to free.
  */
 int fl_experiment_load(const char *path, struct fl_experiment *exp, char *err,

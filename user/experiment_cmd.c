@@ -23,24 +23,62 @@
 #include "commands.h"
 #include "exp_report.h"
 #include "experiment.h"
+#include "targets.h"
 #include "log.h"
 #include "monitor.h"
 #include "probes.h"
 #include "prompoll.h"
+#include "report.h"
 #include "run.h"
 #include "state.h"
 
 #define FL_WHO		"faultline run"
 #define FL_TICK_MS	50
 
+/* `faultline stop` queues SIGTERM with this value, so the report can tell
+ * it from a SIGTERM sent by anything else.
+ */
+#define FL_STOP_SIGVAL	0x666c7374	/* "flst" */
+
 static volatile sig_atomic_t fl_exp_signo;
+static volatile sig_atomic_t fl_exp_stopper;	/* pid of `faultline stop`, or 0 */
 static struct fl_datapath *volatile fl_exp_dp;
 
-static void fl_exp_on_signal(int signo)
+static void fl_exp_on_signal(int signo, siginfo_t *si, void *uc)
 {
+	(void)uc;
 	if (fl_exp_dp)
 		fl_dp_disarm(fl_exp_dp);
+	if (si && si->si_code == SI_QUEUE && si->si_value.sival_int == FL_STOP_SIGVAL)
+		fl_exp_stopper = si->si_pid;
 	fl_exp_signo = signo;
+}
+
+/* The start time of @pid in clock ticks since boot (field 22 of
+ * /proc/PID/stat), or 0: with the pid, it names one process for good.
+ */
+static unsigned long long fl_proc_starttime(pid_t pid)
+{
+	unsigned long long start = 0;
+	char path[64], buf[1024], *p;
+	size_t n;
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	/* the command name may hold spaces and parentheses: skip past its end */
+	p = strrchr(buf, ')');
+	for (i = 2; p && i < 22; i++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		start = strtoull(p + 1, NULL, 10);
+	return start;
 }
 
 static __u64 fl_clock_ns(clockid_t clk)
@@ -93,11 +131,6 @@ static int fl_exp_to_spec(const struct fl_experiment *exp, struct fl_spec *spec,
 	memset(spec, 0, sizeof(*spec));
 	if (exp->n_targets > FL_SPEC_MAX_TARGETS) {
 		snprintf(err, errlen, "%d targets; at most %d", exp->n_targets, FL_SPEC_MAX_TARGETS);
-		return -EINVAL;
-	}
-	if (exp->n_faults > FL_RULES_PER_TARGET) {
-		snprintf(err, errlen, "%d faults; at most %d can run at once", exp->n_faults,
-			 FL_RULES_PER_TARGET);
 		return -EINVAL;
 	}
 	spec->n_targets = exp->n_targets;
@@ -183,6 +216,54 @@ static int fl_exp_parse_args(int argc, char **argv, struct fl_exp_runner *r, boo
 	return 0;
 }
 
+/* A target that is not a cgroup v2 directory is bad input like any
+ * other: said at its place in the file, before anything is attached.
+ */
+static int fl_exp_check_targets(struct fl_exp_runner *r, char *err, size_t errlen)
+{
+	char why[400];
+	int i;
+
+	for (i = 0; i < r->exp.n_targets; i++) {
+		if (!fl_target_resolve(&r->run.spec.targets[i], why, sizeof(why)))
+			continue;
+		snprintf(err, errlen, "%s:%d:%d: targets[%d].cgroup: %s", r->path,
+			 r->exp.targets[i].line, r->exp.targets[i].col, i, why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A run cannot have Succeeded when a condition was not judged all along:
+ * a Prometheus query that answered with an error (no sample, several, not
+ * a number, the server down) or never answered. A trip still counts: it
+ * is proof on its own.
+ */
+static bool fl_exp_unjudged(const struct fl_monitor *m, char *reason, size_t len)
+{
+	int i;
+
+	for (i = 0; i < m->n; i++) {
+		const struct fl_mon_cond *mc = &m->conds[i];
+
+		if (mc->c->signal != FL_SIG_PROMETHEUS)
+			continue;
+		if (!mc->n_answers) {
+			snprintf(reason, len, "condition %s was never judged: no answer from %s",
+				 mc->c->name, mc->c->prom_url);
+			return true;
+		}
+		if (mc->n_errors) {
+			snprintf(reason, len,
+				 "condition %s was not judged throughout: %llu of %llu Prometheus answers were errors (newest: %s)",
+				 mc->c->name, (unsigned long long)mc->n_errors,
+				 (unsigned long long)mc->n_answers, mc->error);
+			return true;
+		}
+	}
+	return false;
+}
+
 static void fl_exp_on_trip(void *ctx)
 {
 	struct fl_exp_runner *r = ctx;
@@ -265,6 +346,43 @@ static void fl_exp_dry_run(const struct fl_exp_runner *r)
 	for (i = 0; i < run->spec.n_targets; i++)
 		printf("  target %s (cgroup id %llu, level %u)\n", run->spec.targets[i].path,
 		       (unsigned long long)run->spec.targets[i].cgid, run->spec.targets[i].level);
+	for (i = 0; i < r->exp.n_faults; i++) {
+		const struct fl_exp_fault *f = &r->exp.faults[i];
+
+		printf("  fault %s: %s, %s, %d peer%s, %d port%s:", f->name,
+		       f->dir_mask == FL_DIRM_BOTH ? "both directions" :
+		       f->dir_mask == FL_DIRM_INGRESS ? "ingress" : "egress",
+		       f->proto == FL_PROTO_ANY ? "any protocol" : fl_proto_name(f->proto),
+		       f->n_peers, f->n_peers == 1 ? "" : "s", f->n_ports, f->n_ports == 1 ? "" : "s");
+		if (f->has_drop)
+			printf(" drop %g%%", f->drop_pct);
+		if (f->has_delay)
+			printf(" delay %.3f ms, jitter %.3f ms", f->delay_ns / 1e6, f->jitter_ns / 1e6);
+		if (f->has_rate)
+			printf(" rate %llu %s", (unsigned long long)f->rate,
+			       f->rate_unit == FL_RATE_PPS ? "packets/s" : "bits/s");
+		printf("\n");
+	}
+	for (i = 0; i < r->exp.n_conditions; i++) {
+		const struct fl_condition *c = &r->exp.conditions[i];
+
+		printf("  condition %s: %s %s %g", c->name, fl_signal_name(c->signal),
+		       fl_cmp_name(c->cmp), c->threshold);
+		if (c->window_ns)
+			printf(" over %.1fs", c->window_ns / 1e9);
+		if (c->signal == FL_SIG_PROMETHEUS)
+			printf(": %s at %s every %.1fs", c->prom_query, c->prom_url,
+			       c->prom_interval_ns / 1e9);
+		printf("\n");
+	}
+	for (i = 0; i < r->exp.n_probes; i++) {
+		const struct fl_exp_probe *p = &r->exp.probes[i];
+
+		printf("  probe %s: %s %s every %.3fs, timeout %.3fs%s%s\n", p->name,
+		       p->kind == FL_PROBE_HTTP ? "HTTP GET" : "TCP connect",
+		       p->kind == FL_PROBE_HTTP ? p->url : p->address, p->interval_ns / 1e9,
+		       p->timeout_ns / 1e9, p->netns ? ", from " : "", p->netns ? p->netns : "");
+	}
 	printf("  tc: %s; ingress: %s\n", run->tcx ? "tcx links" : "clsact filters",
 	       fl_ingress_name(run->ingress));
 	for (i = 0; i < run->n_ns; i++)
@@ -282,6 +400,28 @@ static void fl_exp_dry_run(const struct fl_exp_runner *r)
 			printf("  would attach cgroup ingress on %s\n", run->spec.targets[i].path);
 	if (run->spec.observe_tp)
 		printf("  would attach tracepoints for the TCP signals the conditions use\n");
+}
+
+/* The dry run's kernel check: the programs this run needs are loaded (the
+ * verifier passes them, the maps and ring buffer are made) and closed at
+ * once, attached nowhere.
+ */
+static int fl_exp_dry_load(struct fl_exp_runner *r)
+{
+	unsigned int mask = fl_place_progs(&r->run);
+	int ret, n = __builtin_popcount(mask);
+
+	ret = fl_dp_open(&r->run.dp, mask);
+	if (ret) {
+		fprintf(stderr, FL_WHO ": dry run: this kernel refused faultline's BPF programs: %s; "
+			"see 'faultline features' and run with -v for the verifier log\n",
+			strerror(-ret));
+		return ret;
+	}
+	fl_dp_close(&r->run.dp);
+	printf("  BPF: %d program%s, maps and ring buffer loaded and verified by this kernel, then unloaded\n",
+	       n, n == 1 ? "" : "s");
+	return 0;
 }
 
 static void fl_exp_status(const struct fl_exp_runner *r, __u64 now, bool tty)
@@ -364,7 +504,7 @@ static int fl_exp_write_state(const char *name)
 	f = fopen(path, "w");
 	if (!f)
 		return -errno;
-	fprintf(f, "%s\n", name);
+	fprintf(f, "%s\n%llu\n", name, fl_proc_starttime(getpid()));
 	return fclose(f) ? -errno : 0;
 }
 
@@ -391,6 +531,9 @@ int fl_cmd_run(int argc, char **argv)
 		return FL_EXIT_RUNTIME;
 	}
 	r->run.lock_fd = -1;
+	/* a run that fails before its monitor starts reports no trip */
+	r->mon.tripped = -1;
+	r->mon.trip_target = -1;
 	if (fl_exp_parse_args(argc, argv, r, &help)) {
 		code = FL_EXIT_USAGE;
 		goto out_free;
@@ -416,6 +559,11 @@ int fl_cmd_run(int argc, char **argv)
 		goto out_exp;
 	}
 	r->res.state = FL_EXP_PENDING;
+	if (fl_exp_check_targets(r, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		code = FL_EXIT_USAGE;
+		goto out_exp;
+	}
 	ret = fl_place_resolve(&r->run, FL_WHO);
 	if (ret) {
 		code = ret == -EINVAL ? FL_EXIT_USAGE : FL_EXIT_RUNTIME;
@@ -423,11 +571,12 @@ int fl_cmd_run(int argc, char **argv)
 	}
 	if (r->dry_run) {
 		fl_exp_dry_run(r);
-		code = FL_EXIT_OK;
+		code = fl_exp_dry_load(r) ? FL_EXIT_RUNTIME : FL_EXIT_OK;
 		goto cleanup;
 	}
 
-	sa.sa_handler = fl_exp_on_signal;
+	sa.sa_sigaction = fl_exp_on_signal;
+	sa.sa_flags = SA_SIGINFO;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -449,7 +598,8 @@ int fl_cmd_run(int argc, char **argv)
 	r->res.real_minus_mono = (__s64)(fl_clock_ns(CLOCK_REALTIME) - fl_clock_ns(CLOCK_MONOTONIC));
 	r->res.start_ns = fl_clock_ns(CLOCK_MONOTONIC);
 	deadline = r->res.start_ns + r->exp.duration_ns;
-	ret = fl_monitor_init(&r->mon, r->exp.conditions, r->exp.n_conditions, r->res.start_ns);
+	ret = fl_monitor_init(&r->mon, r->exp.conditions, r->exp.n_conditions, r->exp.n_targets,
+			      r->res.start_ns);
 	if (ret) {
 		r->res.state = FL_EXP_ERROR;
 		snprintf(r->res.reason, sizeof(r->res.reason), "setting up the conditions failed: %s",
@@ -474,6 +624,10 @@ int fl_cmd_run(int argc, char **argv)
 
 	ret = fl_exp_loop(r, deadline);
 	fl_dp_disarm(&r->run.dp);
+	/* the state is decided here: records read while detaching update
+	 * the final values but trip nothing
+	 */
+	r->mon.closed = true;
 	r->res.end_ns = fl_clock_ns(CLOCK_MONOTONIC);
 	if (!r->res.disarmed_ns)
 		r->res.disarmed_ns = r->res.end_ns;
@@ -486,15 +640,23 @@ int fl_cmd_run(int argc, char **argv)
 			 c->threshold);
 	} else if (fl_exp_signo) {
 		r->res.state = FL_EXP_ABORTED;
-		snprintf(r->res.reason, sizeof(r->res.reason), "stopped by %s", sigabbrev_np(fl_exp_signo));
+		if (fl_exp_stopper)
+			snprintf(r->res.reason, sizeof(r->res.reason),
+				 "stopped by 'faultline stop' (pid %d)", (int)fl_exp_stopper);
+		else
+			snprintf(r->res.reason, sizeof(r->res.reason), "stopped by %s",
+				 sigabbrev_np(fl_exp_signo));
 	} else if (ret) {
 		r->res.state = FL_EXP_ERROR;
 		snprintf(r->res.reason, sizeof(r->res.reason), "the run loop failed: %s", strerror(-ret));
+	} else if (fl_exp_unjudged(&r->mon, r->res.reason, sizeof(r->res.reason))) {
+		r->res.state = FL_EXP_ERROR;
 	} else {
 		r->res.state = FL_EXP_SUCCEEDED;
 		snprintf(r->res.reason, sizeof(r->res.reason), "the duration elapsed and no condition tripped");
 	}
 report:
+	r->res.links = r->run.n_att + r->run.dp.n_tp_links;
 	fl_session_stop(&r->run, FL_WHO);
 	r->res.detached_ns = fl_clock_ns(CLOCK_MONOTONIC);
 	if (!r->res.end_ns)
@@ -590,7 +752,8 @@ int fl_cmd_stop(int argc, char **argv)
 	}
 	d = opendir(FL_STATE_DIR);
 	while (d && (de = readdir(d))) {
-		char path[512], running[256] = "";
+		char path[512], running[256] = "", started[64] = "";
+		union sigval v = { .sival_int = FL_STOP_SIGVAL };
 		pid_t pid;
 		FILE *f;
 
@@ -602,11 +765,20 @@ int fl_cmd_stop(int argc, char **argv)
 			continue;
 		if (!fgets(running, sizeof(running), f))
 			running[0] = 0;
+		if (!fgets(started, sizeof(started), f))
+			started[0] = 0;
 		fclose(f);
 		running[strcspn(running, "\n")] = 0;
+		/* a run that was SIGKILLed left its file; its pid may be
+		 * another process's by now
+		 */
+		if (strtoull(started, NULL, 10) != fl_proc_starttime(pid)) {
+			unlink(path);
+			continue;
+		}
 		if (name && strcmp(name, running))
 			continue;
-		if (!kill(pid, SIGTERM)) {
+		if (!sigqueue(pid, SIGTERM, v)) {
 			printf("faultline stop: stopping experiment %s (pid %d)\n", running, pid);
 			stopped++;
 		} else {

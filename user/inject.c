@@ -21,6 +21,7 @@
 #include "monitor.h"
 #include "report.h"
 #include "run.h"
+#include "timestamp.h"
 
 #define FL_IDLE_NS		(10ULL * 1000000000ULL)
 #define FL_STATUS_TTY_NS	1000000000ULL
@@ -54,7 +55,7 @@ static void fl_inject_usage(FILE *out)
 		"                        [--peer CIDR]... [--port N]... [--drop PERCENT]\n"
 		"                        [--delay D [--jitter D] [--distribution NAME] [--correlation PCT]\n"
 		"                         [--reorder]] [--rate R [--rate-per target|flow]] [--force-qdisc]\n"
-		"                        [--duration DURATION] [--json] [-v]\n"
+		"                        [--abort-if COND]... [--duration DURATION] [--json] [-v]\n"
 		"\n"
 		"Drop, delay or rate-limit the packets of the target cgroups (and their\n"
 		"descendants), in the kernel, until DURATION ends (default 60s, at most 24h)\n"
@@ -306,10 +307,25 @@ static int fl_inject_parse(int argc, char **argv, struct fl_spec *spec, bool *he
 	return 0;
 }
 
+/* What the trip callback touches: the maps it disarms, and the report
+ * that notes when.
+ */
+struct fl_inject_trip {
+	struct fl_datapath *dp;
+	struct fl_report *rep;
+};
+
 static void fl_inject_on_trip(void *ctx)
 {
+	struct fl_inject_trip *t = ctx;
+
 	/* the faults stop here, as the evidence comes in */
-	fl_dp_disarm(ctx);
+	fl_dp_disarm(t->dp);
+	/* a record drained after the loop may still trip; the faults were
+	 * off since the loop ended, and that is when they stopped
+	 */
+	if (!t->rep->disarmed_ns)
+		t->rep->disarmed_ns = fl_now_ns();
 }
 
 static void fl_inject_flow_cb(void *ctx, const struct fl_event *e, const struct fl_flow_delta *d)
@@ -391,9 +407,10 @@ static int fl_inject_loop(struct fl_run *run, __u64 start, __u64 deadline, struc
 int fl_cmd_inject(int argc, char **argv)
 {
 	struct fl_report *rep = NULL;
+	struct fl_inject_trip trip;
 	struct fl_run *run;
 	bool help = false;
-	__u64 start, deadline;
+	__u64 start, deadline, now;
 	int ret, i, code = FL_EXIT_RUNTIME;
 
 	run = calloc(1, sizeof(*run));
@@ -429,7 +446,10 @@ int fl_cmd_inject(int argc, char **argv)
 
 	rep->spec = &run->spec;
 	rep->duration_s = run->spec.duration_ns / 1e9;
+	/* one offset for every timestamp of the report, as experiments do */
+	rep->real_minus_mono = fl_timestamp_offset();
 	start = fl_now_ns();
+	rep->start_ns = start;
 	deadline = start + run->spec.duration_ns;
 	if (!fl_stop_signo)
 		fl_dp_arm(&run->dp, deadline);
@@ -446,21 +466,30 @@ int fl_cmd_inject(int argc, char **argv)
 
 	fl_abort_mon.tripped = -1;
 	if (fl_n_abort) {
-		ret = fl_monitor_init(&fl_abort_mon, fl_abort_conds, fl_n_abort, start);
+		ret = fl_monitor_init(&fl_abort_mon, fl_abort_conds, fl_n_abort, run->spec.n_targets, start);
 		if (ret) {
 			fprintf(stderr, FL_WHO ": setting up --abort-if failed: %s\n", strerror(-ret));
 			goto cleanup;
 		}
+		trip.dp = &run->dp;
+		trip.rep = rep;
 		fl_abort_mon.on_trip = fl_inject_on_trip;
-		fl_abort_mon.ctx = &run->dp;
+		fl_abort_mon.ctx = &trip;
 		run->ev.on_flow = fl_inject_flow_cb;
 		run->ev.on_signal = fl_inject_signal_cb;
 		run->ev.cb_ctx = &fl_abort_mon;
 	}
 	ret = fl_inject_loop(run, start, deadline, rep);
 	fl_dp_disarm(&run->dp);
-	rep->elapsed_s = (fl_now_ns() - start) / 1e9;
+	/* decided: records drained below update the values, trip nothing */
+	fl_abort_mon.closed = true;
+	now = fl_now_ns();
+	if (!rep->disarmed_ns)
+		rep->disarmed_ns = now;
+	rep->elapsed_s = (now - start) / 1e9;
+	rep->links = run->n_att + run->dp.n_tp_links;
 	fl_session_stop(run, FL_WHO);
+	rep->detached_ns = fl_now_ns();
 	fl_events_drain(&run->ev);
 	fl_events_sweep(&run->ev, fl_dp_flows_fd(&run->dp));
 	fl_inject_collect(run, rep);

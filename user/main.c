@@ -29,6 +29,7 @@ static const struct fl_command {
 	{ "inject", fl_cmd_inject, "drop, delay or rate-limit the target cgroups' packets, for a while" },
 	{ "cleanup", fl_cmd_cleanup, "remove anything faultline left in the kernel" },
 	{ "features", fl_cmd_features, "what this kernel and machine offer faultline" },
+	{ "demo", fl_cmd_demo, "sandbox experiment: break a service chain, roll back, leave nothing" },
 	{ "version", fl_cmd_version, "print the version" },
 	{ "help", fl_cmd_help, "this list" },
 };

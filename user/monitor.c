@@ -43,40 +43,64 @@ unsigned int fl_monitor_tracepoints(const struct fl_condition *conds, int n)
 	return m;
 }
 
-int fl_monitor_init(struct fl_monitor *m, const struct fl_condition *conds, int n, __u64 start_ns)
+static bool fl_signal_per_target(enum fl_signal sig)
 {
-	int i, err;
+	const struct fl_signal_info *si = fl_signal_info(sig);
+
+	return si && !si->needs_probe && sig != FL_SIG_PROMETHEUS;
+}
+
+int fl_monitor_init(struct fl_monitor *m, const struct fl_condition *conds, int n,
+		    int n_targets, __u64 start_ns)
+{
+	int i, k, err;
 
 	memset(m, 0, sizeof(*m));
 	if (n > FL_MON_MAX_CONDS)
 		return -E2BIG;
-	m->n = n;
+	if (n_targets < 1)
+		return -EINVAL;
 	m->start_ns = start_ns;
 	m->tripped = -1;
+	m->trip_target = -1;
 	for (i = 0; i < n; i++) {
 		const struct fl_condition *c = &conds[i];
+		struct fl_mon_cond *mc = &m->conds[i];
 		__u64 len = c->window_ns;
 
 		/* a Prometheus value is judged on its newest sample alone */
 		if (!len)
 			len = c->prom_interval_ns * 10 > 10000000000ULL ? c->prom_interval_ns * 10 :
 									 10000000000ULL;
-		m->conds[i].c = c;
-		err = fl_window_init(&m->conds[i].w, len, FL_WINDOW_DELTA, start_ns);
-		if (err)
-			return err;
+		mc->c = c;
+		mc->worst = -1;
+		mc->per_target = fl_signal_per_target(c->signal);
+		mc->n_s = mc->per_target ? n_targets : 1;
+		mc->s = calloc(mc->n_s, sizeof(*mc->s));
+		if (!mc->s)
+			return -ENOMEM;
+		m->n = i + 1;
+		for (k = 0; k < mc->n_s; k++) {
+			err = fl_window_init(&mc->s[k].w, len, FL_WINDOW_DELTA, start_ns);
+			if (err)
+				return err;
+		}
 	}
 	return 0;
 }
 
 void fl_monitor_free(struct fl_monitor *m)
 {
-	int i;
+	int i, k;
 
 	for (i = 0; i < m->n; i++) {
-		fl_window_free(&m->conds[i].w);
-		free(m->conds[i].t_s);
-		free(m->conds[i].v);
+		struct fl_mon_cond *mc = &m->conds[i];
+
+		for (k = 0; mc->s && k < mc->n_s; k++)
+			fl_window_free(&mc->s[k].w);
+		free(mc->s);
+		free(mc->t_s);
+		free(mc->v);
 	}
 	m->n = 0;
 }
@@ -115,34 +139,86 @@ static bool fl_mon_warm(const struct fl_monitor *m, const struct fl_mon_cond *mc
 
 	if (!low || !si || (si->stat != FL_STAT_SUM && si->stat != FL_STAT_RATE))
 		return true;
-	return now >= m->start_ns + mc->w.len_ns;
+	return now >= m->start_ns + mc->s[0].w.len_ns;
 }
 
-static void fl_mon_eval(struct fl_monitor *m, int i, __u64 now)
+/* The series nearest to tripping: the highest value for above/atLeast,
+ * the lowest for below/atMost. A NaN is never the worst.
+ */
+static void fl_mon_worst(struct fl_mon_cond *mc)
+{
+	bool low = mc->c->cmp == FL_CMP_BELOW || mc->c->cmp == FL_CMP_AT_MOST;
+	int k;
+
+	mc->worst = -1;
+	for (k = 0; k < mc->n_s; k++) {
+		const struct fl_mon_series *sr = &mc->s[k];
+
+		if (!sr->has_value || isnan(sr->value))
+			continue;
+		if (mc->worst < 0 || (low ? sr->value < mc->value : sr->value > mc->value)) {
+			mc->worst = k;
+			mc->value = sr->value;
+		}
+	}
+	if (mc->worst < 0 && mc->n_s && mc->s[0].has_value) {
+		mc->worst = 0;
+		mc->value = mc->s[0].value;
+	}
+	mc->has_value = mc->worst >= 0;
+}
+
+/* Evaluate series @k of condition @i at @now. */
+static void fl_mon_eval_one(struct fl_monitor *m, int i, int k, __u64 now)
 {
 	struct fl_mon_cond *mc = &m->conds[i];
+	struct fl_mon_series *sr = &mc->s[k];
 	double value;
 	int ret;
 
-	ret = fl_condition_eval(mc->c, &mc->w, now, &value);
+	ret = fl_condition_eval(mc->c, &sr->w, now, &value);
 	if (ret < 0)
 		return;
-	mc->has_value = true;
-	mc->value = value;
-	fl_mon_point(m, mc, now, value);
-	if (ret == 1 && m->tripped < 0 && fl_mon_warm(m, mc, now)) {
+	sr->has_value = true;
+	sr->value = value;
+	if (ret == 1 && m->tripped < 0 && !m->closed && fl_mon_warm(m, mc, now)) {
 		m->tripped = i;
+		m->trip_target = mc->per_target ? k : -1;
 		m->trip_value = value;
 		m->trip_ns = now;
+		/* the faults stop before anything else is done */
 		if (m->on_trip)
 			m->on_trip(m->ctx);
 	}
 }
 
-static void fl_mon_add(struct fl_monitor *m, int i, __u64 ts, double v)
+static void fl_mon_eval(struct fl_monitor *m, int i, int k, __u64 now)
 {
-	fl_window_add(&m->conds[i].w, ts, v);
-	fl_mon_eval(m, i, ts);
+	struct fl_mon_cond *mc = &m->conds[i];
+
+	if (k >= 0) {
+		fl_mon_eval_one(m, i, k, now);
+	} else {
+		for (k = 0; k < mc->n_s; k++)
+			fl_mon_eval_one(m, i, k, now);
+	}
+	fl_mon_worst(mc);
+	if (mc->has_value)
+		fl_mon_point(m, mc, now, mc->value);
+}
+
+static void fl_mon_add(struct fl_monitor *m, int i, int k, __u64 ts, double v)
+{
+	if (k < 0 || k >= m->conds[i].n_s)
+		return;
+	fl_window_add(&m->conds[i].s[k].w, ts, v);
+	fl_mon_eval(m, i, k, ts);
+}
+
+/* The series of a kernel record: its target's. */
+static int fl_mon_target(const struct fl_mon_cond *mc, const struct fl_event *e)
+{
+	return mc->per_target ? (int)e->key.target_id : 0;
 }
 
 void fl_monitor_flow(struct fl_monitor *m, const struct fl_event *e, const struct fl_flow_delta *d)
@@ -180,7 +256,7 @@ void fl_monitor_flow(struct fl_monitor *m, const struct fl_event *e, const struc
 			continue;
 		}
 		if (v > 0)
-			fl_mon_add(m, i, e->ts_ns, v);
+			fl_mon_add(m, i, fl_mon_target(&m->conds[i], e), e->ts_ns, v);
 	}
 }
 
@@ -236,7 +312,7 @@ void fl_monitor_signal(struct fl_monitor *m, const struct fl_event *e)
 		default:
 			return;
 		}
-		fl_mon_add(m, i, e->ts_ns, v);
+		fl_mon_add(m, i, fl_mon_target(&m->conds[i], e), e->ts_ns, v);
 	}
 }
 
@@ -251,14 +327,14 @@ void fl_monitor_probe(struct fl_monitor *m, const struct fl_probe_sample *s)
 			continue;
 		switch (c->signal) {
 		case FL_SIG_PROBE_FAILURES:
-			fl_mon_add(m, i, s->ts_ns, s->ok ? 0 : 1);
+			fl_mon_add(m, i, 0, s->ts_ns, s->ok ? 0 : 1);
 			break;
 		case FL_SIG_PROBE_LATENCY_P50:
 		case FL_SIG_PROBE_LATENCY_P99:
-			fl_mon_add(m, i, s->ts_ns, s->latency_ns);
+			fl_mon_add(m, i, 0, s->ts_ns, s->latency_ns);
 			break;
 		case FL_SIG_PROBE_SUCCESS_RATE:
-			fl_mon_add(m, i, s->ts_ns, s->ok ? 1 : 0);
+			fl_mon_add(m, i, 0, s->ts_ns, s->ok ? 1 : 0);
 			break;
 		default:
 			break;
@@ -273,12 +349,16 @@ void fl_monitor_prom(struct fl_monitor *m, int cond, __u64 ts_ns, double value, 
 	if (cond < 0 || cond >= m->n)
 		return;
 	mc = &m->conds[cond];
+	mc->n_answers++;
+	/* an error is kept (the newest one) even when later answers are
+	 * good: the report must show that the condition went unjudged
+	 */
 	if (err) {
+		mc->n_errors++;
 		snprintf(mc->error, sizeof(mc->error), "%s", err);
 		return;
 	}
-	mc->error[0] = 0;
-	fl_mon_add(m, cond, ts_ns, value);
+	fl_mon_add(m, cond, 0, ts_ns, value);
 }
 
 void fl_monitor_tick(struct fl_monitor *m, __u64 now_ns)
@@ -286,5 +366,5 @@ void fl_monitor_tick(struct fl_monitor *m, __u64 now_ns)
 	int i;
 
 	for (i = 0; i < m->n; i++)
-		fl_mon_eval(m, i, now_ns);
+		fl_mon_eval(m, i, -1, now_ns);
 }

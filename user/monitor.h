@@ -16,12 +16,26 @@
 
 #define FL_MON_MAX_CONDS	32
 
-struct fl_mon_cond {
-	const struct fl_condition *c;
+/* One target's view of a condition (kernel signals), or the condition's
+ * only view (probe and Prometheus signals, which are not a target's).
+ */
+struct fl_mon_series {
 	struct fl_window w;
 	bool has_value;
 	double value;		/* at the last evaluation */
-	char error[256];	/* prometheus: the last query error */
+};
+
+struct fl_mon_cond {
+	const struct fl_condition *c;
+	struct fl_mon_series *s;	/* [n_s] */
+	int n_s;
+	bool per_target;
+	bool has_value;
+	double value;		/* the worst series' value at the last evaluation */
+	int worst;		/* that series (a target id for kernel signals) */
+	char error[256];	/* prometheus: the newest query error */
+	__u64 n_errors;		/* prometheus: answers that were errors */
+	__u64 n_answers;	/* prometheus: all answers */
 	/* the signal over time, for the timeline */
 	double *t_s, *v;
 	int n, cap;
@@ -32,7 +46,10 @@ struct fl_monitor {
 	int n;
 	struct fl_mon_cond conds[FL_MON_MAX_CONDS];
 	__u64 start_ns;		/* CLOCK_MONOTONIC, as bpf_ktime_get_ns() */
+	bool closed;		/* the run's end is decided: values still move,
+				 * nothing trips any more */
 	int tripped;		/* index of the condition that tripped, or -1 */
+	int trip_target;	/* its target id, or -1 for probe/Prometheus signals */
 	double trip_value;
 	__u64 trip_ns;
 	void (*on_trip)(void *ctx);
@@ -44,8 +61,13 @@ struct fl_monitor {
  */
 unsigned int fl_monitor_tracepoints(const struct fl_condition *conds, int n);
 
+/* Kernel signals are judged per target: @n_targets windows per condition,
+ * and a condition trips when any one target crosses its threshold (its
+ * reported value is the worst target's). Records for a target id at or
+ * above @n_targets are ignored.
+ */
 int fl_monitor_init(struct fl_monitor *m, const struct fl_condition *conds, int n,
-		    __u64 start_ns);
+		    int n_targets, __u64 start_ns);
 void fl_monitor_free(struct fl_monitor *m);
 void fl_monitor_flow(struct fl_monitor *m, const struct fl_event *e, const struct fl_flow_delta *d);
 void fl_monitor_signal(struct fl_monitor *m, const struct fl_event *e);

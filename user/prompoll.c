@@ -79,6 +79,8 @@ int fl_prompoll_start(struct fl_prompoll **out, const struct fl_condition *conds
 			break;
 	if (i == n)
 		return 0;
+	if (n > FL_MAX_PROM_CONDS)
+		return -E2BIG;
 	pp = calloc(1, sizeof(*pp));
 	if (!pp)
 		return -ENOMEM;
@@ -90,7 +92,7 @@ int fl_prompoll_start(struct fl_prompoll **out, const struct fl_condition *conds
 	for (i = 0; i < n; i++) {
 		struct fl_prom_worker *w;
 
-		if (conds[i].signal != FL_SIG_PROMETHEUS || pp->n >= FL_MAX_PROM_CONDS)
+		if (conds[i].signal != FL_SIG_PROMETHEUS)
 			continue;
 		w = &pp->w[pp->n++];
 		w->pp = pp;

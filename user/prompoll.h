@@ -6,8 +6,10 @@
 #define FL_PROMPOLL_H
 
 #include "conditions.h"
+#include "monitor.h"
 
-#define FL_MAX_PROM_CONDS	16
+/* every condition may be a Prometheus one: none may go unpolled */
+#define FL_MAX_PROM_CONDS	FL_MON_MAX_CONDS
 
 struct fl_prompoll;
 
@@ -20,7 +22,7 @@ struct fl_prom_result {
 };
 
 /* Starts a poller for each prometheus condition among @conds (none: *out
- * is NULL and 0 is returned).
+ * is NULL and 0 is returned); -E2BIG for more than FL_MAX_PROM_CONDS.
  */
 int fl_prompoll_start(struct fl_prompoll **out, const struct fl_condition *conds, int n);
 int fl_prompoll_fd(const struct fl_prompoll *p);	/* -1 when none */

@@ -3,19 +3,21 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <string.h>
 #include <json-c/json.h>
 
 #include "parse.h"
 #include "report.h"
+#include "timestamp.h"
 
 static const char *fl_dir_name(int dir)
 {
 	return dir == FL_DIR_INGRESS ? "ingress" : "egress";
 }
 
-static const char *fl_proto_name(__u8 proto)
+const char *fl_proto_name(__u8 proto)
 {
 	switch (proto) {
 	case FL_PROTO_TCP:
@@ -81,9 +83,14 @@ void fl_report_text(FILE *out, const struct fl_report *r)
 		r->signo ? ", " : "", r->signo ? strsignal(r->signo) : "");
 	if (r->mon && r->mon->tripped >= 0) {
 		const struct fl_mon_cond *mc = &r->mon->conds[r->mon->tripped];
+		char ts[FL_TIMESTAMP_LEN];
 
-		fprintf(out, "  --abort-if '%s' tripped: %s = %.6g\n", mc->c->name,
+		fl_timestamp_format(r->mon->trip_ns, r->real_minus_mono, ts, sizeof(ts));
+		fprintf(out, "  --abort-if '%s' tripped at %s: %s = %.6g\n", mc->c->name, ts,
 			fl_signal_name(mc->c->signal), r->mon->trip_value);
+		fprintf(out, "  faults off %.3f ms after the trip, everything detached after %.3f ms\n",
+			(double)(__s64)(r->disarmed_ns - r->mon->trip_ns) / 1e6,
+			(double)(__s64)(r->detached_ns - r->mon->trip_ns) / 1e6);
 	}
 	for (d = 0; d < FL_DIR_MAX; d++) {
 		const struct fl_dir_totals *x = &r->counters.dir[d];
@@ -211,6 +218,52 @@ json_object *fl_report_attach_json(const struct fl_attachment *att, int n)
 	return arr;
 }
 
+static json_object *fl_json_ts(__u64 mono_ns, __s64 real_minus_mono)
+{
+	char ts[FL_TIMESTAMP_LEN];
+
+	if (!mono_ns || fl_timestamp_format(mono_ns, real_minus_mono, ts, sizeof(ts)))
+		return json_object_new_null();
+	return json_object_new_string(ts);
+}
+
+static json_object *fl_json_num(double v)
+{
+	return isfinite(v) ? json_object_new_double(v) : json_object_new_null();
+}
+
+json_object *fl_report_failure_json(const struct fl_monitor *mon, const struct fl_spec *spec,
+				    __s64 real_minus_mono, __u64 disarmed_ns,
+				    __u64 detached_ns, int links)
+{
+	const struct fl_condition *c;
+	json_object *o;
+
+	if (!mon || mon->tripped < 0 || mon->tripped >= mon->n)
+		return json_object_new_null();
+	c = mon->conds[mon->tripped].c;
+	o = json_object_new_object();
+	json_object_object_add(o, "condition", json_object_new_string(c->name));
+	json_object_object_add(o, "signal", json_object_new_string(fl_signal_name(c->signal)));
+	json_object_object_add(o, "value", fl_json_num(mon->trip_value));
+	json_object_object_add(o, "threshold", fl_json_num(c->threshold));
+	json_object_object_add(o, "operator", json_object_new_string(fl_cmp_name(c->cmp)));
+	json_object_object_add(o, "window_s", json_object_new_double(c->window_ns / 1e9));
+	json_object_object_add(o, "target",
+			       spec && mon->trip_target >= 0 && mon->trip_target < spec->n_targets ?
+			       json_object_new_string(spec->targets[mon->trip_target].path) :
+			       json_object_new_null());
+	json_object_object_add(o, "trippedAt", fl_json_ts(mon->trip_ns, real_minus_mono));
+	json_object_object_add(o, "disarmedAt", fl_json_ts(disarmed_ns, real_minus_mono));
+	json_object_object_add(o, "detachedAt", fl_json_ts(detached_ns, real_minus_mono));
+	json_object_object_add(o, "disarm_latency_ns",
+			       json_object_new_int64((__s64)(disarmed_ns - mon->trip_ns)));
+	json_object_object_add(o, "detach_latency_ns",
+			       json_object_new_int64((__s64)(detached_ns - mon->trip_ns)));
+	json_object_object_add(o, "links", json_object_new_int(links));
+	return o;
+}
+
 int fl_report_json(FILE *out, const struct fl_report *r)
 {
 	struct fl_flow_entry top[FL_REPORT_TOP_FLOWS];
@@ -226,8 +279,13 @@ int fl_report_json(FILE *out, const struct fl_report *r)
 	json_object_object_add(root, "reason", json_object_new_string(r->reason));
 	if (r->signo)
 		json_object_object_add(root, "signal", json_object_new_string(sigabbrev_np(r->signo)));
+	json_object_object_add(root, "startedAt", fl_json_ts(r->start_ns, r->real_minus_mono));
+	json_object_object_add(root, "endedAt", fl_json_ts(r->detached_ns, r->real_minus_mono));
 	json_object_object_add(root, "duration_s", json_object_new_double(r->duration_s));
 	json_object_object_add(root, "elapsed_s", json_object_new_double(r->elapsed_s));
+	json_object_object_add(root, "failureReport",
+			       fl_report_failure_json(r->mon, r->spec, r->real_minus_mono,
+						      r->disarmed_ns, r->detached_ns, r->links));
 	json_object_object_add(root, "fault", fl_json_fault(r->spec));
 	if (r->mon) {
 		arr = json_object_new_array();

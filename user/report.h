@@ -20,11 +20,19 @@ struct fl_report {
 	int signo;
 	double duration_s;
 	double elapsed_s;
+	/* CLOCK_MONOTONIC times, as the kernel's records; one offset, taken
+	 * once, turns them all into UTC
+	 */
+	__s64 real_minus_mono;
+	__u64 start_ns;		/* armed */
+	__u64 disarmed_ns;	/* the armed flag was cleared */
+	__u64 detached_ns;	/* the last link is gone, everything restored */
 	const struct fl_spec *spec;
 	struct fl_dp_counters counters;
 	struct fl_dir_totals per_target[FL_SPEC_MAX_TARGETS][FL_DIR_MAX];
 	const struct fl_attachment *att;
 	int n_att;
+	int links;		/* what was detached: n_att and tracepoint links */
 	const struct fl_events *ev;
 	const struct fl_monitor *mon;	/* --abort-if, or NULL */
 	__u64 fq_drops;			/* dropped by the fq qdiscs faultline installed */
@@ -41,5 +49,16 @@ struct json_object;
 struct json_object *fl_report_attach_json(const struct fl_attachment *att, int n);
 /* Drops by reason: the datapath's (fault, horizon, clone_failed) and fq's. */
 struct json_object *fl_report_drops_json(const struct fl_dp_counters *c, __u64 fq_drops);
+/* "tcp", "udp", "icmp", "icmpv6", "any" or "other". */
+const char *fl_proto_name(__u8 proto);
+/* The failureReport object of the condition that tripped, or JSON null
+ * when none did: what crossed (and in which of @spec's targets, for a
+ * kernel signal), and when the faults stopped and everything was detached
+ * (CLOCK_MONOTONIC times, turned into UTC with the offset). @links counts
+ * what was detached: links, legacy tc filters and tracepoint links.
+ */
+struct json_object *fl_report_failure_json(const struct fl_monitor *mon, const struct fl_spec *spec,
+					   __s64 real_minus_mono, __u64 disarmed_ns,
+					   __u64 detached_ns, int links);
 
 #endif /* FL_REPORT_H */

@@ -205,7 +205,7 @@ static void test_egress_matrix(void)
 				 is_icmp(proto) ? 0 : DPORT, FL_PROB_ONE);
 			setup(&r);
 			expect_verdict(prog, p.data, p.len, 1);
-			expect_one(FL_DIR_EGRESS, 1, 1, p.len);
+			expect_one(FL_DIR_EGRESS, 1, 1, p.len - p.l3_off);
 			tap_end();
 
 			/* the source port matches too; ICMP has no ports to match */
@@ -216,7 +216,7 @@ static void test_egress_matrix(void)
 				 is_icmp(proto) ? ICMP_ID : SPORT, FL_PROB_ONE);
 			setup(&r);
 			expect_verdict(prog, p.data, p.len, !is_icmp(proto));
-			expect_one(FL_DIR_EGRESS, !is_icmp(proto), !is_icmp(proto), p.len);
+			expect_one(FL_DIR_EGRESS, !is_icmp(proto), !is_icmp(proto), p.len - p.l3_off);
 			tap_end();
 
 			/* another port, or another protocol, passes and is seen */
@@ -226,7 +226,7 @@ static void test_egress_matrix(void)
 				 is_icmp(proto) ? 0 : DPORT + 1, FL_PROB_ONE);
 			setup(&r);
 			expect_verdict(prog, p.data, p.len, 0);
-			expect_one(FL_DIR_EGRESS, 0, 0, p.len);
+			expect_one(FL_DIR_EGRESS, 0, 0, p.len - p.l3_off);
 			tap_end();
 		}
 	}
@@ -288,7 +288,7 @@ static void test_matching(void)
 		build(&p, &c->s);
 		setup(&c->r);
 		expect_verdict(FL_PROG_CLS_EG, p.data, p.len, c->drop);
-		expect_one(FL_DIR_EGRESS, c->matched, c->drop, p.len);
+		expect_one(FL_DIR_EGRESS, c->matched, c->drop, p.len - p.l3_off);
 		tap_end();
 	}
 }
@@ -394,7 +394,7 @@ static void run_peer_cases(int family, const char *prefix, const struct peer_cas
 		TAP_EQ(fx_peer(&F, peer_tid, prefix, 1), 0);
 		build(&p, &s);
 		expect_verdict(FL_PROG_CLS_EG, p.data, p.len, cases[i].drop);
-		expect_one(FL_DIR_EGRESS, cases[i].matched, cases[i].drop, p.len);
+		expect_one(FL_DIR_EGRESS, cases[i].matched, cases[i].drop, p.len - p.l3_off);
 		tap_end();
 	}
 }
@@ -529,21 +529,21 @@ static void test_fragments(void)
 		r.ports[1] = SPORT;
 		setup(&r);
 		expect_verdict(FL_PROG_CLS_EG, p.data, p.len, 0);
-		expect_one(FL_DIR_EGRESS, 0, 0, p.len);
+		expect_one(FL_DIR_EGRESS, 0, 0, p.len - p.l3_off);
 		tap_end();
 
 		tap_begin("fl_cls_eg %s: a protocol rule without ports drops it", frags[i].name);
 		r = rule(FL_DIRM_BOTH, proto, 0, FL_PROB_ONE);
 		setup(&r);
 		expect_verdict(FL_PROG_CLS_EG, p.data, p.len, 1);
-		expect_one(FL_DIR_EGRESS, 1, 1, p.len);
+		expect_one(FL_DIR_EGRESS, 1, 1, p.len - p.l3_off);
 		tap_end();
 
 		tap_begin("fl_tcx_eg %s: an any-protocol rule without ports drops it", frags[i].name);
 		r = rule(FL_DIRM_BOTH, FL_PROTO_ANY, 0, FL_PROB_ONE);
 		setup(&r);
 		expect_verdict(FL_PROG_TCX_EG, p.data, p.len, 1);
-		expect_one(FL_DIR_EGRESS, 1, 1, p.len);
+		expect_one(FL_DIR_EGRESS, 1, 1, p.len - p.l3_off);
 		tap_end();
 	}
 }
@@ -574,7 +574,7 @@ static void truncate_one(enum fl_prog prog, const struct variant *v)
 	setup(&r);
 	for (len = 0; len <= p.len; len++) {
 		int complete = len >= p.l4_end, rc;
-		__u32 bytes = prog == FL_PROG_CG_IN ? len - p.l3_off : len;
+		__u32 bytes = len - p.l3_off;	/* IP bytes, at every hook */
 
 		fx_rule_stats(&F, RID, t0);
 		fx_stats(&F, st0);
@@ -750,7 +750,7 @@ static void test_non_target(void)
 	fx_target(&F, fx_cg.base_id, TID, &rid, 1, 0);
 	fx_levels(&F, &fx_cg.base_level, 1);
 	expect_verdict(FL_PROG_CLS_EG, p.data, p.len, 1);
-	expect_one(FL_DIR_EGRESS, 1, 1, p.len);
+	expect_one(FL_DIR_EGRESS, 1, 1, p.len - p.l3_off);
 	tap_end();
 
 	tap_begin("fl_cls_eg target: the deepest target wins over its parent");
@@ -759,7 +759,7 @@ static void test_non_target(void)
 		__u32 levels[2] = { fx_cg.target_level, fx_cg.base_level };
 		__u32 r1 = 1;
 		struct fl_rule_stats t[2];
-		struct expect e = one(1, 0, p.len);
+		struct expect e = one(1, 0, p.len - p.l3_off);
 
 		fx_reset(&F);
 		fx_rule(&F, RID, &pass);
@@ -777,7 +777,7 @@ static void test_non_target(void)
 	tap_begin("fl_cls_eg target: a level with no target is skipped for the next one");
 	{
 		__u32 levels[2] = { fx_cg.target_level, fx_cg.base_level };
-		struct expect e = one(1, 1, p.len);
+		struct expect e = one(1, 1, p.len - p.l3_off);
 
 		fx_reset(&F);
 		fx_rule(&F, RID, &r);
@@ -830,7 +830,7 @@ static void test_arming(void)
 		F.ctl->deadline_ns = fx_now() + 1000000000ULL;
 		expect_verdict(prog, p.data, p.len, 1);
 		{
-			__u32 len = prog == FL_PROG_CG_IN ? p.len - p.l3_off : p.len;
+			__u32 len = p.len - p.l3_off;
 			struct expect e = one(1, 1, len);
 
 			expect_counters(RID, dir, &e);
@@ -908,7 +908,7 @@ static void test_ingress(void)
 			}
 			expect_verdict(owner_progs[j], p.data, p.len, c->drop);
 			if (c->target)
-				expect_one(FL_DIR_INGRESS, c->matched, c->drop, p.len);
+				expect_one(FL_DIR_INGRESS, c->matched, c->drop, p.len - p.l3_off);
 			else
 				expect_counters(RID, FL_DIR_INGRESS, &none);
 			tap_end();

@@ -72,6 +72,9 @@ static struct fl_flow_key key_of(const struct pkt_spec *s, __u32 dir, int l4)
 	return k;
 }
 
+/* What the counters hold for a packet: its IP bytes, at every hook. */
+#define IPB(pk)	((pk).len - (pk).l3_off)
+
 struct want_ev {
 	__u32 kind, reason;
 	__u64 cgroup_id, packets, bytes, drops;
@@ -135,7 +138,7 @@ static void case_new(enum fl_prog prog, const char *what, const struct pkt_spec 
 
 	tap_begin("%s %s: one NEW record with the flow's tuple", fx_code[prog].name, what);
 	pkt_build(&p, s);
-	bytes = prog == FL_PROG_CG_IN ? p.len - p.l3_off : p.len;
+	bytes = p.len - p.l3_off;	/* IP bytes, at every hook */
 	setup(prob);
 	run_read(prog, &p, &t0, &t1);
 	TAP_EQ(F.n_ev_total, 1);
@@ -202,7 +205,7 @@ static void test_lifecycle(void)
 	TAP_EQ(F.n_ev_total, 1);
 	TAP_TRUE(flow_present(&k, &v), "flow entry missing");
 	TAP_EQ(v.packets, 100);
-	TAP_EQ(v.bytes, 100 * syn.len);
+	TAP_EQ(v.bytes, 100 * IPB(syn));
 	TAP_EQ(v.drops, 0);
 	TAP_EQ(v.cgroup_id, cg);
 	tap_end();
@@ -213,7 +216,7 @@ static void test_lifecycle(void)
 	TAP_EQ(F.n_ev_total, 1);
 	if (F.n_ev >= 1)
 		check_event(&F.ev[0], &(struct want_ev){ FL_EV_FLOW_END, FL_END_FIN, cg, 101,
-							  101 * syn.len, 0 }, &k, t0, t1);
+							  101 * IPB(syn), 0 }, &k, t0, t1);
 	TAP_TRUE(flow_present(&k, &v) && v.ended == 1, "no entry marked ended after FIN");
 	tap_end();
 
@@ -233,7 +236,7 @@ static void test_lifecycle(void)
 	run_read(FL_PROG_CLS_EG, &syn, &t0, &t1);
 	TAP_EQ(F.n_ev_total, 1);
 	if (F.n_ev >= 1)
-		check_event(&F.ev[0], &(struct want_ev){ FL_EV_FLOW_NEW, 0, cg, 1, syn.len, 0 },
+		check_event(&F.ev[0], &(struct want_ev){ FL_EV_FLOW_NEW, 0, cg, 1, IPB(syn), 0 },
 			    &k, t0, t1);
 	TAP_TRUE(flow_present(&k, &v), "flow entry missing");
 	TAP_EQ(v.packets, 1);
@@ -262,10 +265,10 @@ static void test_lifecycle(void)
 	run_read(FL_PROG_TCX_EG, &rst, &t0, &t1);
 	TAP_EQ(F.n_ev_total, 2);
 	if (F.n_ev >= 2) {
-		check_event(&F.ev[0], &(struct want_ev){ FL_EV_FLOW_NEW, 0, cg, 1, rst.len, 0 }, &k,
+		check_event(&F.ev[0], &(struct want_ev){ FL_EV_FLOW_NEW, 0, cg, 1, IPB(rst), 0 }, &k,
 			    t0, t1);
 		check_event(&F.ev[1], &(struct want_ev){ FL_EV_FLOW_END, FL_END_RST, cg, 1,
-							  rst.len, 0 }, &k, t0, t1);
+							  IPB(rst), 0 }, &k, t0, t1);
 	}
 	TAP_TRUE(flow_present(&k, &v) && v.ended == 1, "no entry marked ended after RST");
 	tap_end();
@@ -283,7 +286,7 @@ static void test_lifecycle(void)
 	TAP_EQ(F.n_ev_total, 2);
 	if (F.n_ev >= 2)
 		check_event(&F.ev[1], &(struct want_ev){ FL_EV_FLOW_END, FL_END_RST, 0, 2,
-							  2 * rst.len, 2 }, &k, t0, t1);
+							  2 * IPB(rst), 2 }, &k, t0, t1);
 	TAP_TRUE(flow_present(&k, &v) && v.ended == 1, "no entry marked ended after RST");
 	tap_end();
 
@@ -307,7 +310,37 @@ static void test_lifecycle(void)
 		TAP_EQ(F.n_ev_total, 2);
 		if (F.n_ev >= 2)
 			check_event(&F.ev[1], &(struct want_ev){ FL_EV_FLOW_SNAPSHOT, 0, cg, 3,
-								  3 * p.len, 0 }, &k, t0, t1);
+								  3 * IPB(p), 0 }, &k, t0, t1);
+	}
+	tap_end();
+
+	tap_begin("fl_cls_eg udp: dropped, 20 ms later a SNAPSHOT (passed: none before 100 ms)");
+	{
+		struct pkt_spec u = V4(UDP, .payload = 100);
+		struct timespec ts = { 0, 20 * 1000000 };
+		struct pkt p;
+
+		k = key_of(&u, FL_DIR_EGRESS, 1);
+		pkt_build(&p, &u);
+		/* passed: the packets 20 ms on give no snapshot */
+		setup(0);
+		run(FL_PROG_CLS_EG, &p, p.len);
+		nanosleep(&ts, NULL);
+		run(FL_PROG_CLS_EG, &p, p.len);
+		fx_events(&F);
+		TAP_EQ(F.n_ev_total, 1);
+		/* dropped: a condition on faults.dropped must not wait 100 ms */
+		setup(FL_PROB_ONE);
+		run(FL_PROG_CLS_EG, &p, p.len);
+		nanosleep(&ts, NULL);
+		t0 = fx_now();
+		run(FL_PROG_CLS_EG, &p, p.len);
+		t1 = fx_now();
+		fx_events(&F);
+		TAP_EQ(F.n_ev_total, 2);
+		if (F.n_ev >= 2)
+			check_event(&F.ev[1], &(struct want_ev){ FL_EV_FLOW_SNAPSHOT, 0, cg, 2,
+								  2 * IPB(p), 2 }, &k, t0, t1);
 	}
 	tap_end();
 }
@@ -329,7 +362,7 @@ static void test_attribution(void)
 	TAP_EQ(F.n_ev_total, 1);
 	if (F.n_ev >= 1)
 		check_event(&F.ev[0], &(struct want_ev){ FL_EV_FLOW_NEW, 0, fx_cg.target_id, 1,
-							  p.len, 0 }, &k, t0, t1);
+							  IPB(p), 0 }, &k, t0, t1);
 	tap_end();
 
 	tap_begin("fl_cls_eg nested: a parent target records its own cgroup id");
@@ -343,7 +376,7 @@ static void test_attribution(void)
 	TAP_EQ(F.n_ev_total, 1);
 	if (F.n_ev >= 1)
 		check_event(&F.ev[0], &(struct want_ev){ FL_EV_FLOW_NEW, 0, fx_cg.base_id, 1,
-							  p.len, 0 }, &k, t0, t1);
+							  IPB(p), 0 }, &k, t0, t1);
 	tap_end();
 
 	tap_begin("fl_cls_eg / fl_xdp_in: no record for a packet that is not a target's");

@@ -10,7 +10,8 @@
 #              diagnostics (not asserted: they are times)
 #   succeeded  a condition that never trips, 4 s: exit 0, state Succeeded
 #   SIGINT     exit 130, state Aborted
-#   stop       "faultline stop NAME": exit 130, state Aborted
+#   stop       "faultline stop NAME": exit 130, state Aborted, the reason
+#              names it; a stale state file's pid is never signalled
 #   dry run    exit 0, says what it would attach, attaches nothing
 # shellcheck source=SCRIPTDIR/../lib.sh
 source "$(dirname "$0")/../lib.sh"
@@ -21,7 +22,7 @@ fl_exp_require
 fl_require_traffic
 fl_require_cmds rsvg-convert
 
-fl_plan 28
+fl_plan 29
 fl_setup
 fl_start_servers
 
@@ -158,18 +159,32 @@ out=$("$FL_BIN" stop "$name" 2>&1)
 src=$?
 fl_wait stop 15
 rc=$?
-[[ $src == 0 && $out == *"$name"* ]]
-fl_ok $? "stop: faultline stop $name exits 0 ($out)"
+[[ $src == 0 && $out == *"$name"* && $(fl_exp_q stop .reason) == *"faultline stop"* ]]
+fl_ok $? "stop: faultline stop $name exits 0 ($out), the reason names it ($(fl_exp_q stop .reason))"
 ended stop Aborted "$rc" 130
 fl_no_faultline_attached
 fl_ok $? "stop: nothing attached"
+
+# ---- a stale state file: its pid is now another process's ----
+fl_bg stale sleep 60
+pid=$(fl_bg_pid stale)
+mkdir -p /run/faultline
+printf 'stale-%s\n1\n' "$FL_RAND" >"/run/faultline/exp.$pid"
+out=$("$FL_BIN" stop "stale-$FL_RAND" 2>&1)
+src=$?
+fl_bg_alive stale && [[ $src == 3 && ! -e /run/faultline/exp.$pid ]]
+fl_ok $? "stop: a stale state file is removed and its pid left alone (exit $src: $out)"
+rm -f "/run/faultline/exp.$pid"
+fl_stop stale >/dev/null
 
 # ---- dry run ----
 fl_exp_write "$exp" dryrun 60s "$faults" "$rst_cond"
 out=$("$FL_BIN" run "$exp" --dry-run 2>&1)
 rc=$?
-[[ $rc == 0 && $out == *"would attach"* && $out != *"started"* ]]
-fl_ok $? "dry run: exit $rc, shows what it would attach" || fl_diag "$out"
+[[ $rc == 0 && $out == *"would attach"* && $out != *"started"* &&
+	$out == *"loaded and verified by this kernel"* && $out == *"fault "* && $out == *"condition "* ]]
+fl_ok $? "dry run: exit $rc, shows its faults, conditions, what it would attach, and that this kernel loads the programs" ||
+	fl_diag "$out"
 fl_no_faultline_attached
 fl_ok $? "dry run: nothing attached"
 

@@ -7,7 +7,7 @@
 # series. With the value at 1 the run goes on; once the file says 9 it
 # must end Failed (exit 1) on the prometheus signal with the value 9, and
 # the empty query must show as an error in the report, not as a silent
-# pass. Prometheus and the exporter are stopped at the end, and lib.sh's
+# pass; a run with only that query ends as Error (exit 3). Prometheus and the exporter are stopped at the end, and lib.sh's
 # teardown kills them on any other way out.
 # shellcheck source=SCRIPTDIR/../lib.sh
 source "$(dirname "$0")/../lib.sh"
@@ -20,7 +20,7 @@ fl_exp_require
 fl_require_cmds prometheus timeout
 [[ -x $FL_EXPORTER ]] || fl_skip_all "no $FL_EXPORTER: run make all"
 
-fl_plan 10
+fl_plan 11
 fl_setup
 
 metrics=$FL_STATE/metrics.prom
@@ -95,6 +95,18 @@ fl_ok $? "the query with a sample has no error"
 
 fl_no_faultline_attached
 fl_ok $? "nothing attached after the run"
+
+# A run whose only condition never got a sample did not prove anything:
+# it ends as Error (exit 3), not Succeeded.
+fl_exp_write "$exp" unjudged 3s '[]' "[
+	{name: no-sample, signal: prometheus, above: 5,
+	 prometheus: {url: \"$url\", query: \"max(fl_no_such_series_$FL_RAND)\", interval: 500ms}}]"
+fl_exp_start unjudged "$exp"
+fl_wait unjudged 20
+rc=$?
+reason=$(fl_exp_q unjudged .reason)
+[[ $rc == 3 && $(fl_exp_q unjudged .state) == Error && $reason == *no-sample* ]]
+fl_ok $? "no sample all along: exit $rc (want 3), state $(fl_exp_q unjudged .state) (want Error): $reason"
 
 # ---- nothing stays running ----
 fl_stop prometheus
