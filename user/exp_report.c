@@ -317,6 +317,7 @@ int fl_exp_report_dir(const char *dir, const struct fl_exp_result *r, char *err,
 {
 	struct fl_tl_series series[FL_MON_MAX_CONDS];
 	struct fl_tl tl = {};
+	char started[FL_TIMESTAMP_LEN];
 	char path[PATH_MAX];
 	FILE *f;
 	int i, ret;
@@ -354,6 +355,9 @@ int fl_exp_report_dir(const char *dir, const struct fl_exp_result *r, char *err,
 		}
 	}
 	tl.title = r->exp->name;
+	if (r->start_ns && !fl_timestamp_format(r->start_ns, r->real_minus_mono, started,
+						 sizeof(started)))
+		tl.started_at = started;
 	tl.state = fl_exp_state_name(r->state);
 	tl.fault_start_s = r->exp->n_faults ? 0 : -1;
 	tl.fault_end_s = r->start_ns ? (r->disarmed_ns - r->start_ns) / 1e9 : 0;

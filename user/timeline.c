@@ -406,7 +406,13 @@ static void summary(char *sum, size_t len, const struct fl_tl *tl,
 		tripped += !!tl->series[i].tripped;
 	fmt_value(a, sizeof(a), value_ok(tl->duration_s) &&
 		  tl->duration_s >= 0 ? tl->duration_s : t->hi);
-	n = snprintf(sum, len, "duration %s s", a);
+	n = 0;
+	/* the report's own format, so the plot lines up with report.json;
+	 * it is ASCII, no escaping needed
+	 */
+	if (tl->started_at && strspn(tl->started_at, "0123456789-:.TZ") == strlen(tl->started_at))
+		n = snprintf(sum, len, "t = 0 at %s \xc2\xb7 ", tl->started_at);
+	n += snprintf(sum + n, len - n, "duration %s s", a);
 	if (!have_faults(tl)) {
 		n += snprintf(sum + n, len - n, " \xc2\xb7 no faults injected");
 	} else if (value_ok(tl->fault_end_s) &&

@@ -6,7 +6,8 @@
  * the time the faults were active as an orange band, and the trip as a red
  * line and dot labelled "tripped: 7 > 5 at t=17s". A header gives the
  * experiment's title, its final state as a coloured badge (Failed red,
- * Succeeded green, anything else grey), a one-line summary and a legend.
+ * Succeeded green, anything else grey), a one-line summary (with the time
+ * t = 0 stands for, when given) and a legend.
  * 900 px wide, 220 px per panel; values from a million on read "2.5M".
  *
  * The output is self-contained SVG 1.1: no scripts, no external fonts or
@@ -47,6 +48,7 @@ struct fl_tl_series {
 struct fl_tl {
 	const char *title;	/* experiment name */
 	const char *state;	/* "Succeeded", "Failed", "Aborted", "Error" */
+	const char *started_at;	/* t = 0 as an RFC 3339 time, or NULL */
 	double fault_start_s, fault_end_s, duration_s;
 	const struct fl_tl_series *series;
 	int n_series;

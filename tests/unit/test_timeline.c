@@ -276,6 +276,7 @@ static void test_tripped(void **state)
 {
 	struct fl_tl tl = {
 		.title = "checkout-latency", .state = "Failed",
+		.started_at = "2026-11-27T17:57:32.123456789Z",
 		.fault_start_s = 10, .fault_end_s = 40, .duration_s = 60,
 		.series = &tripped_series, .n_series = 1,
 	};
@@ -291,6 +292,8 @@ static void test_tripped(void **state)
 	assert_non_null(strstr(doc, "faults active 10\xe2\x80\x93" "40 s"));
 	assert_non_null(strstr(doc, "stroke-dasharray"));
 	assert_non_null(strstr(doc, ">probe-failures<"));
+	/* t = 0 is named in the report's own timestamp format */
+	assert_non_null(strstr(doc, "t = 0 at 2026-11-27T17:57:32.123456789Z"));
 	free(doc);
 }
 
@@ -298,6 +301,8 @@ static void test_not_tripped(void **state)
 {
 	struct fl_tl tl = {
 		.title = "success-rate-holds", .state = "Succeeded",
+		/* not a timestamp: left out rather than written unescaped */
+		.started_at = "<b>",
 		.fault_start_s = 10, .fault_end_s = 40, .duration_s = 60,
 		.series = &calm_series, .n_series = 1,
 	};
@@ -311,6 +316,7 @@ static void test_not_tripped(void **state)
 	assert_non_null(strstr(doc, "#2e7d32"));	/* green badge */
 	/* Fractions get decimals on the value axis. */
 	assert_non_null(strstr(doc, ">0.90<"));
+	assert_null(strstr(doc, "t = 0 at"));
 	free(doc);
 }
 
