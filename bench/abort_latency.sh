@@ -106,6 +106,32 @@ echo "Links detached per trip: ${links:-?}(${hooks// /, }; no tracepoints: the c
 echo "The reference runs after each trip, on the same interface, so both columns see the same grace periods;"
 echo "a link's close waits for an RCU grace period, which is most of the detach time."
 echo
+# pct FILE COLUMN P: the P-th percentile (nearest rank) of a column, in ns
+pct()
+{
+	awk -v c="$2" '{ print $c }' "$1" | sort -n |
+		awk -v p="$3" '{ v[NR] = $1 } END { if (NR) print v[int(NR * p / 100 + 0.999)]; else print 0 }'
+}
+nlinks=$(awk '{ print $3 }' "$FL_STATE/lat" | sort -n | tail -1)
+dis99=$(pct "$FL_STATE/lat" 1 99)
+det50=$(pct "$FL_STATE/lat" 2 50)
+det99=$(pct "$FL_STATE/lat" 2 99)
+ref50=$(pct "$FL_STATE/ref" 1 50)
+gp50=$(awk '{ print $NF }' "$FL_STATE/ref" | sort -n | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }')
+awk -v dis99="$dis99" -v det50="$det50" -v det99="$det99" -v ref50="$ref50" -v gp="$gp50" \
+	-v n="${nlinks:-0}" 'BEGIN {
+	printf "Targets:\n\n"
+	printf "- trippedAt -> disarmedAt p99 <= 1 ms (kernel signal): %s (%.3f ms)\n",
+		dis99 <= 1e6 ? "met" : "MISSED", dis99 / 1e6
+	printf "- trippedAt -> detachedAt <= one grace period per link (%d x %.3f ms = %.3f ms): %s (p50 %.3f ms, p99 %.3f ms)\n",
+		n, gp / 1e6, n * gp / 1e6, det50 <= n * gp ? "met at p50" : "MISSED at p50", det50 / 1e6, det99 / 1e6
+	printf "- the kernel alone, closing the same links with empty programs: p50 %.3f ms, %.2f grace periods per link;\n",
+		ref50 / 1e6, n && gp ? ref50 / gp / n : 0
+	printf "  faultline adds %.3f ms at p50 to what the kernel itself takes (%.2fx)\n",
+		(det50 - ref50) / 1e6, ref50 ? det50 / ref50 : 0
+}'
+echo
+echo
 # The polling approach, for comparison: a breach is seen by the first
 # scrape after it (every 15 s) and acted on at the first poll after that
 # (every 5 s); both phases uniform. Simulated with a fixed seed.
