@@ -6,16 +6,20 @@
  * those links costs on this machine at that moment (mostly an RCU grace
  * period each), not against a figure from another day.
  *
- * Usage: bench_detach --iface IF [--cgroup DIR] [--rounds N] HOOK...
+ * Usage: bench_detach --iface IF [--cgroup DIR] [--rounds N] [--hold-ms MS] [--faultline] HOOK...
  *   HOOK: tcx_egress | tcx_ingress | xdp_native | xdp_generic | cgroup_ingress
+ * --faultline attaches faultline's own programs (loaded, left disarmed) in
+ * place of empty ones; --hold-ms keeps the links attached, carrying
+ * whatever traffic flows, before closing them.
  * Runs in the caller's network namespace. Prints one line per round:
- *   <total ns> <ns of each close, last attached first> <ns of one grace period>
+ *   <total ns> <ns of each close, in HOOK order> <ns of one grace period>
  * The grace period is membarrier(MEMBARRIER_CMD_GLOBAL), which is one
  * synchronize_rcu() in the kernel: the unit the detach target is set in.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +30,8 @@
 #include <linux/membarrier.h>
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
+
+#include "datapath.h"
 
 #define MAX_HOOKS	8
 /* libbpf 1.1's headers predate tcx */
@@ -38,14 +44,15 @@ struct hook {
 	int attach_type;
 	__u32 xdp_flags;
 	int code;	/* the empty program's verdict: pass */
+	enum fl_prog fl;	/* faultline's program for this hook */
 };
 
 static const struct hook hooks[] = {
-	{ "tcx_egress", BPF_PROG_TYPE_SCHED_CLS, BENCH_TCX_EGRESS, 0, -1 /* TCX_NEXT */ },
-	{ "tcx_ingress", BPF_PROG_TYPE_SCHED_CLS, BENCH_TCX_INGRESS, 0, -1 },
-	{ "xdp_native", BPF_PROG_TYPE_XDP, BPF_XDP, XDP_FLAGS_DRV_MODE, 2 /* XDP_PASS */ },
-	{ "xdp_generic", BPF_PROG_TYPE_XDP, BPF_XDP, XDP_FLAGS_SKB_MODE, 2 },
-	{ "cgroup_ingress", BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_INGRESS, 0, 1 },
+	{ "tcx_egress", BPF_PROG_TYPE_SCHED_CLS, BENCH_TCX_EGRESS, 0, -1 /* TCX_NEXT */, FL_PROG_TCX_EG },
+	{ "tcx_ingress", BPF_PROG_TYPE_SCHED_CLS, BENCH_TCX_INGRESS, 0, -1, FL_PROG_TC_IN },
+	{ "xdp_native", BPF_PROG_TYPE_XDP, BPF_XDP, XDP_FLAGS_DRV_MODE, 2 /* XDP_PASS */, FL_PROG_XDP_IN },
+	{ "xdp_generic", BPF_PROG_TYPE_XDP, BPF_XDP, XDP_FLAGS_SKB_MODE, 2, FL_PROG_XDP_IN },
+	{ "cgroup_ingress", BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_INGRESS, 0, 1, FL_PROG_CG_IN },
 };
 
 static const struct hook *hook_by_name(const char *name)
@@ -81,7 +88,7 @@ static int empty_prog(const struct hook *h)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_detach --iface IF [--cgroup DIR] [--rounds N] HOOK...\n"
+	fprintf(stderr, "usage: bench_detach --iface IF [--cgroup DIR] [--rounds N] [--hold-ms MS] HOOK...\n"
 			"  HOOK: tcx_egress tcx_ingress xdp_native xdp_generic cgroup_ingress\n");
 }
 
@@ -91,13 +98,18 @@ int main(int argc, char **argv)
 		{ "iface", required_argument, NULL, 'i' },
 		{ "cgroup", required_argument, NULL, 'c' },
 		{ "rounds", required_argument, NULL, 'r' },
+		{ "hold-ms", required_argument, NULL, 'h' },
+		{ "faultline", no_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct hook *h[MAX_HOOKS];
 	int prog[MAX_HOOKS], link[MAX_HOOKS], n = 0, i, opt, round, rounds = 1;
-	int ifindex = 0, cg_fd = -1, ret = 2;
+	int ifindex = 0, cg_fd = -1, ret = 2, hold_ms = 0;
+	struct fl_datapath dp = {};
+	bool use_fl = false;
 	const char *iface = NULL, *cgroup = NULL;
-	__u64 t[MAX_HOOKS + 1];
+	__u64 t[MAX_HOOKS + 1], last, total;
+	int pass;
 
 	for (i = 0; i < MAX_HOOKS; i++)
 		prog[i] = link[i] = -1;
@@ -111,6 +123,12 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			rounds = atoi(optarg);
+			break;
+		case 'h':
+			hold_ms = atoi(optarg);
+			break;
+		case 'f':
+			use_fl = true;
 			break;
 		default:
 			usage();
@@ -145,12 +163,27 @@ int main(int argc, char **argv)
 				goto cleanup;
 			}
 		}
-		prog[n] = empty_prog(h[n]);
-		if (prog[n] < 0) {
+		prog[n] = use_fl ? -1 : empty_prog(h[n]);
+		if (!use_fl && prog[n] < 0) {
 			fprintf(stderr, "bench_detach: loading an empty %s program failed: %s\n",
 				h[n]->name, strerror(errno));
 			goto cleanup;
 		}
+	}
+	/* --faultline: faultline's own programs, loaded and left disarmed,
+	 * in place of the empty ones
+	 */
+	if (use_fl) {
+		unsigned int mask = 0;
+
+		for (i = 0; i < n; i++)
+			mask |= 1u << h[i]->fl;
+		if (fl_dp_open(&dp, mask)) {
+			fprintf(stderr, "bench_detach: loading faultline's programs failed\n");
+			goto cleanup;
+		}
+		for (i = 0; i < n; i++)
+			prog[i] = dup(fl_dp_prog_fd(&dp, h[i]->fl));
 	}
 	for (round = 0; round < rounds; round++) {
 		for (i = 0; i < n; i++) {
@@ -165,16 +198,28 @@ int main(int argc, char **argv)
 				goto cleanup;
 			}
 		}
-		/* as fl_session_stop(): the last attached is closed first */
+		/* a run's links have carried traffic for a while */
+		if (hold_ms > 0)
+			usleep(hold_ms * 1000);
+		/* as fl_session_stop(): the last attached first, XDP links after
+		 * all others; t[1 + i] is the close of hook i
+		 */
 		t[0] = now_ns();
-		for (i = n - 1; i >= 0; i--) {
-			close(link[i]);
-			link[i] = -1;
-			t[n - i] = now_ns();
+		last = t[0];
+		for (pass = 0; pass < 2; pass++) {
+			for (i = n - 1; i >= 0; i--) {
+				if ((h[i]->type == BPF_PROG_TYPE_XDP) != (pass == 1))
+					continue;
+				close(link[i]);
+				link[i] = -1;
+				t[1 + i] = now_ns() - last;
+				last += t[1 + i];
+			}
 		}
-		printf("%llu", (unsigned long long)(t[n] - t[0]));
-		for (i = 1; i <= n; i++)
-			printf(" %llu", (unsigned long long)(t[i] - t[i - 1]));
+		total = last - t[0];
+		printf("%llu", (unsigned long long)total);
+		for (i = 0; i < n; i++)
+			printf(" %llu", (unsigned long long)t[1 + i]);
 		t[0] = now_ns();
 		if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0)) {
 			fprintf(stderr, "bench_detach: membarrier(MEMBARRIER_CMD_GLOBAL) failed: %s\n",
@@ -194,5 +239,6 @@ cleanup:
 	}
 	if (cg_fd >= 0)
 		close(cg_fd);
+	fl_dp_close(&dp);
 	return ret;
 }
