@@ -125,6 +125,24 @@ static void run_read(enum fl_prog prog, const struct pkt *p, __u64 *t0, __u64 *t
 	fx_events(&F);
 }
 
+/* A fresh flow at drop chance @prob: @before packets, then @gap_ms later
+ * one more, whose run [*t0, *t1] bounds. The records are left unread.
+ */
+static void run_after(const struct pkt *p, __u64 prob, int before, long gap_ms, __u64 *t0,
+		      __u64 *t1)
+{
+	struct timespec ts = { gap_ms / 1000, (gap_ms % 1000) * 1000000 };
+	int i;
+
+	setup(prob);
+	for (i = 0; i < before; i++)
+		run(FL_PROG_CLS_EG, p, p->len);
+	nanosleep(&ts, NULL);
+	*t0 = fx_now();
+	run(FL_PROG_CLS_EG, p, p->len);
+	*t1 = fx_now();
+}
+
 /* One packet of a fresh flow: exactly one NEW record, as described. */
 static void case_new(enum fl_prog prog, const char *what, const struct pkt_spec *s, __u64 prob,
 		     __u64 cgid)
@@ -183,9 +201,10 @@ static void test_new(void)
 static void test_lifecycle(void)
 {
 	struct pkt_spec s = V6(TCP, .tcp_flags = PKT_TCP_SYN, .payload = 10);
+	struct pkt_spec u100 = V4(UDP, .payload = 100);
 	struct fl_flow_key k = key_of(&s, FL_DIR_EGRESS, 1);
 	__u64 cg = fx_cg.target_id, t0, t1;
-	struct pkt syn, synack, ack, fin, rst;
+	struct pkt syn, synack, ack, fin, rst, p;
 	struct fl_flow_val v;
 
 	pkt_build(&syn, &s);
@@ -291,57 +310,29 @@ static void test_lifecycle(void)
 	tap_end();
 
 	tap_begin("fl_cls_eg udp: a packet 100 ms later gives a SNAPSHOT with the totals");
-	{
-		struct pkt_spec u = V4(UDP, .payload = 100);
-		struct timespec ts = { 0, 110 * 1000000 };
-		struct pkt p;
-
-		k = key_of(&u, FL_DIR_EGRESS, 1);
-		pkt_build(&p, &u);
-		setup(0);
-		run(FL_PROG_CLS_EG, &p, p.len);
-		run(FL_PROG_CLS_EG, &p, p.len);
-		nanosleep(&ts, NULL);
-		t0 = fx_now();
-		run(FL_PROG_CLS_EG, &p, p.len);
-		t1 = fx_now();
-		run(FL_PROG_CLS_EG, &p, p.len);
-		fx_events(&F);
-		TAP_EQ(F.n_ev_total, 2);
-		if (F.n_ev >= 2)
-			check_event(&F.ev[1], &(struct want_ev){ FL_EV_FLOW_SNAPSHOT, 0, cg, 3,
-								  3 * IPB(p), 0 }, &k, t0, t1);
-	}
+	k = key_of(&u100, FL_DIR_EGRESS, 1);
+	pkt_build(&p, &u100);
+	run_after(&p, 0, 2, 110, &t0, &t1);
+	run(FL_PROG_CLS_EG, &p, p.len);
+	fx_events(&F);
+	TAP_EQ(F.n_ev_total, 2);
+	if (F.n_ev >= 2)
+		check_event(&F.ev[1], &(struct want_ev){ FL_EV_FLOW_SNAPSHOT, 0, cg, 3,
+							  3 * IPB(p), 0 }, &k, t0, t1);
 	tap_end();
 
 	tap_begin("fl_cls_eg udp: dropped, 20 ms later a SNAPSHOT (passed: none before 100 ms)");
-	{
-		struct pkt_spec u = V4(UDP, .payload = 100);
-		struct timespec ts = { 0, 20 * 1000000 };
-		struct pkt p;
-
-		k = key_of(&u, FL_DIR_EGRESS, 1);
-		pkt_build(&p, &u);
-		/* passed: the packets 20 ms on give no snapshot */
-		setup(0);
-		run(FL_PROG_CLS_EG, &p, p.len);
-		nanosleep(&ts, NULL);
-		run(FL_PROG_CLS_EG, &p, p.len);
-		fx_events(&F);
-		TAP_EQ(F.n_ev_total, 1);
-		/* dropped: a condition on faults.dropped must not wait 100 ms */
-		setup(FL_PROB_ONE);
-		run(FL_PROG_CLS_EG, &p, p.len);
-		nanosleep(&ts, NULL);
-		t0 = fx_now();
-		run(FL_PROG_CLS_EG, &p, p.len);
-		t1 = fx_now();
-		fx_events(&F);
-		TAP_EQ(F.n_ev_total, 2);
-		if (F.n_ev >= 2)
-			check_event(&F.ev[1], &(struct want_ev){ FL_EV_FLOW_SNAPSHOT, 0, cg, 2,
-								  2 * IPB(p), 2 }, &k, t0, t1);
-	}
+	/* passed: the packet 20 ms on gives no snapshot */
+	run_after(&p, 0, 1, 20, &t0, &t1);
+	fx_events(&F);
+	TAP_EQ(F.n_ev_total, 1);
+	/* dropped: a condition on faults.dropped must not wait 100 ms */
+	run_after(&p, FL_PROB_ONE, 1, 20, &t0, &t1);
+	fx_events(&F);
+	TAP_EQ(F.n_ev_total, 2);
+	if (F.n_ev >= 2)
+		check_event(&F.ev[1], &(struct want_ev){ FL_EV_FLOW_SNAPSHOT, 0, cg, 2,
+							  2 * IPB(p), 2 }, &k, t0, t1);
 	tap_end();
 }
 
