@@ -164,20 +164,6 @@ void fl_exp_report_text(FILE *out, const struct fl_exp_result *r)
 	}
 }
 
-static json_object *fl_json_ts(const struct fl_exp_result *r, __u64 mono)
-{
-	char ts[FL_TIMESTAMP_LEN];
-
-	if (!mono || fl_timestamp_format(mono, r->real_minus_mono, ts, sizeof(ts)))
-		return json_object_new_null();
-	return json_object_new_string(ts);
-}
-
-static json_object *fl_json_num(double v)
-{
-	return isfinite(v) ? json_object_new_double(v) : json_object_new_null();
-}
-
 static json_object *fl_exp_json(const struct fl_exp_result *r)
 {
 	json_object *root = json_object_new_object(), *o, *arr;
@@ -190,8 +176,8 @@ static json_object *fl_exp_json(const struct fl_exp_result *r)
 	json_object_object_add(root, "metadata", o);
 	json_object_object_add(root, "state", json_object_new_string(fl_exp_state_name(r->state)));
 	json_object_object_add(root, "reason", json_object_new_string(r->reason));
-	json_object_object_add(root, "startedAt", fl_json_ts(r, r->start_ns));
-	json_object_object_add(root, "endedAt", fl_json_ts(r, r->detached_ns));
+	json_object_object_add(root, "startedAt", fl_json_ts(r->start_ns, r->real_minus_mono));
+	json_object_object_add(root, "endedAt", fl_json_ts(r->detached_ns, r->real_minus_mono));
 	json_object_object_add(root, "duration_s", json_object_new_double(r->exp->duration_ns / 1e9));
 	json_object_object_add(root, "elapsed_s",
 			       json_object_new_double(r->start_ns ? (r->end_ns - r->start_ns) / 1e9 : 0));

@@ -321,11 +321,7 @@ static void fl_inject_on_trip(void *ctx)
 
 	/* the faults stop here, as the evidence comes in */
 	fl_dp_disarm(t->dp);
-	/* a record drained after the loop may still trip; the faults were
-	 * off since the loop ended, and that is when they stopped
-	 */
-	if (!t->rep->disarmed_ns)
-		t->rep->disarmed_ns = fl_now_ns();
+	t->rep->disarmed_ns = fl_now_ns();
 }
 
 static void fl_inject_flow_cb(void *ctx, const struct fl_event *e, const struct fl_flow_delta *d)

@@ -218,7 +218,7 @@ json_object *fl_report_attach_json(const struct fl_attachment *att, int n)
 	return arr;
 }
 
-static json_object *fl_json_ts(__u64 mono_ns, __s64 real_minus_mono)
+json_object *fl_json_ts(__u64 mono_ns, __s64 real_minus_mono)
 {
 	char ts[FL_TIMESTAMP_LEN];
 
@@ -227,7 +227,7 @@ static json_object *fl_json_ts(__u64 mono_ns, __s64 real_minus_mono)
 	return json_object_new_string(ts);
 }
 
-static json_object *fl_json_num(double v)
+json_object *fl_json_num(double v)
 {
 	return isfinite(v) ? json_object_new_double(v) : json_object_new_null();
 }

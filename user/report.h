@@ -49,6 +49,11 @@ struct json_object;
 struct json_object *fl_report_attach_json(const struct fl_attachment *att, int n);
 /* Drops by reason: the datapath's (fault, horizon, clone_failed) and fq's. */
 struct json_object *fl_report_drops_json(const struct fl_dp_counters *c, __u64 fq_drops);
+/* A CLOCK_MONOTONIC time as an RFC 3339 string (JSON null for 0), and a
+ * number (null when not finite): how every report writes them.
+ */
+struct json_object *fl_json_ts(__u64 mono_ns, __s64 real_minus_mono);
+struct json_object *fl_json_num(double v);
 /* "tcp", "udp", "icmp", "icmpv6", "any" or "other". */
 const char *fl_proto_name(__u8 proto);
 /* The failureReport object of the condition that tripped, or JSON null
