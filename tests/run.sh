@@ -151,9 +151,44 @@ on_signal()
 }
 trap on_signal INT TERM
 
+# What the tests create, by name: network namespaces and cgroup
+# directories whose names start with "fl". One line each, sorted.
+cg_root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+test_objects()
+{
+	ip netns list 2>/dev/null | awk '$1 ~ /^fl/ { print "netns " $1 }'
+	if [[ -n $cg_root ]]; then
+		find "$cg_root" -maxdepth 1 -mindepth 1 -type d -name 'fl*' -printf 'cgroup %p\n'
+	fi
+	return 0
+}
+
+# A program that left a namespace or cgroup behind fails, even when it
+# crashed before its own cleanup could run; what it left is removed so
+# that the next program, and the machine, start clean.
+check_left()
+{
+	local prog=$1 kind path left
+
+	left=$(comm -13 "$tmp/objects_before" <(test_objects | sort))
+	[[ -z $left ]] && return 0
+	while read -r kind path; do
+		fail "$prog: left behind $kind $path"
+		if [[ $kind == netns ]]; then
+			ip netns pids "$path" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+			ip netns del "$path" 2>/dev/null
+		else
+			find "$path" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+			sleep 0.2
+			find "$path" -depth -type d -exec rmdir {} + 2>/dev/null
+		fi
+	done <<<"$left"
+}
+
 for prog in "${progs[@]}"; do
 	echo "# $prog"
 	start=$SECONDS
+	test_objects | sort >"$tmp/objects_before"
 	if [[ $prog == *.sh ]]; then
 		run_one bash "$prog"
 	else
@@ -162,6 +197,7 @@ for prog in "${progs[@]}"; do
 	rc=$(cat "$rcf")
 	((V == 1)) && echo "# $prog: exit status $rc, $((SECONDS - start)) s"
 	count "$prog" "$rc"
+	check_left "$prog"
 	if ((interrupted)); then
 		fail "interrupted during $prog"
 		break
