@@ -178,7 +178,7 @@ check_left()
 			ip netns pids "$path" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
 			ip netns del "$path" 2>/dev/null
 		else
-			find "$path" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+			find "$path" -name cgroup.procs -print0 | xargs -0 -r cat 2>/dev/null | xargs -r kill -KILL 2>/dev/null
 			sleep 0.2
 			find "$path" -depth -type d -exec rmdir {} + 2>/dev/null
 		fi
