@@ -27,6 +27,7 @@
 #include <sched.h>
 #include <sys/utsname.h>
 
+#include "empty_prog.h"
 #include "fixture.h"
 #include "pkt.h"
 
@@ -63,25 +64,13 @@ static struct result res[N_PROGS][CASE_MAX][2];
 static int opt_json, opt_runs = 5, opt_nocheck;
 static __u32 opt_repeat = 1000000;
 
-/* r0 = @code; exit */
-static int empty_prog(enum bpf_prog_type type, enum bpf_attach_type attach, int code)
-{
-	struct bpf_insn insns[2] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = code },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = attach);
-
-	return bpf_prog_load(type, "fl_bench_empty", "GPL", insns, 2, &o);
-}
-
 static int empty_fd[FL_PROG_MAX];
 
 static int load_empties(void)
 {
-	int xdp = empty_prog(BPF_PROG_TYPE_XDP, 0, 2 /* XDP_PASS */);
-	int tc = empty_prog(BPF_PROG_TYPE_SCHED_CLS, 0, -1 /* TC_ACT_UNSPEC */);
-	int cg = empty_prog(BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_INGRESS, 1);
+	int xdp = fl_bench_empty_prog(BPF_PROG_TYPE_XDP, 0, 2 /* XDP_PASS */);
+	int tc = fl_bench_empty_prog(BPF_PROG_TYPE_SCHED_CLS, 0, -1 /* TC_ACT_UNSPEC */);
+	int cg = fl_bench_empty_prog(BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_INGRESS, 1);
 
 	if (xdp < 0 || tc < 0 || cg < 0)
 		return -1;

@@ -32,6 +32,7 @@
 #include <bpf/bpf.h>
 
 #include "datapath.h"
+#include "empty_prog.h"
 
 #define MAX_HOOKS	8
 /* libbpf 1.1's headers predate tcx */
@@ -71,19 +72,6 @@ static __u64 now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static int empty_prog(const struct hook *h)
-{
-	struct bpf_insn insns[2] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = h->code },
-		{ .code = BPF_JMP | BPF_EXIT },
-	};
-	LIBBPF_OPTS(bpf_prog_load_opts, o);
-
-	if (h->type != BPF_PROG_TYPE_SCHED_CLS)
-		o.expected_attach_type = h->attach_type;
-	return bpf_prog_load(h->type, "fl_bench_det", "GPL", insns, 2, &o);
 }
 
 static void usage(void)
@@ -163,7 +151,9 @@ int main(int argc, char **argv)
 				goto cleanup;
 			}
 		}
-		prog[n] = use_fl ? -1 : empty_prog(h[n]);
+		prog[n] = use_fl ? -1 :
+			  fl_bench_empty_prog(h[n]->type, h[n]->type == BPF_PROG_TYPE_SCHED_CLS ? 0 :
+					      h[n]->attach_type, h[n]->code);
 		if (!use_fl && prog[n] < 0) {
 			fprintf(stderr, "bench_detach: loading an empty %s program failed: %s\n",
 				h[n]->name, strerror(errno));

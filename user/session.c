@@ -202,6 +202,22 @@ static void fl_sleep_ns(__u64 ns)
 		;
 }
 
+static bool fl_hook_is_xdp(enum fl_hook hook)
+{
+	return hook == FL_HOOK_XDP_NATIVE || hook == FL_HOOK_XDP_GENERIC;
+}
+
+static int fl_session_detach(struct fl_attachment *a, const char *who)
+{
+	int ret = fl_detach(a);
+
+	if (ret)
+		fprintf(stderr, "%s: detaching %s from %s failed: %s; run 'faultline cleanup'\n",
+			who, fl_hook_name(a->hook),
+			a->hook == FL_HOOK_CGROUP_INGRESS ? a->cgroup : a->ifname, strerror(-ret));
+	return ret;
+}
+
 void fl_session_stop(struct fl_run *run, const char *who)
 {
 	bool held = false, failed = false;
@@ -214,21 +230,12 @@ void fl_session_stop(struct fl_run *run, const char *who)
 	 * tcx close after it waited for that one and a new one (24 ms for
 	 * XDP then tcx here, 16 ms for tcx then XDP; bench/RESULTS.md)
 	 */
-	for (i = 2 * run->n_att - 1; i >= 0; i--) {
-		bool xdp_pass = i < run->n_att;
-		struct fl_attachment *a = &run->att[i % run->n_att];
-		bool xdp = a->hook == FL_HOOK_XDP_NATIVE || a->hook == FL_HOOK_XDP_GENERIC;
-
-		if (xdp != xdp_pass)
-			continue;
-		ret = fl_detach(a);
-		failed |= ret != 0;
-		if (ret)
-			fprintf(stderr, "%s: detaching %s from %s failed: %s; run 'faultline cleanup'\n",
-				who, fl_hook_name(a->hook),
-				a->hook == FL_HOOK_CGROUP_INGRESS ? a->cgroup : a->ifname,
-				strerror(-ret));
-	}
+	for (i = run->n_att - 1; i >= 0; i--)
+		if (!fl_hook_is_xdp(run->att[i].hook))
+			failed |= fl_session_detach(&run->att[i], who) != 0;
+	for (i = run->n_att - 1; i >= 0; i--)
+		if (fl_hook_is_xdp(run->att[i].hook))
+			failed |= fl_session_detach(&run->att[i], who) != 0;
 	/* packets fq still holds are dropped with it: let them leave first */
 	for (i = 0; i < run->n_qd; i++)
 		held |= run->qd[i].installed;
