@@ -16,44 +16,41 @@ ifeq ($(wildcard vmlinux/$(ARCH)/vmlinux.h),)
 $(error no vmlinux/$(ARCH)/vmlinux.h: architecture '$(ARCH)' is not supported yet; run 'make vmlinux' on a kernel with BTF to add it)
 endif
 
-# Packages are checked before anything else, so a fresh machine gets them.
-DEPS_OK := $(shell scripts/deps.sh --check >/dev/null 2>&1 && echo yes)
-ifneq ($(DEPS_OK),yes)
-ifeq ($(filter clean vmlinux,$(MAKECMDGOALS)),)
-$(info deps: installing missing build dependencies (scripts/deps.sh))
-$(if $(shell scripts/deps.sh >&2 && echo ok),,$(error scripts/deps.sh failed: install the packages it names and run make again))
-endif
-endif
-
 CFLAGS    ?= -O2 -g
-CFLAGS    += -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(OUTPUT) -iquote user \
+# user/ has a folder per layer (see README "Module map"); a header is
+# named by its file alone, so every layer folder is on the quote path.
+USER_DIRS := cmd spec kernel signals report lib
+CFLAGS    += -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(OUTPUT) \
+	     $(addprefix -iquote user/,$(USER_DIRS)) -MMD -MP \
 	     $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -DFL_VERSION='"$(VERSION)"'
 LDLIBS    += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
-	      -Ivmlinux/$(ARCH) -Iinclude -Ibpf -Wall -Werror
+	      -Ivmlinux/$(ARCH) -Iinclude -Ibpf -Wall -Werror -MMD -MP
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
-BPF_HDRS  := $(wildcard bpf/*.h) include/faultline.h
 SKELS     := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
-USER_SRCS := $(wildcard user/*.c)
-USER_HDRS := $(wildcard user/*.h) include/faultline.h
+USER_SRCS := $(wildcard $(addsuffix /*.c,$(addprefix user/,$(USER_DIRS))))
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
-LIB_OBJS  := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
+LIB_OBJS  := $(filter-out $(OUTPUT)/user/cmd/main.o,$(USER_OBJS))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 BPFT_BINS := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/bpf/%,$(wildcard tests/bpf/test_*.c))
-TOOL_BINS := $(patsubst tests/tools/%.c,$(OUTPUT)/tests/tools/%,$(wildcard tests/tools/*.c))
+TLIB_BINS := $(patsubst tests/lib/%.c,$(OUTPUT)/tests/lib/%,$(wildcard tests/lib/*.c))
+TOOL_BINS := $(patsubst tools/%.c,$(OUTPUT)/tools/%,$(wildcard tools/*.c))
 BENCH_BINS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(wildcard bench/*.c))
-DEMO_BINS := $(patsubst demo/%.c,$(OUTPUT)/demo/%,$(wildcard demo/*.c))
 
 .PHONY: all clean test demo bench install vmlinux deps
 # keep the intermediate objects, so one edit does not rebuild everything
 .SECONDARY:
-all: $(OUTPUT)/faultline $(UNIT_BINS) $(BPFT_BINS) $(TOOL_BINS) $(BENCH_BINS) $(DEMO_BINS)
+# a recipe that fails leaves no half-written target behind
+.DELETE_ON_ERROR:
+all: $(OUTPUT)/faultline $(UNIT_BINS) $(BPFT_BINS) $(TLIB_BINS) $(TOOL_BINS) $(BENCH_BINS)
 
+# Installing packages is a target of its own, never a side effect of
+# reading this file: 'make' alone builds with what is there.
 deps:
 	scripts/deps.sh
 
-$(OUTPUT)/bpf/%.tmp.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(OUTPUT)/bpf
+$(OUTPUT)/bpf/%.tmp.bpf.o: bpf/%.bpf.c | $(OUTPUT)/bpf
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(OUTPUT)/bpf/%.bpf.o: $(OUTPUT)/bpf/%.tmp.bpf.o
@@ -62,47 +59,59 @@ $(OUTPUT)/bpf/%.bpf.o: $(OUTPUT)/bpf/%.tmp.bpf.o
 $(OUTPUT)/%.skel.h: $(OUTPUT)/bpf/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@
 
-$(OUTPUT)/user/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(OUTPUT)/user
+$(OUTPUT)/user/%.o: user/%.c | $(SKELS)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 # where `faultline demo` looks after its own directory
-$(OUTPUT)/user/demo_cmd.o: CFLAGS += -DFL_SRCDIR='"$(CURDIR)"' \
+$(OUTPUT)/user/cmd/demo.o: CFLAGS += -DFL_SRCDIR='"$(CURDIR)"' \
 	-DFL_DEMO_DATADIR='"$(DEMODATADIR)"' -DFL_DEMO_LIBEXECDIR='"$(DEMOLIBEXECDIR)"'
 
 $(OUTPUT)/faultline: $(USER_OBJS)
 	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 $(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/tests/unit
-	$(CC) $(CFLAGS) $< $(LIB_OBJS) $(LDLIBS) -lcmocka -o $@
+	$(CC) $(CFLAGS) $< $(LIB_OBJS) $(LDLIBS) -lcmocka $(BIN_DEPS) -o $@
 
-$(OUTPUT)/tests/bpf/%: tests/bpf/%.c $(LIB_OBJS) $(wildcard tests/bpf/*.h) | $(OUTPUT)/tests/bpf
-	$(CC) $(CFLAGS) -Itests/bpf $< $(LIB_OBJS) $(LDLIBS) -o $@
+$(OUTPUT)/tests/bpf/%: tests/bpf/%.c $(LIB_OBJS) | $(OUTPUT)/tests/bpf
+	$(CC) $(CFLAGS) -Itests/lib $< $(LIB_OBJS) $(LDLIBS) $(BIN_DEPS) -o $@
 
-$(OUTPUT)/tests/tools/%: tests/tools/%.c | $(OUTPUT)/tests/tools
-	$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
+$(OUTPUT)/tests/lib/%: tests/lib/%.c | $(OUTPUT)/tests/lib
+	$(CC) $(CFLAGS) $< $(LDLIBS) $(BIN_DEPS) -o $@
 
-$(OUTPUT)/demo/%: demo/%.c | $(OUTPUT)/demo
-	$(CC) $(CFLAGS) $< $(LDLIBS) -lpthread -o $@
+$(OUTPUT)/tools/%: tools/%.c | $(OUTPUT)/tools
+	$(CC) $(CFLAGS) $< $(LDLIBS) $(BIN_DEPS) -o $@
 
 $(OUTPUT)/bench/%: bench/%.c $(LIB_OBJS) | $(OUTPUT)/bench
-	$(CC) $(CFLAGS) -Itests/bpf $< $(LIB_OBJS) $(LDLIBS) -o $@
+	$(CC) $(CFLAGS) -Itests/lib $< $(LIB_OBJS) $(LDLIBS) $(BIN_DEPS) -o $@
 
-$(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tests/unit $(OUTPUT)/tests/bpf $(OUTPUT)/tests/tools $(OUTPUT)/bench $(OUTPUT)/demo:
+$(OUTPUT)/bpf $(OUTPUT)/tests/unit $(OUTPUT)/tests/bpf $(OUTPUT)/tests/lib $(OUTPUT)/tools $(OUTPUT)/bench:
 	mkdir -p $@
 
-test: all
+# executables built straight from one source keep their dependency file
+# hidden, so globs over test programs do not pick it up
+BIN_DEPS = -MF $(@D)/.$(@F).d
+
+-include $(shell find $(OUTPUT) -name '*.d' 2>/dev/null)
+
+# test, demo and bench install what they need first, then build: the
+# package flags are read when make starts, so the build is a second make.
+test: deps
+	$(MAKE) all
 	tests/run.sh
 
-demo: all
+demo: deps
+	$(MAKE) all
 	$(OUTPUT)/faultline demo
 
-bench: all
+bench: deps
+	$(MAKE) all
 	bench/run.sh
 
-install: $(OUTPUT)/faultline $(OUTPUT)/demo/flsvc
+install: $(OUTPUT)/faultline $(OUTPUT)/tools/flsvc
 	install -D -m 0755 $(OUTPUT)/faultline $(DESTDIR)$(PREFIX)/sbin/faultline
 	install -D -m 0755 scripts/demo.sh $(DESTDIR)$(DEMODATADIR)/demo.sh
-	install -D -m 0755 $(OUTPUT)/demo/flsvc $(DESTDIR)$(DEMOLIBEXECDIR)/flsvc
+	install -D -m 0755 $(OUTPUT)/tools/flsvc $(DESTDIR)$(DEMOLIBEXECDIR)/flsvc
 
 vmlinux:
 	mkdir -p vmlinux/$(ARCH)

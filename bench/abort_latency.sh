@@ -3,8 +3,8 @@
 # that crossed the threshold to the faults being off (armed flag cleared)
 # and to everything detached. Prints a Markdown section on stdout.
 # Usage: bench/abort_latency.sh [TRIPS]   (as root; default 100)
-# shellcheck source=SCRIPTDIR/../tests/lib.sh
-source "$(dirname "$0")/../tests/lib.sh"
+# shellcheck source=SCRIPTDIR/../tests/lib/lib.sh
+source "$(dirname "$0")/../tests/lib/lib.sh"
 
 fl_require_root
 fl_require_cgroup2

@@ -4,8 +4,8 @@
 # Usage: bench/vm_fidelity.sh [OUTFILE]
 # Figures come from a TCG VM: absolute times and CPU costs are inflated;
 # compare the two columns, not the numbers with real hardware.
-# shellcheck source=SCRIPTDIR/../tests/lib.sh
-source "$(dirname "$0")/../tests/lib.sh"
+# shellcheck source=SCRIPTDIR/../tests/lib/lib.sh
+source "$(dirname "$0")/../tests/lib/lib.sh"
 
 # an output file (in a directory shared with the host, vmtest.sh -w)
 [[ -n ${1:-} ]] && exec >"$1"

@@ -29,7 +29,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${OUTPUT:-build}
 [[ $BUILD == /* ]] || BUILD=$ROOT/$BUILD
 FL=${FL_DEMO_FAULTLINE:-$BUILD/faultline}
-SVC=${FL_DEMO_FLSVC:-$BUILD/demo/flsvc}
+SVC=${FL_DEMO_FLSVC:-$BUILD/tools/flsvc}
 R=$(printf '%04x' $((RANDOM)))
 NS=fl_demo_$R
 CGROOT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)

@@ -12,8 +12,8 @@
 #          time and both latencies
 #   none   a condition that never trips: exit 0, completed, failureReport
 #          null, startedAt and endedAt in order
-# shellcheck source=SCRIPTDIR/../lib.sh
-source "$(dirname "$0")/../lib.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+source "$(dirname "$0")/../lib/lib.sh"
 
 fl_require_root
 fl_require_cgroup2

@@ -2,8 +2,8 @@
 # bad_input: every invalid invocation of "faultline inject" exits 2 with a
 # one-line error on stderr, and attaches nothing. Each case changes one
 # argument of an invocation that is otherwise valid (the control case).
-# shellcheck source=SCRIPTDIR/../lib.sh
-source "$(dirname "$0")/../lib.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+source "$(dirname "$0")/../lib/lib.sh"
 
 fl_require_root
 fl_require_cgroup2

@@ -2,11 +2,11 @@
 # demo_cmd: "faultline demo" finds its script and flsvc, in the build tree and
 # in an install layout, and names where it looked when they are missing.
 # It never runs the demo itself (that takes half a minute: 'make demo').
-# shellcheck source=SCRIPTDIR/../lib.sh
-source "$(dirname "$0")/../lib.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+source "$(dirname "$0")/../lib/lib.sh"
 
 fl_require_faultline
-[[ -x $FL_OUTPUT/demo/flsvc ]] || fl_skip_all "no $FL_OUTPUT/demo/flsvc: run make all"
+[[ -x $FL_OUTPUT/tools/flsvc ]] || fl_skip_all "no $FL_OUTPUT/tools/flsvc: run make all"
 
 fl_plan 7
 
@@ -50,7 +50,7 @@ mentions "demo --help prints its usage" "$out" "Usage: faultline demo"
 runs "demo --dry-run from the build tree exits 0" 0 "$FL_BIN" demo --dry-run
 mentions "demo --dry-run uses the build tree's binaries and the sources' script" "$out" \
 	"FL_DEMO_FAULTLINE=$(readlink -f "$FL_BIN") " \
-	"FL_DEMO_FLSVC=$(readlink -f "$FL_OUTPUT/demo/flsvc") " \
+	"FL_DEMO_FLSVC=$(readlink -f "$FL_OUTPUT/tools/flsvc") " \
 	"bash $FL_REPO/scripts/demo.sh"
 
 # An install layout under a prefix of its own, found from the binary's place.
@@ -58,7 +58,7 @@ prefix=$FL_STATE/prefix
 mkdir -p "$prefix/sbin" "$prefix/share/faultline" "$prefix/libexec/faultline"
 cp "$FL_BIN" "$prefix/sbin/faultline"
 cp "$FL_REPO/scripts/demo.sh" "$prefix/share/faultline/demo.sh"
-cp "$FL_OUTPUT/demo/flsvc" "$prefix/libexec/faultline/flsvc"
+cp "$FL_OUTPUT/tools/flsvc" "$prefix/libexec/faultline/flsvc"
 "$prefix/sbin/faultline" demo --dry-run >"$out" 2>"$err"
 mentions "demo --dry-run of an installed binary uses the installed script and flsvc" "$out" \
 	"FL_DEMO_FLSVC=$prefix/libexec/faultline/flsvc " "bash $prefix/share/faultline/demo.sh"
@@ -74,7 +74,7 @@ if [[ -x $built_in ]]; then
 else
 	runs "demo without its flsvc exits 3" 3 "$prefix/sbin/faultline" demo --dry-run
 	mentions "the error names the places it looked" "$err" \
-		"$prefix/libexec/faultline/flsvc (missing)" "$prefix/sbin/demo/flsvc (missing)" \
+		"$prefix/libexec/faultline/flsvc (missing)" "$prefix/sbin/tools/flsvc (missing)" \
 		"${built_in:-(no flsvc path in demo --help)} (missing)"
 fi
 

@@ -2,8 +2,8 @@
 # detach: however faultline ends (its duration runs out, SIGINT, SIGKILL),
 # nothing of it stays attached and traffic flows again. On the tcx path
 # the links are owned by the process, so they go with it even on SIGKILL.
-# shellcheck source=SCRIPTDIR/../lib.sh
-source "$(dirname "$0")/../lib.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+source "$(dirname "$0")/../lib/lib.sh"
 
 fl_require_root
 fl_require_cgroup2

@@ -2,8 +2,8 @@
 # discover: without --netns, faultline finds the namespace of the target
 # cgroup's processes itself and attaches to its interfaces, and to no
 # interface of the host's namespace.
-# shellcheck source=SCRIPTDIR/../lib.sh
-source "$(dirname "$0")/../lib.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+source "$(dirname "$0")/../lib/lib.sh"
 
 fl_require_root
 fl_require_cgroup2

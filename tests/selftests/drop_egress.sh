@@ -3,8 +3,8 @@
 # binomial around 30 % and look like wire loss (no send() errors, TCP
 # retransmits), a bystander cgroup in the same namespace must lose
 # nothing, and the JSON report must count the drops.
-# shellcheck source=SCRIPTDIR/../lib.sh
-source "$(dirname "$0")/../lib.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+source "$(dirname "$0")/../lib/lib.sh"
 
 fl_require_root
 fl_require_cgroup2

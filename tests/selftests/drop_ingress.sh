@@ -3,8 +3,8 @@
 # namespace it shares with a bystander. The target gets no ICMP echo
 # reply, no UDP echo and no TCP connection; the bystander, on the same
 # veth, gets everything.
-# shellcheck source=SCRIPTDIR/../lib.sh
-source "$(dirname "$0")/../lib.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+source "$(dirname "$0")/../lib/lib.sh"
 
 fl_require_root
 fl_require_cgroup2

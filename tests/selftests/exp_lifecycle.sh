@@ -13,10 +13,10 @@
 #   stop       "faultline stop NAME": exit 130, state Aborted, the reason
 #              names it; a stale state file's pid is never signalled
 #   dry run    exit 0, says what it would attach, attaches nothing
-# shellcheck source=SCRIPTDIR/../lib.sh
-source "$(dirname "$0")/../lib.sh"
-# shellcheck source=SCRIPTDIR/../lib_exp.sh
-source "$(dirname "$0")/../lib_exp.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+source "$(dirname "$0")/../lib/lib.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib_exp.sh
+source "$(dirname "$0")/../lib/lib_exp.sh"
 
 fl_exp_require
 fl_require_traffic

@@ -11,10 +11,10 @@
 #              connects time out, probe.failures > 3 over 10 s trips
 #   tcp        the same fault: the TCP probe's failures trip
 #   rate       the same fault: probe.successRate below 50 % trips
-# shellcheck source=SCRIPTDIR/../lib.sh
-source "$(dirname "$0")/../lib.sh"
-# shellcheck source=SCRIPTDIR/../lib_exp.sh
-source "$(dirname "$0")/../lib_exp.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+source "$(dirname "$0")/../lib/lib.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib_exp.sh
+source "$(dirname "$0")/../lib/lib_exp.sh"
 
 fl_exp_require
 [[ -x $FL_DEMO_SVC ]] || fl_skip_all "no $FL_DEMO_SVC: run make all"

@@ -9,12 +9,12 @@
 # the empty query must show as an error in the report, not as a silent
 # pass; a run with only that query ends as Error (exit 3). Prometheus and the exporter are stopped at the end, and lib.sh's
 # teardown kills them on any other way out.
-# shellcheck source=SCRIPTDIR/../lib.sh
-source "$(dirname "$0")/../lib.sh"
-# shellcheck source=SCRIPTDIR/../lib_prom.sh
-source "$(dirname "$0")/../lib_prom.sh"
-# shellcheck source=SCRIPTDIR/../lib_exp.sh
-source "$(dirname "$0")/../lib_exp.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+source "$(dirname "$0")/../lib/lib.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib_prom.sh
+source "$(dirname "$0")/../lib/lib_prom.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib_exp.sh
+source "$(dirname "$0")/../lib/lib_exp.sh"
 
 fl_exp_require
 fl_require_cmds prometheus timeout

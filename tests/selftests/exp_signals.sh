@@ -23,10 +23,10 @@
 #                        has a value.
 #   packets.out.rate     a UDP send at 500 pps, no faults
 #   faults.dropped       100 % egress drop of that send
-# shellcheck source=SCRIPTDIR/../lib.sh
-source "$(dirname "$0")/../lib.sh"
-# shellcheck source=SCRIPTDIR/../lib_exp.sh
-source "$(dirname "$0")/../lib_exp.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+source "$(dirname "$0")/../lib/lib.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib_exp.sh
+source "$(dirname "$0")/../lib/lib_exp.sh"
 
 fl_exp_require
 fl_require_traffic

@@ -35,10 +35,10 @@
 #            upstream never answers and which falls back after 300 ms.
 #   trips    http.errorRate above 50%, tcp.resets.sent above 2 and
 #            probe.latency.p50 above 200 ms each end a run Failed.
-# shellcheck source=SCRIPTDIR/../lib.sh
-source "$(dirname "$0")/../lib.sh"
-# shellcheck source=SCRIPTDIR/../lib_exp.sh
-source "$(dirname "$0")/../lib_exp.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+source "$(dirname "$0")/../lib/lib.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib_exp.sh
+source "$(dirname "$0")/../lib/lib_exp.sh"
 
 fl_exp_require
 fl_require_traffic

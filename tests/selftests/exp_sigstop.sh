@@ -2,10 +2,10 @@
 # exp_sigstop: the experiment's duration is enforced in the kernel. With
 # faultline frozen by SIGSTOP, the target's traffic is dropped until the
 # duration ends and flows again after it, before faultline runs again.
-# shellcheck source=SCRIPTDIR/../lib.sh
-source "$(dirname "$0")/../lib.sh"
-# shellcheck source=SCRIPTDIR/../lib_exp.sh
-source "$(dirname "$0")/../lib_exp.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+source "$(dirname "$0")/../lib/lib.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib_exp.sh
+source "$(dirname "$0")/../lib/lib_exp.sh"
 
 fl_require_root
 fl_require_cgroup2

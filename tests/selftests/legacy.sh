@@ -4,8 +4,8 @@
 # SHOT), SIGINT must remove everything, and after SIGKILL the filter that
 # stays behind must stop dropping at the deadline by itself, until
 # "faultline cleanup" removes it.
-# shellcheck source=SCRIPTDIR/../lib.sh
-source "$(dirname "$0")/../lib.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+source "$(dirname "$0")/../lib/lib.sh"
 
 fl_require_root
 fl_require_cgroup2

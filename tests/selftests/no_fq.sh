@@ -2,8 +2,8 @@
 # no_fq (host): this kernel has no sch_fq, so delay and rate must stop
 # with a clear error that names it, exit 3, and attach nothing; and an
 # ingress delay for a target in a shared namespace is refused with exit 2.
-# shellcheck source=SCRIPTDIR/../lib.sh
-source "$(dirname "$0")/../lib.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+source "$(dirname "$0")/../lib/lib.sh"
 
 fl_require_root
 fl_require_cgroup2

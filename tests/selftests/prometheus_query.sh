@@ -7,12 +7,12 @@
 # wrong path (the prom_e2e group of build/tests/unit/test_prom, which runs
 # only when FL_PROM_URL is set). Both servers are stopped at the end, and
 # lib.sh's teardown kills them on any other way out.
-# shellcheck source=SCRIPTDIR/../lib.sh
-source "$(dirname "$0")/../lib.sh"
-# shellcheck source=SCRIPTDIR/../lib_prom.sh
-source "$(dirname "$0")/../lib_prom.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+source "$(dirname "$0")/../lib/lib.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib_prom.sh
+source "$(dirname "$0")/../lib/lib_prom.sh"
 
-FL_EXPORTER=$FL_OUTPUT/tests/tools/flexporter
+FL_EXPORTER=$FL_OUTPUT/tests/lib/flexporter
 FL_TEST_PROM=$FL_OUTPUT/tests/unit/test_prom
 
 fl_require_cmds prometheus timeout

@@ -34,10 +34,10 @@ static const char *data_path(const char *file)
 	if (dir)
 		snprintf(buf, sizeof(buf), "%s/%s", dir, file);
 	else if (slash)
-		snprintf(buf, sizeof(buf), "%.*s/data/%s", (int)(slash - src),
+		snprintf(buf, sizeof(buf), "%.*s/../../examples/%s", (int)(slash - src),
 			 src, file);
 	else
-		snprintf(buf, sizeof(buf), "data/%s", file);
+		snprintf(buf, sizeof(buf), "examples/%s", file);
 	return buf;
 }
 

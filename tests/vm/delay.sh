@@ -4,8 +4,8 @@
 # ingress of a target that owns its namespace; jitter has the requested
 # spread, pareto a heavier tail than normal, flows stay in order unless
 # --reorder; a rate limit holds TCP to it while the bystander runs free.
-# shellcheck source=SCRIPTDIR/../lib.sh
-source "$(dirname "$0")/../lib.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+source "$(dirname "$0")/../lib/lib.sh"
 
 fl_require_root
 fl_require_cgroup2

@@ -4,10 +4,10 @@
 # in fq, so its smoothed RTT climbs far above the idle one; an experiment
 # watching tcp.rtt.p50 trips on it, while the same condition without load
 # does not.
-# shellcheck source=SCRIPTDIR/../lib.sh
-source "$(dirname "$0")/../lib.sh"
-# shellcheck source=SCRIPTDIR/../lib_exp.sh
-source "$(dirname "$0")/../lib_exp.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+source "$(dirname "$0")/../lib/lib.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib_exp.sh
+source "$(dirname "$0")/../lib/lib_exp.sh"
 
 fl_require_root
 fl_require_cgroup2

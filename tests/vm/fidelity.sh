@@ -5,8 +5,8 @@
 # bench reports the real ratio), the median RTT rises by 30 ± 2 ms, and a
 # UDP sender at 10,000 pps with default socket buffers keeps 98 % of its
 # rate. The bystander is untouched.
-# shellcheck source=SCRIPTDIR/../lib.sh
-source "$(dirname "$0")/../lib.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+source "$(dirname "$0")/../lib/lib.sh"
 
 fl_require_root
 fl_require_cgroup2

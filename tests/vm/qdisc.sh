@@ -4,8 +4,8 @@
 # abort (--abort-if), and SIGKILL followed by 'faultline cleanup'. A root
 # it may not replace is refused (exit 3, nothing attached) unless
 # --force-qdisc.
-# shellcheck source=SCRIPTDIR/../lib.sh
-source "$(dirname "$0")/../lib.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+source "$(dirname "$0")/../lib/lib.sh"
 
 fl_require_root
 fl_require_cgroup2

@@ -15,11 +15,11 @@
 # one that another live process (another faultline run) holds; FL_BIN
 # and FL_TRAFFIC override the binaries, OUTPUT the build directory.
 
-FL_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+FL_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 FL_OUTPUT=${OUTPUT:-build}
 [[ $FL_OUTPUT == /* ]] || FL_OUTPUT=$FL_REPO/$FL_OUTPUT
 FL_BIN=${FL_BIN:-$FL_OUTPUT/faultline}
-FL_TRAFFIC=${FL_TRAFFIC:-$FL_OUTPUT/tests/tools/fltraffic}
+FL_TRAFFIC=${FL_TRAFFIC:-$FL_OUTPUT/tools/fltraffic}
 FL_CG_ROOT=${FL_CG_ROOT:-$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)}
 FL_CG_ROOT=${FL_CG_ROOT:-/sys/fs/cgroup/unified}
 V=${V:-0}

@@ -4,8 +4,8 @@
 # to arm, and read its --json report with jq. Source it after lib.sh,
 # whose teardown trap stops everything started here.
 
-FL_DEMO_SVC=${FL_DEMO_SVC:-$FL_OUTPUT/demo/flsvc}
-FL_EXPORTER=${FL_EXPORTER:-$FL_OUTPUT/tests/tools/flexporter}
+FL_DEMO_SVC=${FL_DEMO_SVC:-$FL_OUTPUT/tools/flsvc}
+FL_EXPORTER=${FL_EXPORTER:-$FL_OUTPUT/tests/lib/flexporter}
 
 # fl_exp_require: what every experiment test needs (call before fl_plan).
 fl_exp_require()

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Helpers for tests that run a real Prometheus on loopback, scraping
-# build/tests/tools/flexporter. Sourced after tests/lib.sh; callers set
+# build/tests/lib/flexporter. Sourced after tests/lib/lib.sh; callers set
 # $metrics (the file flexporter serves) and $prom_port.
 # shellcheck disable=SC2154 # $metrics is the caller's
 

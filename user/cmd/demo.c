@@ -54,7 +54,7 @@ static void fl_demo_usage(FILE *out)
 		"service not found; 130 interrupted.\n"
 		"\n"
 		"The script and flsvc are looked for next to this binary: in its build tree\n"
-		"(OUTPUT/demo/flsvc and the sources' scripts/demo.sh), then where 'make\n"
+		"(OUTPUT/tools/flsvc and the sources' scripts/demo.sh), then where 'make\n"
 		"install' puts them (PREFIX/share/faultline/demo.sh and\n"
 		"PREFIX/libexec/faultline/flsvc), then under the PREFIX of this build:\n"
 		"  %s/demo.sh\n"
@@ -89,10 +89,10 @@ static int fl_demo_layouts(const char *exe_dir, struct fl_demo_layout *l)
 	snprintf(parent_buf, sizeof(parent_buf), "%s", exe_dir);
 	parent = dirname(parent_buf);
 
-	fl_demo_add(l, &n, "build tree", parent, "scripts/demo.sh", exe_dir, "demo/flsvc");
+	fl_demo_add(l, &n, "build tree", parent, "scripts/demo.sh", exe_dir, "tools/flsvc");
 	/* a build with OUTPUT outside the sources */
 	fl_demo_add(l, &n, "build tree, sources at " FL_SRCDIR, FL_SRCDIR, "scripts/demo.sh",
-		    exe_dir, "demo/flsvc");
+		    exe_dir, "tools/flsvc");
 	/* PREFIX/sbin/faultline: also right under another PREFIX or a DESTDIR */
 	fl_demo_add(l, &n, "installed", parent, "share/faultline/demo.sh", parent,
 		    "libexec/faultline/flsvc");
