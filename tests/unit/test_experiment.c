@@ -79,7 +79,7 @@ static void assert_cidr(const struct fl_cidr *c, int family, const char *addr,
 
 static void test_full_file(void **state)
 {
-	const struct fl_exp_fault *f;
+	const struct fl_fault *f;
 	const struct fl_condition *c;
 	const struct fl_exp_probe *p;
 
@@ -231,7 +231,7 @@ static void test_full_file(void **state)
 /* The example of the file format, as documented. */
 static void test_example_file(void **state)
 {
-	const struct fl_exp_fault *f;
+	const struct fl_fault *f;
 	const struct fl_condition *c;
 
 	(void)state;
@@ -338,7 +338,7 @@ static void test_documented_error(void **state)
 
 static void test_defaults(void **state)
 {
-	const struct fl_exp_fault *f;
+	const struct fl_fault *f;
 
 	(void)state;
 	parse_ok(HEAD CONDS
@@ -389,7 +389,7 @@ static void test_edges_accepted(void **state)
 		 "    - name: f\n"
 		 "      match: {protocol: any, ports: [1, 65535], peers: [0.0.0.0/0, \"::/0\"]}\n"
 		 "      drop: {percent: 100}\n"
-		 "      delay: {time: 60s, jitter: 60s, correlation: 100}\n"
+		 "      delay: {time: 4500ms, jitter: 4500ms, correlation: 100}\n"
 		 "      rate: {limit: 400gbit}\n"
 		 "    - name: g\n"
 		 "      delay: {time: 1ns, jitter: 0, correlation: 0, reorder: false}\n"
@@ -409,8 +409,8 @@ static void test_edges_accepted(void **state)
 	assert_int_equal(exp.duration_ns, 24 * 3600 * SEC);
 	assert_int_equal(exp.faults[0].ports[1], 65535);
 	assert_cidr(&exp.faults[0].peers[1], AF_INET6, "::", 0);
-	assert_int_equal(exp.faults[0].delay_ns, 60 * SEC);
-	assert_int_equal(exp.faults[0].jitter_ns, 60 * SEC);
+	assert_int_equal(exp.faults[0].delay_ns, 4500 * MS);
+	assert_int_equal(exp.faults[0].jitter_ns, 4500 * MS);
 	assert_int_equal(exp.faults[0].correlation, 100);
 	assert_int_equal(exp.faults[0].rate, 400000000000ULL);
 	assert_int_equal(exp.faults[1].delay_ns, 1);
@@ -467,11 +467,11 @@ static const struct limit_case limits[] = {
 	  11, 7 },
 	{ HEAD CONDS "  faults:\n    - name: f\n      drop: {percent: 1}\n"
 	  "      match:\n        peers:\n",
-	  "          - 10.%d.%d.0/24\n", "", FL_EXP_MAX_PEERS,
+	  "          - 10.%d.%d.0/24\n", "", FL_FAULT_MAX_PEERS,
 	  "faults[0].match.peers: too many, at most 64", 15, 13 },
 	{ HEAD CONDS "  faults:\n    - name: f\n      drop: {percent: 1}\n"
 	  "      match:\n        ports:\n",
-	  "          - 1%d0%d\n", "", FL_EXP_MAX_PORTS,
+	  "          - 1%d0%d\n", "", FL_FAULT_MAX_PORTS,
 	  "faults[0].match.ports: too many, at most 8", 15, 13 },
 };
 
@@ -691,7 +691,7 @@ static const struct bad_case bad_cases[] = {
 	{ "fault_duplicate_field", FAULT "    - name: f\n      drop: {percent: 1}\n      @drop: {percent: 2}\n",
 	  "duplicate field 'drop' in faults[0] (first at line 12)" },
 	{ "fault_no_action", FAULT "    - @name: f\n      direction: egress\n",
-	  "faults[0] has no action: add drop, delay or rate" },
+	  "faults[0]: has no action: add drop, delay or rate" },
 	{ "direction", FAULT "    - name: f\n      direction: @inbound\n      drop: {percent: 1}\n",
 	  "faults[0].direction: expected ingress, egress or both, got 'inbound'" },
 	{ "drop_type", FAULT "    - name: f\n      drop: @100\n",
@@ -710,10 +710,16 @@ static const struct bad_case bad_cases[] = {
 	  "missing field 'time' in faults[0].delay" },
 	{ "delay_time", FAULT "    - name: f\n      delay: {time: @fast}\n",
 	  "faults[0].delay.time: expected a duration like 500ms, 10s or 2m, got 'fast'" },
-	{ "delay_time_long", FAULT "    - name: f\n      delay: {time: @61s}\n",
-	  "faults[0].delay.time: '61s' is too long: at most 60s" },
+	{ "delay_time_long", FAULT "    - name: f\n      delay: {time: @30s}\n",
+	  "faults[0].delay.time: 30s is longer than 10s, the longest faultline holds a packet (past it the datapath drops); use at most 10s" },
 	{ "delay_jitter_larger", FAULT "    - name: f\n      delay: {time: 10ms, jitter: @10001us}\n",
-	  "faults[0].delay.jitter: '10001us' is larger than time '10ms'" },
+	  "faults[0].delay.jitter: 10.001ms is larger than the delay's time 10ms; use at most 10ms" },
+	{ "delay_jitter_tail", FAULT "    - name: f\n      delay: {time: 1s, jitter: @500ms, distribution: pareto}\n",
+	  "faults[0].delay.jitter: this fault could hold a packet 12.4573s (time, plus the largest jitter its distribution draws), longer than the 10s faultline holds a packet; lower the delay or its jitter" },
+	{ "delay_rate_queue", FAULT "    - name: f\n      delay: {time: @9500ms}\n      rate: {limit: 1mbit}\n",
+	  "faults[0].delay.time: this fault could hold a packet 10.5s (time, plus the largest jitter its distribution draws, plus the rate limit's 1s queue), longer than the 10s faultline holds a packet; lower the delay or its jitter" },
+	{ "delay_shape_no_jitter", FAULT "    - name: f\n      delay: {time: 10ms, distribution: @normal}\n",
+	  "faults[0].delay.distribution: shapes jitter, and there is none: give delay.jitter too" },
 	{ "delay_distribution", FAULT "    - name: f\n      delay: {time: 10ms, distribution: @gaussian}\n",
 	  "faults[0].delay.distribution: expected uniform, normal, pareto or paretonormal, got 'gaussian'" },
 	{ "delay_correlation_high", FAULT "    - name: f\n      delay: {time: 10ms, correlation: @101}\n",
@@ -733,7 +739,7 @@ static const struct bad_case bad_cases[] = {
 	{ "rate_limit_zero", FAULT "    - name: f\n      rate: {limit: @0kbit}\n",
 	  "faults[0].rate.limit: expected a rate like 10mbit, 500kbit or 1000pps (units bit, kbit, mbit, gbit, pps, kpps), got '0kbit'" },
 	{ "rate_limit_high", FAULT "    - name: f\n      rate: {limit: @401gbit}\n",
-	  "faults[0].rate.limit: '401gbit' is too high: at most 400gbit or 1000000kpps" },
+	  "faults[0].rate.limit: too high: at most 400gbit or 1000000kpps" },
 	{ "rate_per", FAULT "    - name: f\n      rate: {limit: 1mbit, per: @pod}\n",
 	  "faults[0].rate.per: expected target or flow, got 'pod'" },
 	{ "match_type", FAULT "    - name: f\n      match: @tcp\n      drop: {percent: 1}\n",
@@ -758,7 +764,7 @@ static const struct bad_case bad_cases[] = {
 	  "faults[0].match.ports[1]: port 80 is listed twice" },
 	{ "match_ports_empty", FAULT "    - name: f\n      match: {ports: @[]}\n      drop: {percent: 1}\n",
 	  "faults[0].match.ports: expected at least one port; leave ports out to match any port" },
-	{ "match_icmp_ports", FAULT "    - name: f\n      match: {protocol: icmp, @ports: [80]}\n      drop: {percent: 1}\n",
+	{ "match_icmp_ports", FAULT "    - name: f\n      match: {protocol: icmp, ports: @[80]}\n      drop: {percent: 1}\n",
 	  "faults[0].match.ports: icmp has no ports; use protocol tcp, udp or any" },
 
 	/* Probes. */

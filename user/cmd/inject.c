@@ -183,9 +183,9 @@ static int fl_inject_parse(int argc, char **argv, struct fl_spec *spec, bool *he
 						      optarg);
 			break;
 		case OPT_PEER:
-			if (spec->rules[0].n_peers >= FL_SPEC_MAX_PEERS)
+			if (spec->rules[0].n_peers >= FL_FAULT_MAX_PEERS)
 				return fl_usage_error("too many --peer options; at most %d",
-						      FL_SPEC_MAX_PEERS);
+						      FL_FAULT_MAX_PEERS);
 			if (fl_parse_cidr(optarg, &spec->rules[0].peers[spec->rules[0].n_peers]))
 				return fl_usage_error("invalid --peer '%s': expected an address or CIDR such as 198.18.0.0/15 or 2001:db8::/32",
 						      optarg);
@@ -302,7 +302,7 @@ static int fl_inject_parse(int argc, char **argv, struct fl_spec *spec, bool *he
 		return fl_usage_error("--jitter needs --delay: jitter spreads a delay around its value");
 	if ((have_dist || have_corr || spec->rules[0].reorder) && !spec->rules[0].jitter_ns)
 		return fl_usage_error("--distribution, --correlation and --reorder shape jitter: give --jitter too");
-	if (!have_drop && !fl_rule_needs_edt(&spec->rules[0]))
+	if (!have_drop && !fl_fault_needs_edt(&spec->rules[0]))
 		return fl_usage_error("no fault: give --drop PERCENT, --delay DURATION or --rate RATE");
 	return 0;
 }

@@ -139,14 +139,14 @@ static int fl_exp_to_spec(const struct fl_experiment *exp, struct fl_spec *spec,
 			 exp->targets[i].cgroup);
 	spec->n_rules = exp->n_faults;
 	for (i = 0; i < exp->n_faults; i++) {
-		const struct fl_exp_fault *f = &exp->faults[i];
-		struct fl_rule_spec *r = &spec->rules[i];
+		const struct fl_fault *f = &exp->faults[i];
+		struct fl_fault *r = &spec->rules[i];
 
 		r->dir_mask = f->dir_mask;
 		r->proto = f->proto;
 		r->n_ports = f->n_ports;
 		memcpy(r->ports, f->ports, sizeof(r->ports));
-		r->n_peers = f->n_peers < FL_SPEC_MAX_PEERS ? f->n_peers : FL_SPEC_MAX_PEERS;
+		r->n_peers = f->n_peers < FL_FAULT_MAX_PEERS ? f->n_peers : FL_FAULT_MAX_PEERS;
 		memcpy(r->peers, f->peers, sizeof(r->peers[0]) * r->n_peers);
 		if (f->has_drop) {
 			r->drop_pct = f->drop_pct;
@@ -347,7 +347,7 @@ static void fl_exp_dry_run(const struct fl_exp_runner *r)
 		printf("  target %s (cgroup id %llu, level %u)\n", run->spec.targets[i].path,
 		       (unsigned long long)run->spec.targets[i].cgid, run->spec.targets[i].level);
 	for (i = 0; i < r->exp.n_faults; i++) {
-		const struct fl_exp_fault *f = &r->exp.faults[i];
+		const struct fl_fault *f = &r->exp.faults[i];
 
 		printf("  fault %s: %s, %s, %d peer%s, %d port%s:", f->name,
 		       f->dir_mask == FL_DIRM_BOTH ? "both directions" :

@@ -184,7 +184,7 @@ static void fl_dp_filter_set(struct fl_datapath *dp, __u32 bit)
 }
 
 static int fl_dp_add_rule(struct fl_datapath *dp, __u32 target_id, int i,
-			  const struct fl_rule_spec *r)
+			  const struct fl_fault *r)
 {
 	__u32 rid = fl_rule_id(target_id, i);
 	struct fl_rule rule = {};
@@ -233,7 +233,7 @@ static int fl_dp_add_rule(struct fl_datapath *dp, __u32 target_id, int i,
 /* An LPM lookup returns the longest match only: make each prefix's mask
  * include the rules of every shorter prefix of the same target covering it.
  */
-static int fl_dp_fold_peers(struct fl_datapath *dp, __u32 target_id, const struct fl_rule_spec *rules,
+static int fl_dp_fold_peers(struct fl_datapath *dp, __u32 target_id, const struct fl_fault *rules,
 			    int n)
 {
 	int i, j, p, q, err;
@@ -272,7 +272,7 @@ static int fl_dp_fold_peers(struct fl_datapath *dp, __u32 target_id, const struc
 	return 0;
 }
 
-static void fl_dp_make_target(struct fl_target *v, __u32 target_id, const struct fl_rule_spec *rules,
+static void fl_dp_make_target(struct fl_target *v, __u32 target_id, const struct fl_fault *rules,
 			      int n)
 {
 	int i;
@@ -288,7 +288,7 @@ static void fl_dp_make_target(struct fl_target *v, __u32 target_id, const struct
 }
 
 int fl_dp_add_target(struct fl_datapath *dp, const struct fl_target_spec *t, __u32 target_id,
-		     const struct fl_rule_spec *rules, int n)
+		     const struct fl_fault *rules, int n)
 {
 	struct fl_target v;
 	int err, i;
@@ -321,7 +321,7 @@ int fl_dp_add_target(struct fl_datapath *dp, const struct fl_target_spec *t, __u
 }
 
 int fl_dp_add_owned(struct fl_datapath *dp, const struct fl_addr *addr, __u32 target_id,
-		    const struct fl_rule_spec *rules, int n)
+		    const struct fl_fault *rules, int n)
 {
 	struct fl_target v;
 

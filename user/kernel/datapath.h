@@ -62,10 +62,10 @@ static inline __u32 fl_rule_id(__u32 target_id, int i)
 
 /* Install target @target_id with @n rules, evaluated in order. */
 int fl_dp_add_target(struct fl_datapath *dp, const struct fl_target_spec *t, __u32 target_id,
-		     const struct fl_rule_spec *rules, int n);
+		     const struct fl_fault *rules, int n);
 /* Let packets to @addr count as target @target_id's (a namespace it owns). */
 int fl_dp_add_owned(struct fl_datapath *dp, const struct fl_addr *addr, __u32 target_id,
-		    const struct fl_rule_spec *rules, int n);
+		    const struct fl_fault *rules, int n);
 /* Arm until CLOCK_MONOTONIC @deadline_ns; disarm is a single store. */
 void fl_dp_arm(struct fl_datapath *dp, __u64 deadline_ns);
 void fl_dp_disarm(struct fl_datapath *dp);

@@ -62,7 +62,7 @@ static int fl_session_qdiscs(struct fl_run *run, const char *who)
 	pps = 100000;
 	queue = 0;
 	for (i = 0; i < run->spec.n_rules; i++) {
-		const struct fl_rule_spec *r = &run->spec.rules[i];
+		const struct fl_fault *r = &run->spec.rules[i];
 		__u64 rp = r->rate_unit == FL_RATE_PPS ? r->rate :
 			   r->rate_unit == FL_RATE_BPS ? r->rate / (64 * 8) : 0;
 

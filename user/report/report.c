@@ -17,23 +17,6 @@ static const char *fl_dir_name(int dir)
 	return dir == FL_DIR_INGRESS ? "ingress" : "egress";
 }
 
-const char *fl_proto_name(__u8 proto)
-{
-	switch (proto) {
-	case FL_PROTO_TCP:
-		return "tcp";
-	case FL_PROTO_UDP:
-		return "udp";
-	case FL_PROTO_ICMP:
-		return "icmp";
-	case FL_PROTO_ICMPV6:
-		return "icmpv6";
-	case FL_PROTO_ANY:
-		return "any";
-	}
-	return "other";
-}
-
 static const char *fl_end_name(__u32 reason)
 {
 	switch (reason) {
@@ -149,7 +132,7 @@ static json_object *fl_json_totals(const struct fl_dir_totals *x, const struct f
 
 static json_object *fl_json_fault(const struct fl_spec *spec)
 {
-	const struct fl_rule_spec *r = &spec->rules[0];
+	const struct fl_fault *r = &spec->rules[0];
 	json_object *o = json_object_new_object(), *peers, *ports;
 	char buf[INET6_ADDRSTRLEN + 8];
 	int i;

@@ -54,8 +54,6 @@ struct json_object *fl_report_drops_json(const struct fl_dp_counters *c, __u64 f
  */
 struct json_object *fl_json_ts(__u64 mono_ns, __s64 real_minus_mono);
 struct json_object *fl_json_num(double v);
-/* "tcp", "udp", "icmp", "icmpv6", "any" or "other". */
-const char *fl_proto_name(__u8 proto);
 /* The failureReport object of the condition that tripped, or JSON null
  * when none did: what crossed (and in which of @spec's targets, for a
  * kernel signal), and when the faults stopped and everything was detached

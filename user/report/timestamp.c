@@ -4,17 +4,9 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "common.h"
 #include "timestamp.h"
 
-#define NSEC_PER_SEC	1000000000LL
-
-static __s64 fl_ts_clock(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (__s64)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-}
 
 __s64 fl_timestamp_offset(void)
 {
@@ -23,16 +15,16 @@ __s64 fl_timestamp_offset(void)
 	/* the wall clock read between two monotonic reads: pair it with
 	 * their midpoint, so a preemption in between costs half as much
 	 */
-	m1 = fl_ts_clock(CLOCK_MONOTONIC);
-	real = fl_ts_clock(CLOCK_REALTIME);
-	m2 = fl_ts_clock(CLOCK_MONOTONIC);
+	m1 = (__s64)fl_clock_ns(CLOCK_MONOTONIC);
+	real = (__s64)fl_clock_ns(CLOCK_REALTIME);
+	m2 = (__s64)fl_clock_ns(CLOCK_MONOTONIC);
 	return real - (m1 + (m2 - m1) / 2);
 }
 
 int fl_timestamp_format(__u64 mono_ns, __s64 real_minus_mono, char *buf, size_t len)
 {
 	__s64 real = (__s64)mono_ns + real_minus_mono;
-	__s64 sec = real / NSEC_PER_SEC, nsec = real % NSEC_PER_SEC;
+	__s64 sec = real / (__s64)NSEC_PER_SEC, nsec = real % (__s64)NSEC_PER_SEC;
 	time_t t;
 	struct tm tm;
 	int n;
@@ -43,7 +35,7 @@ int fl_timestamp_format(__u64 mono_ns, __s64 real_minus_mono, char *buf, size_t 
 		return -ERANGE;
 	/* C division truncates toward zero; a time before 1970 needs the floor */
 	if (nsec < 0) {
-		nsec += NSEC_PER_SEC;
+		nsec += (__s64)NSEC_PER_SEC;
 		sec--;
 	}
 	t = sec;

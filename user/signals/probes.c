@@ -26,10 +26,10 @@
 
 #include "netns.h"
 #include "parse.h"
+#include "common.h"
+#include "http.h"
 #include "probes.h"
 
-#define NSEC_PER_SEC	1000000000ULL
-#define NSEC_PER_MSEC	1000000ULL
 #define DRAIN_BATCH	32
 
 #ifndef FL_VERSION
@@ -68,35 +68,6 @@ struct fl_probes {
 	__u64 dropped;
 };
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc = CURLE_FAILED_INIT;
-
-static void curl_init_once(void)
-{
-	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
-}
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* "host:port" or "[v6]:port" into @host and @port (decimal text). */
 static int split_address(const char *addr, char *host, size_t hostlen, char *port, size_t portlen)
@@ -135,48 +106,48 @@ int fl_probe_cfg_check(const struct fl_probe_cfg *cfg, char *err, size_t errlen)
 	const char *name;
 
 	if (!cfg) {
-		set_err(err, errlen, "no probe configuration");
+		fl_set_err(err, errlen, "no probe configuration");
 		return -EINVAL;
 	}
 	if (strnlen(cfg->name, sizeof(cfg->name)) == sizeof(cfg->name) ||
 	    strnlen(cfg->url, sizeof(cfg->url)) == sizeof(cfg->url) ||
 	    strnlen(cfg->address, sizeof(cfg->address)) == sizeof(cfg->address) ||
 	    strnlen(cfg->netns, sizeof(cfg->netns)) == sizeof(cfg->netns)) {
-		set_err(err, errlen, "probe: a text field is not NUL-terminated");
+		fl_set_err(err, errlen, "probe: a text field is not NUL-terminated");
 		return -EINVAL;
 	}
 	name = cfg->name[0] ? cfg->name : "(unnamed)";
 	if (!cfg->interval_ns) {
-		set_err(err, errlen, "probe %s: the interval must be > 0", name);
+		fl_set_err(err, errlen, "probe %s: the interval must be > 0", name);
 		return -EINVAL;
 	}
 	if (!cfg->timeout_ns) {
-		set_err(err, errlen, "probe %s: the timeout must be > 0", name);
+		fl_set_err(err, errlen, "probe %s: the timeout must be > 0", name);
 		return -EINVAL;
 	}
 	switch (cfg->kind) {
 	case FL_PROBE_HTTP:
 		if (strncasecmp(cfg->url, "http://", 7) && strncasecmp(cfg->url, "https://", 8)) {
-			set_err(err, errlen, "probe %s: URL '%s' must start with http:// or https://",
+			fl_set_err(err, errlen, "probe %s: URL '%s' must start with http:// or https://",
 				name, cfg->url);
 			return -EINVAL;
 		}
 		if (cfg->expect_status && (cfg->expect_status < 100 || cfg->expect_status > 599)) {
-			set_err(err, errlen, "probe %s: expected status %d is not in 100..599",
+			fl_set_err(err, errlen, "probe %s: expected status %d is not in 100..599",
 				name, cfg->expect_status);
 			return -EINVAL;
 		}
 		return 0;
 	case FL_PROBE_TCP:
 		if (split_address(cfg->address, host, sizeof(host), port, sizeof(port))) {
-			set_err(err, errlen,
+			fl_set_err(err, errlen,
 				"probe %s: address '%s' is not host:port or [IPv6]:port (port 1..65535)",
 				name, cfg->address);
 			return -EINVAL;
 		}
 		return 0;
 	default:
-		set_err(err, errlen, "probe %s: unknown kind %d", name, cfg->kind);
+		fl_set_err(err, errlen, "probe %s: unknown kind %d", name, cfg->kind);
 		return -EINVAL;
 	}
 }
@@ -192,7 +163,7 @@ static int sleep_until(struct fl_probe_run *r, __u64 deadline)
 	struct pollfd pfd = { .fd = r->set->stop_fd, .events = POLLIN };
 
 	for (;;) {
-		__u64 now = now_ns();
+		__u64 now = fl_mono_ns();
 		struct timespec ts;
 
 		if (stopping(r))
@@ -281,7 +252,7 @@ static void http_run(struct fl_probe_run *r, struct fl_probe_sample *s)
 	curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &code);
 	s->status = (int)code;
 	if (rc != CURLE_OK) {
-		set_err(s->error, sizeof(s->error), "%s",
+		fl_set_err(s->error, sizeof(s->error), "%s",
 			r->curl_err[0] ? r->curl_err : curl_easy_strerror(rc));
 		return;
 	}
@@ -290,10 +261,10 @@ static void http_run(struct fl_probe_run *r, struct fl_probe_sample *s)
 		return;
 	}
 	if (r->cfg.expect_status)
-		set_err(s->error, sizeof(s->error), "HTTP status %ld, expected %d", code,
+		fl_set_err(s->error, sizeof(s->error), "HTTP status %ld, expected %d", code,
 			r->cfg.expect_status);
 	else
-		set_err(s->error, sizeof(s->error), "HTTP status %ld, expected 2xx", code);
+		fl_set_err(s->error, sizeof(s->error), "HTTP status %ld, expected 2xx", code);
 }
 
 /* ---- tcp ---- */
@@ -336,7 +307,7 @@ static int tcp_connect(struct fl_probe_run *r, const struct addrinfo *ai, __u64 
 	pfd[0] = (struct pollfd){ .fd = fd, .events = POLLOUT };
 	pfd[1] = (struct pollfd){ .fd = r->set->stop_fd, .events = POLLIN };
 	for (;;) {
-		__u64 now = now_ns();
+		__u64 now = fl_mono_ns();
 		struct timespec ts;
 		int n;
 
@@ -380,7 +351,7 @@ static void tcp_run(struct fl_probe_run *r, struct fl_probe_sample *s, __u64 sta
 
 	rc = getaddrinfo(r->host, r->port, &hints, &res);
 	if (rc) {
-		set_err(s->error, sizeof(s->error), "resolve %s: %s", r->host,
+		fl_set_err(s->error, sizeof(s->error), "resolve %s: %s", r->host,
 			rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
 		return;
 	}
@@ -399,12 +370,12 @@ static void tcp_run(struct fl_probe_run *r, struct fl_probe_sample *s, __u64 sta
 		return;
 	}
 	if (err == -ETIMEDOUT)
-		set_err(s->error, sizeof(s->error), "connect %s: timed out after %llu ms", where,
+		fl_set_err(s->error, sizeof(s->error), "connect %s: timed out after %llu ms", where,
 			(unsigned long long)(r->cfg.timeout_ns / NSEC_PER_MSEC));
 	else if (where[0])
-		set_err(s->error, sizeof(s->error), "connect %s: %s", where, strerror(-err));
+		fl_set_err(s->error, sizeof(s->error), "connect %s: %s", where, strerror(-err));
 	else
-		set_err(s->error, sizeof(s->error), "resolve %s: no IPv4 or IPv6 address", r->host);
+		fl_set_err(s->error, sizeof(s->error), "resolve %s: no IPv4 or IPv6 address", r->host);
 }
 
 /* ---- the probe thread ---- */
@@ -452,7 +423,7 @@ static void *probe_thread(void *arg)
 	next = p->start_ns;
 	while (!sleep_until(r, next)) {
 		struct fl_probe_sample s;
-		__u64 start = now_ns(), done;
+		__u64 start = fl_mono_ns(), done;
 
 		memset(&s, 0, sizeof(s));
 		s.probe = r->idx;
@@ -460,7 +431,7 @@ static void *probe_thread(void *arg)
 			http_run(r, &s);
 		else
 			tcp_run(r, &s, start);
-		done = now_ns();
+		done = fl_mono_ns();
 		if (stopping(r))
 			break;		/* abandoned, not a result */
 		s.ts_ns = done;
@@ -530,8 +501,7 @@ int fl_probes_start(struct fl_probes **out, const struct fl_probe_cfg *cfgs, int
 	for (i = 0; i < n; i++)
 		if (fl_probe_cfg_check(&cfgs[i], NULL, 0))
 			return -EINVAL;
-	pthread_once(&curl_once, curl_init_once);
-	if (curl_init_rc != CURLE_OK)
+	if (fl_http_init())
 		return -EIO;
 
 	p = calloc(1, sizeof(*p));
@@ -597,7 +567,7 @@ int fl_probes_start(struct fl_probes **out, const struct fl_probe_cfg *cfgs, int
 	if (!err)
 		err = p->init_err;
 	if (!err) {
-		p->start_ns = now_ns();
+		p->start_ns = fl_mono_ns();
 		p->go = 1;
 		pthread_cond_broadcast(&p->cond);
 	}

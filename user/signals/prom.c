@@ -17,35 +17,15 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
+#include "common.h"
+#include "http.h"
 #include "prom.h"
 
 #ifndef FL_VERSION
 #define FL_VERSION	"0"
 #endif
 
-#define NSEC_PER_MSEC	1000000ULL
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc = CURLE_FAILED_INIT;
-
-static void curl_init_once(void)
-{
-	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static const char *str_member(json_object *o, const char *key)
 {
@@ -65,7 +45,7 @@ static int parse_value(json_object *pair, double *value, char *err, size_t errle
 	double d;
 
 	if (!json_object_is_type(pair, json_type_array) || json_object_array_length(pair) != 2) {
-		set_err(err, errlen, "malformed answer: a value is not a [time, \"number\"] pair");
+		fl_set_err(err, errlen, "malformed answer: a value is not a [time, \"number\"] pair");
 		return -EPROTO;
 	}
 	v = json_object_array_get_idx(pair, 1);
@@ -75,15 +55,15 @@ static int parse_value(json_object *pair, double *value, char *err, size_t errle
 		s = json_object_get_string(v);
 		d = strtod(s, &end);
 		if (end == s || *end) {
-			set_err(err, errlen, "malformed answer: value \"%.40s\" is not a number", s);
+			fl_set_err(err, errlen, "malformed answer: value \"%.40s\" is not a number", s);
 			return -EPROTO;
 		}
 	} else {
-		set_err(err, errlen, "malformed answer: a value is not a number");
+		fl_set_err(err, errlen, "malformed answer: a value is not a number");
 		return -EPROTO;
 	}
 	if (isnan(d)) {
-		set_err(err, errlen,
+		fl_set_err(err, errlen,
 			"query returned NaN (e.g. 0/0, or a ratio of rates that are both 0); a condition needs a number");
 		return -EDOM;
 	}
@@ -127,18 +107,18 @@ static int parse_vector(json_object *result, double *value, char *err, size_t er
 	char series[96];
 
 	if (n == 0) {
-		set_err(err, errlen,
+		fl_set_err(err, errlen,
 			"query returned no samples: no series matches, or none has a sample in the last 5 minutes");
 		return -ENODATA;
 	}
 	sample = json_object_array_get_idx(result, 0);
 	if (!json_object_is_type(sample, json_type_object)) {
-		set_err(err, errlen, "malformed answer: a vector sample is not an object");
+		fl_set_err(err, errlen, "malformed answer: a vector sample is not an object");
 		return -EPROTO;
 	}
 	if (n > 1) {
 		format_series(sample, series, sizeof(series));
-		set_err(err, errlen,
+		fl_set_err(err, errlen,
 			"query returned %zu samples; a condition needs exactly one: aggregate it, e.g. sum(...) (first: %s)",
 			n, series);
 		return -ENOTUNIQ;
@@ -146,11 +126,11 @@ static int parse_vector(json_object *result, double *value, char *err, size_t er
 	if (json_object_object_get_ex(sample, "value", &pair))
 		return parse_value(pair, value, err, errlen);
 	if (json_object_object_get_ex(sample, "histogram", &pair)) {
-		set_err(err, errlen,
+		fl_set_err(err, errlen,
 			"query returned a native histogram; a condition needs a number, e.g. histogram_quantile(0.99, ...)");
 		return -EDOM;
 	}
-	set_err(err, errlen, "malformed answer: the sample has no value");
+	fl_set_err(err, errlen, "malformed answer: the sample has no value");
 	return -EPROTO;
 }
 
@@ -166,13 +146,13 @@ static int parse_body(const char *body, double *value, char *err, size_t errlen,
 
 	*api_error = 0;
 	if (!body || !value) {
-		set_err(err, errlen, "no answer to parse");
+		fl_set_err(err, errlen, "no answer to parse");
 		return -EINVAL;
 	}
 	len = strlen(body);
 	tok = json_tokener_new();
 	if (!tok) {
-		set_err(err, errlen, "out of memory");
+		fl_set_err(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	root = json_tokener_parse_ex(tok, body, len);
@@ -180,11 +160,11 @@ static int parse_body(const char *body, double *value, char *err, size_t errlen,
 	used = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
 	if (jerr == json_tokener_success && !root) {
-		set_err(err, errlen, "malformed answer: not a JSON object");
+		fl_set_err(err, errlen, "malformed answer: not a JSON object");
 		return -EPROTO;
 	}
 	if (!root || jerr != json_tokener_success) {
-		set_err(err, errlen, "malformed answer: not JSON (%s at byte %zu)",
+		fl_set_err(err, errlen, "malformed answer: not JSON (%s at byte %zu)",
 			jerr == json_tokener_continue ? "unexpected end" :
 			json_tokener_error_desc(jerr), used);
 		json_object_put(root);
@@ -193,16 +173,16 @@ static int parse_body(const char *body, double *value, char *err, size_t errlen,
 	while (used < len && isspace((unsigned char)body[used]))
 		used++;
 	if (used < len) {
-		set_err(err, errlen, "malformed answer: text after the JSON object at byte %zu", used);
+		fl_set_err(err, errlen, "malformed answer: text after the JSON object at byte %zu", used);
 		goto out;
 	}
 	if (!json_object_is_type(root, json_type_object)) {
-		set_err(err, errlen, "malformed answer: not a JSON object");
+		fl_set_err(err, errlen, "malformed answer: not a JSON object");
 		goto out;
 	}
 	status = str_member(root, "status");
 	if (!status) {
-		set_err(err, errlen, "malformed answer: no \"status\"");
+		fl_set_err(err, errlen, "malformed answer: no \"status\"");
 		goto out;
 	}
 	if (!strcmp(status, "error")) {
@@ -210,7 +190,7 @@ static int parse_body(const char *body, double *value, char *err, size_t errlen,
 		const char *emsg = str_member(root, "error");
 
 		*api_error = 1;
-		set_err(err, errlen, "Prometheus: %s: %s", etype ? etype : "error",
+		fl_set_err(err, errlen, "Prometheus: %s: %s", etype ? etype : "error",
 			emsg ? emsg : "(no message)");
 		if (etype && !strcmp(etype, "bad_data"))
 			ret = -EINVAL;
@@ -221,14 +201,14 @@ static int parse_body(const char *body, double *value, char *err, size_t errlen,
 		goto out;
 	}
 	if (strcmp(status, "success")) {
-		set_err(err, errlen, "malformed answer: status \"%.40s\"", status);
+		fl_set_err(err, errlen, "malformed answer: status \"%.40s\"", status);
 		goto out;
 	}
 	if (!json_object_object_get_ex(root, "data", &data) ||
 	    !json_object_is_type(data, json_type_object) ||
 	    !(type = str_member(data, "resultType")) ||
 	    !json_object_object_get_ex(data, "result", &result)) {
-		set_err(err, errlen, "malformed answer: no data.resultType and data.result");
+		fl_set_err(err, errlen, "malformed answer: no data.resultType and data.result");
 		goto out;
 	}
 	if (!strcmp(type, "scalar")) {
@@ -237,16 +217,16 @@ static int parse_body(const char *body, double *value, char *err, size_t errlen,
 		if (json_object_is_type(result, json_type_array))
 			ret = parse_vector(result, value, err, errlen);
 		else
-			set_err(err, errlen, "malformed answer: the vector is not an array");
+			fl_set_err(err, errlen, "malformed answer: the vector is not an array");
 	} else if (!strcmp(type, "matrix")) {
-		set_err(err, errlen,
+		fl_set_err(err, errlen,
 			"query returned a range vector (matrix); a condition needs one instant value: remove the [range] or wrap it, e.g. rate(x[1m])");
 		ret = -ENOTSUP;
 	} else if (!strcmp(type, "string")) {
-		set_err(err, errlen, "query returned a string; a condition needs a number");
+		fl_set_err(err, errlen, "query returned a string; a condition needs a number");
 		ret = -ENOTSUP;
 	} else {
-		set_err(err, errlen, "malformed answer: unknown resultType \"%.40s\"", type);
+		fl_set_err(err, errlen, "malformed answer: unknown resultType \"%.40s\"", type);
 	}
 out:
 	json_object_put(root);
@@ -329,11 +309,11 @@ int fl_prom_query(const char *base_url, const char *query, __u64 timeout_ns, dou
 	if (err && errlen)
 		err[0] = '\0';
 	if (!base_url || !query || !value || !*query) {
-		set_err(err, errlen, "no Prometheus URL or query");
+		fl_set_err(err, errlen, "no Prometheus URL or query");
 		return -EINVAL;
 	}
 	if (strncasecmp(base_url, "http://", 7) && strncasecmp(base_url, "https://", 8)) {
-		set_err(err, errlen, "Prometheus URL '%s' must start with http:// or https://", base_url);
+		fl_set_err(err, errlen, "Prometheus URL '%s' must start with http:// or https://", base_url);
 		return -EINVAL;
 	}
 	if (!timeout_ns)
@@ -341,14 +321,13 @@ int fl_prom_query(const char *base_url, const char *query, __u64 timeout_ns, dou
 	ms = (timeout_ns + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC;
 	if (ms > LONG_MAX)
 		ms = LONG_MAX;
-	pthread_once(&curl_once, curl_init_once);
-	if (curl_init_rc != CURLE_OK) {
-		set_err(err, errlen, "cannot initialise libcurl");
+	if (fl_http_init()) {
+		fl_set_err(err, errlen, "cannot initialise libcurl");
 		return -EIO;
 	}
 	c = curl_easy_init();
 	if (!c) {
-		set_err(err, errlen, "cannot initialise libcurl");
+		fl_set_err(err, errlen, "cannot initialise libcurl");
 		return -ENOMEM;
 	}
 	q = curl_easy_escape(c, query, 0);
@@ -357,7 +336,7 @@ int fl_prom_query(const char *base_url, const char *query, __u64 timeout_ns, dou
 		blen--;
 	if (!q || asprintf(&url, "%.*s/api/v1/query?query=%s", (int)blen, base_url, q) < 0) {
 		url = NULL;
-		set_err(err, errlen, "out of memory");
+		fl_set_err(err, errlen, "out of memory");
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -373,22 +352,22 @@ int fl_prom_query(const char *base_url, const char *query, __u64 timeout_ns, dou
 	bad |= curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	bad |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
 	if (bad) {
-		set_err(err, errlen, "cannot set up the request to %s", base_url);
+		fl_set_err(err, errlen, "cannot set up the request to %s", base_url);
 		ret = -EINVAL;
 		goto out;
 	}
 	rc = curl_easy_perform(c);
 	if (rc != CURLE_OK) {
 		if (b.too_big) {
-			set_err(err, errlen, "%s: the answer is larger than %d bytes", base_url,
+			fl_set_err(err, errlen, "%s: the answer is larger than %d bytes", base_url,
 				FL_PROM_MAX_BODY);
 			ret = -EPROTO;
 		} else if (rc == CURLE_OPERATION_TIMEDOUT) {
-			set_err(err, errlen, "%s: no answer within %llu ms", base_url,
+			fl_set_err(err, errlen, "%s: no answer within %llu ms", base_url,
 				(unsigned long long)ms);
 			ret = -ETIMEDOUT;
 		} else {
-			set_err(err, errlen, "%s: %s", base_url,
+			fl_set_err(err, errlen, "%s: %s", base_url,
 				curl_err[0] ? curl_err : curl_easy_strerror(rc));
 			ret = rc == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EIO;
 		}
@@ -406,11 +385,11 @@ int fl_prom_query(const char *base_url, const char *query, __u64 timeout_ns, dou
 		char msg[256];
 
 		snprintf(msg, sizeof(msg), "%s", err && errlen ? err : "");
-		set_err(err, errlen, "HTTP %ld: %s", code, msg);
+		fl_set_err(err, errlen, "HTTP %ld: %s", code, msg);
 		goto out;
 	}
 	body_excerpt(&b, excerpt, sizeof(excerpt));
-	set_err(err, errlen, "%s: HTTP status %ld%s%s (is this the Prometheus server URL?)",
+	fl_set_err(err, errlen, "%s: HTTP status %ld%s%s (is this the Prometheus server URL?)",
 		base_url, code, excerpt[0] ? ": " : "", excerpt);
 	ret = -EIO;
 out:

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "prom.h"
+#include "common.h"
 #include "prompoll.h"
 
 struct fl_prom_worker {
@@ -30,14 +31,6 @@ struct fl_prompoll {
 	int n;
 	struct fl_prom_worker w[FL_MAX_PROM_CONDS];
 };
-
-static __u64 fl_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static void *fl_prom_worker_main(void *arg)
 {

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "window.h"
 
-#define NSEC_PER_SEC	1000000000.0
 
 static const struct fl_sample *sample_at(const struct fl_window *w, size_t i)
 {
@@ -235,7 +235,7 @@ int fl_window_rate(const struct fl_window *w, __u64 now_ns, double *out)
 	span = now_ns - w->start_ns;
 	if (span > w->len_ns)
 		span = w->len_ns;
-	*out = sum / ((double)span / NSEC_PER_SEC);
+	*out = sum / ((double)span / (double)NSEC_PER_SEC);
 	return 0;
 }
 

@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common.h"
 #include "conditions.h"
 #include "parse.h"
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 static const struct fl_signal_info signals[FL_SIG_MAX] = {
 	[FL_SIG_PACKETS_IN] = { "packets.in", FL_STAT_SUM, FL_UNIT_COUNT },

@@ -20,9 +20,9 @@
 #include <arpa/inet.h>
 #include <yaml.h>
 
+#include "common.h"
 #include "experiment.h"
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 #define WHERE_LEN	96	/* "failureConditions[31].prometheus" */
 #define PATH_LEN	128	/* WHERE_LEN plus a field name */
@@ -530,7 +530,7 @@ enum { RA_LIMIT, RA_PER, RA_N };
 static const char *const rate_fields[RA_N] = { "limit", "per" };
 
 static int parse_match(struct ctx *c, yaml_node_t *n, const char *fwhere,
-		       struct fl_exp_fault *f)
+		       struct fl_fault *f)
 {
 	static const char peer_what[] =
 		"an address or prefix like 198.18.0.0/24 or 2001:db8::/32";
@@ -568,9 +568,9 @@ static int parse_match(struct ctx *c, yaml_node_t *n, const char *fwhere,
 		for (i = 0; i < seq_len(n); i++) {
 			yaml_node_t *item = seq_item(c, n, i);
 
-			if (i == FL_EXP_MAX_PEERS)
+			if (i == FL_FAULT_MAX_PEERS)
 				return fail(c, item, "%s: too many, at most %d",
-					    path, FL_EXP_MAX_PEERS);
+					    path, FL_FAULT_MAX_PEERS);
 			fmt(ipath, sizeof(ipath), "%s[%zu]", path, i);
 			err = get_string(c, item, ipath, peer_what, &s);
 			if (err)
@@ -584,10 +584,6 @@ static int parse_match(struct ctx *c, yaml_node_t *n, const char *fwhere,
 	if (m.val[MA_PORTS]) {
 		n = m.val[MA_PORTS];
 		field_path(path, sizeof(path), where, "ports");
-		if (f->proto == FL_PROTO_ICMP)
-			return fail(c, m.key[MA_PORTS],
-				    "%s: icmp has no ports; use protocol tcp, udp or any",
-				    path);
 		err = get_seq(c, n, path, "a sequence of ports");
 		if (err)
 			return err;
@@ -598,9 +594,9 @@ static int parse_match(struct ctx *c, yaml_node_t *n, const char *fwhere,
 			yaml_node_t *item = seq_item(c, n, i);
 			__u16 port;
 
-			if (i == FL_EXP_MAX_PORTS)
+			if (i == FL_FAULT_MAX_PORTS)
 				return fail(c, item, "%s: too many, at most %d",
-					    path, FL_EXP_MAX_PORTS);
+					    path, FL_FAULT_MAX_PORTS);
 			fmt(ipath, sizeof(ipath), "%s[%zu]", path, i);
 			err = get_plain(c, item, ipath,
 					"a port from 1 to 65535", &s);
@@ -620,7 +616,7 @@ static int parse_match(struct ctx *c, yaml_node_t *n, const char *fwhere,
 }
 
 static int parse_drop(struct ctx *c, yaml_node_t *n, const char *fwhere,
-		      struct fl_exp_fault *f)
+		      struct fl_fault *f)
 {
 	static const char what[] = "a percentage from 0 to 100";
 	char where[WHERE_LEN], path[PATH_LEN];
@@ -664,7 +660,7 @@ static int parse_bool(struct ctx *c, const yaml_node_t *n, const char *path,
 }
 
 static int parse_delay(struct ctx *c, yaml_node_t *n, const char *fwhere,
-		       struct fl_exp_fault *f)
+		       struct fl_fault *f)
 {
 	char where[WHERE_LEN], path[PATH_LEN];
 	const char *s;
@@ -679,8 +675,9 @@ static int parse_delay(struct ctx *c, yaml_node_t *n, const char *fwhere,
 		return err;
 
 	field_path(path, sizeof(path), where, "time");
+	/* the upper bound is the validator's (fl_fault_check), as for inject */
 	err = get_duration(c, m.val[DE_TIME], path, 1, "1ns",
-			   FL_EXP_MAX_DELAY_NS, "60s", &f->delay_ns);
+			   FL_EXP_MAX_DURATION_NS, "24h", &f->delay_ns);
 	if (err)
 		return err;
 
@@ -691,15 +688,12 @@ static int parse_delay(struct ctx *c, yaml_node_t *n, const char *fwhere,
 			f->jitter_ns = 0;
 		} else {
 			err = get_duration(c, n, path, 1, "1ns",
-					   FL_EXP_MAX_DELAY_NS, "60s",
+					   FL_EXP_MAX_DURATION_NS, "24h",
 					   &f->jitter_ns);
 			if (err)
 				return err;
 		}
-		if (f->jitter_ns > f->delay_ns)
-			return fail(c, n, "%s: '%.*s' is larger than time '%.*s'",
-				    path, ECHO_MAX, scalar(n), ECHO_MAX,
-				    scalar(m.val[DE_TIME]));
+		f->set |= FL_FAULT_SET_JITTER;
 	}
 
 	if (m.val[DE_DIST]) {
@@ -713,21 +707,20 @@ static int parse_delay(struct ctx *c, yaml_node_t *n, const char *fwhere,
 			return err;
 		if (fl_parse_distribution(s, &f->dist))
 			return bad_value(c, n, path, what);
+		f->set |= FL_FAULT_SET_DIST;
 	}
 
 	if (m.val[DE_CORRELATION]) {
 		static const char what[] = "a whole percentage from 0 to 100";
-		double pct;
 
 		n = m.val[DE_CORRELATION];
 		field_path(path, sizeof(path), where, "correlation");
 		err = get_plain(c, n, path, what, &s);
 		if (err)
 			return err;
-		/* The datapath keeps whole percents. */
-		if (fl_parse_percent(s, &pct) || pct != (double)(__u8)pct)
+		if (fl_parse_whole_percent(s, &f->correlation))
 			return bad_value(c, n, path, what);
-		f->correlation = (__u8)pct;
+		f->set |= FL_FAULT_SET_CORR;
 	}
 
 	if (m.val[DE_REORDER]) {
@@ -738,13 +731,14 @@ static int parse_delay(struct ctx *c, yaml_node_t *n, const char *fwhere,
 		if (err)
 			return err;
 		f->reorder = b;
+		f->set |= FL_FAULT_SET_REORDER;
 	}
 	f->has_delay = true;
 	return 0;
 }
 
 static int parse_rate(struct ctx *c, yaml_node_t *n, const char *fwhere,
-		      struct fl_exp_fault *f)
+		      struct fl_fault *f)
 {
 	static const char what[] =
 		"a rate like 10mbit, 500kbit or 1000pps (units bit, kbit, mbit, gbit, pps, kpps)";
@@ -766,11 +760,6 @@ static int parse_rate(struct ctx *c, yaml_node_t *n, const char *fwhere,
 		return err;
 	if (fl_parse_rate(s, &f->rate, &f->rate_unit))
 		return bad_value(c, m.val[RA_LIMIT], path, what);
-	if (f->rate > (f->rate_unit == FL_RATE_BPS ? FL_EXP_MAX_RATE_BPS :
-						     FL_EXP_MAX_RATE_PPS))
-		return fail(c, m.val[RA_LIMIT],
-			    "%s: '%.*s' is too high: at most 400gbit or 1000000kpps",
-			    path, ECHO_MAX, s);
 
 	if (m.val[RA_PER]) {
 		field_path(path, sizeof(path), where, "per");
@@ -784,24 +773,66 @@ static int parse_rate(struct ctx *c, yaml_node_t *n, const char *fwhere,
 		else
 			return bad_value(c, m.val[RA_PER], path,
 					 "target or flow");
+		f->set |= FL_FAULT_SET_RATE_PER;
 	}
 	f->has_rate = true;
 	return 0;
 }
 
+/* The value of @key in mapping @n, or NULL. */
+static yaml_node_t *map_value(struct ctx *c, yaml_node_t *n, const char *key)
+{
+	yaml_node_pair_t *pair;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return n;
+	for (pair = n->data.mapping.pairs.start; pair < n->data.mapping.pairs.top; pair++) {
+		yaml_node_t *k = node_at(c, pair->key);
+
+		if (k && k->type == YAML_SCALAR_NODE && !strcmp(scalar(k), key))
+			return node_at(c, pair->value);
+	}
+	return n;
+}
+
+/* The fault as a whole goes through the one validator that `inject` uses
+ * too; its message is placed at the block the field belongs to.
+ */
+static int check_fault(struct ctx *c, yaml_node_t *n, const struct map *m,
+		       const char *where, const struct fl_fault *f)
+{
+	const char *field = "";
+	yaml_node_t *at = n;
+	char msg[400];
+
+	if (!fl_fault_check(f, &field, msg, sizeof(msg)))
+		return 0;
+	if (!strncmp(field, "delay.", 6) && m->val[F_DELAY])
+		at = map_value(c, m->val[F_DELAY], field + 6);
+	else if (!strncmp(field, "rate.", 5) && m->val[F_RATE])
+		at = map_value(c, m->val[F_RATE], field + 5);
+	else if (!strncmp(field, "match.", 6) && m->val[F_MATCH])
+		at = map_value(c, m->val[F_MATCH], field + 6);
+	else if (!strncmp(field, "drop.", 5) && m->val[F_DROP])
+		at = map_value(c, m->val[F_DROP], field + 5);
+	else if (!strcmp(field, "direction") && m->val[F_DIRECTION])
+		at = m->val[F_DIRECTION];
+	if (!at)
+		at = n;
+	return fail(c, at, "%s%s%s: %s", where, *field ? "." : "", field, msg);
+}
+
 static int parse_fault(struct ctx *c, yaml_node_t *n, size_t idx)
 {
 	struct fl_experiment *exp = c->exp;
-	struct fl_exp_fault *f = &exp->faults[idx];
+	struct fl_fault *f = &exp->faults[idx];
 	char where[WHERE_LEN], path[PATH_LEN];
 	const char *s;
 	struct map m;
 	size_t j;
 	int err;
 
-	memset(f, 0, sizeof(*f));
-	f->dir_mask = FL_DIRM_BOTH;
-	f->proto = FL_PROTO_ANY;
+	fl_fault_init(f, NULL);
 	fmt(where, sizeof(where), "faults[%zu]", idx);
 	err = load_map(c, n, where, fault_fields, F_N, &m);
 	if (!err)
@@ -834,9 +865,6 @@ static int parse_fault(struct ctx *c, yaml_node_t *n, size_t idx)
 		if (err)
 			return err;
 	}
-	if (!m.val[F_DROP] && !m.val[F_DELAY] && !m.val[F_RATE])
-		return fail(c, n, "%s has no action: add drop, delay or rate",
-			    where);
 	if (m.val[F_DROP]) {
 		err = parse_drop(c, m.val[F_DROP], where, f);
 		if (err)
@@ -852,7 +880,7 @@ static int parse_fault(struct ctx *c, yaml_node_t *n, size_t idx)
 		if (err)
 			return err;
 	}
-	return 0;
+	return check_fault(c, n, &m, where, f);
 }
 
 static int parse_faults(struct ctx *c, yaml_node_t *seq)

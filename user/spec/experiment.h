@@ -26,9 +26,9 @@
  * Bounds: duration 1ns..24h; names 1..63 bytes of [A-Za-z0-9._-] starting
  * with a letter or digit, unique among faults, probes and conditions
  * (each list on its own), target cgroups unique; percent and correlation
- * 0..100 (correlation whole); delay time 1ns..60s, jitter 0..time; rate
- * 1bit..400gbit or 1pps..1000000kpps; peers and ports, when given, non
- * empty, ports 1..65535 and not with icmp; condition window 100ms..the
+ * 0..100 (correlation whole); peers and ports, when given, non empty,
+ * ports 1..65535; a fault's own limits are fault.h's (fl_fault_check),
+ * the same as for `inject`; condition window 100ms..the
  * duration, none for prometheus; probe and prometheus interval 10ms..1h;
  * probe timeout 1ns..60s; expectStatus 100..599; urls up to 511 bytes,
  * tcp addresses up to 127; counts as FL_EXP_MAX_*.
@@ -43,6 +43,7 @@
 #include <stddef.h>
 
 #include "faultline.h"
+#include "fault.h"
 #include "parse.h"
 #include "probes.h"
 #include "conditions.h"
@@ -55,8 +56,6 @@
 #define FL_EXP_MAX_FAULTS	FL_RULES_PER_TARGET	/* all run at once, in order */
 #define FL_EXP_MAX_CONDITIONS	32
 #define FL_EXP_MAX_PROBES	16
-#define FL_EXP_MAX_PEERS	64
-#define FL_EXP_MAX_PORTS	FL_PORTS_PER_RULE
 #define FL_EXP_MAX_URL		511	/* bytes, probe and prometheus urls;
 					 * fits fl_probe_cfg.url */
 #define FL_EXP_MAX_QUERY	4096
@@ -64,41 +63,11 @@
 					 * fl_probe_cfg.address */
 
 #define FL_EXP_MAX_DURATION_NS	(24ULL * 3600 * 1000000000ULL)
-#define FL_EXP_MAX_DELAY_NS	(60ULL * 1000000000ULL)	/* time; jitter <= time */
 #define FL_EXP_MIN_INTERVAL_NS	(10ULL * 1000000ULL)	/* probes, prometheus */
 #define FL_EXP_MAX_INTERVAL_NS	(3600ULL * 1000000000ULL)
 #define FL_EXP_MAX_TIMEOUT_NS	(60ULL * 1000000000ULL)
 #define FL_EXP_DEFAULT_INTERVAL_NS	1000000000ULL
 #define FL_EXP_DEFAULT_TIMEOUT_NS	1000000000ULL
-#define FL_EXP_MAX_RATE_BPS	400000000000ULL	/* 400gbit */
-#define FL_EXP_MAX_RATE_PPS	1000000000ULL
-
-/* Field names follow struct fl_rule_spec, so a fault converts to a rule
- * field by field.
- */
-struct fl_exp_fault {
-	char name[FL_NAME_MAX];
-	__u32 dir_mask;		/* FL_DIRM_*, default both */
-	__u8 proto;		/* FL_PROTO_*, default any */
-	__u8 n_ports;
-	__u16 ports[FL_EXP_MAX_PORTS];	/* host order; none: any port */
-	int n_peers;
-	struct fl_cidr peers[FL_EXP_MAX_PEERS];	/* none: any peer */
-	bool has_drop, has_delay, has_rate;	/* at least one */
-	/* drop */
-	double drop_pct;
-	__u64 drop_prob;	/* fl_percent_to_prob(drop_pct) */
-	/* delay */
-	__u64 delay_ns;		/* time, > 0 */
-	__u64 jitter_ns;	/* <= delay_ns */
-	__u8 dist;		/* enum fl_dist, default uniform */
-	__u8 correlation;	/* whole percent, 0..100 */
-	__u8 reorder;		/* 0 or 1 */
-	/* rate */
-	__u8 rate_unit;		/* FL_RATE_BPS or FL_RATE_PPS; NONE without */
-	__u8 rate_per;		/* FL_RATE_PER_TARGET (default) or _FLOW */
-	__u64 rate;		/* bits or packets per second, > 0 */
-};
 
 struct fl_exp_target {
 	char *cgroup;		/* absolute path, as written */
@@ -126,7 +95,7 @@ struct fl_experiment {
 	int n_targets;
 	struct fl_exp_target targets[FL_EXP_MAX_TARGETS];
 	int n_faults;
-	struct fl_exp_fault faults[FL_EXP_MAX_FAULTS];
+	struct fl_fault faults[FL_EXP_MAX_FAULTS];
 	int n_conditions;
 	struct fl_condition conditions[FL_EXP_MAX_CONDITIONS];
 	int n_probes;

@@ -11,18 +11,15 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include "common.h"
 #include "parse.h"
 
-#define NSEC_PER_USEC	1000ULL
-#define NSEC_PER_MSEC	1000000ULL
-#define NSEC_PER_SEC	1000000000ULL
 
 /* More fraction digits than this cannot change a 64-bit nanosecond count
  * (the largest unit is 3.6e12 ns) and would overflow the denominator.
  */
 #define MAX_FRAC_DIGITS	18
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 struct decimal {
 	__u64 ip;		/* integer part */
@@ -172,6 +169,16 @@ int fl_parse_percent(const char *s, double *pct)
 		return -EINVAL;
 	v = (double)d.ip + (double)d.fnum / (double)d.fden;
 	*pct = v;
+	return 0;
+}
+
+int fl_parse_whole_percent(const char *s, __u8 *pct)
+{
+	double v;
+
+	if (fl_parse_percent(s, &v) || v != (double)(__u8)v)
+		return -EINVAL;
+	*pct = (__u8)v;
 	return 0;
 }
 
@@ -403,4 +410,21 @@ int fl_parse_distribution(const char *s, __u8 *dist)
 		}
 	}
 	return -EINVAL;
+}
+
+const char *fl_proto_name(__u8 proto)
+{
+	switch (proto) {
+	case FL_PROTO_TCP:
+		return "tcp";
+	case FL_PROTO_UDP:
+		return "udp";
+	case FL_PROTO_ICMP:
+		return "icmp";
+	case FL_PROTO_ICMPV6:
+		return "icmpv6";
+	case FL_PROTO_ANY:
+		return "any";
+	}
+	return "other";
 }

@@ -26,6 +26,10 @@ int fl_parse_duration(const char *s, __u64 *ns);
 
 /* "30", "30%", "0.01", "100": plain decimal in 0..100 inclusive. */
 int fl_parse_percent(const char *s, double *pct);
+/* A percentage that is a whole number, 0..100: the datapath keeps whole
+ * percents where this is used (correlation).
+ */
+int fl_parse_whole_percent(const char *s, __u8 *pct);
 
 /* round(pct / 100 * FL_PROB_ONE), clamped to [0, FL_PROB_ONE]; NaN gives 0. */
 __u64 fl_percent_to_prob(double pct);
@@ -51,6 +55,8 @@ int fl_parse_port(const char *s, __u16 *port);
 
 /* Lower case only: tcp, udp, icmp, any -> FL_PROTO_*. */
 int fl_parse_proto(const char *s, __u8 *proto);
+/* "tcp", "udp", "icmp", "icmpv6", "any" or "other". */
+const char *fl_proto_name(__u8 proto);
 
 /* Lower case only: ingress, egress, both -> FL_DIRM_*. */
 int fl_parse_direction(const char *s, __u32 *dir_mask);

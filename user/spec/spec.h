@@ -8,10 +8,10 @@
 #include <stdbool.h>
 
 #include "faultline.h"
+#include "fault.h"
 #include "parse.h"
 
 #define FL_SPEC_MAX_TARGETS	64
-#define FL_SPEC_MAX_PEERS	64
 #define FL_SPEC_MAX_IFACES	16
 #define FL_MAX_DURATION_NS	(24ULL * 3600 * 1000000000ULL)
 #define FL_DEFAULT_DURATION_NS	(60ULL * 1000000000ULL)
@@ -23,36 +23,11 @@ struct fl_target_spec {
 	__u32 level;
 };
 
-struct fl_rule_spec {
-	__u32 dir_mask;
-	__u8 proto;
-	__u8 n_ports;
-	__u16 ports[FL_PORTS_PER_RULE];
-	int n_peers;
-	struct fl_cidr peers[FL_SPEC_MAX_PEERS];
-	double drop_pct;
-	__u64 drop_prob;
-	__u64 delay_ns;
-	__u64 jitter_ns;
-	__u8 dist;		/* enum fl_dist */
-	__u8 correlation;	/* 0..100 */
-	__u8 reorder;
-	__u8 rate_unit;		/* FL_RATE_* */
-	__u8 rate_per;		/* FL_RATE_PER_* */
-	__u64 rate;
-};
-
-/* Does the rule need fq (a departure time)? */
-static inline bool fl_rule_needs_edt(const struct fl_rule_spec *r)
-{
-	return r->delay_ns || r->jitter_ns || r->rate_unit;
-}
-
 struct fl_spec {
 	int n_targets;
 	struct fl_target_spec targets[FL_SPEC_MAX_TARGETS];
 	int n_rules;
-	struct fl_rule_spec rules[FL_RULES_PER_TARGET];	/* every target gets them all, in order */
+	struct fl_fault rules[FL_RULES_PER_TARGET];	/* the faults: every target gets them all, in order */
 	bool observe;			/* experiments: attach both ways, report TCP/HTTP signals */
 	unsigned int observe_tp;	/* tracepoint programs the conditions need (1 << enum fl_prog) */
 	char netns[PATH_MAX];		/* empty: discover */
@@ -81,7 +56,7 @@ static inline __u32 fl_spec_edt_dirs(const struct fl_spec *s)
 	int i;
 
 	for (i = 0; i < s->n_rules; i++)
-		if (fl_rule_needs_edt(&s->rules[i]))
+		if (fl_fault_needs_edt(&s->rules[i]))
 			m |= s->rules[i].dir_mask;
 	return m;
 }

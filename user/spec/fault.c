@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The fault model and its one validator (see fault.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dist.h"
+#include "fault.h"
+
+void fl_fault_init(struct fl_fault *f, const char *name)
+{
+	memset(f, 0, sizeof(*f));
+	snprintf(f->name, sizeof(f->name), "%s", name ? name : "");
+	f->dir_mask = FL_DIRM_BOTH;
+	f->proto = FL_PROTO_ANY;
+}
+
+/* The largest excursion of a distribution, in units of jitter x
+ * FL_DIST_SCALE: what its table can hand a packet at worst.
+ */
+static __s64 fl_dist_max_excursion(__u8 dist)
+{
+	static __s32 table[FL_DIST_SIZE];
+	__s64 max = FL_DIST_SCALE;
+	int i;
+
+	if (dist == FL_DIST_UNIFORM || dist >= FL_DIST_MAX)
+		return FL_DIST_SCALE;
+	if (fl_dist_table(dist, table))
+		return FL_DIST_SCALE;
+	for (i = 0; i < FL_DIST_SIZE; i++)
+		if (table[i] > max)
+			max = table[i];
+	return max;
+}
+
+__u64 fl_fault_max_hold(const struct fl_fault *f)
+{
+	__u64 hold = 0;
+
+	if (f->has_delay) {
+		hold = f->delay_ns;
+		if (f->jitter_ns)
+			hold += (__u64)((double)f->jitter_ns *
+					fl_dist_max_excursion(f->dist) / FL_DIST_SCALE);
+	}
+	if (f->has_rate)
+		hold += FL_RATE_QUEUE_NS;
+	return hold;
+}
+
+/* "1.5s", "20ms", "250us" or "10ns": for messages */
+static void fl_fmt_ns(__u64 ns, char *buf, size_t len)
+{
+	if (ns >= 1000000000ULL)
+		snprintf(buf, len, "%gs", ns / 1e9);
+	else if (ns >= 1000000ULL)
+		snprintf(buf, len, "%gms", ns / 1e6);
+	else if (ns >= 1000ULL)
+		snprintf(buf, len, "%gus", ns / 1e3);
+	else
+		snprintf(buf, len, "%lluns", (unsigned long long)ns);
+}
+
+static int fl_bad(const char **field, const char *name, char *msg, size_t len,
+		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int fl_bad(const char **field, const char *name, char *msg, size_t len,
+		  const char *fmt, ...)
+{
+	va_list ap;
+
+	*field = name;
+	va_start(ap, fmt);
+	vsnprintf(msg, len, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int fl_fault_check(const struct fl_fault *f, const char **field, char *msg, size_t len)
+{
+	char a[32], b[32], c[32];
+	__u64 hold;
+
+	if (!f->has_drop && !f->has_delay && !f->has_rate)
+		return fl_bad(field, "", msg, len, "has no action: add drop, delay or rate");
+	if (f->dir_mask & ~FL_DIRM_BOTH || !f->dir_mask)
+		return fl_bad(field, "direction", msg, len, "expected ingress, egress or both");
+	if (f->n_ports && f->proto == FL_PROTO_ICMP)
+		return fl_bad(field, "match.ports", msg, len,
+			      "icmp has no ports; use protocol tcp, udp or any");
+	if (f->n_ports > FL_FAULT_MAX_PORTS)
+		return fl_bad(field, "match.ports", msg, len, "too many, at most %d",
+			      FL_FAULT_MAX_PORTS);
+	if (f->n_peers > FL_FAULT_MAX_PEERS)
+		return fl_bad(field, "match.peers", msg, len, "too many, at most %d",
+			      FL_FAULT_MAX_PEERS);
+	if (f->has_drop && !(f->drop_pct >= 0 && f->drop_pct <= 100))
+		return fl_bad(field, "drop.percent", msg, len,
+			      "expected a percentage from 0 to 100");
+
+	if (!f->has_delay && f->set & (FL_FAULT_SET_JITTER | FL_FAULT_SET_DIST |
+				       FL_FAULT_SET_CORR | FL_FAULT_SET_REORDER))
+		return fl_bad(field, "delay.time", msg, len,
+			      "jitter and its shape need a delay: give delay.time too");
+	if (f->has_delay) {
+		fl_fmt_ns(FL_FAULT_MAX_HOLD_NS, b, sizeof(b));
+		fl_fmt_ns(f->delay_ns, a, sizeof(a));
+		if (!f->delay_ns)
+			return fl_bad(field, "delay.time", msg, len,
+				      "expected a duration above 0, such as 20ms");
+		if (f->delay_ns > FL_FAULT_MAX_HOLD_NS)
+			return fl_bad(field, "delay.time", msg, len,
+				      "%s is longer than %s, the longest faultline holds a packet (past it the datapath drops); use at most %s",
+				      a, b, b);
+		if (f->jitter_ns > f->delay_ns) {
+			fl_fmt_ns(f->jitter_ns, c, sizeof(c));
+			return fl_bad(field, "delay.jitter", msg, len,
+				      "%s is larger than the delay's time %s; use at most %s", c,
+				      a, a);
+		}
+		if (!f->jitter_ns && f->set & (FL_FAULT_SET_DIST | FL_FAULT_SET_CORR |
+					       FL_FAULT_SET_REORDER))
+			return fl_bad(field,
+				      f->set & FL_FAULT_SET_DIST ? "delay.distribution" :
+				      f->set & FL_FAULT_SET_CORR ? "delay.correlation" :
+				      "delay.reorder", msg, len,
+				      "shapes jitter, and there is none: give delay.jitter too");
+		if (f->correlation > 100)
+			return fl_bad(field, "delay.correlation", msg, len,
+				      "expected a whole percentage from 0 to 100");
+		if (f->dist >= FL_DIST_MAX)
+			return fl_bad(field, "delay.distribution", msg, len,
+				      "expected uniform, normal, pareto or paretonormal");
+	}
+	if (!f->has_rate && f->set & FL_FAULT_SET_RATE_PER)
+		return fl_bad(field, "rate.per", msg, len,
+			      "shares a rate limit, and there is none: give rate.limit too");
+	if (f->has_rate) {
+		if (!f->rate || (f->rate_unit != FL_RATE_BPS && f->rate_unit != FL_RATE_PPS))
+			return fl_bad(field, "rate.limit", msg, len,
+				      "expected a rate above 0, such as 10mbit, 500kbit or 1000pps");
+		if (f->rate > (f->rate_unit == FL_RATE_BPS ? FL_FAULT_MAX_RATE_BPS :
+							     FL_FAULT_MAX_RATE_PPS))
+			return fl_bad(field, "rate.limit", msg, len,
+				      "too high: at most 400gbit or 1000000kpps");
+	}
+	hold = fl_fault_max_hold(f);
+	if (hold > FL_FAULT_MAX_HOLD_NS) {
+		fl_fmt_ns(hold, a, sizeof(a));
+		fl_fmt_ns(FL_FAULT_MAX_HOLD_NS, b, sizeof(b));
+		return fl_bad(field, f->jitter_ns ? "delay.jitter" : "delay.time", msg, len,
+			      "this fault could hold a packet %s (time, plus the largest jitter its distribution draws%s), longer than the %s faultline holds a packet; lower the delay or its jitter",
+			      a, f->has_rate ? ", plus the rate limit's 1s queue" : "", b);
+	}
+	return 0;
+}
+
+void fl_fault_describe(const struct fl_fault *f, char *buf, size_t len)
+{
+	static const char *const dists[FL_DIST_MAX] = { "uniform", "normal", "pareto",
+							 "paretonormal" };
+	size_t n;
+
+	n = snprintf(buf, len, "%s, %s, %d peer%s, %d port%s:",
+		     f->dir_mask == FL_DIRM_BOTH ? "both directions" :
+		     f->dir_mask == FL_DIRM_INGRESS ? "ingress" : "egress",
+		     f->proto == FL_PROTO_ANY ? "any protocol" : fl_proto_name(f->proto),
+		     f->n_peers, f->n_peers == 1 ? "" : "s", f->n_ports, f->n_ports == 1 ? "" : "s");
+	if (f->has_drop && n < len)
+		n += snprintf(buf + n, len - n, " drop %g%%", f->drop_pct);
+	if (f->has_delay && n < len)
+		n += snprintf(buf + n, len - n, " delay %.3f ms, jitter %.3f ms %s%s%s", f->delay_ns / 1e6,
+			      f->jitter_ns / 1e6, f->dist < FL_DIST_MAX ? dists[f->dist] : "?",
+			      f->correlation ? ", correlated" : "", f->reorder ? ", may reorder" : "");
+	if (f->has_rate && n < len)
+		snprintf(buf + n, len - n, " rate %llu %s per %s", (unsigned long long)f->rate,
+			 f->rate_unit == FL_RATE_PPS ? "packets/s" : "bits/s",
+			 f->rate_per == FL_RATE_PER_FLOW ? "flow" : "target");
+}

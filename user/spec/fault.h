@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* A fault: what to match and what to do to it. One struct for a fault given
+ * by `inject` flags and a fault in an experiment file, and one validator
+ * whose limits are what the datapath can honour: a value the kernel would
+ * silently turn into loss is refused here, with the same message for both.
+ *
+ * Field names follow the experiment file ("delay.time", "rate.limit"), so a
+ * message names the same field whichever front end the fault came from.
+ */
+#ifndef FL_FAULT_H
+#define FL_FAULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "faultline.h"
+#include "parse.h"
+
+#define FL_FAULT_NAME_MAX	64	/* as FL_NAME_MAX: 1..63 bytes */
+#define FL_FAULT_MAX_PEERS	64
+#define FL_FAULT_MAX_PORTS	FL_PORTS_PER_RULE
+/* The longest faultline holds a packet: past it the datapath drops (a
+ * "horizon" drop), so a delay that could reach it is refused instead.
+ */
+#define FL_FAULT_MAX_HOLD_NS	FL_HORIZON_NS
+#define FL_FAULT_MAX_RATE_BPS	400000000000ULL	/* 400gbit */
+#define FL_FAULT_MAX_RATE_PPS	1000000000ULL	/* 1000000kpps */
+
+/* Which optional fields were given: a shape for jitter without jitter,
+ * or a rate's "per" without a rate, is a mistake worth saying.
+ */
+#define FL_FAULT_SET_DIST	(1u << 0)
+#define FL_FAULT_SET_CORR	(1u << 1)
+#define FL_FAULT_SET_REORDER	(1u << 2)
+#define FL_FAULT_SET_RATE_PER	(1u << 3)
+#define FL_FAULT_SET_JITTER	(1u << 4)
+
+struct fl_fault {
+	char name[FL_FAULT_NAME_MAX];
+	/* match */
+	__u32 dir_mask;		/* FL_DIRM_*, default both */
+	__u8 proto;		/* FL_PROTO_*, default any */
+	__u8 n_ports;
+	__u16 ports[FL_FAULT_MAX_PORTS];	/* host order; none: any port */
+	int n_peers;
+	struct fl_cidr peers[FL_FAULT_MAX_PEERS];	/* none: any peer */
+	/* actions: at least one */
+	bool has_drop, has_delay, has_rate;
+	unsigned int set;	/* FL_FAULT_SET_* */
+	double drop_pct;
+	__u64 drop_prob;	/* fl_percent_to_prob(drop_pct) */
+	__u64 delay_ns;
+	__u64 jitter_ns;
+	__u8 dist;		/* enum fl_dist, default uniform */
+	__u8 correlation;	/* whole percent, 0..100 */
+	__u8 reorder;		/* 0 or 1 */
+	__u8 rate_unit;		/* FL_RATE_BPS or FL_RATE_PPS; NONE without */
+	__u8 rate_per;		/* FL_RATE_PER_TARGET (default) or _FLOW */
+	__u64 rate;		/* bits or packets per second */
+};
+
+/* Defaults: both directions, any protocol, no action. */
+void fl_fault_init(struct fl_fault *f, const char *name);
+
+/* The one validator. 0; or -EINVAL with *field set to the offending field
+ * ("delay.time", "" for the fault as a whole) and msg to what is wrong and
+ * what to do, without the field.
+ */
+int fl_fault_check(const struct fl_fault *f, const char **field, char *msg, size_t len);
+
+/* Does the fault need fq (a departure time)? */
+static inline bool fl_fault_needs_edt(const struct fl_fault *f)
+{
+	return f->delay_ns || f->jitter_ns || f->rate_unit;
+}
+
+/* The longest the fault can hold a packet, in ns: delay, the distribution's
+ * largest excursion of jitter, and a rate limit's queue.
+ */
+__u64 fl_fault_max_hold(const struct fl_fault *f);
+
+/* One line saying what the fault does ("egress, tcp, 1 port: drop 30%"). */
+void fl_fault_describe(const struct fl_fault *f, char *buf, size_t len);
+
+#endif /* FL_FAULT_H */
