@@ -693,7 +693,6 @@ static int parse_delay(struct ctx *c, yaml_node_t *n, const char *fwhere,
 			if (err)
 				return err;
 		}
-		f->set |= FL_FAULT_SET_JITTER;
 	}
 
 	if (m.val[DE_DIST]) {
@@ -707,7 +706,6 @@ static int parse_delay(struct ctx *c, yaml_node_t *n, const char *fwhere,
 			return err;
 		if (fl_parse_distribution(s, &f->dist))
 			return bad_value(c, n, path, what);
-		f->set |= FL_FAULT_SET_DIST;
 	}
 
 	if (m.val[DE_CORRELATION]) {
@@ -720,7 +718,6 @@ static int parse_delay(struct ctx *c, yaml_node_t *n, const char *fwhere,
 			return err;
 		if (fl_parse_whole_percent(s, &f->correlation))
 			return bad_value(c, n, path, what);
-		f->set |= FL_FAULT_SET_CORR;
 	}
 
 	if (m.val[DE_REORDER]) {
@@ -731,7 +728,6 @@ static int parse_delay(struct ctx *c, yaml_node_t *n, const char *fwhere,
 		if (err)
 			return err;
 		f->reorder = b;
-		f->set |= FL_FAULT_SET_REORDER;
 	}
 	f->has_delay = true;
 	return 0;
@@ -773,7 +769,6 @@ static int parse_rate(struct ctx *c, yaml_node_t *n, const char *fwhere,
 		else
 			return bad_value(c, m.val[RA_PER], path,
 					 "target or flow");
-		f->set |= FL_FAULT_SET_RATE_PER;
 	}
 	f->has_rate = true;
 	return 0;

@@ -100,8 +100,7 @@ int fl_fault_check(const struct fl_fault *f, const char **field, char *msg, size
 		return fl_bad(field, "drop.percent", msg, len,
 			      "expected a percentage from 0 to 100");
 
-	if (!f->has_delay && f->set & (FL_FAULT_SET_JITTER | FL_FAULT_SET_DIST |
-				       FL_FAULT_SET_CORR | FL_FAULT_SET_REORDER))
+	if (!f->has_delay && (f->jitter_ns || f->dist || f->correlation || f->reorder))
 		return fl_bad(field, "delay.time", msg, len,
 			      "jitter and its shape need a delay: give delay.time too");
 	if (f->has_delay) {
@@ -120,12 +119,11 @@ int fl_fault_check(const struct fl_fault *f, const char **field, char *msg, size
 				      "%s is larger than the delay's time %s; use at most %s", c,
 				      a, a);
 		}
-		if (!f->jitter_ns && f->set & (FL_FAULT_SET_DIST | FL_FAULT_SET_CORR |
-					       FL_FAULT_SET_REORDER))
+		/* the defaults (uniform, 0, in order) shape nothing: no error */
+		if (!f->jitter_ns && (f->dist || f->correlation || f->reorder))
 			return fl_bad(field,
-				      f->set & FL_FAULT_SET_DIST ? "delay.distribution" :
-				      f->set & FL_FAULT_SET_CORR ? "delay.correlation" :
-				      "delay.reorder", msg, len,
+				      f->dist ? "delay.distribution" :
+				      f->correlation ? "delay.correlation" : "delay.reorder", msg, len,
 				      "shapes jitter, and there is none: give delay.jitter too");
 		if (f->correlation > 100)
 			return fl_bad(field, "delay.correlation", msg, len,
@@ -134,7 +132,7 @@ int fl_fault_check(const struct fl_fault *f, const char **field, char *msg, size
 			return fl_bad(field, "delay.distribution", msg, len,
 				      "expected uniform, normal, pareto or paretonormal");
 	}
-	if (!f->has_rate && f->set & FL_FAULT_SET_RATE_PER)
+	if (!f->has_rate && f->rate_per == FL_RATE_PER_FLOW)
 		return fl_bad(field, "rate.per", msg, len,
 			      "shares a rate limit, and there is none: give rate.limit too");
 	if (f->has_rate) {

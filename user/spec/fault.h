@@ -26,15 +26,6 @@
 #define FL_FAULT_MAX_RATE_BPS	400000000000ULL	/* 400gbit */
 #define FL_FAULT_MAX_RATE_PPS	1000000000ULL	/* 1000000kpps */
 
-/* Which optional fields were given: a shape for jitter without jitter,
- * or a rate's "per" without a rate, is a mistake worth saying.
- */
-#define FL_FAULT_SET_DIST	(1u << 0)
-#define FL_FAULT_SET_CORR	(1u << 1)
-#define FL_FAULT_SET_REORDER	(1u << 2)
-#define FL_FAULT_SET_RATE_PER	(1u << 3)
-#define FL_FAULT_SET_JITTER	(1u << 4)
-
 struct fl_fault {
 	char name[FL_FAULT_NAME_MAX];
 	/* match */
@@ -46,7 +37,6 @@ struct fl_fault {
 	struct fl_cidr peers[FL_FAULT_MAX_PEERS];	/* none: any peer */
 	/* actions: at least one */
 	bool has_drop, has_delay, has_rate;
-	unsigned int set;	/* FL_FAULT_SET_* */
 	double drop_pct;
 	__u64 drop_prob;	/* fl_percent_to_prob(drop_pct) */
 	__u64 delay_ns;
