@@ -528,10 +528,10 @@ fl_faultline_start()
 	fl_bg "$name" env "${envs[@]}" "$FL_BIN" inject "$@"
 }
 
-# fl_wait_armed NAME [TIMEOUT_S]: waits for "faultline: armed".
+# fl_wait_armed NAME [TIMEOUT_S]: waits for "faultline: experiment ... started" (armed).
 fl_wait_armed()
 {
-	fl_wait_log "$1" "faultline: armed" "${2:-10}"
+	fl_wait_log "$1" "faultline: experiment " "${2:-10}"
 }
 
 # _fl_foreign_prog_ids: ids of the BPF programs that live processes this

@@ -49,8 +49,9 @@ faulted duration
 fl_wait dur 15
 rc=$?
 fl_ok $rc "duration: faultline exits 0 after 2s (status $rc)"
-[[ $(fl_json_str "$FL_STATE/dur.out" reason) == duration ]]
-fl_ok $? "duration: JSON reason is duration" || fl_diag_file "$FL_STATE/dur.out" 20
+[[ $(fl_json_str "$FL_STATE/dur.out" state) == Succeeded &&
+   $(fl_json_str "$FL_STATE/dur.out" reason) == "the duration elapsed"* ]]
+fl_ok $? "duration: JSON state Succeeded, the duration elapsed" || fl_diag_file "$FL_STATE/dur.out" 20
 fl_no_faultline_attached
 fl_ok $? "duration: nothing attached"
 flows_again duration
@@ -62,9 +63,11 @@ fl_ok $? "SIGINT: faultline armed" || fl_bail "faultline did not arm"
 faulted SIGINT
 fl_stop int INT
 rc=$?
-fl_ok $rc "SIGINT: faultline exits 0 (status $rc)"
-[[ $(fl_json_str "$FL_STATE/int.out" reason) == signal ]]
-fl_ok $? "SIGINT: JSON reason is signal" || fl_diag_file "$FL_STATE/int.out" 20
+[[ $rc == 130 ]]
+fl_ok $? "SIGINT: faultline exits 130, Aborted (status $rc)"
+[[ $(fl_json_str "$FL_STATE/int.out" state) == Aborted &&
+   $(fl_json_str "$FL_STATE/int.out" reason) == "stopped by SIGINT" ]]
+fl_ok $? "SIGINT: JSON state Aborted, stopped by SIGINT" || fl_diag_file "$FL_STATE/int.out" 20
 fl_no_faultline_attached
 fl_ok $? "SIGINT: nothing attached"
 flows_again SIGINT

@@ -59,10 +59,12 @@ out=$(fl_traffic "$FL_NS_CLI" "$FL_CG_TARGET" tcp-stream --dst "$FL_SRV4" \
 fl_ok $? "udp: --proto udp leaves the target's TCP alone ($out)"
 
 fl_stop udp INT
-fl_ok $? "udp: faultline exits 0 on SIGINT"
+rc=$?
+[[ $rc == 130 ]]
+fl_ok $? "udp: faultline exits 130 (Aborted) on SIGINT (status $rc)"
 json=$FL_STATE/udp.out
-[[ $(fl_json_str "$json" state) == completed && $(fl_json_str "$json" reason) == signal ]]
-fl_ok $? "udp: JSON says completed by signal" || fl_diag_file "$json" 40
+[[ $(fl_json_str "$json" state) == Aborted && $(fl_json_str "$json" reason) == "stopped by SIGINT" ]]
+fl_ok $? "udp: JSON says Aborted, stopped by SIGINT" || fl_diag_file "$json" 40
 dropped=$(fl_json_total "$json" egress dropped)
 lost=$((lost4 + lost6))
 # Every datagram the target lost was dropped on its way out (replies
@@ -98,7 +100,9 @@ out=$(fl_traffic "$FL_NS_CLI" "$FL_CG_BYSTANDER" tcp-stream --dst "$FL_SRV6" \
 fl_ok $? "tcp: bystander stream without loss recovery ($out)"
 
 fl_stop tcp INT
-fl_ok $? "tcp: faultline exits 0 on SIGINT"
+rc=$?
+[[ $rc == 130 ]]
+fl_ok $? "tcp: faultline exits 130 (Aborted) on SIGINT (status $rc)"
 dropped=$(fl_json_total "$FL_STATE/tcp.out" egress dropped)
 # A lost segment is retransmitted until it gets through, so the drops
 # are at least the retransmissions that loss recovery needed, roughly.

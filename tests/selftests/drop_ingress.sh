@@ -57,7 +57,9 @@ out=$(fl_traffic "$FL_NS_CLI" "$FL_CG_BYSTANDER" tcp-connect --dst "$FL_SRV4" \
 fl_ok $? "bystander: TCP connects succeed ($out)"
 
 fl_stop in INT
-fl_ok $? "faultline exits 0 on SIGINT"
+rc=$?
+[[ $rc == 130 ]]
+fl_ok $? "faultline exits 130 (Aborted) on SIGINT (status $rc)"
 json=$FL_STATE/in.out
 dropped=$(fl_json_total "$json" ingress dropped)
 [[ -n $dropped ]] && ((dropped >= 10 + 600))

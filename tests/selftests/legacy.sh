@@ -49,7 +49,9 @@ fl_udp_ping "$FL_CG_BYSTANDER" "$FL_SRV4" 1000
 fl_ok $? "bystander lost nothing ($PING)"
 
 fl_stop leg INT
-fl_ok $? "faultline exits 0 on SIGINT"
+rc=$?
+[[ $rc == 130 ]]
+fl_ok $? "faultline exits 130 (Aborted) on SIGINT (status $rc)"
 dropped=$(fl_json_total "$FL_STATE/leg.out" egress dropped)
 [[ -n $dropped ]] && ((dropped >= lost - lost / 50 - 2 && dropped <= lost + lost / 50 + 2))
 fl_ok $? "JSON egress dropped ${dropped:-none} matches the $lost datagrams lost" ||

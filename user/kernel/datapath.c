@@ -110,6 +110,10 @@ void fl_dp_detach_observe(struct fl_datapath *dp)
 
 void fl_dp_close(struct fl_datapath *dp)
 {
+	/* a signal handler may disarm through ctl at any moment: it goes
+	 * before the memory it points into
+	 */
+	__atomic_store_n(&dp->ctl, NULL, __ATOMIC_SEQ_CST);
 	fl_dp_detach_observe(dp);
 	if (dp->skel)
 		faultline_bpf__destroy(dp->skel);
@@ -344,8 +348,10 @@ void fl_dp_arm(struct fl_datapath *dp, __u64 deadline_ns)
 
 void fl_dp_disarm(struct fl_datapath *dp)
 {
-	if (dp->ctl)
-		__atomic_store_n(&dp->ctl->armed, 0, __ATOMIC_SEQ_CST);
+	volatile struct fl_control *ctl = __atomic_load_n(&dp->ctl, __ATOMIC_SEQ_CST);
+
+	if (ctl)
+		__atomic_store_n(&ctl->armed, 0, __ATOMIC_SEQ_CST);
 }
 
 static int fl_dp_ncpus(void)

@@ -50,6 +50,7 @@ struct fl_run {
 	struct fl_datapath dp;
 	struct fl_events ev;
 	int lock_fd;
+	unsigned int rec;	/* its record in the state directory */
 	bool tcx;
 	enum fl_ingress_mode ingress;
 	enum fl_xdp_mode xdp_mode;

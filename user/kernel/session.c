@@ -90,7 +90,7 @@ static int fl_session_qdiscs(struct fl_run *run, const char *who)
 			return ret;
 		}
 		run->qd_place[run->n_qd++] = i;
-		fl_state_record_qdisc(run->ns[p->ns].ino, run->ns[p->ns].dev, p->ifname, q);
+		fl_state_record_qdisc(run->rec, run->ns[p->ns].ino, run->ns[p->ns].dev, p->ifname, q);
 	}
 	return 0;
 }
@@ -117,7 +117,7 @@ static int fl_session_attach(struct fl_run *run, const char *who)
 				goto fail;
 			run->n_att++;
 			if (a->created_clsact)
-				fl_state_record_clsact(ns->ino, ns->dev, a->ifindex, a->ifname);
+				fl_state_record_clsact(run->rec, ns->ino, ns->dev, a->ifindex, a->ifname);
 			continue;
 		}
 		if (egress) {
@@ -129,7 +129,7 @@ static int fl_session_attach(struct fl_run *run, const char *who)
 				goto fail;
 			run->n_att++;
 			if (a->created_clsact)
-				fl_state_record_clsact(ns->ino, ns->dev, a->ifindex, a->ifname);
+				fl_state_record_clsact(run->rec, ns->ino, ns->dev, a->ifindex, a->ifname);
 		}
 		if (ingress && (run->ingress == FL_INGRESS_XDP || run->ingress == FL_INGRESS_TC)) {
 			a = &run->att[run->n_att];
@@ -143,7 +143,7 @@ static int fl_session_attach(struct fl_run *run, const char *who)
 				goto fail;
 			run->n_att++;
 			if (a->created_clsact)
-				fl_state_record_clsact(ns->ino, ns->dev, a->ifindex, a->ifname);
+				fl_state_record_clsact(run->rec, ns->ino, ns->dev, a->ifindex, a->ifname);
 		}
 	}
 	if (spec->observe) {
@@ -171,6 +171,7 @@ int fl_session_start(struct fl_run *run, const char *who)
 {
 	int ret;
 
+	run->rec = fl_state_new_record();
 	ret = fl_state_lock(false, &run->lock_fd);
 	if (ret) {
 		fprintf(stderr, "%s: locking %s failed: %s; is 'faultline cleanup' running?\n", who,
@@ -263,7 +264,7 @@ void fl_session_stop(struct fl_run *run, const char *who)
 	}
 	/* keep the records for 'faultline cleanup' when something stayed */
 	if (!failed)
-		fl_state_forget();
+		fl_state_forget(run->rec);
 }
 
 void fl_session_free(struct fl_run *run)

@@ -48,24 +48,35 @@ void fl_state_unlock(int fd)
 		close(fd);
 }
 
-static void fl_state_record_path(pid_t pid, char *buf, size_t len)
+/* One process may hold several runs (the engine's jobs): each has its own
+ * record, named by the pid and a number unique within the process.
+ */
+unsigned int fl_state_new_record(void)
 {
-	snprintf(buf, len, FL_STATE_DIR "/run.%d", pid);
+	static unsigned int seq;
+
+	return __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED);
 }
 
-static FILE *fl_state_append(void)
+static void fl_state_record_path(unsigned int rec, char *buf, size_t len)
+{
+	snprintf(buf, len, FL_STATE_DIR "/run.%d.%u", getpid(), rec);
+}
+
+static FILE *fl_state_append(unsigned int rec)
 {
 	char path[128];
 
 	if (fl_state_mkdir())
 		return NULL;
-	fl_state_record_path(getpid(), path, sizeof(path));
+	fl_state_record_path(rec, path, sizeof(path));
 	return fopen(path, "a");
 }
 
-int fl_state_record_clsact(ino_t netns_ino, dev_t netns_dev, int ifindex, const char *ifname)
+int fl_state_record_clsact(unsigned int rec, ino_t netns_ino, dev_t netns_dev, int ifindex,
+			   const char *ifname)
 {
-	FILE *f = fl_state_append();
+	FILE *f = fl_state_append(rec);
 
 	if (!f)
 		return -errno;
@@ -74,10 +85,10 @@ int fl_state_record_clsact(ino_t netns_ino, dev_t netns_dev, int ifindex, const 
 	return fclose(f) ? -errno : 0;
 }
 
-int fl_state_record_qdisc(ino_t netns_ino, dev_t netns_dev, const char *ifname,
+int fl_state_record_qdisc(unsigned int rec, ino_t netns_ino, dev_t netns_dev, const char *ifname,
 			  const struct fl_qdisc_saved *saved)
 {
-	FILE *f = fl_state_append();
+	FILE *f = fl_state_append(rec);
 	size_t i;
 
 	if (!f)
@@ -91,11 +102,11 @@ int fl_state_record_qdisc(ino_t netns_ino, dev_t netns_dev, const char *ifname,
 	return fclose(f) ? -errno : 0;
 }
 
-void fl_state_forget(void)
+void fl_state_forget(unsigned int rec)
 {
 	char path[128];
 
-	fl_state_record_path(getpid(), path, sizeof(path));
+	fl_state_record_path(rec, path, sizeof(path));
 	unlink(path);
 }
 

@@ -17,12 +17,15 @@ void fl_state_unlock(int fd);
 
 struct fl_qdisc_saved;
 
-int fl_state_record_clsact(ino_t netns_ino, dev_t netns_dev, int ifindex, const char *ifname);
+/* A new record's number, unique in this process (a run's records). */
+unsigned int fl_state_new_record(void);
+int fl_state_record_clsact(unsigned int rec, ino_t netns_ino, dev_t netns_dev, int ifindex,
+			   const char *ifname);
 /* Record a root qdisc replaced by fq, so cleanup can put it back. */
-int fl_state_record_qdisc(ino_t netns_ino, dev_t netns_dev, const char *ifname,
+int fl_state_record_qdisc(unsigned int rec, ino_t netns_ino, dev_t netns_dev, const char *ifname,
 			  const struct fl_qdisc_saved *saved);
 /* This run ended cleanly: its records are no longer needed. */
-void fl_state_forget(void);
+void fl_state_forget(unsigned int rec);
 
 struct fl_state_visitor {
 	int (*clsact)(ino_t ino, dev_t dev, int ifindex, const char *ifname, void *ctx);

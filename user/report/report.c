@@ -1,20 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Status line, text summary and JSON report of an inject run. */
+/* Rendering the one result (see report.h). Every timestamp is a
+ * CLOCK_MONOTONIC time (the clock of bpf_ktime_get_ns()) converted to UTC
+ * with one offset taken at the start, so differences between them are exact.
+ */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <json-c/json.h>
 
+#include "experiment.h"
 #include "parse.h"
 #include "report.h"
+#include "timeline.h"
 #include "timestamp.h"
 
 static const char *fl_dir_name(int dir)
 {
 	return dir == FL_DIR_INGRESS ? "ingress" : "egress";
+}
+
+static const char *fl_dirm_name(__u32 m)
+{
+	return m == FL_DIRM_BOTH ? "both" : m == FL_DIRM_INGRESS ? "ingress" : "egress";
 }
 
 static const char *fl_end_name(__u32 reason)
@@ -35,46 +46,134 @@ static __u64 fl_lost(const struct fl_dp_counters *c)
 	return c->stats[FL_DIR_INGRESS].ringbuf_fail + c->stats[FL_DIR_EGRESS].ringbuf_fail;
 }
 
-void fl_report_status(FILE *out, bool tty, double elapsed_s, double duration_s,
-		      const struct fl_dp_counters *c, const struct fl_events *ev)
+static const char *fl_target_path(const struct fl_result *r, int t)
 {
-	const struct fl_dir_totals *in = &c->dir[FL_DIR_INGRESS], *eg = &c->dir[FL_DIR_EGRESS];
+	return t >= 0 && t < r->n_targets ? r->targets[t].path : NULL;
+}
 
-	fprintf(out,
-		"%s[%.0fs/%.0fs] egress matched %llu dropped %llu | ingress matched %llu dropped %llu | flows %zu, ringbuf lost %llu%s",
-		tty ? "\r\033[K" : "", elapsed_s, duration_s,
+/* ---- status line ---- */
+
+void fl_report_status(FILE *out, bool tty, const struct fl_job_status *st)
+{
+	const struct fl_dir_totals *in = &st->counters.dir[FL_DIR_INGRESS];
+	const struct fl_dir_totals *eg = &st->counters.dir[FL_DIR_EGRESS];
+	int i;
+
+	fprintf(out, "%s[%.0fs/%.0fs] %s | egress matched %llu dropped %llu | ingress matched %llu dropped %llu | flows %zu, ringbuf lost %llu",
+		tty ? "\r\033[K" : "", st->elapsed_s, st->duration_s, st->name,
 		(unsigned long long)eg->matched, (unsigned long long)eg->dropped,
-		(unsigned long long)in->matched, (unsigned long long)in->dropped,
-		ev ? fl_flows_count(ev->flows) : 0, (unsigned long long)fl_lost(c),
-		tty ? "" : "\n");
+		(unsigned long long)in->matched, (unsigned long long)in->dropped, st->flows,
+		(unsigned long long)fl_lost(&st->counters));
+	for (i = 0; i < st->n_conds; i++) {
+		if (st->conds[i].has_value)
+			fprintf(out, " | %s %.4g (trips %s %.4g)", st->conds[i].name,
+				st->conds[i].value, st->conds[i].op, st->conds[i].threshold);
+		else
+			fprintf(out, " | %s (no data)", st->conds[i].name);
+	}
+	fprintf(out, "%s", tty ? "" : "\n");
 	fflush(out);
 }
 
-static void fl_flow_endpoints(const struct fl_flow_entry *f, char *local, char *peer, size_t len)
+/* ---- text ---- */
+
+/* "  <what> <RFC 3339 time>", or nothing for a time never reached */
+static void fl_text_ts(FILE *out, const struct fl_result *r, const char *what, __u64 mono)
 {
-	fl_format_addr(&f->key.local, local, len);
-	fl_format_addr(&f->key.peer, peer, len);
+	char ts[FL_TIMESTAMP_LEN];
+
+	if (mono && !fl_timestamp_format(mono, r->real_minus_mono, ts, sizeof(ts)))
+		fprintf(out, "  %-12s %s\n", what, ts);
 }
 
-void fl_report_text(FILE *out, const struct fl_report *r)
+static void fl_text_flow(FILE *out, const struct fl_flow_entry *f)
 {
-	struct fl_flow_entry top[FL_REPORT_TOP_FLOWS];
-	size_t n, i;
-	int d, t;
+	char local[INET6_ADDRSTRLEN], peer[INET6_ADDRSTRLEN];
+	const struct fl_flow_key *k = &f->key;
+	const char *arrow = k->dir == FL_DIR_EGRESS ? "->" : "<-";
 
-	fprintf(out, "faultline: %s after %.1fs (%s%s%s)\n", r->state, r->elapsed_s, r->reason,
-		r->signo ? ", " : "", r->signo ? strsignal(r->signo) : "");
-	if (r->mon && r->mon->tripped >= 0) {
-		const struct fl_mon_cond *mc = &r->mon->conds[r->mon->tripped];
-		char ts[FL_TIMESTAMP_LEN];
+	fl_format_addr(&k->local, local, sizeof(local));
+	fl_format_addr(&k->peer, peer, sizeof(peer));
+	if (k->proto == FL_PROTO_ICMP || k->proto == FL_PROTO_ICMPV6)
+		fprintf(out, "    %-7s %-6s %s %s %s type %u id %u  packets %llu drops %llu delayed %llu\n",
+			fl_dir_name(k->dir), fl_proto_name(k->proto), local, arrow, peer,
+			k->peer_port >> 8, k->local_port, (unsigned long long)f->packets,
+			(unsigned long long)f->drops, (unsigned long long)f->delayed);
+	else
+		fprintf(out, "    %-7s %-6s %s:%u %s %s:%u  packets %llu drops %llu delayed %llu\n",
+			fl_dir_name(k->dir), fl_proto_name(k->proto), local, k->local_port, arrow,
+			peer, k->peer_port, (unsigned long long)f->packets,
+			(unsigned long long)f->drops, (unsigned long long)f->delayed);
+}
 
-		fl_timestamp_format(r->mon->trip_ns, r->real_minus_mono, ts, sizeof(ts));
-		fprintf(out, "  --abort-if '%s' tripped at %s: %s = %.6g\n", mc->c->name, ts,
-			fl_signal_name(mc->c->signal), r->mon->trip_value);
-		fprintf(out, "  faults off %.3f ms after the trip, everything detached after %.3f ms\n",
-			(double)(__s64)(r->disarmed_ns - r->mon->trip_ns) / 1e6,
-			(double)(__s64)(r->detached_ns - r->mon->trip_ns) / 1e6);
+void fl_report_text(FILE *out, const struct fl_result *r)
+{
+	const struct fl_result_cond *t = r->tripped >= 0 && r->tripped < r->n_conds ?
+					 &r->conds[r->tripped] : NULL;
+	int i, d;
+
+	fprintf(out, "experiment %s: %s (%s)\n", r->name, fl_state_name(r->state), r->reason);
+	if (r->start_ns)
+		fprintf(out, "  ran %.3fs of %.1fs\n", (r->end_ns - r->start_ns) / 1e9,
+			r->duration_ns / 1e9);
+	fl_text_ts(out, r, "started", r->start_ns);
+	if (t) {
+		const char *tg = fl_target_path(r, r->trip_target);
+
+		fl_text_ts(out, r, "tripped", r->trip_ns);
+		fprintf(out, "  %-12s %s: %s = %.6g, %s %.6g", "", t->c.name,
+			fl_signal_name(t->c.signal), r->trip_value, fl_cmp_name(t->c.cmp),
+			t->c.threshold);
+		if (t->c.window_ns)
+			fprintf(out, " over %.1fs", t->c.window_ns / 1e9);
+		if (tg)
+			fprintf(out, ", target %s", tg);
+		fprintf(out, "\n");
+		fl_text_ts(out, r, "faults off", r->disarmed_ns);
+		fprintf(out, "  %-12s %.3f ms after the trip\n", "",
+			(double)(__s64)(r->disarmed_ns - r->trip_ns) / 1e6);
+		fl_text_ts(out, r, "detached", r->detached_ns);
+		fprintf(out, "  %-12s %.3f ms after the trip, %d link%s\n", "",
+			(double)(__s64)(r->detached_ns - r->trip_ns) / 1e6, r->links,
+			r->links == 1 ? "" : "s");
+	} else {
+		fl_text_ts(out, r, "ended", r->detached_ns);
 	}
+	for (i = 0; i < r->n_faults; i++) {
+		const struct fl_result_fault *f = &r->faults[i];
+
+		fprintf(out, "  fault %s:", f->f.name);
+		for (d = FL_DIR_MAX - 1; d >= 0; d--)
+			fprintf(out, "%s %s matched %llu, dropped %llu, delayed %llu",
+				d == FL_DIR_MAX - 1 ? "" : " |", fl_dir_name(d),
+				(unsigned long long)f->tot[d].matched,
+				(unsigned long long)f->tot[d].dropped,
+				(unsigned long long)f->tot[d].delayed);
+		fprintf(out, "\n");
+	}
+	for (i = 0; i < r->n_conds; i++) {
+		const struct fl_result_cond *c = &r->conds[i];
+		const char *tg = fl_target_path(r, c->target);
+
+		fprintf(out, "  condition %-24s %-28s ", c->c.name, fl_signal_name(c->c.signal));
+		if (c->has_value)
+			fprintf(out, "%.6g", c->value);
+		else
+			fprintf(out, "no data");
+		fprintf(out, " %s %.6g%s", fl_cmp_symbol(c->c.cmp), c->c.threshold,
+			c->tripped ? "  TRIPPED" : "");
+		if (tg && r->n_targets > 1)
+			fprintf(out, "  (worst: %s)", tg);
+		if (c->n_errors)
+			fprintf(out, "  %llu of %llu answers were errors, newest: %s",
+				(unsigned long long)c->n_errors, (unsigned long long)c->n_answers,
+				c->error);
+		fprintf(out, "\n");
+	}
+	for (i = 0; i < r->n_probes; i++)
+		fprintf(out, "  probe %s: %llu samples, %llu failed\n", r->probes[i].name,
+			(unsigned long long)r->probes[i].samples,
+			(unsigned long long)r->probes[i].failures);
 	for (d = 0; d < FL_DIR_MAX; d++) {
 		const struct fl_dir_totals *x = &r->counters.dir[d];
 		const struct fl_stats *s = &r->counters.stats[d];
@@ -85,121 +184,21 @@ void fl_report_text(FILE *out, const struct fl_report *r)
 			x->matched ? 100.0 * x->dropped / x->matched : 0.0,
 			(unsigned long long)s->target_bytes);
 	}
-	for (t = 0; t < r->spec->n_targets && r->spec->n_targets > 1; t++)
+	for (i = 0; i < r->n_targets && r->n_targets > 1; i++)
 		fprintf(out, "  target %s: egress dropped %llu, ingress dropped %llu\n",
-			r->spec->targets[t].path,
-			(unsigned long long)r->per_target[t][FL_DIR_EGRESS].dropped,
-			(unsigned long long)r->per_target[t][FL_DIR_INGRESS].dropped);
-	fprintf(out, "  ringbuf: %llu records, %llu lost\n",
-		(unsigned long long)(r->ev ? r->ev->n_events : 0),
+			r->targets[i].path,
+			(unsigned long long)r->targets[i].tot[FL_DIR_EGRESS].dropped,
+			(unsigned long long)r->targets[i].tot[FL_DIR_INGRESS].dropped);
+	fprintf(out, "  ringbuf: %llu records, %llu lost\n", (unsigned long long)r->rb_events,
 		(unsigned long long)fl_lost(&r->counters));
-	if (!r->ev)
-		return;
-	n = fl_flows_top(r->ev->flows, top, FL_REPORT_TOP_FLOWS);
-	if (!n)
+	if (!r->n_top)
 		return;
 	fprintf(out, "  top flows by drops:\n");
-	for (i = 0; i < n; i++) {
-		char local[INET6_ADDRSTRLEN], peer[INET6_ADDRSTRLEN];
-
-		const struct fl_flow_key *k = &top[i].key;
-		const char *arrow = k->dir == FL_DIR_EGRESS ? "->" : "<-";
-
-		fl_flow_endpoints(&top[i], local, peer, sizeof(local));
-		if (k->proto == FL_PROTO_ICMP || k->proto == FL_PROTO_ICMPV6)
-			fprintf(out, "    %-7s %-6s %s %s %s type %u id %u  packets %llu drops %llu\n",
-				fl_dir_name(k->dir), fl_proto_name(k->proto), local, arrow, peer,
-				k->peer_port >> 8, k->local_port,
-				(unsigned long long)top[i].packets, (unsigned long long)top[i].drops);
-		else
-			fprintf(out, "    %-7s %-6s %s:%u %s %s:%u  packets %llu drops %llu\n",
-				fl_dir_name(k->dir), fl_proto_name(k->proto), local, k->local_port,
-				arrow, peer, k->peer_port,
-				(unsigned long long)top[i].packets, (unsigned long long)top[i].drops);
-	}
+	for (i = 0; i < r->n_top; i++)
+		fl_text_flow(out, &r->top[i]);
 }
 
-static json_object *fl_json_totals(const struct fl_dir_totals *x, const struct fl_stats *s)
-{
-	json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "seen", json_object_new_uint64(s ? s->target_packets : x->seen));
-	json_object_object_add(o, "matched", json_object_new_uint64(x->matched));
-	json_object_object_add(o, "dropped", json_object_new_uint64(x->dropped));
-	json_object_object_add(o, "bytes", json_object_new_uint64(s ? s->target_bytes : x->bytes));
-	return o;
-}
-
-static json_object *fl_json_fault(const struct fl_spec *spec)
-{
-	const struct fl_fault *r = &spec->rules[0];
-	json_object *o = json_object_new_object(), *peers, *ports;
-	char buf[INET6_ADDRSTRLEN + 8];
-	int i;
-
-	json_object_object_add(o, "drop_percent", json_object_new_double(r->drop_pct));
-	json_object_object_add(o, "direction",
-			       json_object_new_string(r->dir_mask == FL_DIRM_BOTH ? "both" :
-						      r->dir_mask == FL_DIRM_INGRESS ? "ingress" :
-						      "egress"));
-	json_object_object_add(o, "protocol", json_object_new_string(fl_proto_name(r->proto)));
-	peers = json_object_new_array();
-	for (i = 0; i < r->n_peers; i++) {
-		size_t l;
-
-		fl_format_addr(&r->peers[i].addr, buf, sizeof(buf) - 5);
-		l = strlen(buf);
-		snprintf(buf + l, sizeof(buf) - l, "/%u", r->peers[i].prefixlen);
-		json_object_array_add(peers, json_object_new_string(buf));
-	}
-	json_object_object_add(o, "peers", peers);
-	ports = json_object_new_array();
-	for (i = 0; i < r->n_ports; i++)
-		json_object_array_add(ports, json_object_new_int(r->ports[i]));
-	json_object_object_add(o, "ports", ports);
-	return o;
-}
-
-json_object *fl_report_drops_json(const struct fl_dp_counters *c, __u64 fq_drops)
-{
-	static const char *const names[] = {
-		[FL_DROP_FAULT] = "fault",
-		[FL_DROP_HORIZON] = "horizon",
-		[FL_DROP_CLONE] = "clone_failed",
-		[FL_DROP_RATE_QUEUE] = "rate_queue",
-	};
-	json_object *o = json_object_new_object();
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		json_object_object_add(o, names[i],
-				       json_object_new_uint64(c->stats[0].drop_reason[i] +
-							      c->stats[1].drop_reason[i]));
-	json_object_object_add(o, "fq", json_object_new_uint64(fq_drops));
-	return o;
-}
-
-json_object *fl_report_attach_json(const struct fl_attachment *att, int n)
-{
-	json_object *arr = json_object_new_array(), *o;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		const struct fl_attachment *a = &att[i];
-
-		o = json_object_new_object();
-		json_object_object_add(o, "hook", json_object_new_string(fl_hook_name(a->hook)));
-		if (a->hook == FL_HOOK_CGROUP_INGRESS) {
-			json_object_object_add(o, "cgroup", json_object_new_string(a->cgroup));
-		} else {
-			json_object_object_add(o, "netns", json_object_new_string(a->ns->path));
-			json_object_object_add(o, "iface", json_object_new_string(a->ifname));
-			json_object_object_add(o, "ifindex", json_object_new_int(a->ifindex));
-		}
-		json_object_array_add(arr, o);
-	}
-	return arr;
-}
+/* ---- JSON ---- */
 
 json_object *fl_json_ts(__u64 mono_ns, __s64 real_minus_mono)
 {
@@ -215,103 +214,242 @@ json_object *fl_json_num(double v)
 	return isfinite(v) ? json_object_new_double(v) : json_object_new_null();
 }
 
-json_object *fl_report_failure_json(const struct fl_monitor *mon, const struct fl_spec *spec,
-				    __s64 real_minus_mono, __u64 disarmed_ns,
-				    __u64 detached_ns, int links)
+static json_object *fl_json_totals(const struct fl_dir_totals *x, const struct fl_stats *s)
 {
-	const struct fl_condition *c;
-	json_object *o;
+	json_object *o = json_object_new_object();
 
-	if (!mon || mon->tripped < 0 || mon->tripped >= mon->n)
-		return json_object_new_null();
-	c = mon->conds[mon->tripped].c;
-	o = json_object_new_object();
-	json_object_object_add(o, "condition", json_object_new_string(c->name));
-	json_object_object_add(o, "signal", json_object_new_string(fl_signal_name(c->signal)));
-	json_object_object_add(o, "value", fl_json_num(mon->trip_value));
-	json_object_object_add(o, "threshold", fl_json_num(c->threshold));
-	json_object_object_add(o, "operator", json_object_new_string(fl_cmp_name(c->cmp)));
-	json_object_object_add(o, "window_s", json_object_new_double(c->window_ns / 1e9));
-	json_object_object_add(o, "target",
-			       spec && mon->trip_target >= 0 && mon->trip_target < spec->n_targets ?
-			       json_object_new_string(spec->targets[mon->trip_target].path) :
-			       json_object_new_null());
-	json_object_object_add(o, "trippedAt", fl_json_ts(mon->trip_ns, real_minus_mono));
-	json_object_object_add(o, "disarmedAt", fl_json_ts(disarmed_ns, real_minus_mono));
-	json_object_object_add(o, "detachedAt", fl_json_ts(detached_ns, real_minus_mono));
-	json_object_object_add(o, "disarm_latency_ns",
-			       json_object_new_int64((__s64)(disarmed_ns - mon->trip_ns)));
-	json_object_object_add(o, "detach_latency_ns",
-			       json_object_new_int64((__s64)(detached_ns - mon->trip_ns)));
-	json_object_object_add(o, "links", json_object_new_int(links));
+	json_object_object_add(o, "seen", json_object_new_uint64(s ? s->target_packets : x->seen));
+	json_object_object_add(o, "matched", json_object_new_uint64(x->matched));
+	json_object_object_add(o, "dropped", json_object_new_uint64(x->dropped));
+	json_object_object_add(o, "delayed", json_object_new_uint64(x->delayed));
+	json_object_object_add(o, "bytes", json_object_new_uint64(s ? s->target_bytes : x->bytes));
 	return o;
 }
 
-int fl_report_json(FILE *out, const struct fl_report *r)
+static json_object *fl_json_fault(const struct fl_result_fault *rf)
 {
-	struct fl_flow_entry top[FL_REPORT_TOP_FLOWS];
-	json_object *root, *arr, *o, *tot;
-	size_t n, i;
-	int d, t;
+	static const char *const dists[FL_DIST_MAX] = { "uniform", "normal", "pareto",
+							 "paretonormal" };
+	const struct fl_fault *f = &rf->f;
+	json_object *o = json_object_new_object(), *arr, *x;
+	char buf[INET6_ADDRSTRLEN + 8];
+	int i, d;
 
-	root = json_object_new_object();
+	json_object_object_add(o, "name", json_object_new_string(f->name));
+	json_object_object_add(o, "direction", json_object_new_string(fl_dirm_name(f->dir_mask)));
+	json_object_object_add(o, "protocol", json_object_new_string(fl_proto_name(f->proto)));
+	arr = json_object_new_array();
+	for (i = 0; i < f->n_peers; i++) {
+		size_t l;
+
+		fl_format_addr(&f->peers[i].addr, buf, sizeof(buf) - 5);
+		l = strlen(buf);
+		snprintf(buf + l, sizeof(buf) - l, "/%u", f->peers[i].prefixlen);
+		json_object_array_add(arr, json_object_new_string(buf));
+	}
+	json_object_object_add(o, "peers", arr);
+	arr = json_object_new_array();
+	for (i = 0; i < f->n_ports; i++)
+		json_object_array_add(arr, json_object_new_int(f->ports[i]));
+	json_object_object_add(o, "ports", arr);
+	if (f->has_drop)
+		json_object_object_add(o, "drop_percent", json_object_new_double(f->drop_pct));
+	if (f->has_delay) {
+		x = json_object_new_object();
+		json_object_object_add(x, "time_ns", json_object_new_uint64(f->delay_ns));
+		json_object_object_add(x, "jitter_ns", json_object_new_uint64(f->jitter_ns));
+		json_object_object_add(x, "distribution",
+				       json_object_new_string(f->dist < FL_DIST_MAX ? dists[f->dist] : "?"));
+		json_object_object_add(x, "correlation", json_object_new_int(f->correlation));
+		json_object_object_add(x, "reorder", json_object_new_boolean(f->reorder));
+		json_object_object_add(o, "delay", x);
+	}
+	if (f->has_rate) {
+		x = json_object_new_object();
+		json_object_object_add(x, f->rate_unit == FL_RATE_PPS ? "packets_per_s" : "bits_per_s",
+				       json_object_new_uint64(f->rate));
+		json_object_object_add(x, "per", json_object_new_string(
+			f->rate_per == FL_RATE_PER_FLOW ? "flow" : "target"));
+		json_object_object_add(o, "rate", x);
+	}
+	for (d = 0; d < FL_DIR_MAX; d++)
+		json_object_object_add(o, fl_dir_name(d), fl_json_totals(&rf->tot[d], NULL));
+	return o;
+}
+
+static json_object *fl_json_failure(const struct fl_result *r)
+{
+	const struct fl_condition *c;
+	const char *tg;
+	json_object *o;
+
+	if (r->tripped < 0 || r->tripped >= r->n_conds)
+		return json_object_new_null();
+	c = &r->conds[r->tripped].c;
+	tg = fl_target_path(r, r->trip_target);
+	o = json_object_new_object();
+	json_object_object_add(o, "condition", json_object_new_string(c->name));
+	json_object_object_add(o, "signal", json_object_new_string(fl_signal_name(c->signal)));
+	json_object_object_add(o, "value", fl_json_num(r->trip_value));
+	json_object_object_add(o, "threshold", fl_json_num(c->threshold));
+	json_object_object_add(o, "operator", json_object_new_string(fl_cmp_name(c->cmp)));
+	json_object_object_add(o, "window_s", json_object_new_double(c->window_ns / 1e9));
+	json_object_object_add(o, "target", tg ? json_object_new_string(tg) : json_object_new_null());
+	json_object_object_add(o, "trippedAt", fl_json_ts(r->trip_ns, r->real_minus_mono));
+	json_object_object_add(o, "disarmedAt", fl_json_ts(r->disarmed_ns, r->real_minus_mono));
+	json_object_object_add(o, "detachedAt", fl_json_ts(r->detached_ns, r->real_minus_mono));
+	json_object_object_add(o, "disarm_latency_ns",
+			       json_object_new_int64((__s64)(r->disarmed_ns - r->trip_ns)));
+	json_object_object_add(o, "detach_latency_ns",
+			       json_object_new_int64((__s64)(r->detached_ns - r->trip_ns)));
+	json_object_object_add(o, "links", json_object_new_int(r->links));
+	return o;
+}
+
+static json_object *fl_json_cond(const struct fl_result *r, const struct fl_result_cond *c)
+{
+	json_object *o = json_object_new_object();
+	const char *tg = fl_target_path(r, c->target);
+
+	json_object_object_add(o, "name", json_object_new_string(c->c.name));
+	json_object_object_add(o, "signal", json_object_new_string(fl_signal_name(c->c.signal)));
+	json_object_object_add(o, "operator", json_object_new_string(fl_cmp_name(c->c.cmp)));
+	json_object_object_add(o, "threshold", fl_json_num(c->c.threshold));
+	json_object_object_add(o, "window_s", json_object_new_double(c->c.window_ns / 1e9));
+	json_object_object_add(o, "value", c->has_value ? fl_json_num(c->value) :
+							 json_object_new_null());
+	json_object_object_add(o, "tripped", json_object_new_boolean(c->tripped));
+	if (c->per_target)
+		json_object_object_add(o, "target", tg ? json_object_new_string(tg) :
+						       json_object_new_null());
+	if (c->c.signal == FL_SIG_PROMETHEUS) {
+		json_object_object_add(o, "answers", json_object_new_uint64(c->n_answers));
+		json_object_object_add(o, "errors", json_object_new_uint64(c->n_errors));
+		if (c->error[0])
+			json_object_object_add(o, "error", json_object_new_string(c->error));
+	}
+	return o;
+}
+
+static json_object *fl_json_drops(const struct fl_result *r)
+{
+	static const char *const names[] = {
+		[FL_DROP_FAULT] = "fault",
+		[FL_DROP_HORIZON] = "horizon",
+		[FL_DROP_CLONE] = "clone_failed",
+		[FL_DROP_RATE_QUEUE] = "rate_queue",
+	};
+	const struct fl_dp_counters *c = &r->counters;
+	json_object *o = json_object_new_object();
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		json_object_object_add(o, names[i],
+				       json_object_new_uint64(c->stats[0].drop_reason[i] +
+							      c->stats[1].drop_reason[i]));
+	json_object_object_add(o, "fq", json_object_new_uint64(r->fq_drops));
+	return o;
+}
+
+static json_object *fl_json_attach(const struct fl_result_attach *a)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "hook", json_object_new_string(fl_hook_name(a->hook)));
+	if (a->hook == FL_HOOK_CGROUP_INGRESS) {
+		json_object_object_add(o, "cgroup", json_object_new_string(a->cgroup));
+	} else {
+		json_object_object_add(o, "netns", json_object_new_string(a->netns));
+		json_object_object_add(o, "iface", json_object_new_string(a->iface));
+		json_object_object_add(o, "ifindex", json_object_new_int(a->ifindex));
+	}
+	return o;
+}
+
+static json_object *fl_json_flow(const struct fl_flow_entry *f)
+{
+	char l[INET6_ADDRSTRLEN], p[INET6_ADDRSTRLEN];
+	json_object *o = json_object_new_object();
+
+	fl_format_addr(&f->key.local, l, sizeof(l));
+	fl_format_addr(&f->key.peer, p, sizeof(p));
+	json_object_object_add(o, "direction", json_object_new_string(fl_dir_name(f->key.dir)));
+	json_object_object_add(o, "protocol", json_object_new_string(fl_proto_name(f->key.proto)));
+	json_object_object_add(o, "local", json_object_new_string(l));
+	json_object_object_add(o, "local_port", json_object_new_int(f->key.local_port));
+	json_object_object_add(o, "peer", json_object_new_string(p));
+	json_object_object_add(o, "peer_port", json_object_new_int(f->key.peer_port));
+	json_object_object_add(o, "cgroup_id", json_object_new_uint64(f->cgroup_id));
+	json_object_object_add(o, "packets", json_object_new_uint64(f->packets));
+	json_object_object_add(o, "bytes", json_object_new_uint64(f->bytes));
+	json_object_object_add(o, "drops", json_object_new_uint64(f->drops));
+	json_object_object_add(o, "delayed", json_object_new_uint64(f->delayed));
+	if (f->ended)
+		json_object_object_add(o, "ended", json_object_new_string(fl_end_name(f->end_reason)));
+	return o;
+}
+
+json_object *fl_report_json_object(const struct fl_result *r)
+{
+	json_object *root = json_object_new_object(), *o, *arr;
+	int i, d;
+
 	if (!root)
-		return -ENOMEM;
+		return NULL;
+	json_object_object_add(root, "apiVersion", json_object_new_string(FL_EXP_API_VERSION));
+	json_object_object_add(root, "kind", json_object_new_string("ExperimentReport"));
+	o = json_object_new_object();
+	json_object_object_add(o, "name", json_object_new_string(r->name));
+	json_object_object_add(root, "metadata", o);
 	json_object_object_add(root, "faultline", json_object_new_string(FL_VERSION));
-	json_object_object_add(root, "state", json_object_new_string(r->state));
+	json_object_object_add(root, "state", json_object_new_string(fl_state_name(r->state)));
 	json_object_object_add(root, "reason", json_object_new_string(r->reason));
-	if (r->signo)
-		json_object_object_add(root, "signal", json_object_new_string(sigabbrev_np(r->signo)));
 	json_object_object_add(root, "startedAt", fl_json_ts(r->start_ns, r->real_minus_mono));
 	json_object_object_add(root, "endedAt", fl_json_ts(r->detached_ns, r->real_minus_mono));
-	json_object_object_add(root, "duration_s", json_object_new_double(r->duration_s));
-	json_object_object_add(root, "elapsed_s", json_object_new_double(r->elapsed_s));
-	json_object_object_add(root, "failureReport",
-			       fl_report_failure_json(r->mon, r->spec, r->real_minus_mono,
-						      r->disarmed_ns, r->detached_ns, r->links));
-	json_object_object_add(root, "fault", fl_json_fault(r->spec));
-	if (r->mon) {
-		arr = json_object_new_array();
-		for (t = 0; t < r->mon->n; t++) {
-			const struct fl_mon_cond *mc = &r->mon->conds[t];
-
-			o = json_object_new_object();
-			json_object_object_add(o, "condition", json_object_new_string(mc->c->name));
-			json_object_object_add(o, "signal", json_object_new_string(fl_signal_name(mc->c->signal)));
-			json_object_object_add(o, "operator", json_object_new_string(fl_cmp_name(mc->c->cmp)));
-			json_object_object_add(o, "threshold", json_object_new_double(mc->c->threshold));
-			json_object_object_add(o, "window_s", json_object_new_double(mc->c->window_ns / 1e9));
-			json_object_object_add(o, "value", mc->has_value ? json_object_new_double(mc->value) :
-									     json_object_new_null());
-			json_object_object_add(o, "tripped", json_object_new_boolean(r->mon->tripped == t));
-			json_object_array_add(arr, o);
-		}
-		json_object_object_add(root, "abort_if", arr);
-	}
+	json_object_object_add(root, "duration_s", json_object_new_double(r->duration_ns / 1e9));
+	json_object_object_add(root, "elapsed_s",
+			       json_object_new_double(r->start_ns ? (r->end_ns - r->start_ns) / 1e9 : 0));
+	json_object_object_add(root, "failureReport", fl_json_failure(r));
 
 	arr = json_object_new_array();
-	for (t = 0; t < r->spec->n_targets; t++) {
+	for (i = 0; i < r->n_faults; i++)
+		json_object_array_add(arr, fl_json_fault(&r->faults[i]));
+	json_object_object_add(root, "faults", arr);
+	arr = json_object_new_array();
+	for (i = 0; i < r->n_conds; i++)
+		json_object_array_add(arr, fl_json_cond(r, &r->conds[i]));
+	json_object_object_add(root, "conditions", arr);
+	arr = json_object_new_array();
+	for (i = 0; i < r->n_probes; i++) {
 		o = json_object_new_object();
-		json_object_object_add(o, "cgroup", json_object_new_string(r->spec->targets[t].path));
-		json_object_object_add(o, "cgroup_id",
-				       json_object_new_uint64(r->spec->targets[t].cgid));
+		json_object_object_add(o, "name", json_object_new_string(r->probes[i].name));
+		json_object_object_add(o, "samples", json_object_new_uint64(r->probes[i].samples));
+		json_object_object_add(o, "failures", json_object_new_uint64(r->probes[i].failures));
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(root, "probes", arr);
+
+	arr = json_object_new_array();
+	for (i = 0; i < r->n_targets; i++) {
+		o = json_object_new_object();
+		json_object_object_add(o, "cgroup", json_object_new_string(r->targets[i].path));
+		json_object_object_add(o, "cgroup_id", json_object_new_uint64(r->targets[i].cgid));
 		for (d = 0; d < FL_DIR_MAX; d++)
 			json_object_object_add(o, fl_dir_name(d),
-					       fl_json_totals(&r->per_target[t][d], NULL));
+					       fl_json_totals(&r->targets[i].tot[d], NULL));
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(root, "targets", arr);
-
-	json_object_object_add(root, "attach", fl_report_attach_json(r->att, r->n_att));
-
-	tot = json_object_new_object();
+	arr = json_object_new_array();
+	for (i = 0; i < r->n_att; i++)
+		json_object_array_add(arr, fl_json_attach(&r->att[i]));
+	json_object_object_add(root, "attach", arr);
+	o = json_object_new_object();
 	for (d = 0; d < FL_DIR_MAX; d++)
-		json_object_object_add(tot, fl_dir_name(d),
+		json_object_object_add(o, fl_dir_name(d),
 				       fl_json_totals(&r->counters.dir[d], &r->counters.stats[d]));
-	json_object_object_add(root, "totals", tot);
-
-	json_object_object_add(root, "drops_by_reason", fl_report_drops_json(&r->counters, r->fq_drops));
-
+	json_object_object_add(root, "totals", o);
+	json_object_object_add(root, "drops_by_reason", fl_json_drops(r));
 	o = json_object_new_object();
 	json_object_object_add(o, "passed_after_deadline",
 			       json_object_new_uint64(r->counters.stats[0].passed_disarmed +
@@ -320,38 +458,97 @@ int fl_report_json(FILE *out, const struct fl_report *r)
 			       json_object_new_uint64(r->counters.stats[0].parse_skipped +
 						      r->counters.stats[1].parse_skipped));
 	json_object_object_add(root, "kernel", o);
-
 	o = json_object_new_object();
-	json_object_object_add(o, "events", json_object_new_uint64(r->ev ? r->ev->n_events : 0));
+	json_object_object_add(o, "events", json_object_new_uint64(r->rb_events));
+	json_object_object_add(o, "signals", json_object_new_uint64(r->rb_signals));
 	json_object_object_add(o, "lost", json_object_new_uint64(fl_lost(&r->counters)));
-	json_object_object_add(o, "bad", json_object_new_uint64(r->ev ? r->ev->n_bad : 0));
+	json_object_object_add(o, "bad", json_object_new_uint64(r->rb_bad));
 	json_object_object_add(root, "ringbuf", o);
-
 	arr = json_object_new_array();
-	n = r->ev ? fl_flows_top(r->ev->flows, top, FL_REPORT_TOP_FLOWS) : 0;
-	for (i = 0; i < n; i++) {
-		char local[INET6_ADDRSTRLEN], peer[INET6_ADDRSTRLEN];
-
-		fl_flow_endpoints(&top[i], local, peer, sizeof(local));
-		o = json_object_new_object();
-		json_object_object_add(o, "direction", json_object_new_string(fl_dir_name(top[i].key.dir)));
-		json_object_object_add(o, "protocol", json_object_new_string(fl_proto_name(top[i].key.proto)));
-		json_object_object_add(o, "local", json_object_new_string(local));
-		json_object_object_add(o, "local_port", json_object_new_int(top[i].key.local_port));
-		json_object_object_add(o, "peer", json_object_new_string(peer));
-		json_object_object_add(o, "peer_port", json_object_new_int(top[i].key.peer_port));
-		json_object_object_add(o, "cgroup_id", json_object_new_uint64(top[i].cgroup_id));
-		json_object_object_add(o, "packets", json_object_new_uint64(top[i].packets));
-		json_object_object_add(o, "bytes", json_object_new_uint64(top[i].bytes));
-		json_object_object_add(o, "drops", json_object_new_uint64(top[i].drops));
-		if (top[i].ended)
-			json_object_object_add(o, "ended", json_object_new_string(fl_end_name(top[i].end_reason)));
-		json_object_array_add(arr, o);
-	}
+	for (i = 0; i < r->n_top; i++)
+		json_object_array_add(arr, fl_json_flow(&r->top[i]));
 	json_object_object_add(root, "flows", arr);
+	return root;
+}
 
+int fl_report_json(FILE *out, const struct fl_result *r)
+{
+	json_object *root = fl_report_json_object(r);
+
+	if (!root)
+		return -ENOMEM;
 	fprintf(out, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 							    JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
 	return 0;
+}
+
+/* ---- report directory ---- */
+
+int fl_report_dir(const char *dir, const struct fl_result *r, char *err, size_t errlen)
+{
+	struct fl_tl_series *series;
+	struct fl_tl tl = {};
+	char started[FL_TIMESTAMP_LEN];
+	char path[PATH_MAX];
+	FILE *f;
+	int i, ret;
+
+	if (mkdir(dir, 0755) && errno != EEXIST) {
+		ret = -errno;
+		snprintf(err, errlen, "creating report directory %s failed: %s", dir, strerror(-ret));
+		return ret;
+	}
+	snprintf(path, sizeof(path), "%s/report.json", dir);
+	f = fopen(path, "w");
+	if (!f) {
+		ret = -errno;
+		snprintf(err, errlen, "writing %s failed: %s", path, strerror(-ret));
+		return ret;
+	}
+	ret = fl_report_json(f, r);
+	if (fclose(f) && !ret)
+		ret = -errno;
+	if (ret) {
+		snprintf(err, errlen, "writing %s failed: %s", path, strerror(-ret));
+		return ret;
+	}
+
+	series = calloc(r->n_conds ? r->n_conds : 1, sizeof(*series));
+	if (!series) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < r->n_conds; i++) {
+		const struct fl_result_cond *c = &r->conds[i];
+
+		series[i].name = c->c.name;
+		series[i].signal = fl_signal_name(c->c.signal);
+		series[i].op = fl_cmp_symbol(c->c.cmp);
+		series[i].threshold = c->c.threshold;
+		series[i].t_s = c->t_s;
+		series[i].v = c->v;
+		series[i].n = c->n;
+		series[i].tripped = c->tripped;
+		if (c->tripped) {
+			series[i].trip_t_s = (r->trip_ns - r->start_ns) / 1e9;
+			series[i].trip_v = r->trip_value;
+		}
+	}
+	tl.title = r->name;
+	if (r->start_ns && !fl_timestamp_format(r->start_ns, r->real_minus_mono, started,
+						 sizeof(started)))
+		tl.started_at = started;
+	tl.state = fl_state_name(r->state);
+	tl.fault_start_s = r->n_faults ? 0 : -1;
+	tl.fault_end_s = r->start_ns ? (r->disarmed_ns - r->start_ns) / 1e9 : 0;
+	tl.duration_s = r->duration_ns / 1e9;
+	tl.series = series;
+	tl.n_series = r->n_conds;
+	snprintf(path, sizeof(path), "%s/timeline.svg", dir);
+	ret = fl_timeline_save(path, &tl);
+	if (ret)
+		snprintf(err, errlen, "writing %s failed: %s", path, strerror(-ret));
+	free(series);
+	return ret;
 }

@@ -1509,6 +1509,8 @@ out:
 	yaml_parser_delete(&parser);
 	if (ret)
 		fl_experiment_free(exp);
+	else
+		snprintf(exp->file, sizeof(exp->file), "%s", c.file);
 	return ret;
 }
 

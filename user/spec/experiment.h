@@ -40,6 +40,8 @@
 #define FL_EXPERIMENT_H
 
 #include <stdbool.h>
+#include <limits.h>
+#include <net/if.h>
 #include <stddef.h>
 
 #include "faultline.h"
@@ -89,7 +91,19 @@ struct fl_exp_probe {
 	char *netns;		/* NULL: the caller's namespace */
 };
 
+/* Where to attach, for `inject`'s --netns, --iface and --force-qdisc; an
+ * experiment file has no such fields (the defaults: discover, all
+ * interfaces but lo, refuse to replace a foreign root qdisc).
+ */
+struct fl_exp_place {
+	char netns[PATH_MAX];	/* "": the namespaces of the targets' processes */
+	int n_ifaces;
+	char ifaces[16][IF_NAMESIZE];
+	bool force_qdisc;
+};
+
 struct fl_experiment {
+	char file[PATH_MAX];	/* where it was read from; "" when built from flags */
 	char name[FL_NAME_MAX];
 	__u64 duration_ns;
 	int n_targets;
@@ -100,6 +114,7 @@ struct fl_experiment {
 	struct fl_condition conditions[FL_EXP_MAX_CONDITIONS];
 	int n_probes;
 	struct fl_exp_probe probes[FL_EXP_MAX_PROBES];
+	struct fl_exp_place place;
 };
 
 /* Reads and parses path. 0; -EINVAL with "path:line:col: message" in err;

@@ -13,8 +13,6 @@
 
 #define FL_SPEC_MAX_TARGETS	64
 #define FL_SPEC_MAX_IFACES	16
-#define FL_MAX_DURATION_NS	(24ULL * 3600 * 1000000000ULL)
-#define FL_DEFAULT_DURATION_NS	(60ULL * 1000000000ULL)
 
 struct fl_target_spec {
 	char path[PATH_MAX];	/* as given */
@@ -34,7 +32,6 @@ struct fl_spec {
 	int n_ifaces;
 	char ifaces[FL_SPEC_MAX_IFACES][IF_NAMESIZE];
 	__u64 duration_ns;
-	bool json;
 	bool force_qdisc;
 };
 

@@ -1,0 +1,743 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The runner (see engine.h): every job's lifecycle and the one loop that
+ * serves them. Faults stop by a store to the job's armed flag, from the
+ * callback that judged the evidence; detaching follows, then the result.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+
+#include "common.h"
+#include "engine.h"
+#include "monitor.h"
+#include "probes.h"
+#include "prompoll.h"
+#include "targets.h"
+#include "timestamp.h"
+
+#define FL_ENGINE_TICK_MS	50
+/* A flow with no record for this long has ended (userspace expiry). */
+#define FL_IDLE_NS		(10ULL * NSEC_PER_SEC)
+#define FL_IDLE_EVERY_NS	NSEC_PER_SEC
+
+struct fl_job {
+	struct fl_engine *e;
+	struct fl_experiment exp;
+	struct fl_run run;
+	struct fl_monitor mon;
+	struct fl_probes *probes;
+	struct fl_prompoll *prom;
+	enum fl_state state;
+	char reason[512];
+	__s64 real_minus_mono;
+	__u64 start_ns, deadline_ns, end_ns, disarmed_ns, detached_ns, idle_ns;
+	int links;
+	__u64 probe_samples[FL_EXP_MAX_PROBES];
+	__u64 probe_failures[FL_EXP_MAX_PROBES];
+	int stop_signo;
+	pid_t stopper;
+	bool stop_asked;
+	bool ended;
+	struct fl_result res;
+};
+
+struct fl_engine {
+	const char *who;	/* the prefix of the kernel layer's messages */
+	/* a handler may walk this while the loop runs: a slot is cleared
+	 * before its job is freed
+	 */
+	struct fl_job *volatile jobs[FL_ENGINE_MAX_JOBS];
+	int n;
+};
+
+int fl_engine_new(struct fl_engine **out, const char *who)
+{
+	*out = calloc(1, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	(*out)->who = who ? who : "faultline";
+	return 0;
+}
+
+int fl_engine_count(const struct fl_engine *e)
+{
+	return e->n;
+}
+
+/* An experiment's faults become the rules every target gets, in order. */
+static int fl_job_spec(struct fl_job *j, char *err, size_t errlen)
+{
+	const struct fl_experiment *x = &j->exp;
+	struct fl_spec *spec = &j->run.spec;
+	int i;
+
+	memset(spec, 0, sizeof(*spec));
+	if (x->n_targets > FL_SPEC_MAX_TARGETS) {
+		fl_set_err(err, errlen, "%d targets; at most %d", x->n_targets, FL_SPEC_MAX_TARGETS);
+		return -EINVAL;
+	}
+	spec->n_targets = x->n_targets;
+	for (i = 0; i < x->n_targets; i++)
+		snprintf(spec->targets[i].path, sizeof(spec->targets[i].path), "%s",
+			 x->targets[i].cgroup);
+	spec->n_rules = x->n_faults;
+	memcpy(spec->rules, x->faults, sizeof(x->faults[0]) * x->n_faults);
+	spec->duration_ns = x->duration_ns;
+	spec->observe = true;
+	spec->observe_tp = fl_monitor_tracepoints(x->conditions, x->n_conditions);
+	snprintf(spec->netns, sizeof(spec->netns), "%s", x->place.netns);
+	spec->n_ifaces = x->place.n_ifaces;
+	memcpy(spec->ifaces, x->place.ifaces, sizeof(spec->ifaces));
+	spec->force_qdisc = x->place.force_qdisc;
+	return 0;
+}
+
+/* A target that is not a cgroup v2 directory is bad input like any other:
+ * said at its place in the file, or as the flag that named it.
+ */
+static int fl_job_check_targets(struct fl_job *j, char *err, size_t errlen)
+{
+	char why[400];
+	int i;
+
+	for (i = 0; i < j->exp.n_targets; i++) {
+		const struct fl_exp_target *t = &j->exp.targets[i];
+
+		if (!fl_target_resolve(&j->run.spec.targets[i], why, sizeof(why)))
+			continue;
+		if (j->exp.file[0] && t->line)
+			fl_set_err(err, errlen, "%s:%d:%d: targets[%d].cgroup: %s", j->exp.file,
+				   t->line, t->col, i, why);
+		else
+			fl_set_err(err, errlen, "--cgroup %s: %s", t->cgroup, why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void fl_job_free(struct fl_job *j)
+{
+	if (!j)
+		return;
+	fl_probes_stop(j->probes);
+	fl_prompoll_stop(j->prom);
+	fl_dp_disarm(&j->run.dp);
+	fl_session_stop(&j->run, j->e->who);
+	fl_session_free(&j->run);
+	fl_monitor_free(&j->mon);
+	fl_experiment_free(&j->exp);
+	fl_result_free(&j->res);
+	free(j);
+}
+
+int fl_engine_add(struct fl_engine *e, struct fl_experiment *exp, struct fl_job **out,
+		  char *err, size_t errlen)
+{
+	struct fl_job *j;
+	int i, ret, slot = -1;
+
+	*out = NULL;
+	for (i = 0; i < FL_ENGINE_MAX_JOBS; i++) {
+		if (!e->jobs[i]) {
+			if (slot < 0)
+				slot = i;
+		} else if (!e->jobs[i]->ended && !strcmp(e->jobs[i]->exp.name, exp->name)) {
+			fl_set_err(err, errlen, "an experiment named %s is already running; stop it or choose another name",
+				   exp->name);
+			return -EEXIST;
+		}
+	}
+	if (slot < 0) {
+		fl_set_err(err, errlen, "%d experiments already run in this process; stop one first",
+			   FL_ENGINE_MAX_JOBS);
+		return -EBUSY;
+	}
+	j = calloc(1, sizeof(*j));
+	if (!j) {
+		fl_set_err(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	j->e = e;
+	j->exp = *exp;
+	memset(exp, 0, sizeof(*exp));	/* the strings are the job's now */
+	j->run.lock_fd = -1;
+	j->mon.tripped = -1;
+	j->mon.trip_target = -1;
+	j->state = FL_STATE_PENDING;
+	ret = fl_job_spec(j, err, errlen);
+	if (!ret)
+		ret = fl_job_check_targets(j, err, errlen);
+	if (!ret) {
+		/* it says what failed itself, with the engine's prefix */
+		ret = fl_place_resolve(&j->run, e->who);
+		if (ret)
+			fl_set_err(err, errlen, "%s", "");
+	}
+	if (ret) {
+		fl_job_free(j);
+		return ret;
+	}
+	e->jobs[slot] = j;
+	e->n++;
+	*out = j;
+	return 0;
+}
+
+void fl_engine_remove(struct fl_engine *e, struct fl_job *j)
+{
+	int i;
+
+	for (i = 0; i < FL_ENGINE_MAX_JOBS; i++) {
+		if (e->jobs[i] != j)
+			continue;
+		e->jobs[i] = NULL;
+		e->n--;
+		break;
+	}
+	fl_job_free(j);
+}
+
+void fl_engine_free(struct fl_engine *e)
+{
+	int i;
+
+	if (!e)
+		return;
+	fl_engine_stop_all(e, SIGTERM, 0);
+	for (i = 0; i < FL_ENGINE_MAX_JOBS; i++) {
+		struct fl_job *j = e->jobs[i];
+
+		if (!j)
+			continue;
+		e->jobs[i] = NULL;
+		fl_job_free(j);
+	}
+	free(e);
+}
+
+int fl_job_dry_load(struct fl_job *j)
+{
+	unsigned int mask = fl_place_progs(&j->run);
+	int ret;
+
+	ret = fl_dp_open(&j->run.dp, mask);
+	if (ret)
+		return ret;
+	fl_dp_close(&j->run.dp);
+	return __builtin_popcount(mask);
+}
+
+/* ---- evidence ---- */
+
+static void fl_job_on_trip(void *ctx)
+{
+	struct fl_job *j = ctx;
+
+	/* the faults stop here: one store the programs read on every packet */
+	fl_dp_disarm(&j->run.dp);
+	j->disarmed_ns = fl_mono_ns();
+}
+
+static void fl_job_flow_cb(void *ctx, const struct fl_event *ev, const struct fl_flow_delta *d)
+{
+	struct fl_job *j = ctx;
+
+	fl_monitor_flow(&j->mon, ev, d);
+}
+
+static void fl_job_signal_cb(void *ctx, const struct fl_event *ev)
+{
+	struct fl_job *j = ctx;
+
+	fl_monitor_signal(&j->mon, ev);
+}
+
+static void fl_job_probe_cb(const struct fl_probe_sample *s, void *arg)
+{
+	struct fl_job *j = arg;
+
+	j->probe_samples[s->probe]++;
+	if (!s->ok)
+		j->probe_failures[s->probe]++;
+	fl_monitor_probe(&j->mon, s);
+}
+
+static void fl_job_prom_cb(const struct fl_prom_result *p, void *arg)
+{
+	struct fl_job *j = arg;
+
+	fl_monitor_prom(&j->mon, p->cond, p->ts_ns, p->value, p->ok ? NULL : p->error);
+}
+
+static int fl_job_start_probes(struct fl_job *j)
+{
+	struct fl_probe_cfg *cfgs;
+	int i, ret;
+
+	if (!j->exp.n_probes)
+		return 0;
+	cfgs = calloc(j->exp.n_probes, sizeof(*cfgs));
+	if (!cfgs)
+		return -ENOMEM;
+	for (i = 0; i < j->exp.n_probes; i++) {
+		const struct fl_exp_probe *p = &j->exp.probes[i];
+
+		snprintf(cfgs[i].name, sizeof(cfgs[i].name), "%s", p->name);
+		cfgs[i].kind = p->kind;
+		if (p->url)
+			snprintf(cfgs[i].url, sizeof(cfgs[i].url), "%s", p->url);
+		if (p->address)
+			snprintf(cfgs[i].address, sizeof(cfgs[i].address), "%s", p->address);
+		cfgs[i].expect_status = p->expect_status;
+		cfgs[i].interval_ns = p->interval_ns;
+		cfgs[i].timeout_ns = p->timeout_ns;
+		if (p->netns)
+			snprintf(cfgs[i].netns, sizeof(cfgs[i].netns), "%s", p->netns);
+	}
+	ret = fl_probes_start(&j->probes, cfgs, j->exp.n_probes);
+	free(cfgs);
+	return ret;
+}
+
+/* ---- the end of a job ---- */
+
+/* A run cannot have Succeeded when a condition was not judged all along:
+ * a Prometheus query that answered with an error or never answered. A
+ * trip still counts: it is proof on its own.
+ */
+static bool fl_job_unjudged(const struct fl_monitor *m, char *reason, size_t len)
+{
+	int i;
+
+	for (i = 0; i < m->n; i++) {
+		const struct fl_mon_cond *mc = &m->conds[i];
+
+		if (mc->c->signal != FL_SIG_PROMETHEUS)
+			continue;
+		if (!mc->n_answers) {
+			snprintf(reason, len, "condition %s was never judged: no answer from %s",
+				 mc->c->name, mc->c->prom_url);
+			return true;
+		}
+		if (mc->n_errors) {
+			snprintf(reason, len,
+				 "condition %s was not judged throughout: %llu of %llu Prometheus answers were errors (newest: %s)",
+				 mc->c->name, (unsigned long long)mc->n_errors,
+				 (unsigned long long)mc->n_answers, mc->error);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void fl_job_decide(struct fl_job *j, int loop_err)
+{
+	if (j->mon.tripped >= 0) {
+		const struct fl_condition *c = j->mon.conds[j->mon.tripped].c;
+
+		j->state = FL_STATE_FAILED;
+		snprintf(j->reason, sizeof(j->reason), "condition %s tripped: %s %.6g %s %.6g",
+			 c->name, fl_signal_name(c->signal), j->mon.trip_value,
+			 fl_cmp_symbol(c->cmp), c->threshold);
+	} else if (j->stop_asked) {
+		j->state = FL_STATE_ABORTED;
+		if (j->stopper)
+			snprintf(j->reason, sizeof(j->reason), "stopped by 'faultline stop' (pid %d)",
+				 (int)j->stopper);
+		else
+			snprintf(j->reason, sizeof(j->reason), "stopped by %s%s",
+				 j->stop_signo ? "SIG" : "",
+				 j->stop_signo ? sigabbrev_np(j->stop_signo) : "request");
+	} else if (loop_err) {
+		j->state = FL_STATE_ERROR;
+		snprintf(j->reason, sizeof(j->reason), "waiting for evidence failed: %s",
+			 strerror(-loop_err));
+	} else if (fl_job_unjudged(&j->mon, j->reason, sizeof(j->reason))) {
+		j->state = FL_STATE_ERROR;
+	} else {
+		j->state = FL_STATE_SUCCEEDED;
+		snprintf(j->reason, sizeof(j->reason),
+			 "the duration elapsed and no condition tripped");
+	}
+}
+
+static char *fl_strdup0(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* Copy everything a renderer needs, once; the job's kernel objects go
+ * right after.
+ */
+static void fl_job_fill_result(struct fl_job *j)
+{
+	struct fl_result *r = &j->res;
+	const struct fl_run *run = &j->run;
+	bool maps = run->dp.skel != NULL;
+	int i, t, d;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", j->exp.name);
+	r->state = j->state;
+	snprintf(r->reason, sizeof(r->reason), "%s", j->reason);
+	r->real_minus_mono = j->real_minus_mono;
+	r->duration_ns = j->exp.duration_ns;
+	r->start_ns = j->start_ns;
+	r->end_ns = j->end_ns;
+	r->disarmed_ns = j->disarmed_ns;
+	r->detached_ns = j->detached_ns;
+	r->links = j->links;
+	r->tc = run->tcx ? "tcx" : "clsact";
+	r->ingress = fl_ingress_name(run->ingress);
+	r->fq_drops = run->fq_drops;
+	r->rb_events = run->ev.n_events;
+	r->rb_signals = run->ev.n_signals;
+	r->rb_bad = run->ev.n_bad;
+	if (maps)
+		fl_dp_read_counters(&run->dp, run->spec.n_targets, run->spec.n_rules, &r->counters);
+	if (run->ev.flows) {
+		r->n_flows = fl_flows_count(run->ev.flows);
+		r->n_top = fl_flows_top(run->ev.flows, r->top, FL_RESULT_TOP_FLOWS);
+	}
+
+	r->att = calloc(run->n_att ? run->n_att : 1, sizeof(*r->att));
+	for (i = 0; r->att && i < run->n_att; i++) {
+		const struct fl_attachment *a = &run->att[i];
+		struct fl_result_attach *x = &r->att[r->n_att++];
+
+		x->hook = a->hook;
+		if (a->ns)
+			snprintf(x->netns, sizeof(x->netns), "%s", a->ns->path);
+		snprintf(x->iface, sizeof(x->iface), "%s", a->ifname);
+		x->ifindex = a->ifindex;
+		snprintf(x->cgroup, sizeof(x->cgroup), "%s", a->cgroup);
+	}
+	r->targets = calloc(j->exp.n_targets ? j->exp.n_targets : 1, sizeof(*r->targets));
+	for (t = 0; r->targets && t < j->exp.n_targets; t++) {
+		struct fl_result_target *x = &r->targets[r->n_targets++];
+
+		snprintf(x->path, sizeof(x->path), "%s", j->exp.targets[t].cgroup);
+		x->cgid = run->spec.targets[t].cgid;
+		if (maps)
+			fl_dp_read_target(&run->dp, t, run->spec.n_rules, x->tot);
+	}
+	r->faults = calloc(j->exp.n_faults ? j->exp.n_faults : 1, sizeof(*r->faults));
+	for (i = 0; r->faults && i < j->exp.n_faults; i++) {
+		struct fl_result_fault *x = &r->faults[r->n_faults++];
+
+		x->f = j->exp.faults[i];
+		for (t = 0; maps && t < run->spec.n_targets; t++) {
+			struct fl_dir_totals one[FL_DIR_MAX];
+
+			if (fl_dp_read_rule(&run->dp, fl_rule_id(t, i), one))
+				continue;
+			for (d = 0; d < FL_DIR_MAX; d++) {
+				x->tot[d].seen += one[d].seen;
+				x->tot[d].matched += one[d].matched;
+				x->tot[d].dropped += one[d].dropped;
+				x->tot[d].delayed += one[d].delayed;
+				x->tot[d].bytes += one[d].bytes;
+			}
+		}
+	}
+	r->tripped = j->mon.tripped;
+	r->trip_value = j->mon.trip_value;
+	r->trip_ns = j->mon.trip_ns;
+	r->trip_target = j->mon.trip_target;
+	r->conds = calloc(j->exp.n_conditions ? j->exp.n_conditions : 1, sizeof(*r->conds));
+	for (i = 0; r->conds && i < j->exp.n_conditions; i++) {
+		struct fl_result_cond *x = &r->conds[r->n_conds++];
+		struct fl_mon_cond *mc = i < j->mon.n ? &j->mon.conds[i] : NULL;
+
+		x->c = j->exp.conditions[i];
+		x->c.prom_url = fl_strdup0(x->c.prom_url);
+		x->c.prom_query = fl_strdup0(x->c.prom_query);
+		x->target = -1;
+		x->tripped = j->mon.tripped == i;
+		if (!mc)
+			continue;
+		x->has_value = mc->has_value;
+		x->value = mc->value;
+		x->per_target = mc->per_target;
+		if (mc->per_target && mc->worst >= 0 && mc->worst < j->exp.n_targets)
+			x->target = mc->worst;
+		x->n_answers = mc->n_answers;
+		x->n_errors = mc->n_errors;
+		snprintf(x->error, sizeof(x->error), "%s", mc->error);
+		/* the series moves over: the monitor is freed with the job */
+		x->t_s = mc->t_s;
+		x->v = mc->v;
+		x->n = mc->n;
+		mc->t_s = mc->v = NULL;
+		mc->n = mc->cap = 0;
+	}
+	r->probes = calloc(j->exp.n_probes ? j->exp.n_probes : 1, sizeof(*r->probes));
+	for (i = 0; r->probes && i < j->exp.n_probes; i++) {
+		struct fl_result_probe *x = &r->probes[r->n_probes++];
+
+		snprintf(x->name, sizeof(x->name), "%s", j->exp.probes[i].name);
+		x->samples = j->probe_samples[i];
+		x->failures = j->probe_failures[i];
+	}
+}
+
+/* Disarm (if the trip did not already), close the monitor, detach and
+ * restore, take the last records, fill the result, release the kernel
+ * objects. Every end of a job goes through here, once.
+ */
+static void fl_job_finish(struct fl_job *j, int loop_err)
+{
+	if (j->ended)
+		return;
+	fl_dp_disarm(&j->run.dp);
+	/* decided: records read while detaching update values, trip nothing */
+	j->mon.closed = true;
+	j->end_ns = fl_mono_ns();
+	if (!j->disarmed_ns)
+		j->disarmed_ns = j->end_ns;
+	if (j->state == FL_STATE_STARTED)
+		fl_job_decide(j, loop_err);
+	j->links = j->run.n_att + j->run.dp.n_tp_links;
+	fl_session_stop(&j->run, j->e->who);
+	j->detached_ns = fl_mono_ns();
+	fl_probes_stop(j->probes);
+	j->probes = NULL;
+	fl_prompoll_stop(j->prom);
+	j->prom = NULL;
+	if (j->run.ev.rb) {
+		ring_buffer__consume(j->run.ev.rb);
+		fl_events_sweep(&j->run.ev, fl_dp_flows_fd(&j->run.dp));
+	}
+	fl_job_fill_result(j);
+	fl_session_free(&j->run);
+	j->ended = true;
+}
+
+static void fl_job_fail_start(struct fl_job *j, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void fl_job_fail_start(struct fl_job *j, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(j->reason, sizeof(j->reason), fmt, ap);
+	va_end(ap);
+	j->state = FL_STATE_ERROR;
+	fl_job_finish(j, 0);
+}
+
+int fl_job_start(struct fl_job *j)
+{
+	int ret;
+
+	if (j->state != FL_STATE_PENDING)
+		return -EALREADY;
+	if (j->stop_asked) {
+		j->state = FL_STATE_STARTED;
+		fl_job_finish(j, 0);
+		return 0;
+	}
+	ret = fl_session_start(&j->run, j->e->who);
+	if (ret) {
+		fl_job_fail_start(j, "attaching failed (see above)");
+		return ret ? ret : -EIO;
+	}
+	j->run.ev.on_flow = fl_job_flow_cb;
+	j->run.ev.on_signal = fl_job_signal_cb;
+	j->run.ev.cb_ctx = j;
+	/* one clock for every timestamp: monotonic, converted once */
+	j->real_minus_mono = fl_timestamp_offset();
+	j->start_ns = fl_mono_ns();
+	j->deadline_ns = j->start_ns + j->exp.duration_ns;
+	j->idle_ns = j->start_ns;
+	ret = fl_monitor_init(&j->mon, j->exp.conditions, j->exp.n_conditions,
+			      j->exp.n_targets, j->start_ns);
+	if (ret) {
+		fl_job_fail_start(j, "setting up the conditions failed: %s", strerror(-ret));
+		return ret;
+	}
+	j->mon.on_trip = fl_job_on_trip;
+	j->mon.ctx = j;
+	/* armed first: a probe sample taken before the faults is no evidence */
+	if (!j->stop_asked)
+		fl_dp_arm(&j->run.dp, j->deadline_ns);
+	j->state = FL_STATE_STARTED;
+	ret = fl_job_start_probes(j);
+	if (!ret)
+		ret = fl_prompoll_start(&j->prom, j->exp.conditions, j->exp.n_conditions);
+	if (ret) {
+		fl_job_fail_start(j, "starting probes or Prometheus queries failed: %s",
+				  strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+/* ---- the loop ---- */
+
+void fl_engine_disarm_all(struct fl_engine *e)
+{
+	int i;
+
+	for (i = 0; i < FL_ENGINE_MAX_JOBS; i++) {
+		struct fl_job *j = e->jobs[i];
+
+		if (j)
+			fl_dp_disarm(&j->run.dp);
+	}
+}
+
+void fl_job_stop(struct fl_job *j, int signo, pid_t stopper)
+{
+	if (j->ended || j->stop_asked)
+		return;
+	j->stop_asked = true;
+	j->stop_signo = signo;
+	j->stopper = stopper;
+	fl_dp_disarm(&j->run.dp);
+	if (j->state == FL_STATE_PENDING) {
+		j->state = FL_STATE_ABORTED;
+		snprintf(j->reason, sizeof(j->reason), "stopped before it started");
+		fl_job_finish(j, 0);
+	}
+}
+
+void fl_engine_stop_all(struct fl_engine *e, int signo, pid_t stopper)
+{
+	int i;
+
+	for (i = 0; i < FL_ENGINE_MAX_JOBS; i++)
+		if (e->jobs[i])
+			fl_job_stop(e->jobs[i], signo, stopper);
+}
+
+/* Everything a running job has waiting, then its conditions at @now. */
+static void fl_job_serve(struct fl_job *j, __u64 now)
+{
+	/* records first: each is judged as it is taken */
+	ring_buffer__consume(j->run.ev.rb);
+	if (j->probes)
+		fl_probes_drain(j->probes, fl_job_probe_cb, j);
+	if (j->prom)
+		fl_prompoll_drain(j->prom, fl_job_prom_cb, j);
+	if (j->mon.tripped < 0)
+		fl_monitor_tick(&j->mon, now < j->deadline_ns ? now : j->deadline_ns);
+	if (now - j->idle_ns >= FL_IDLE_EVERY_NS) {
+		j->idle_ns = now;
+		fl_flows_expire_idle(j->run.ev.flows, now, FL_IDLE_NS);
+	}
+}
+
+static bool fl_job_running(const struct fl_job *j)
+{
+	return j && j->state == FL_STATE_STARTED && !j->ended;
+}
+
+int fl_engine_step(struct fl_engine *e, int timeout_ms)
+{
+	struct pollfd pfd[FL_ENGINE_MAX_JOBS * 3];
+	__u64 now = fl_mono_ns();
+	int i, n = 0, ret, running = 0;
+
+	for (i = 0; i < FL_ENGINE_MAX_JOBS; i++) {
+		struct fl_job *j = e->jobs[i];
+		int left;
+
+		if (!fl_job_running(j))
+			continue;
+		/* wake for the deadline, and at least every tick for the
+		 * conditions that trip on silence
+		 */
+		left = j->deadline_ns > now ? (j->deadline_ns - now) / NSEC_PER_MSEC + 1 : 0;
+		if (left < timeout_ms)
+			timeout_ms = left;
+		if (j->stop_asked)
+			timeout_ms = 0;
+		pfd[n++] = (struct pollfd){ .fd = ring_buffer__epoll_fd(j->run.ev.rb),
+					    .events = POLLIN };
+		if (j->probes)
+			pfd[n++] = (struct pollfd){ .fd = fl_probes_fd(j->probes), .events = POLLIN };
+		if (j->prom)
+			pfd[n++] = (struct pollfd){ .fd = fl_prompoll_fd(j->prom), .events = POLLIN };
+	}
+	if (timeout_ms > FL_ENGINE_TICK_MS)
+		timeout_ms = FL_ENGINE_TICK_MS;
+	if (timeout_ms < 0)
+		timeout_ms = 0;
+	ret = poll(pfd, n, timeout_ms);
+	if (ret < 0 && errno != EINTR)
+		ret = -errno;
+	else
+		ret = 0;
+	now = fl_mono_ns();
+	for (i = 0; i < FL_ENGINE_MAX_JOBS; i++) {
+		struct fl_job *j = e->jobs[i];
+
+		if (!fl_job_running(j))
+			continue;
+		fl_job_serve(j, now);
+		if (j->mon.tripped >= 0 || j->stop_asked || ret || now >= j->deadline_ns)
+			fl_job_finish(j, ret);
+		else
+			running++;
+	}
+	return ret ? ret : running;
+}
+
+/* ---- views ---- */
+
+bool fl_job_ended(const struct fl_job *j)
+{
+	return j->ended;
+}
+
+const struct fl_experiment *fl_job_experiment(const struct fl_job *j)
+{
+	return &j->exp;
+}
+
+const struct fl_run *fl_job_run(const struct fl_job *j)
+{
+	return &j->run;
+}
+
+const struct fl_result *fl_job_result(const struct fl_job *j)
+{
+	return j->ended ? &j->res : NULL;
+}
+
+void fl_job_status(const struct fl_job *j, struct fl_job_status *st)
+{
+	__u64 now = fl_mono_ns();
+	int i;
+
+	memset(st, 0, sizeof(*st));
+	st->name = j->exp.name;
+	st->state = j->state;
+	st->duration_s = j->exp.duration_ns / 1e9;
+	if (j->start_ns)
+		st->elapsed_s = ((j->ended ? j->end_ns : now) - j->start_ns) / 1e9;
+	if (!j->ended && j->run.dp.skel)
+		fl_dp_read_counters(&j->run.dp, j->run.spec.n_targets, j->run.spec.n_rules,
+				    &st->counters);
+	else if (j->ended)
+		st->counters = j->res.counters;
+	st->flows = j->run.ev.flows ? fl_flows_count(j->run.ev.flows) : 0;
+	for (i = 0; i < j->mon.n && i < FL_EXP_MAX_CONDITIONS; i++) {
+		const struct fl_mon_cond *mc = &j->mon.conds[i];
+
+		st->conds[i].name = mc->c->name;
+		st->conds[i].op = fl_cmp_symbol(mc->c->cmp);
+		st->conds[i].threshold = mc->c->threshold;
+		st->conds[i].has_value = mc->has_value;
+		st->conds[i].value = mc->value;
+	}
+	st->n_conds = i;
+}
