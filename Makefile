@@ -76,8 +76,8 @@ $(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/tests/unit
 $(OUTPUT)/tests/bpf/%: tests/bpf/%.c $(LIB_OBJS) | $(OUTPUT)/tests/bpf
 	$(CC) $(CFLAGS) -Itests/lib $< $(LIB_OBJS) $(LDLIBS) $(BIN_DEPS) -o $@
 
-$(OUTPUT)/tests/lib/%: tests/lib/%.c | $(OUTPUT)/tests/lib
-	$(CC) $(CFLAGS) $< $(LDLIBS) $(BIN_DEPS) -o $@
+$(OUTPUT)/tests/lib/%: tests/lib/%.c $(LIB_OBJS) | $(OUTPUT)/tests/lib
+	$(CC) $(CFLAGS) $< $(LIB_OBJS) $(LDLIBS) $(BIN_DEPS) -o $@
 
 $(OUTPUT)/tools/%: tools/%.c | $(OUTPUT)/tools
 	$(CC) $(CFLAGS) $< $(LDLIBS) $(BIN_DEPS) -o $@

@@ -69,7 +69,9 @@ fl_ok $? "fixed: target median RTT $t ms is baseline $base_t + 20 ± 3 ms"
 awk -v b="$b" -v b0="$base_b" 'BEGIN { exit !(b - b0 < 3) }'
 fl_ok $? "fixed: bystander median RTT $b ms is unaffected (baseline $base_b)"
 fl_stop fixed INT
-fl_ok $? "fixed: exits 0 on SIGINT"
+rc=$?
+[[ $rc == 130 ]]
+fl_ok $? "fixed: exits 130 (Aborted) on SIGINT (status $rc)"
 
 # ---- fixed delay, ingress of a target that owns its namespace ----
 # The target's process lives alone in the server namespace: its ingress
@@ -150,7 +152,9 @@ fl_diag "rate: bystander got ${out:-nothing} Mbit/s"
 awk -v r="${out:-0}" 'BEGIN { exit !(r >= 30) }'
 fl_ok $? "rate: bystander runs free at ${out:-0} Mbit/s"
 fl_stop rate INT
-fl_ok $? "rate: exits 0"
+rc=$?
+[[ $rc == 130 ]]
+fl_ok $? "rate: exits 130 (Aborted) (status $rc)"
 
 # A bottleneck pushes back: a UDP sender offering twice the limit, with
 # default buffers, waits for buffer room and loses nothing, while its queue
@@ -167,7 +171,9 @@ awk -v p="$(fl_kv "$out" pps)" 'BEGIN { exit !(p >= 1179 * 0.9 && p <= 1179 * 1.
 	(( $(fl_kv "$out" blocked) > 0 && rx >= 5994 ))
 fl_ok $? "rate: a UDP sender at twice the limit is held to it ($(fl_kv "$out" pps) pps), waits for buffer room ($(fl_kv "$out" blocked) times) and loses ${rx:+$((6000 - rx))} of 6000"
 fl_stop urate INT
-fl_ok $? "rate: exits 0 after the UDP sender"
+rc=$?
+[[ $rc == 130 ]]
+fl_ok $? "rate: exits 130 (Aborted) after the UDP sender (status $rc)"
 
 fl_no_faultline_attached
 fl_ok $? "nothing attached at the end"

@@ -81,7 +81,9 @@ brtt=$(median_rtt "$FL_CG_BYSTANDER")
 awk -v r="$brtt" -v b="$base_rtt" 'BEGIN { exit !(r - b < 3) }'
 fl_ok $? "bystander: median RTT $brtt ms is untouched"
 fl_stop delay INT
-fl_ok $? "faultline exits 0"
+rc=$?
+[[ $rc == 130 ]]
+fl_ok $? "faultline exits 130 (Aborted) (status $rc)"
 fl_no_faultline_attached
 fl_ok $? "nothing attached at the end"
 fl_done
