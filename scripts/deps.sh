@@ -20,6 +20,7 @@ PKGS=(
 	"libmnl-dev:/usr/include/libmnl/libmnl.h"
 	"libyaml-dev:/usr/include/yaml.h"
 	"libcurl4-openssl-dev:curl-config"
+	"libmicrohttpd-dev:/usr/include/microhttpd.h"
 	"librsvg2-bin:rsvg-convert"
 	"prometheus:prometheus"
 	"libcmocka-dev:/usr/include/cmocka.h"

@@ -9,11 +9,16 @@
  *   flsvc load  --url URL --rate N --duration D [--timeout D]
  *   flsvc get   --url URL [--timeout D]
  *
+ * The HTTP is the libraries' job: libmicrohttpd serves (a thread per
+ * connection, at most MAX_CONNS handled at once, so a slow upstream holds
+ * only the requests that wait for it) and libcurl makes every request
+ * (the upstream calls, load and get). flsvc itself only routes, counts
+ * and words the answers.
+ *
  * Addresses are numeric (IPv4, or IPv6 in brackets): flsvc never resolves
- * a name and only ever connects to the address it is given. Every
- * response carries "Connection: close": one request per connection. The
- * server handles each connection in its own thread (at most MAX_CONNS at
- * once), so a slow upstream holds only the requests that wait for it.
+ * a name, never uses a proxy, and only ever connects to the address it is
+ * given. Every response carries "Connection: close": one request per
+ * connection.
  *
  * Exit status: 0 done (get: a 2xx answer), 1 runtime error (get: no
  * answer or not 2xx), 2 usage error.
@@ -21,11 +26,12 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <microhttpd.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -42,14 +48,15 @@
 
 #define NSEC		1000000000LL
 #define MSEC		1000000LL
-#define HEAD_MAX	16384		/* request head bytes the server reads */
 #define GET_MAX		(1 << 20)	/* response bytes 'get' keeps */
+#define LOAD_MAX	4096		/* response bytes 'load' keeps */
 #define EMBED_MAX	(64 << 10)	/* upstream body bytes a response embeds */
 #define FILE_MAX	(1 << 20)	/* --metrics-file bytes served */
 #define TEXT_MAX	4096		/* --fallback bytes */
 #define MAX_CONNS	1024		/* server connections handled at once */
+#define BUSY_CONNS	64		/* more that get a quick 503 before MHD refuses */
 #define MAX_INFLIGHT	2048		/* load requests outstanding at once */
-#define IO_TIMEOUT	(5 * NSEC)	/* server: read the request, write the answer */
+#define IDLE_TIMEOUT_S	5		/* server: a connection silent this long is closed */
 #define STACK_SIZE	(256 << 10)
 #define MAX_CODE	600
 #define BIND_RETRY	(3 * NSEC)	/* an IPv6 address may still be tentative */
@@ -81,7 +88,7 @@ static void usage(FILE *f)
 	      "  flsvc load --url http://HOST:PORT/PATH --rate N --duration DURATION [--timeout DURATION]\n"
 	      "  flsvc get --url http://HOST:PORT/PATH [--timeout DURATION]\n"
 	      "ADDR and HOST are numeric: 198.18.0.1 or [2001:db8::1]. DURATION: 500ms, 1s, 2m,\n"
-	      "1h30m, or a bare number of seconds. See demo/README.md.\n", f);
+	      "1h30m, or a bare number of seconds. See tools/README.md.\n", f);
 }
 
 static long long now_ns(void)
@@ -199,6 +206,7 @@ struct endpoint {
 	char host[INET6_ADDRSTRLEN + 2];	/* as written: "[2001:db8::1]" */
 	int port;
 	char path[1024];
+	char url[1200];			/* rebuilt from the above, for libcurl */
 };
 
 /* "198.18.0.1:9080" or "[2001:db8::1]:9080"; a missing port is
@@ -314,6 +322,8 @@ static void opt_url(const char *opt, const char *val, struct endpoint *ep)
 	if (strlen(slash) >= sizeof(ep->path) - 1)
 		usage_error("%s: '%s': the path is too long; expected at most %zu bytes",
 			    opt, val, sizeof(ep->path) - 2);
+	/* libcurl gets the checked numeric address, never the text as given. */
+	snprintf(ep->url, sizeof(ep->url), "http://%s:%d%s", ep->host, ep->port, ep->path);
 }
 
 static void ep_str(const struct endpoint *ep, char *buf, size_t n)
@@ -336,49 +346,7 @@ static int next_opt(int argc, char **argv, const struct option *longs,
 	return c;
 }
 
-/* ---- sockets ------------------------------------------------------- */
-
-/* Wait for ev on fd until deadline: 1 ready, 0 timed out, -1 error. */
-static int wait_fd(int fd, short ev, long long deadline)
-{
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = ev };
-		long long left = deadline - now_ns();
-		int n;
-
-		if (left <= 0)
-			return 0;
-		n = poll(&p, 1, (int)((left + MSEC - 1) / MSEC));
-		if (n > 0)
-			return 1;
-		if (n < 0 && errno != EINTR)
-			return -1;
-	}
-}
-
-static int send_all(int fd, const char *buf, size_t len, long long deadline)
-{
-	while (len) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-		if (n > 0) {
-			buf += n;
-			len -= (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-			return -1;
-		if (wait_fd(fd, POLLOUT, deadline) <= 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* ---- HTTP client --------------------------------------------------- */
+/* ---- HTTP client: libcurl ------------------------------------------- */
 
 enum up_result { UP_OK, UP_STATUS, UP_TIMEOUT, UP_REFUSED, UP_ERROR, UP_NRESULTS };
 
@@ -388,317 +356,213 @@ static const char *const up_result_name[UP_NRESULTS] = {
 };
 
 struct http_resp {
-	int status;			/* 0 when no status line was read */
-	char *buf;			/* the whole response, NUL-terminated */
-	size_t len;
-	char *body;			/* into buf */
+	int status;			/* 0 when no answer came */
+	char *body;			/* always NUL-terminated */
 	size_t body_len;
-	bool truncated;			/* the body was longer than the cap */
-	char err[192];
+	size_t cap;
+	size_t max;			/* body bytes kept */
+	bool truncated;			/* the body was longer than max */
+	bool oom;
+	char err[CURL_ERROR_SIZE + 64];
+	char curl_err[CURL_ERROR_SIZE];	/* libcurl's own words, while it runs */
 };
+
+/* Request headers every call adds; built once in main, then only read. */
+static struct curl_slist *req_headers;
 
 static void http_resp_free(struct http_resp *r)
 {
-	free(r->buf);
-	r->buf = NULL;
+	free(r->body);
+	r->body = NULL;
 }
 
-/* Header value of name in the head [p, end), or NULL. */
-static const char *find_header(const char *p, const char *end, const char *name,
-			       size_t *vlen)
+/* libcurl's body callback: keep the first r->max bytes. Past them, stop
+ * the transfer (a short count ends it with CURLE_WRITE_ERROR): the status
+ * is known by then, and reading a long body to its end would only spend
+ * the timeout.
+ */
+static size_t on_body(char *data, size_t size, size_t n, void *arg)
 {
-	size_t nlen = strlen(name);
+	struct http_resp *r = arg;
+	size_t len = size * n, keep = len;
 
-	p = memchr(p, '\n', (size_t)(end - p));	/* skip the status line */
-	while (p && ++p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		const char *v;
-
-		if (!eol)
-			eol = end;
-		if ((size_t)(eol - p) > nlen && p[nlen] == ':' &&
-		    !strncasecmp(p, name, nlen)) {
-			v = p + nlen + 1;
-			while (v < eol && (*v == ' ' || *v == '\t'))
-				v++;
-			*vlen = (size_t)(eol - v);
-			while (*vlen && isspace((unsigned char)v[*vlen - 1]))
-				(*vlen)--;
-			return v;
-		}
-		p = eol;
+	if (keep > r->max - r->body_len) {
+		keep = r->max - r->body_len;
+		r->truncated = true;
 	}
+	if (r->body_len + keep + 1 > r->cap) {
+		size_t ncap = r->cap < 4096 ? 4096 : r->cap;
+		char *nb;
+
+		while (ncap < r->body_len + keep + 1)
+			ncap *= 2;
+		nb = realloc(r->body, ncap);
+		if (!nb) {
+			r->oom = true;
+			return 0;
+		}
+		r->body = nb;
+		r->cap = ncap;
+	}
+	memcpy(r->body + r->body_len, data, keep);
+	r->body_len += keep;
+	r->body[r->body_len] = 0;
+	return r->truncated ? 0 : len;
+}
+
+/* A transfer for one GET to ep, everything (connect, send, read) within
+ * timeout_ns, keeping at most max body bytes in r; NULL (r->err says why)
+ * when it cannot be set up.
+ */
+static CURL *http_new(const struct endpoint *ep, long long timeout_ns, size_t max,
+		      struct http_resp *r)
+{
+	long tmo_ms = (long)(timeout_ns / MSEC);
+	CURL *c;
+
+	memset(r, 0, sizeof(*r));
+	r->max = max;
+	r->body = calloc(1, 1);
+	r->cap = 1;
+	c = curl_easy_init();
+	if (!c || !r->body) {
+		snprintf(r->err, sizeof(r->err),
+			 "cannot set up a libcurl transfer: out of memory");
+		goto fail;
+	}
+	if (tmo_ms < 1)
+		tmo_ms = 1;
+	/* Numeric addresses only (opt_url checked), no proxy whatever the
+	 * environment says, plain http, the path exactly as given.
+	 */
+	if (curl_easy_setopt(c, CURLOPT_URL, ep->url) ||
+	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http") ||
+	    curl_easy_setopt(c, CURLOPT_PROXY, "") ||
+	    curl_easy_setopt(c, CURLOPT_NOPROXY, "*") ||
+	    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L) ||
+	    curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) ||
+	    curl_easy_setopt(c, CURLOPT_HTTPHEADER, req_headers) ||
+	    curl_easy_setopt(c, CURLOPT_USERAGENT, "flsvc") ||
+	    curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L) ||
+	    curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L) ||
+	    /* threads: no SIGALRM for timeouts */
+	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) ||
+	    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, tmo_ms) ||
+	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, tmo_ms) ||
+	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body) ||
+	    curl_easy_setopt(c, CURLOPT_WRITEDATA, r) ||
+	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->curl_err)) {
+		snprintf(r->err, sizeof(r->err),
+			 "libcurl %s refused an option; flsvc needs libcurl 7.85 or later",
+			 curl_version_info(CURLVERSION_NOW)->version);
+		goto fail;
+	}
+	return c;
+fail:
+	if (c)
+		curl_easy_cleanup(c);
 	return NULL;
 }
 
-/* Chunked body in [p, p + n): 1 complete, 0 incomplete, -1 malformed.
- * With dst, also copies the data there (dst may be p: it never overtakes).
+/* What a finished transfer came to; r->err says what went wrong, in the
+ * words the README and the logs use.
  */
-static int dechunk(const char *p, size_t n, char *dst, size_t *out)
+static enum up_result http_result(CURL *c, CURLcode rc, long long timeout_ns,
+				  struct http_resp *r)
 {
-	const char *end = p + n;
-	size_t total = 0;
-
-	for (;;) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		unsigned long long size = 0;
-		const char *q;
-
-		if (!eol)
-			return 0;
-		for (q = p; q < eol && isxdigit((unsigned char)*q); q++) {
-			if (size > (1ULL << 40))
-				return -1;
-			size = size * 16 + (unsigned)(isdigit((unsigned char)*q) ?
-				*q - '0' : (tolower((unsigned char)*q) - 'a' + 10));
-		}
-		if (q == p)
-			return -1;
-		p = eol + 1;
-		if (size == 0) {
-			/* Trailers, then an empty line. */
-			for (;;) {
-				eol = memchr(p, '\n', (size_t)(end - p));
-				if (!eol)
-					return 0;
-				if (eol == p || (eol == p + 1 && *p == '\r'))
-					break;
-				p = eol + 1;
-			}
-			*out = total;
-			return 1;
-		}
-		if ((size_t)(end - p) < size + 1)
-			return 0;
-		if (dst)
-			memmove(dst + total, p, size);
-		total += size;
-		p += size;
-		if (*p == '\r')
-			p++;
-		if (p >= end)
-			return 0;
-		if (*p != '\n')
-			return -1;
-		p++;
-	}
-}
-
-/* One GET to ep, everything (connect, send, read) within timeout_ns;
- * keeps at most max body bytes.
- */
-static enum up_result http_get(const struct endpoint *ep, long long timeout_ns,
-			       size_t max, struct http_resp *r)
-{
-	long long start = now_ns(), deadline = start + timeout_ns;
 	long long tmo_ms = timeout_ns / MSEC;
-	char req[1400], *head_end = NULL;
-	size_t cap = 4096, head_len = 0, clen = 0;
-	bool has_clen = false, chunked = false, no_body = false, done = false;
+	long status = 0, oserr = 0, head_bytes = 0;
+	const char *errbuf = r->curl_err;
 	enum up_result res = UP_ERROR;
-	int fd, n, one = 1, soerr = 0;
-	socklen_t sl = sizeof(soerr);
+	curl_off_t connected = 0;
 
-	memset(r, 0, sizeof(*r));
-	fd = socket(ep->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		snprintf(r->err, sizeof(r->err), "socket: %s", strerror(errno));
-		return UP_ERROR;
-	}
-	if (!connect(fd, (const struct sockaddr *)&ep->ss, ep->len)) {
-		soerr = 0;
-	} else if (errno != EINPROGRESS) {
-		soerr = errno;
-	} else {
-		n = wait_fd(fd, POLLOUT, deadline);
-		if (n == 0) {
-			snprintf(r->err, sizeof(r->err), "connect timeout after %lld ms", tmo_ms);
-			res = UP_TIMEOUT;
-			goto out;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &oserr);
+	curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connected);
+	curl_easy_getinfo(c, CURLINFO_HEADER_SIZE, &head_bytes);
+	if (rc == CURLE_WRITE_ERROR && r->truncated && !r->oom)
+		rc = CURLE_OK;		/* on_body stopped it: enough body */
+	switch (rc) {
+	case CURLE_OK:
+		r->status = (int)status;
+		if (status >= 200 && status < 300) {
+			res = UP_OK;
+		} else {
+			snprintf(r->err, sizeof(r->err), "status %ld", status);
+			res = UP_STATUS;
 		}
-		if (n < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl))
-			soerr = errno;
+		break;
+	case CURLE_COULDNT_CONNECT:
+		snprintf(r->err, sizeof(r->err), "connect: %s",
+			 oserr ? strerror((int)oserr) : errbuf);
+		res = oserr == ECONNREFUSED ? UP_REFUSED :
+		      oserr == ETIMEDOUT ? UP_TIMEOUT : UP_ERROR;
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		/* Which step the timeout cut short tells a dropped SYN from a
+		 * server that accepted and then hung.
+		 */
+		if (!connected)
+			snprintf(r->err, sizeof(r->err), "connect timeout after %lld ms",
+				 tmo_ms);
+		else
+			snprintf(r->err, sizeof(r->err), "%s within %lld ms",
+				 head_bytes || r->body_len ? "incomplete response" :
+				 "no response", tmo_ms);
+		res = UP_TIMEOUT;
+		break;
+	case CURLE_GOT_NOTHING:
+		snprintf(r->err, sizeof(r->err), "connection closed without a response");
+		break;
+	case CURLE_RECV_ERROR:
+		/* Without a socket error, libcurl could not decode what came
+		 * (a bad chunk size, say).
+		 */
+		if (oserr)
+			snprintf(r->err, sizeof(r->err), "read: %s%s", strerror((int)oserr),
+				 head_bytes ? " (after a partial response)" : "");
+		else
+			snprintf(r->err, sizeof(r->err), "malformed response: %s", errbuf);
+		res = oserr == ETIMEDOUT ? UP_TIMEOUT : UP_ERROR;
+		break;
+	case CURLE_SEND_ERROR:
+		snprintf(r->err, sizeof(r->err), "send: %s",
+			 oserr ? strerror((int)oserr) : errbuf);
+		break;
+	case CURLE_PARTIAL_FILE:
+		snprintf(r->err, sizeof(r->err), "truncated body: %s", errbuf);
+		break;
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_BAD_CONTENT_ENCODING:
+		snprintf(r->err, sizeof(r->err), "malformed response: %s",
+			 *errbuf ? errbuf : curl_easy_strerror(rc));
+		break;
+	default:
+		snprintf(r->err, sizeof(r->err), "%s%s%s", r->oom ?
+			 "out of memory for the response body" : curl_easy_strerror(rc),
+			 *errbuf && !r->oom ? ": " : "", r->oom ? "" : errbuf);
+		break;
 	}
-	if (soerr) {
-		snprintf(r->err, sizeof(r->err), "connect: %s", strerror(soerr));
-		res = soerr == ECONNREFUSED ? UP_REFUSED :
-		      soerr == ETIMEDOUT ? UP_TIMEOUT : UP_ERROR;
-		goto out;
-	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-
-	n = snprintf(req, sizeof(req),
-		     "GET %s HTTP/1.1\r\nHost: %s:%d\r\nUser-Agent: flsvc\r\n"
-		     "Accept: */*\r\nConnection: close\r\n\r\n",
-		     ep->path, ep->host, ep->port);
-	if (send_all(fd, req, (size_t)n, deadline)) {
-		res = errno == ETIMEDOUT ? UP_TIMEOUT : UP_ERROR;
-		snprintf(r->err, sizeof(r->err), "send: %s", errno == ETIMEDOUT ?
-			 "timed out" : strerror(errno));
-		goto out;
-	}
-
-	r->buf = malloc(cap);
-	if (!r->buf) {
-		snprintf(r->err, sizeof(r->err), "out of memory");
-		goto out;
-	}
-	while (!done) {
-		ssize_t got;
-
-		if (r->len + 1 >= cap) {
-			size_t ncap = cap * 2;
-			char *nb;
-
-			if (ncap > max + HEAD_MAX + 2)
-				ncap = max + HEAD_MAX + 2;
-			if (r->len + 1 >= ncap) {
-				r->truncated = true;
-				break;
-			}
-			nb = realloc(r->buf, ncap);
-			if (!nb) {
-				r->truncated = true;
-				break;
-			}
-			r->buf = nb;
-			cap = ncap;
-		}
-		got = recv(fd, r->buf + r->len, cap - 1 - r->len, 0);
-		if (got == 0)
-			break;
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK) {
-				snprintf(r->err, sizeof(r->err), "read: %s%s", strerror(errno),
-					 r->len ? " (after a partial response)" : "");
-				res = errno == ETIMEDOUT ? UP_TIMEOUT : UP_ERROR;
-				goto out;
-			}
-			n = wait_fd(fd, POLLIN, deadline);
-			if (n == 0) {
-				snprintf(r->err, sizeof(r->err), "%s within %lld ms",
-					 r->len ? "incomplete response" : "no response",
-					 tmo_ms);
-				res = UP_TIMEOUT;
-				goto out;
-			}
-			if (n < 0) {
-				snprintf(r->err, sizeof(r->err), "poll: %s", strerror(errno));
-				goto out;
-			}
-			continue;
-		}
-		r->len += (size_t)got;
-		r->buf[r->len] = 0;
-		if (!head_end) {
-			char *e = memmem(r->buf, r->len, "\r\n\r\n", 4);
-			size_t sep = 4;
-
-			if (!e) {
-				e = memmem(r->buf, r->len, "\n\n", 2);
-				sep = 2;
-			}
-			if (!e) {
-				if (r->len > HEAD_MAX) {
-					snprintf(r->err, sizeof(r->err),
-						 "response head longer than %d bytes", HEAD_MAX);
-					goto out;
-				}
-				continue;
-			}
-			head_end = e;
-			head_len = (size_t)(e - r->buf) + sep;
-			{
-				const char *v;
-				size_t vlen;
-
-				v = find_header(r->buf, e, "Content-Length", &vlen);
-				if (v) {
-					char *ce;
-
-					clen = strtoull(v, &ce, 10);
-					has_clen = ce == v + vlen && vlen;
-				}
-				v = find_header(r->buf, e, "Transfer-Encoding", &vlen);
-				chunked = v && memmem(v, vlen, "chunked", 7);
-				if (r->len > 12 && (!strncmp(r->buf + 9, "204", 3) ||
-						    !strncmp(r->buf + 9, "304", 3) ||
-						    r->buf[9] == '1'))
-					no_body = true;
-			}
-		}
-		if (no_body) {
-			done = true;
-		} else if (chunked) {
-			size_t out;
-			int d = dechunk(r->buf + head_len, r->len - head_len, NULL, &out);
-
-			if (d < 0) {
-				snprintf(r->err, sizeof(r->err), "malformed chunked body");
-				goto out;
-			}
-			done = d > 0;
-		} else if (has_clen) {
-			done = r->len - head_len >= clen;
-		}
-	}
-
-	if (!head_end) {
-		snprintf(r->err, sizeof(r->err), "%s", r->len ?
-			 "connection closed before the end of the response head" :
-			 "connection closed without a response");
-		goto out;
-	}
-	if (r->len < 12 || strncmp(r->buf, "HTTP/1.", 7) || r->buf[8] != ' ' ||
-	    !isdigit((unsigned char)r->buf[9]) || !isdigit((unsigned char)r->buf[10]) ||
-	    !isdigit((unsigned char)r->buf[11])) {
-		snprintf(r->err, sizeof(r->err), "malformed status line");
-		goto out;
-	}
-	r->status = atoi(r->buf + 9);
-	r->body = r->buf + head_len;
-	r->body_len = r->len - head_len;
-	if (no_body) {
-		r->body_len = 0;
-	} else if (chunked) {
-		size_t out = 0;
-
-		if (dechunk(r->body, r->body_len, r->body, &out) <= 0) {
-			if (!r->truncated) {
-				snprintf(r->err, sizeof(r->err), "truncated chunked body");
-				goto out;
-			}
-			out = 0;	/* too long to keep: drop it */
-		}
-		r->body_len = out;
-	} else if (has_clen) {
-		if (r->body_len < clen && !r->truncated) {
-			snprintf(r->err, sizeof(r->err),
-				 "truncated body (%zu of %zu bytes)", r->body_len, clen);
-			goto out;
-		}
-		if (r->body_len > clen)
-			r->body_len = clen;
-	}
-	if (r->body_len > max) {
-		r->body_len = max;
-		r->truncated = true;
-	}
-	r->body[r->body_len] = 0;
-	if (r->status >= 200 && r->status < 300) {
-		res = UP_OK;
-	} else {
-		snprintf(r->err, sizeof(r->err), "status %d", r->status);
-		res = UP_STATUS;
-	}
-out:
-	close(fd);
 	return res;
 }
 
-/* ---- serve ------------------------------------------------------- */
+/* One GET, in this thread. */
+static enum up_result http_get(const struct endpoint *ep, long long timeout_ns,
+			       size_t max, struct http_resp *r)
+{
+	enum up_result res;
+	CURL *c;
+
+	c = http_new(ep, timeout_ns, max, r);
+	if (!c)
+		return UP_ERROR;
+	res = http_result(c, curl_easy_perform(c), timeout_ns, r);
+	curl_easy_cleanup(c);
+	return res;
+}
+
+/* ---- serve: libmicrohttpd ------------------------------------------- */
 
 static struct server {
 	const char *name;
@@ -719,36 +583,11 @@ static struct server {
 
 	pthread_mutex_t lock;
 	pthread_cond_t idle;
-	int active;
+	int conns;		/* open connections, from MHD's notifications */
 } srv = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.status = 200,
 };
-
-static const char *reason(int code)
-{
-	switch (code) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 429: return "Too Many Requests";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	}
-	return code < 300 ? "OK" : code < 400 ? "Redirect" : code < 500 ?
-	       "Client Error" : "Server Error";
-}
 
 static void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -765,31 +604,91 @@ static void log_msg(const char *fmt, ...)
 	fprintf(stderr, "%s\n", line);
 }
 
-/* One response, then close our side. extra: header lines ending "\r\n". */
-static void respond(int fd, int code, const char *ctype, const char *extra,
-		    const char *body, size_t body_len, bool head_only)
+/* MHD's own error lines (a thread it could not start, a connection past
+ * the limit, a request it answered 400 or 431 itself) go to the log with
+ * the service's prefix, where the other lines are.
+ */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	char head[768];
-	int n;
+	char msg[400];
+	size_t n;
 
-	if (code == 204 || code == 304)
-		body_len = 0;
-	n = snprintf(head, sizeof(head),
-		     "HTTP/1.1 %d %s\r\nServer: flsvc\r\nX-Flsvc-Name: %s\r\n"
-		     "Content-Type: %s\r\nContent-Length: %zu\r\n%s"
-		     "Connection: close\r\n\r\n",
-		     code, reason(code), srv.name, ctype, body_len, extra ? extra : "");
-	if (n >= (int)sizeof(head))
-		n = sizeof(head) - 1;
-	if (!send_all(fd, head, (size_t)n, now_ns() + IO_TIMEOUT) && !head_only && body_len)
-		send_all(fd, body, body_len, now_ns() + IO_TIMEOUT);
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n && isspace((unsigned char)msg[n - 1]))
+		msg[--n] = 0;
+	log_msg("libmicrohttpd: %s", msg);
 }
 
-static void respond_text(int fd, int code, const char *extra, bool head_only,
-			 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The standard phrase; for a code without one (599), its class. */
+static const char *reason(int code)
+{
+	const char *phrase = MHD_get_reason_phrase_for((unsigned int)code);
 
-static void respond_text(int fd, int code, const char *extra, bool head_only,
-			 const char *fmt, ...)
+	if (phrase && *phrase && strcmp(phrase, "Unknown"))
+		return phrase;
+	return code < 400 ? "Redirect" : code < 500 ? "Client Error" : "Server Error";
+}
+
+static void count(int code)
+{
+	if (code >= 0 && code < MAX_CODE)
+		atomic_fetch_add(&srv.codes[code], 1);
+}
+
+static int open_conns(void)
+{
+	int n;
+
+	pthread_mutex_lock(&srv.lock);
+	n = srv.conns;
+	pthread_mutex_unlock(&srv.lock);
+	return n;
+}
+
+/* Queue one answer. Takes body (malloc'd; NULL for none); extra is
+ * name/value header pairs, NULL-terminated. MHD sends no body for HEAD.
+ */
+static enum MHD_Result respond(struct MHD_Connection *conn, unsigned int code,
+			       const char *ctype, const char *const *extra,
+			       char *body, size_t len)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	bool ok;
+
+	resp = MHD_create_response_from_buffer(body ? len : 0, body, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(body);
+		log_msg("cannot build a %u answer: out of memory; closing the connection", code);
+		return MHD_NO;
+	}
+	ok = MHD_add_response_header(resp, "Server", "flsvc") == MHD_YES &&
+	     MHD_add_response_header(resp, "X-Flsvc-Name", srv.name) == MHD_YES &&
+	     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype) == MHD_YES;
+	for (; ok && extra && extra[0]; extra += 2)
+		ok = MHD_add_response_header(resp, extra[0], extra[1]) == MHD_YES;
+	/* One request per connection: MHD closes after this answer. */
+	if (ok)
+		ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close") == MHD_YES;
+	if (!ok) {
+		MHD_destroy_response(resp);
+		log_msg("cannot add the headers of a %u answer: out of memory; closing the connection",
+			code);
+		return MHD_NO;
+	}
+	ret = MHD_queue_response(conn, code, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result respond_text(struct MHD_Connection *conn, unsigned int code,
+				    const char *const *extra, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static enum MHD_Result respond_text(struct MHD_Connection *conn, unsigned int code,
+				    const char *const *extra, const char *fmt, ...)
 {
 	char *body = NULL;
 	va_list ap;
@@ -802,18 +701,46 @@ static void respond_text(int fd, int code, const char *extra, bool head_only,
 		body = NULL;
 		n = 0;
 	}
-	respond(fd, code, "text/plain; charset=utf-8", extra, body ? body : "",
-		(size_t)n, head_only);
-	free(body);
+	return respond(conn, code, "text/plain; charset=utf-8", extra, body, (size_t)n);
 }
 
-static void count(int code)
+/* The file's bytes now (it may be replaced between two scrapes), at most
+ * FILE_MAX; NULL with errno set when it cannot be read.
+ */
+static char *read_file(const char *path, size_t *len)
 {
-	if (code >= 0 && code < MAX_CODE)
-		atomic_fetch_add(&srv.codes[code], 1);
+	char *text = malloc(FILE_MAX);
+	int fd, err;
+
+	*len = 0;
+	if (!text)
+		return NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	while (*len < FILE_MAX) {
+		ssize_t got = read(fd, text + *len, FILE_MAX - *len);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			close(fd);
+			goto fail;
+		}
+		if (!got)
+			break;
+		*len += (size_t)got;
+	}
+	close(fd);
+	return text;
+fail:
+	err = errno;
+	free(text);
+	errno = err;
+	return NULL;
 }
 
-static void serve_metrics(int fd, bool head_only)
+static enum MHD_Result serve_metrics(struct MHD_Connection *conn)
 {
 	const char *ctype = "text/plain; version=0.0.4; charset=utf-8";
 	char *text = NULL;
@@ -822,40 +749,16 @@ static void serve_metrics(int fd, bool head_only)
 	int i;
 
 	if (srv.metrics_file) {
-		ssize_t got;
-		int mfd, err;
-
-		mfd = open(srv.metrics_file, O_RDONLY | O_CLOEXEC);
-		err = errno;
-		text = malloc(FILE_MAX);
-		if (mfd < 0 || !text) {
-			respond_text(fd, 500, NULL, head_only, "%s: cannot read %s: %s\n",
-				     srv.name, srv.metrics_file,
-				     strerror(mfd < 0 ? err : ENOMEM));
-			if (mfd >= 0)
-				close(mfd);
-			free(text);
-			return;
-		}
-		while (len < FILE_MAX) {
-			got = read(mfd, text + len, FILE_MAX - len);
-			if (got < 0 && errno == EINTR)
-				continue;
-			if (got <= 0)
-				break;
-			len += (size_t)got;
-		}
-		close(mfd);
-		respond(fd, 200, ctype, NULL, text, len, head_only);
-		free(text);
-		return;
+		text = read_file(srv.metrics_file, &len);
+		if (!text)
+			return respond_text(conn, 500, NULL, "%s: cannot read %s: %s\n",
+					    srv.name, srv.metrics_file, strerror(errno));
+		return respond(conn, 200, ctype, NULL, text, len);
 	}
 
 	f = open_memstream(&text, &len);
-	if (!f) {
-		respond_text(fd, 500, NULL, head_only, "out of memory\n");
-		return;
-	}
+	if (!f)
+		return respond_text(conn, 500, NULL, "%s: out of memory for /metrics\n", srv.name);
 	fprintf(f, "# HELP http_requests_total Requests answered on application paths (not /metrics, /healthz), by status code.\n"
 		   "# TYPE http_requests_total counter\n");
 	for (i = 0; i < MAX_CODE; i++) {
@@ -881,19 +784,14 @@ static void serve_metrics(int fd, bool head_only)
 			   "flsvc_upstream_up{service=\"%s\"} %d\n",
 			srv.name, !atomic_load(&srv.up_failing));
 	}
-	pthread_mutex_lock(&srv.lock);
-	i = srv.active;
-	pthread_mutex_unlock(&srv.lock);
 	fprintf(f, "# HELP flsvc_connections_in_flight Connections being handled.\n"
 		   "# TYPE flsvc_connections_in_flight gauge\n"
-		   "flsvc_connections_in_flight{service=\"%s\"} %d\n", srv.name, i);
+		   "flsvc_connections_in_flight{service=\"%s\"} %d\n", srv.name, open_conns());
 	if (fclose(f)) {
 		free(text);
-		respond_text(fd, 500, NULL, head_only, "out of memory\n");
-		return;
+		return respond_text(conn, 500, NULL, "%s: out of memory for /metrics\n", srv.name);
 	}
-	respond(fd, 200, ctype, NULL, text, len, head_only);
-	free(text);
+	return respond(conn, 200, ctype, NULL, text, len);
 }
 
 /* Log upstream state changes, at most one line a second: a partial fault
@@ -929,177 +827,118 @@ static void note_upstream(enum up_result res, const char *err)
 	pthread_mutex_unlock(&lock);
 }
 
-static void serve_app(int fd, bool head_only)
+static enum MHD_Result serve_app(struct MHD_Connection *conn)
 {
+	const char *extra[] = { "X-Flsvc-Upstream", NULL, NULL, NULL, NULL };
+	enum MHD_Result ret;
 	struct http_resp r;
 	enum up_result res;
-	char extra[256];
 	const char *b;
 	size_t blen;
 	int code;
 
 	if (!srv.has_upstream) {
 		code = srv.status;
-		if (code < 300)
-			respond_text(fd, code, NULL, head_only, "%s ok\n", srv.name);
-		else
-			respond_text(fd, code, NULL, head_only, "%s %d %s\n", srv.name,
-				     code, reason(code));
 		count(code);
-		return;
+		if (code < 300)
+			return respond_text(conn, code, NULL, "%s ok\n", srv.name);
+		return respond_text(conn, code, NULL, "%s %d %s\n", srv.name, code,
+				    reason(code));
 	}
 
 	res = http_get(&srv.upstream, srv.up_timeout, EMBED_MAX, &r);
 	note_upstream(res, r.err);
+	extra[1] = up_result_name[res];
 	if (res == UP_OK) {
 		code = srv.status;
 		b = r.body;
 		blen = r.body_len;
 		while (blen && isspace((unsigned char)b[blen - 1]))
 			blen--;
-		respond_text(fd, code, "X-Flsvc-Upstream: ok\r\n", head_only,
-			     "%s -> %.*s%s\n", srv.name, (int)blen, b,
-			     r.truncated ? "..." : "");
+		ret = respond_text(conn, code, extra, "%s -> %.*s%s\n", srv.name, (int)blen, b,
+				   r.truncated ? "..." : "");
 	} else if (srv.fallback) {
 		code = 200;
 		atomic_fetch_add(&srv.fallbacks, 1);
-		snprintf(extra, sizeof(extra),
-			 "X-Flsvc-Upstream: %s\r\nX-Flsvc-Fallback: 1\r\n",
-			 up_result_name[res]);
+		extra[2] = "X-Flsvc-Fallback";
+		extra[3] = "1";
 		blen = strlen(srv.fallback);
-		respond_text(fd, code, extra, head_only, "%s%s", srv.fallback,
-			     blen && srv.fallback[blen - 1] == '\n' ? "" : "\n");
+		ret = respond_text(conn, code, extra, "%s%s", srv.fallback,
+				   blen && srv.fallback[blen - 1] == '\n' ? "" : "\n");
 	} else {
 		code = 502;
-		snprintf(extra, sizeof(extra), "X-Flsvc-Upstream: %s\r\n",
-			 up_result_name[res]);
-		respond_text(fd, code, extra, head_only, "%s: upstream %s: %s\n",
-			     srv.name, srv.upstream_url, r.err);
+		ret = respond_text(conn, code, extra, "%s: upstream %s: %s\n", srv.name,
+				   srv.upstream_url, r.err);
 	}
 	http_resp_free(&r);
 	count(code);
+	return ret;
 }
 
-static void handle_conn(int fd)
+/* MHD's request handler, in the connection's own thread. */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size,
+				  void **req_cls)
 {
-	char buf[HEAD_MAX + 1], *method, *target, *version, *sp, *path;
-	long long deadline = now_ns() + IO_TIMEOUT;
-	size_t len = 0, plen;
-	bool head_only;
-	char *end = NULL;
+	static const char *const allow[] = { "Allow", "GET, HEAD", NULL };
+	static int head_seen;
+	const char *path = url;
 
-	while (!end) {
-		ssize_t n;
-
-		if (len >= HEAD_MAX) {
-			respond_text(fd, 431, NULL, false, "request head too long\n");
-			count(431);
-			return;
-		}
-		n = recv(fd, buf + len, HEAD_MAX - len, 0);
-		if (n == 0)
-			return;
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if ((errno != EAGAIN && errno != EWOULDBLOCK) ||
-			    wait_fd(fd, POLLIN, deadline) <= 0)
-				return;
-			continue;
-		}
-		len += (size_t)n;
-		buf[len] = 0;
-		end = strstr(buf, "\r\n\r\n");
-		if (!end)
-			end = strstr(buf, "\n\n");
-	}
-
-	/* Request line: METHOD SP TARGET SP HTTP/1.x */
-	buf[strcspn(buf, "\r\n")] = 0;
-	method = buf;
-	sp = strchr(method, ' ');
-	if (!sp)
-		goto bad;
-	*sp = 0;
-	target = sp + 1;
-	sp = strchr(target, ' ');
-	if (!sp)
-		goto bad;
-	*sp = 0;
-	version = sp + 1;
-	if (strncmp(version, "HTTP/1.", 7) || !*target)
-		goto bad;
-
-	head_only = !strcmp(method, "HEAD");
-	if (!head_only && strcmp(method, "GET")) {
-		respond_text(fd, 405, "Allow: GET, HEAD\r\n", false,
-			     "%s: method %s not allowed; expected GET or HEAD\n",
-			     srv.name, method);
+	(void)cls;
+	(void)version;
+	(void)upload_data;
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
+		/* Answered at once: a body we refuse need not be read. */
 		count(405);
-		return;
+		return respond_text(conn, 405, allow,
+				    "%s: method %s not allowed; expected GET or HEAD\n",
+				    srv.name, method);
 	}
-	path = target;
+	/* The first call has the head; the next ones bring the body (a GET
+	 * has none, any is dropped) and then its end, which is when to answer.
+	 */
+	if (!*req_cls) {
+		*req_cls = &head_seen;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (open_conns() > MAX_CONNS) {
+		count(503);
+		return respond_text(conn, 503, NULL, "busy\n");
+	}
 	if (!strncasecmp(path, "http://", 7)) {	/* absolute form */
 		path = strchr(path + 7, '/');
 		if (!path)
 			path = "/";
 	}
-	plen = strcspn(path, "?#");
-	if (plen == 8 && !strncmp(path, "/healthz", 8)) {
-		respond_text(fd, 200, NULL, head_only, "ok\n");
-		return;
-	}
-	if (plen == 8 && !strncmp(path, "/metrics", 8)) {
-		serve_metrics(fd, head_only);
-		return;
-	}
-	serve_app(fd, head_only);
-	return;
-bad:
-	respond_text(fd, 400, NULL, false, "%s: malformed request line\n", srv.name);
-	count(400);
+	if (!strcmp(path, "/healthz"))
+		return respond_text(conn, 200, NULL, "ok\n");
+	if (!strcmp(path, "/metrics"))
+		return serve_metrics(conn);
+	return serve_app(conn);
 }
 
-static void finish_conn(int fd)
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+			  enum MHD_ConnectionNotificationCode toe)
 {
-	char sink[4096];
-
-	/* Close gently: a reset could destroy the answer in the client's
-	 * receive queue.
-	 */
-	shutdown(fd, SHUT_WR);
-	while (recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0)
-		;
-	close(fd);
-}
-
-static void *conn_main(void *arg)
-{
-	int fd = (int)(intptr_t)arg;
-
-	handle_conn(fd);
-	finish_conn(fd);
+	(void)cls;
+	(void)conn;
+	(void)socket_ctx;
 	pthread_mutex_lock(&srv.lock);
-	if (--srv.active == 0)
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+		srv.conns++;
+	else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && --srv.conns == 0)
 		pthread_cond_broadcast(&srv.idle);
 	pthread_mutex_unlock(&srv.lock);
-	return NULL;
 }
 
-static void reject_busy(int fd)
-{
-	char resp[256];
-	int n;
-
-	n = snprintf(resp, sizeof(resp),
-		     "HTTP/1.1 503 Service Unavailable\r\nServer: flsvc\r\n"
-		     "Content-Type: text/plain\r\nContent-Length: 5\r\n"
-		     "Connection: close\r\n\r\nbusy\n");
-	send(fd, resp, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
-	count(503);
-	finish_conn(fd);
-}
-
+/* flsvc binds the socket itself, for the bind retry and the port that 0
+ * picked; MHD accepts on it.
+ */
 static int listen_on(const struct endpoint *ep)
 {
 	long long give_up = now_ns() + BIND_RETRY;
@@ -1113,23 +952,21 @@ static int listen_on(const struct endpoint *ep)
 	while (bind(fd, (const struct sockaddr *)&ep->ss, ep->len)) {
 		struct timespec ts = ns_to_ts(50 * MSEC);
 
-		if (errno != EADDRNOTAVAIL || now_ns() > give_up || stop_sig) {
-			int e = errno;
-
-			close(fd);
-			errno = e;
-			return -1;
-		}
+		if (errno != EADDRNOTAVAIL || now_ns() > give_up || stop_sig)
+			goto fail;
 		nanosleep(&ts, NULL);
 	}
-	if (listen(fd, 1024)) {
+	if (listen(fd, 1024))
+		goto fail;
+	return fd;
+fail:
+	{
 		int e = errno;
 
 		close(fd);
 		errno = e;
-		return -1;
 	}
-	return fd;
+	return -1;
 }
 
 static int cmd_serve(int argc, char **argv, const sigset_t *waitmask)
@@ -1148,13 +985,13 @@ static int cmd_serve(int argc, char **argv, const sigset_t *waitmask)
 	};
 	const char *expected = "--name, --listen, --upstream, --upstream-timeout, "
 			       "--fallback, --status, --metrics-file, --duration";
-	pthread_condattr_t ca;
-	bool have_listen = false;
-	pthread_attr_t attr;
-	char where[80];
-	long long end, grace;
+	struct MHD_Daemon *d = NULL;
 	unsigned long served = 0;
-	int lfd, c, i;
+	bool have_listen = false;
+	pthread_condattr_t ca;
+	long long end, grace;
+	int lfd, c, left;
+	char where[80];
 
 	srv.up_timeout = NSEC;
 	srv.duration = 3600 * NSEC;
@@ -1215,11 +1052,11 @@ static int cmd_serve(int argc, char **argv, const sigset_t *waitmask)
 	if (!have_listen)
 		usage_error("--listen is missing; expected ADDR:PORT such as 198.18.0.1:9080");
 
+	ep_str(&srv.listen, where, sizeof(where));
 	lfd = listen_on(&srv.listen);
 	if (lfd < 0) {
-		ep_str(&srv.listen, where, sizeof(where));
-		fprintf(stderr, "flsvc[%s]: cannot listen on %s: %s\n", srv.name, where,
-			strerror(errno));
+		fprintf(stderr, "flsvc[%s]: cannot listen on %s: %s; use an address of this network namespace and a free port (0 picks one)\n",
+			srv.name, where, strerror(errno));
 		return 1;
 	}
 	{
@@ -1232,6 +1069,33 @@ static int cmd_serve(int argc, char **argv, const sigset_t *waitmask)
 				((struct sockaddr_in *)&ss)->sin_port);
 	}
 	ep_str(&srv.listen, where, sizeof(where));
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&srv.idle, &ca);
+
+	/* A thread per connection: a request waiting on its upstream never
+	 * holds up another. MHD refuses connections past its limit; the
+	 * BUSY_CONNS before that get a quick 503 from on_request. ITC lets
+	 * MHD_quiesce_daemon stop the accepting at exit.
+	 */
+	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD |
+			     MHD_USE_ITC | MHD_USE_ERROR_LOG,
+			     0, NULL, NULL, on_request, NULL,
+			     /* first, or MHD logs its earliest errors itself */
+			     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+			     MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
+			     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)(MAX_CONNS + BUSY_CONNS),
+			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)IDLE_TIMEOUT_S,
+			     MHD_OPTION_THREAD_STACK_SIZE, (size_t)STACK_SIZE,
+			     MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+			     MHD_OPTION_END);
+	if (!d) {
+		fprintf(stderr, "flsvc[%s]: cannot start the HTTP server (libmicrohttpd %s) on %s; see its message above\n",
+			srv.name, MHD_get_version(), where);
+		close(lfd);
+		return 1;
+	}
 	if (srv.has_upstream)
 		log_msg("listening on %s, upstream %s (timeout %lld ms, %s)", where,
 			srv.upstream_url, srv.up_timeout / MSEC,
@@ -1239,109 +1103,134 @@ static int cmd_serve(int argc, char **argv, const sigset_t *waitmask)
 	else
 		log_msg("listening on %s", where);
 
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&srv.idle, &ca);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, STACK_SIZE);
-
 	end = now_ns() + srv.duration;
 	while (!stop_sig) {
-		struct pollfd p = { .fd = lfd, .events = POLLIN };
-		long long left = end - now_ns();
+		long long left_ns = end - now_ns();
 		struct timespec ts;
 
-		if (left <= 0)
+		if (left_ns <= 0)
 			break;
-		ts = ns_to_ts(left);
-		if (ppoll(&p, 1, &ts, waitmask) <= 0)
-			continue;
-		for (;;) {
-			pthread_t t;
-			int cfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-			if (cfd < 0) {
-				if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-				    errno == ENOMEM) {
-					struct timespec pause = ns_to_ts(10 * MSEC);
-
-					log_msg("accept: %s", strerror(errno));
-					nanosleep(&pause, NULL);
-				}
-				break;
-			}
-			pthread_mutex_lock(&srv.lock);
-			if (srv.active >= MAX_CONNS) {
-				pthread_mutex_unlock(&srv.lock);
-				reject_busy(cfd);
-				continue;
-			}
-			srv.active++;
-			pthread_mutex_unlock(&srv.lock);
-			if (pthread_create(&t, &attr, conn_main, (void *)(intptr_t)cfd)) {
-				pthread_mutex_lock(&srv.lock);
-				srv.active--;
-				pthread_mutex_unlock(&srv.lock);
-				reject_busy(cfd);
-			}
-		}
+		ts = ns_to_ts(left_ns);
+		ppoll(NULL, 0, &ts, waitmask);
 	}
-	close(lfd);
 
-	/* Let the requests in progress finish. */
-	grace = now_ns() + srv.up_timeout + IO_TIMEOUT + NSEC;
+	/* Stop accepting at once: MHD lets go of the socket, and a shutdown
+	 * makes the kernel refuse new connections (MHD wants the descriptor
+	 * itself open until MHD_stop_daemon).
+	 */
+	if (MHD_quiesce_daemon(d) != MHD_INVALID_SOCKET)
+		shutdown(lfd, SHUT_RD);
+
+	/* Let the requests in progress finish: each is bounded by the
+	 * upstream timeout, an idle connection by MHD's timeout.
+	 */
+	grace = now_ns() + srv.up_timeout + IDLE_TIMEOUT_S * NSEC + NSEC;
 	pthread_mutex_lock(&srv.lock);
-	while (srv.active > 0) {
+	while (srv.conns > 0) {
 		struct timespec ts = ns_to_ts(grace);
 
 		if (pthread_cond_timedwait(&srv.idle, &srv.lock, &ts) == ETIMEDOUT)
 			break;
 	}
-	i = srv.active;
+	left = srv.conns;
 	pthread_mutex_unlock(&srv.lock);
+	/* MHD_stop_daemon joins every connection thread: with one still stuck
+	 * past the grace period, exit without it.
+	 */
+	if (!left) {
+		MHD_stop_daemon(d);
+		close(lfd);
+	}
 	for (c = 0; c < MAX_CODE; c++)
 		served += atomic_load(&srv.codes[c]);
 	log_msg("stopped (%s) after %lu requests%s",
 		stop_sig == SIGINT ? "SIGINT" : stop_sig ? "SIGTERM" : "duration over",
-		served, i ? "; some still in progress" : "");
-	pthread_attr_destroy(&attr);
+		served, left ? "; some still in progress" : "");
 	return 0;
 }
 
-/* ---- load ------------------------------------------------------- */
+/* ---- load: one libcurl multi handle --------------------------------- */
 
+/* One thread runs the schedule and every request: libcurl's multi
+ * interface tells which sockets to watch and when its next timeout is,
+ * and one ppoll() waits for those, the next send, the next tick and a
+ * signal at once. A stuck request costs a socket, never the schedule.
+ */
 static struct load {
 	struct endpoint ep;
 	long long timeout;
-	pthread_mutex_t lock;
-	pthread_cond_t idle;
+	CURLM *multi;
+	struct pollfd *pfds;		/* the sockets libcurl wants watched */
+	struct pollfd *ready;		/* a copy, for the callbacks to change pfds */
+	int npfds, cap_pfds;
+	long long curl_due;		/* libcurl's next timeout; -1: none */
 	int inflight;
 	unsigned long sent, ok, fail, sec_ok, sec_fail;
 	uint32_t *lat_us;
 	size_t nlat, cap;
 } ld = {
-	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.curl_due = -1,
 };
 
 struct load_req {
 	long long start;
+	struct http_resp r;
 };
 
-static void *load_main(void *arg)
+/* CURLMOPT_SOCKETFUNCTION: watch s for what (or stop watching it). */
+static int on_load_socket(CURL *e, curl_socket_t s, int what, void *cls, void *sockp)
 {
-	struct load_req *q = arg;
-	struct http_resp r;
-	enum up_result res;
-	long long us;
+	int i;
 
-	res = http_get(&ld.ep, ld.timeout, 4096, &r);
-	http_resp_free(&r);
-	us = (now_ns() - q->start) / 1000;
+	(void)e;
+	(void)cls;
+	(void)sockp;
+	for (i = 0; i < ld.npfds && ld.pfds[i].fd != s; i++)
+		;
+	if (what == CURL_POLL_REMOVE) {
+		if (i < ld.npfds)
+			ld.pfds[i] = ld.pfds[--ld.npfds];
+		return 0;
+	}
+	if (i == ld.npfds) {
+		if (ld.npfds == ld.cap_pfds) {
+			int ncap = ld.cap_pfds ? ld.cap_pfds * 2 : 64;
+			struct pollfd *p = realloc(ld.pfds, (size_t)ncap * sizeof(*p));
+			struct pollfd *q;
+
+			if (!p)
+				return -1;	/* libcurl fails that transfer */
+			ld.pfds = p;
+			q = realloc(ld.ready, (size_t)ncap * sizeof(*q));
+			if (!q)
+				return -1;
+			ld.ready = q;
+			ld.cap_pfds = ncap;
+		}
+		ld.pfds[ld.npfds++].fd = s;
+	}
+	ld.pfds[i].events = (short)((what & CURL_POLL_IN ? POLLIN : 0) |
+				    (what & CURL_POLL_OUT ? POLLOUT : 0));
+	ld.pfds[i].revents = 0;
+	return 0;
+}
+
+/* CURLMOPT_TIMERFUNCTION: when libcurl next wants to run its timers. */
+static int on_load_timer(CURLM *m, long timeout_ms, void *cls)
+{
+	(void)m;
+	(void)cls;
+	ld.curl_due = timeout_ms < 0 ? -1 : now_ns() + timeout_ms * MSEC;
+	return 0;
+}
+
+static void load_count(bool ok, long long start)
+{
+	long long us = (now_ns() - start) / 1000;
+
 	if (us > UINT32_MAX)
 		us = UINT32_MAX;
-	pthread_mutex_lock(&ld.lock);
-	if (res == UP_OK) {
+	if (ok) {
 		ld.ok++;
 		ld.sec_ok++;
 	} else {
@@ -1359,23 +1248,97 @@ static void *load_main(void *arg)
 	}
 	if (ld.nlat < ld.cap)
 		ld.lat_us[ld.nlat++] = (uint32_t)us;
-	if (--ld.inflight == 0)
-		pthread_cond_broadcast(&ld.idle);
-	pthread_mutex_unlock(&ld.lock);
+}
+
+/* Count the transfers libcurl has finished. */
+static void load_reap(void)
+{
+	CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(ld.multi, &left))) {
+		struct load_req *q = NULL;
+		CURL *e = msg->easy_handle;
+		CURLcode rc = msg->data.result;
+		enum up_result res;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&q);
+		res = http_result(e, rc, ld.timeout, &q->r);
+		load_count(res == UP_OK, q->start);
+		curl_multi_remove_handle(ld.multi, e);
+		curl_easy_cleanup(e);
+		http_resp_free(&q->r);
+		free(q);
+		ld.inflight--;
+	}
+}
+
+/* Start one request now; false when it could not even start. */
+static bool load_start(long long now)
+{
+	struct load_req *q = malloc(sizeof(*q));
+	CURL *e;
+
+	if (!q)
+		return false;
+	q->start = now;
+	e = http_new(&ld.ep, ld.timeout, LOAD_MAX, &q->r);
+	if (!e)
+		goto fail;
+	if (curl_easy_setopt(e, CURLOPT_PRIVATE, q) ||
+	    curl_multi_add_handle(ld.multi, e)) {
+		curl_easy_cleanup(e);
+		goto fail;
+	}
+	ld.inflight++;
+	return true;
+fail:
+	http_resp_free(&q->r);
 	free(q);
-	return NULL;
+	return false;
+}
+
+/* Wait until wake at most (or a signal), letting libcurl work on what is
+ * ready meanwhile; then count what finished.
+ */
+static void load_wait(long long wake, const sigset_t *waitmask)
+{
+	long long now = now_ns();
+	struct timespec ts;
+	int i, n, running;
+
+	if (ld.curl_due >= 0 && ld.curl_due < wake)
+		wake = ld.curl_due;
+	ts = ns_to_ts(wake - now);
+	n = ppoll(ld.pfds, (nfds_t)ld.npfds, &ts, waitmask);
+	if (n > 0) {
+		int nready = 0;
+
+		for (i = 0; i < ld.npfds; i++)
+			if (ld.pfds[i].revents)
+				ld.ready[nready++] = ld.pfds[i];
+		for (i = 0; i < nready; i++) {
+			short rev = ld.ready[i].revents;
+			int ev = (rev & POLLIN ? CURL_CSELECT_IN : 0) |
+				 (rev & POLLOUT ? CURL_CSELECT_OUT : 0) |
+				 (rev & (POLLERR | POLLHUP) ? CURL_CSELECT_ERR : 0);
+
+			curl_multi_socket_action(ld.multi, ld.ready[i].fd, ev, &running);
+		}
+	}
+	if (ld.curl_due >= 0 && now_ns() >= ld.curl_due) {
+		ld.curl_due = -1;
+		curl_multi_socket_action(ld.multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	}
+	load_reap();
 }
 
 static void print_tick(int t)
 {
-	unsigned long ok, fail;
-
-	pthread_mutex_lock(&ld.lock);
-	ok = ld.sec_ok;
-	fail = ld.sec_fail;
+	fprintf(stderr, "t=%d ok=%lu fail=%lu\n", t, ld.sec_ok, ld.sec_fail);
 	ld.sec_ok = ld.sec_fail = 0;
-	pthread_mutex_unlock(&ld.lock);
-	fprintf(stderr, "t=%d ok=%lu fail=%lu\n", t, ok, fail);
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -1412,8 +1375,6 @@ static int cmd_load(int argc, char **argv, const sigset_t *waitmask)
 	bool have_url = false, warned = false;
 	long long start, end, next_send, next_tick, duration = 0, grace;
 	unsigned long n = 0;
-	pthread_condattr_t ca;
-	pthread_attr_t attr;
 	long rate = 0;
 	int c, t = 1;
 
@@ -1449,12 +1410,14 @@ static int cmd_load(int argc, char **argv, const sigset_t *waitmask)
 	if (!duration)
 		usage_error("--duration is missing; expected e.g. 10s");
 
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&ld.idle, &ca);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, STACK_SIZE);
+	ld.multi = curl_multi_init();
+	if (!ld.multi ||
+	    curl_multi_setopt(ld.multi, CURLMOPT_SOCKETFUNCTION, on_load_socket) ||
+	    curl_multi_setopt(ld.multi, CURLMOPT_TIMERFUNCTION, on_load_timer)) {
+		fprintf(stderr, "flsvc load: cannot set up libcurl's multi interface (libcurl %s): out of memory?\n",
+			curl_version_info(CURLVERSION_NOW)->version);
+		return 1;
+	}
 
 	start = now_ns();
 	end = start + duration;
@@ -1462,7 +1425,6 @@ static int cmd_load(int argc, char **argv, const sigset_t *waitmask)
 	next_tick = start + NSEC;
 	for (;;) {
 		long long now = now_ns(), wake;
-		struct timespec ts;
 
 		if (stop_sig || now >= end)
 			break;
@@ -1472,33 +1434,12 @@ static int cmd_load(int argc, char **argv, const sigset_t *waitmask)
 			continue;
 		}
 		if (now >= next_send) {
-			struct load_req *q = malloc(sizeof(*q));
-			pthread_t th;
-			bool go;
-
-			pthread_mutex_lock(&ld.lock);
 			ld.sent++;
-			go = q && ld.inflight < MAX_INFLIGHT;
-			if (go)
-				ld.inflight++;
-			pthread_mutex_unlock(&ld.lock);
-			if (go) {
-				q->start = now;
-				if (pthread_create(&th, &attr, load_main, q)) {
-					pthread_mutex_lock(&ld.lock);
-					ld.inflight--;
-					pthread_mutex_unlock(&ld.lock);
-					go = false;
-				}
-			}
-			if (!go) {
-				free(q);
-				pthread_mutex_lock(&ld.lock);
+			if (ld.inflight >= MAX_INFLIGHT || !load_start(now)) {
 				ld.fail++;
 				ld.sec_fail++;
-				pthread_mutex_unlock(&ld.lock);
 				if (!warned)
-					fprintf(stderr, "flsvc load: %d requests outstanding or out of threads: counting new ones as failed\n",
+					fprintf(stderr, "flsvc load: %d requests outstanding or out of memory: counting new ones as failed\n",
 						MAX_INFLIGHT);
 				warned = true;
 			}
@@ -1509,31 +1450,21 @@ static int cmd_load(int argc, char **argv, const sigset_t *waitmask)
 		wake = next_send < next_tick ? next_send : next_tick;
 		if (end < wake)
 			wake = end;
-		ts = ns_to_ts(wake - now);
-		ppoll(NULL, 0, &ts, waitmask);
+		load_wait(wake, waitmask);
 	}
 
-	/* Wait for the requests in flight: each ends within its timeout. */
+	/* Let the requests in flight finish: each ends within its timeout. */
 	grace = now_ns() + ld.timeout + NSEC;
-	pthread_mutex_lock(&ld.lock);
-	while (ld.inflight > 0) {
-		struct timespec ts = ns_to_ts(grace);
-
-		if (pthread_cond_timedwait(&ld.idle, &ld.lock, &ts) == ETIMEDOUT)
-			break;
-	}
-	pthread_mutex_unlock(&ld.lock);
+	while (ld.inflight > 0 && now_ns() < grace)
+		load_wait(grace, waitmask);
 	print_tick(t);
 
-	pthread_mutex_lock(&ld.lock);
 	qsort(ld.lat_us, ld.nlat, sizeof(*ld.lat_us), cmp_u32);
 	printf("sent=%lu ok=%lu fail=%lu p50_ms=%.1f p99_ms=%.1f\n", ld.sent, ld.ok,
 	       ld.fail + (unsigned long)ld.inflight, percentile_ms(50),
 	       percentile_ms(99));
 	fflush(stdout);
-	/* Stragglers (only past the grace period) still touch ld: leave it. */
-	pthread_mutex_unlock(&ld.lock);
-	pthread_attr_destroy(&attr);
+	/* Stragglers (only past the grace period) die with the process. */
 	return 0;
 }
 
@@ -1608,6 +1539,18 @@ int main(int argc, char **argv)
 	if (!strcmp(sub, "-h") || !strcmp(sub, "--help") || !strcmp(sub, "help")) {
 		usage(stdout);
 		return 0;
+	}
+
+	/* Before any thread: curl_global_init is not thread-safe. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
+		fprintf(stderr, "flsvc: cannot initialise libcurl %s; check its installation (libcurl4)\n",
+			curl_version_info(CURLVERSION_NOW)->version);
+		return 1;
+	}
+	req_headers = curl_slist_append(NULL, "Connection: close");
+	if (!req_headers) {
+		fprintf(stderr, "flsvc: out of memory for the request headers\n");
+		return 1;
 	}
 
 	signal(SIGPIPE, SIG_IGN);

@@ -5,7 +5,6 @@
 # whose teardown trap stops everything started here.
 
 FL_DEMO_SVC=${FL_DEMO_SVC:-$FL_OUTPUT/tools/flsvc}
-FL_EXPORTER=${FL_EXPORTER:-$FL_OUTPUT/tests/lib/flexporter}
 
 # fl_exp_require: what every experiment test needs (call before fl_plan).
 fl_exp_require()

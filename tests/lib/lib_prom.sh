@@ -1,8 +1,11 @@
 # shellcheck shell=bash
 # Helpers for tests that run a real Prometheus on loopback, scraping
-# build/tests/lib/flexporter. Sourced after tests/lib/lib.sh; callers set
-# $metrics (the file flexporter serves) and $prom_port.
+# build/tools/flsvc serve --metrics-file (exporter_start). Sourced after
+# tests/lib/lib.sh; callers set $metrics (the file the exporter serves);
+# exporter_start sets $exp_port, prom_start $prom_port.
 # shellcheck disable=SC2154 # $metrics is the caller's
+
+FL_DEMO_SVC=${FL_DEMO_SVC:-$FL_OUTPUT/tools/flsvc}
 
 # set_metric VALUE: replaces the file at once (rename), so a scrape never
 # reads half a file (an empty scrape would mark the series stale).
@@ -28,6 +31,19 @@ port_free()
 	! timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' port_free "$1" 2>/dev/null
 }
 
+# exporter_start: the exporter in the background (name "exporter"): flsvc
+# serving $metrics on /metrics of 127.0.0.1, a free port (set in
+# $exp_port), re-read on every request. Every other path answers 404
+# (--status), so a scrape of a wrong path cannot pass for a good one.
+exporter_start()
+{
+	fl_bg exporter "$FL_DEMO_SVC" serve --name exporter --listen 127.0.0.1:0 \
+		--metrics-file "$metrics" --status 404 --duration 240s
+	fl_wait_log exporter "listening on" 5 || return 1
+	exp_port=$(grep -o 'listening on 127\.0\.0\.1:[0-9]*' "$FL_STATE/exporter.err" | cut -d: -f2)
+	[[ -n $exp_port ]]
+}
+
 prom_ready()
 {
 	http_get "$prom_port" /-/ready | head -n 1 | grep -q ' 200 '
@@ -47,7 +63,7 @@ global:
   scrape_timeout: 1s
   evaluation_interval: 1s
 scrape_configs:
-  - job_name: flexporter
+  - job_name: exporter
     static_configs:
       - targets:
           - 127.0.0.1:$1

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # exp_prometheus: a prometheus condition against a real Prometheus
 # (Debian's prometheus, offline, on 127.0.0.1, a temporary storage dir)
-# that scrapes tests/tools/flexporter every second; the test owns the
-# metric file. The experiment (40 s) has the condition max(fl_test_value)
+# that scrapes an exporter (flsvc serve --metrics-file, see lib_prom.sh)
+# every second; the test owns the metric file. The experiment (40 s) has the condition max(fl_test_value)
 # above 5, polled every 500 ms, and a second one whose query matches no
 # series. With the value at 1 the run goes on; once the file says 9 it
 # must end Failed (exit 1) on the prometheus signal with the value 9, and
@@ -18,7 +18,7 @@ source "$(dirname "$0")/../lib/lib_exp.sh"
 
 fl_exp_require
 fl_require_cmds prometheus timeout
-[[ -x $FL_EXPORTER ]] || fl_skip_all "no $FL_EXPORTER: run make all"
+[[ -x $FL_DEMO_SVC ]] || fl_skip_all "no $FL_DEMO_SVC: run make all"
 
 fl_plan 11
 fl_setup
@@ -40,9 +40,10 @@ prom_says()
 
 # ---- the exporter and Prometheus ----
 set_metric 1 || fl_bail "cannot write $metrics"
-fl_bg flexporter "$FL_EXPORTER" --listen 127.0.0.1:0 --file "$metrics" --duration 240
-fl_wait_log flexporter "listening on" 5 || fl_bail "flexporter did not start"
-exp_port=$(grep -o 'listening on 127\.0\.0\.1:[0-9]*' "$FL_STATE/flexporter.err" | cut -d: -f2)
+exporter_start || {
+	fl_diag_file "$FL_STATE/exporter.err" 5
+	fl_bail "the exporter (flsvc serve --metrics-file) did not start"
+}
 
 prom_start "$exp_port"
 ready=$?
@@ -111,11 +112,11 @@ fl_ok $? "no sample all along: exit $rc (want 3), state $(fl_exp_q unjudged .sta
 # ---- nothing stays running ----
 fl_stop prometheus
 rc_prom=$?
-fl_stop flexporter
+fl_stop exporter
 rc_exp=$?
-left=$(pgrep -f -- "--storage.tsdb.path=$FL_STATE/"; pgrep -f -- "--file $metrics")
+left=$(pgrep -f -- "--storage.tsdb.path=$FL_STATE/"; pgrep -f -- "--metrics-file $metrics")
 [[ $rc_prom == 0 && $rc_exp == 0 && -z $left ]]
-fl_ok $? "prometheus and flexporter stopped" ||
-	fl_diag "prometheus: $rc_prom, flexporter: $rc_exp, still running: ${left:-none}"
+fl_ok $? "prometheus and the exporter stopped" ||
+	fl_diag "prometheus: $rc_prom, exporter: $rc_exp, still running: ${left:-none}"
 
 fl_done
