@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# fault_contract: a fault in an experiment file and the same fault as
+# `inject` flags go through one validator, so `faultline validate FILE`
+# and `faultline inject --dry-run` agree: both exit 0, or both exit 2 and
+# name the same field. Each row below is one fault written both ways.
+# Would fail if either front end kept a check (or a limit) of its own.
+# A valid fault that needs fq (delay, rate) exits 3 from the dry run where
+# the kernel has no sch_fq (the host): that is the kernel, not the input,
+# and is checked as such.
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+source "$(dirname "$0")/../lib/lib.sh"
+
+fl_require_root
+fl_require_cgroup2
+fl_require_cmds ip jq
+fl_require_faultline
+
+# field | YAML of the fault (after its name) | inject flags
+ROWS=(
+	"ok|drop: {percent: 30}|--drop 30"
+	"ok|direction: egress, match: {protocol: tcp, ports: [80, 443], peers: [198.18.0.0/15]}, drop: {percent: 0.5}|--direction egress --proto tcp --port 80 --port 443 --peer 198.18.0.0/15 --drop 0.5"
+	"ok-fq|delay: {time: 20ms, jitter: 5ms, distribution: normal, correlation: 25}|--delay 20ms --jitter 5ms --distribution normal --correlation 25"
+	"ok-fq|rate: {limit: 10mbit, per: flow}|--rate 10mbit --rate-per flow"
+	"ok-fq|delay: {time: 4500ms, jitter: 4500ms}, rate: {limit: 1000pps}|--delay 4500ms --jitter 4500ms --rate 1000pps"
+	"delay.time|delay: {time: 30s}|--delay 30s"
+	"delay.time|delay: {time: 9500ms}, rate: {limit: 1mbit}|--delay 9500ms --rate 1mbit"
+	"delay.jitter|delay: {time: 10ms, jitter: 20ms}|--delay 10ms --jitter 20ms"
+	"delay.jitter|delay: {time: 1s, jitter: 500ms, distribution: pareto}|--delay 1s --jitter 500ms --distribution pareto"
+	"delay.distribution|delay: {time: 10ms, distribution: normal}|--delay 10ms --distribution normal"
+	"delay.correlation|delay: {time: 10ms, jitter: 1ms, correlation: 2.5}|--delay 10ms --jitter 1ms --correlation 2.5"
+	"delay.distribution|delay: {time: 10ms, jitter: 1ms, distribution: gauss}|--delay 10ms --jitter 1ms --distribution gauss"
+	"match.ports|match: {protocol: icmp, ports: [80]}, drop: {percent: 1}|--proto icmp --port 80 --drop 1"
+	"match.ports|match: {ports: [70000]}, drop: {percent: 1}|--port 70000 --drop 1"
+	"match.peers|match: {peers: [198.18.0.0/33]}, drop: {percent: 1}|--peer 198.18.0.0/33 --drop 1"
+	"drop.percent|drop: {percent: 101}|--drop 101"
+	"rate.limit|rate: {limit: 401gbit}|--rate 401gbit"
+	"rate.per|rate: {limit: 1mbit, per: pod}|--rate 1mbit --rate-per pod"
+	"direction|direction: inbound, drop: {percent: 1}|--direction inbound --drop 1"
+	"no action|direction: egress|--direction egress"
+)
+
+fl_plan $((${#ROWS[@]} + 1))
+fl_setup
+fl_bg_in hold "$FL_NS_CLI" "$FL_CG_TARGET" sleep 120
+fq=$("$FL_BIN" features --json | jq -r .sch_fq)
+fl_diag "sch_fq in this kernel: $fq"
+
+i=0
+for row in "${ROWS[@]}"; do
+	IFS='|' read -r want yaml flags <<<"$row"
+	i=$((i + 1))
+	f=$FL_STATE/c$i.yaml
+	cat >"$f" <<EOF2
+apiVersion: faultline/v1alpha1
+kind: Experiment
+metadata: {name: c$i}
+spec:
+  duration: 10s
+  targets: [{cgroup: $FL_CG_TARGET}]
+  faults:
+    - {name: f, $yaml}
+  failureConditions:
+    - {name: c, signal: faults.dropped, above: 1000000}
+EOF2
+	"$FL_BIN" validate "$f" >"$FL_STATE/v$i.out" 2>"$FL_STATE/v$i.err"
+	vrc=$?
+	# shellcheck disable=SC2086 # the flags are words
+	"$FL_BIN" inject --cgroup "$FL_CG_TARGET" --netns "/run/netns/$FL_NS_CLI" $flags \
+		--duration 10s --dry-run >"$FL_STATE/i$i.out" 2>"$FL_STATE/i$i.err"
+	irc=$?
+	verr=$(head -c 300 "$FL_STATE/v$i.err")
+	ierr=$(head -c 300 "$FL_STATE/i$i.err")
+	case $want in
+	ok)
+		[[ $vrc == 0 && $irc == 0 ]] && grep -q "BPF: .* loaded and verified" "$FL_STATE/i$i.out"
+		fl_ok $? "$flags: both valid, the dry run loaded the programs (validate $vrc, inject $irc)" ||
+			fl_diag "validate: $verr" "inject: $ierr"
+		;;
+	ok-fq)
+		if [[ $fq == true ]]; then
+			[[ $vrc == 0 && $irc == 0 ]]
+		else
+			[[ $vrc == 0 && $irc == 3 ]] && grep -q "fq" "$FL_STATE/i$i.err"
+		fi
+		fl_ok $? "$flags: both valid (validate $vrc; inject $irc, sch_fq $fq)" ||
+			fl_diag "validate: $verr" "inject: $ierr"
+		;;
+	"no action")
+		[[ $vrc == 2 && $irc == 2 && $verr == *"has no action"* && $ierr == *"has no action"* ]]
+		fl_ok $? "$flags: both exit 2, 'has no action' (validate $vrc, inject $irc)" ||
+			fl_diag "validate: $verr" "inject: $ierr"
+		;;
+	*)
+		# inject names the field beside its flag: "delay.time (--delay):"
+		# for a value the validator refused, "'30x' (delay.time):" for one
+		# that does not parse
+		[[ $vrc == 2 && $irc == 2 && $verr == *"faults[0].$want"* &&
+		   ($ierr == *"($want)"* || $ierr == *": $want ("*) ]]
+		fl_ok $? "$flags: both exit 2 naming $want (validate $vrc, inject $irc)" ||
+			fl_diag "validate: $verr" "inject: $ierr"
+		;;
+	esac
+done
+
+# the message of the one validator reads the same from both front ends
+v=$(grep -o 'delay.time: .*' "$FL_STATE/v6.err" | sed 's/^delay.time: //')
+n=$(grep -o 'delay.time (--delay): .*' "$FL_STATE/i6.err" | sed 's/^delay.time (--delay): //')
+[[ -n $v && $v == "$n" ]]
+fl_ok $? "the same message from both: '$v'" || fl_diag "inject: $n"
+fl_done
