@@ -24,13 +24,13 @@ static int fl_place_error(const char *who, int err, const char *fmt, ...)
 
 static int fl_place_error(const char *who, int err, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fprintf(stderr, "%s: ", who);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n");
+	pr_warn("%s: %s\n", who, msg);
 	return err;
 }
 
@@ -88,6 +88,8 @@ static int fl_netns_owner(const struct fl_spec *spec, const struct fl_netns *ns)
 static int fl_env_choice(const char *who, const char *name, const char *const *values, int n)
 {
 	const char *v = getenv(name);
+	char list[256] = "";
+	size_t len = 0;
 	int i;
 
 	if (!v || !*v)
@@ -95,10 +97,10 @@ static int fl_env_choice(const char *who, const char *name, const char *const *v
 	for (i = 0; i < n; i++)
 		if (!strcmp(v, values[i]))
 			return i;
-	fprintf(stderr, "%s: ignoring %s='%s': expected one of", who, name, v);
-	for (i = 0; i < n; i++)
-		fprintf(stderr, " %s", values[i]);
-	fprintf(stderr, "\n");
+
+	for (i = 0; i < n && len < sizeof(list); i++)
+		len += snprintf(list + len, sizeof(list) - len, " %s", values[i]);
+	pr_warn("%s: ignoring %s='%s': expected one of%s\n", who, name, v, list);
 	return 0;
 }
 

@@ -20,7 +20,7 @@ static int fl_session_fill(struct fl_run *run, const char *who)
 	for (i = 0; i < spec->n_targets; i++) {
 		ret = fl_dp_add_target(&run->dp, &spec->targets[i], i, spec->rules, spec->n_rules);
 		if (ret) {
-			fprintf(stderr, "%s: installing target %s failed: %s\n", who,
+			pr_warn("%s: installing target %s failed: %s\n", who,
 				spec->targets[i].path, strerror(-ret));
 			return ret;
 		}
@@ -35,7 +35,7 @@ static int fl_session_fill(struct fl_run *run, const char *who)
 			continue;
 		ret = fl_netns_addrs(&run->ns[i], addrs, FL_MAX_ADDRS, &n);
 		if (ret) {
-			fprintf(stderr, "%s: reading the addresses of %s failed: %s\n", who,
+			pr_warn("%s: reading the addresses of %s failed: %s\n", who,
 				run->ns[i].path, strerror(-ret));
 			return ret;
 		}
@@ -86,7 +86,7 @@ static int fl_session_qdiscs(struct fl_run *run, const char *who)
 					  sizeof(err));
 		fl_netns_restore(saved);
 		if (ret) {
-			fprintf(stderr, "%s: %s\n", who, err);
+			pr_warn("%s: %s\n", who, err);
 			return ret;
 		}
 		run->qd_place[run->n_qd++] = i;
@@ -163,7 +163,7 @@ static int fl_session_attach(struct fl_run *run, const char *who)
 	}
 	return 0;
 fail:
-	fprintf(stderr, "%s: %s\n", who, err);
+	pr_warn("%s: %s\n", who, err);
 	return ret;
 }
 
@@ -174,7 +174,7 @@ int fl_session_start(struct fl_run *run, const char *who)
 	run->rec = fl_state_new_record();
 	ret = fl_state_lock(false, &run->lock_fd);
 	if (ret) {
-		fprintf(stderr, "%s: locking %s failed: %s; is 'faultline cleanup' running?\n", who,
+		pr_warn("%s: locking %s failed: %s; is 'faultline cleanup' running?\n", who,
 			FL_STATE_DIR, strerror(-ret));
 		return ret;
 	}
@@ -186,7 +186,7 @@ int fl_session_start(struct fl_run *run, const char *who)
 		return ret;
 	ret = fl_events_open(&run->ev, fl_dp_events_fd(&run->dp));
 	if (ret) {
-		fprintf(stderr, "%s: opening the ring buffer failed: %s\n", who, strerror(-ret));
+		pr_warn("%s: opening the ring buffer failed: %s\n", who, strerror(-ret));
 		return ret;
 	}
 	ret = fl_session_qdiscs(run, who);
@@ -213,7 +213,7 @@ static int fl_session_detach(struct fl_attachment *a, const char *who)
 	int ret = fl_detach(a);
 
 	if (ret)
-		fprintf(stderr, "%s: detaching %s from %s failed: %s; run 'faultline cleanup'\n",
+		pr_warn("%s: detaching %s from %s failed: %s; run 'faultline cleanup'\n",
 			who, fl_hook_name(a->hook),
 			a->hook == FL_HOOK_CGROUP_INGRESS ? a->cgroup : a->ifname, strerror(-ret));
 	return ret;
@@ -259,7 +259,7 @@ void fl_session_stop(struct fl_run *run, const char *who)
 		}
 		failed |= ret != 0;
 		if (ret)
-			fprintf(stderr, "%s: restoring the %s root qdisc of %s failed: %s; run 'faultline cleanup'\n",
+			pr_warn("%s: restoring the %s root qdisc of %s failed: %s; run 'faultline cleanup'\n",
 				who, run->qd[i].kind, p->ifname, strerror(-ret));
 	}
 	/* keep the records for 'faultline cleanup' when something stayed */
