@@ -17,7 +17,6 @@
 #include "engine.h"
 #include "monitor.h"
 #include "probes.h"
-#include "prompoll.h"
 #include "targets.h"
 #include "timestamp.h"
 
@@ -31,8 +30,8 @@ struct fl_job {
 	struct fl_experiment exp;
 	struct fl_run run;
 	struct fl_monitor mon;
-	struct fl_probes *probes;
-	struct fl_prompoll *prom;
+	struct fl_probes *probes;	/* the probes, then the Prometheus queries */
+	int prom_cond[FL_EXP_MAX_CONDITIONS];	/* query i - n_probes: its condition */
 	enum fl_state state;
 	char reason[512];
 	__s64 real_minus_mono;
@@ -126,7 +125,6 @@ static void fl_job_free(struct fl_job *j)
 	if (!j)
 		return;
 	fl_probes_stop(j->probes);
-	fl_prompoll_stop(j->prom);
 	fl_dp_disarm(&j->run.dp);
 	fl_session_stop(&j->run, j->e->who);
 	fl_session_free(&j->run);
@@ -261,46 +259,59 @@ static void fl_job_signal_cb(void *ctx, const struct fl_event *ev)
 static void fl_job_probe_cb(const struct fl_probe_sample *s, void *arg)
 {
 	struct fl_job *j = arg;
+	int q = s->probe - j->exp.n_probes;
 
+	if (q >= 0) {
+		fl_monitor_prom(&j->mon, j->prom_cond[q], s->ts_ns, s->value,
+				s->ok ? NULL : s->error);
+		return;
+	}
 	j->probe_samples[s->probe]++;
 	if (!s->ok)
 		j->probe_failures[s->probe]++;
 	fl_monitor_probe(&j->mon, s);
 }
 
-static void fl_job_prom_cb(const struct fl_prom_result *p, void *arg)
-{
-	struct fl_job *j = arg;
-
-	fl_monitor_prom(&j->mon, p->cond, p->ts_ns, p->value, p->ok ? NULL : p->error);
-}
-
+/* The probes, then one query per Prometheus condition, on one scheme. */
 static int fl_job_start_probes(struct fl_job *j)
 {
 	struct fl_probe_cfg *cfgs;
-	int i, ret;
+	int i, n = 0, ret;
 
-	if (!j->exp.n_probes)
-		return 0;
-	cfgs = calloc(j->exp.n_probes, sizeof(*cfgs));
+	cfgs = calloc(j->exp.n_probes + j->exp.n_conditions + 1, sizeof(*cfgs));
 	if (!cfgs)
 		return -ENOMEM;
-	for (i = 0; i < j->exp.n_probes; i++) {
+	for (i = 0; i < j->exp.n_probes; i++, n++) {
 		const struct fl_exp_probe *p = &j->exp.probes[i];
 
-		snprintf(cfgs[i].name, sizeof(cfgs[i].name), "%s", p->name);
-		cfgs[i].kind = p->kind;
+		snprintf(cfgs[n].name, sizeof(cfgs[n].name), "%s", p->name);
+		cfgs[n].kind = p->kind;
 		if (p->url)
-			snprintf(cfgs[i].url, sizeof(cfgs[i].url), "%s", p->url);
+			snprintf(cfgs[n].url, sizeof(cfgs[n].url), "%s", p->url);
 		if (p->address)
-			snprintf(cfgs[i].address, sizeof(cfgs[i].address), "%s", p->address);
-		cfgs[i].expect_status = p->expect_status;
-		cfgs[i].interval_ns = p->interval_ns;
-		cfgs[i].timeout_ns = p->timeout_ns;
+			snprintf(cfgs[n].address, sizeof(cfgs[n].address), "%s", p->address);
+		cfgs[n].expect_status = p->expect_status;
+		cfgs[n].interval_ns = p->interval_ns;
+		cfgs[n].timeout_ns = p->timeout_ns;
 		if (p->netns)
-			snprintf(cfgs[i].netns, sizeof(cfgs[i].netns), "%s", p->netns);
+			snprintf(cfgs[n].netns, sizeof(cfgs[n].netns), "%s", p->netns);
 	}
-	ret = fl_probes_start(&j->probes, cfgs, j->exp.n_probes);
+	for (i = 0; i < j->exp.n_conditions; i++) {
+		const struct fl_condition *c = &j->exp.conditions[i];
+
+		if (c->signal != FL_SIG_PROMETHEUS)
+			continue;
+		j->prom_cond[n - j->exp.n_probes] = i;
+		snprintf(cfgs[n].name, sizeof(cfgs[n].name), "%s", c->name);
+		cfgs[n].kind = FL_PROBE_PROM;
+		snprintf(cfgs[n].url, sizeof(cfgs[n].url), "%s", c->prom_url);
+		cfgs[n].query = c->prom_query;
+		/* an answer later than the next one is due is no use */
+		cfgs[n].interval_ns = c->prom_interval_ns;
+		cfgs[n].timeout_ns = c->prom_interval_ns;
+		n++;
+	}
+	ret = n ? fl_probes_start(&j->probes, cfgs, n) : 0;
 	free(cfgs);
 	return ret;
 }
@@ -508,8 +519,6 @@ static void fl_job_finish(struct fl_job *j, int loop_err)
 	j->detached_ns = fl_mono_ns();
 	fl_probes_stop(j->probes);
 	j->probes = NULL;
-	fl_prompoll_stop(j->prom);
-	j->prom = NULL;
 	if (j->run.ev.rb) {
 		ring_buffer__consume(j->run.ev.rb);
 		fl_events_sweep(&j->run.ev, fl_dp_flows_fd(&j->run.dp));
@@ -570,8 +579,6 @@ int fl_job_start(struct fl_job *j)
 		fl_dp_arm(&j->run.dp, j->deadline_ns);
 	j->state = FL_STATE_STARTED;
 	ret = fl_job_start_probes(j);
-	if (!ret)
-		ret = fl_prompoll_start(&j->prom, j->exp.conditions, j->exp.n_conditions);
 	if (ret) {
 		fl_job_fail_start(j, "starting probes or Prometheus queries failed: %s",
 				  strerror(-ret));
@@ -625,8 +632,6 @@ static void fl_job_serve(struct fl_job *j, __u64 now)
 	ring_buffer__consume(j->run.ev.rb);
 	if (j->probes)
 		fl_probes_drain(j->probes, fl_job_probe_cb, j);
-	if (j->prom)
-		fl_prompoll_drain(j->prom, fl_job_prom_cb, j);
 	if (j->mon.tripped < 0)
 		fl_monitor_tick(&j->mon, now < j->deadline_ns ? now : j->deadline_ns);
 	if (now - j->idle_ns >= FL_IDLE_EVERY_NS) {
@@ -642,7 +647,7 @@ static bool fl_job_running(const struct fl_job *j)
 
 int fl_engine_step(struct fl_engine *e, int timeout_ms)
 {
-	struct pollfd pfd[FL_ENGINE_MAX_JOBS * 3];
+	struct pollfd pfd[FL_ENGINE_MAX_JOBS * 2];
 	__u64 now = fl_mono_ns();
 	int i, n = 0, ret, running = 0;
 
@@ -664,8 +669,6 @@ int fl_engine_step(struct fl_engine *e, int timeout_ms)
 					    .events = POLLIN };
 		if (j->probes)
 			pfd[n++] = (struct pollfd){ .fd = fl_probes_fd(j->probes), .events = POLLIN };
-		if (j->prom)
-			pfd[n++] = (struct pollfd){ .fd = fl_prompoll_fd(j->prom), .events = POLLIN };
 	}
 	if (timeout_ms > FL_ENGINE_TICK_MS)
 		timeout_ms = FL_ENGINE_TICK_MS;

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Active probes: one thread per probe, samples queued under a lock and
- * announced through an eventfd that the main loop polls (see probes.h).
+/* Everything an experiment polls off the main loop, on one scheme: HTTP
+ * and TCP probes and Prometheus queries, one thread each, samples queued
+ * under a lock and announced through one eventfd that the loop polls (see
+ * probes.h). A query can take up to its timeout, which the loop, taking
+ * ring buffer records, must never wait for.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -29,6 +32,7 @@
 #include "common.h"
 #include "http.h"
 #include "probes.h"
+#include "prom.h"
 
 #define DRAIN_BATCH	32
 
@@ -135,6 +139,17 @@ int fl_probe_cfg_check(const struct fl_probe_cfg *cfg, char *err, size_t errlen)
 		if (cfg->expect_status && (cfg->expect_status < 100 || cfg->expect_status > 599)) {
 			fl_set_err(err, errlen, "probe %s: expected status %d is not in 100..599",
 				name, cfg->expect_status);
+			return -EINVAL;
+		}
+		return 0;
+	case FL_PROBE_PROM:
+		if (strncasecmp(cfg->url, "http://", 7) && strncasecmp(cfg->url, "https://", 8)) {
+			fl_set_err(err, errlen, "query %s: URL '%s' must start with http:// or https://",
+				   name, cfg->url);
+			return -EINVAL;
+		}
+		if (!cfg->query || !cfg->query[0]) {
+			fl_set_err(err, errlen, "query %s: no PromQL query", name);
 			return -EINVAL;
 		}
 		return 0;
@@ -429,6 +444,9 @@ static void *probe_thread(void *arg)
 		s.probe = r->idx;
 		if (r->cfg.kind == FL_PROBE_HTTP)
 			http_run(r, &s);
+		else if (r->cfg.kind == FL_PROBE_PROM)
+			s.ok = !fl_prom_query(r->cfg.url, r->cfg.query, r->cfg.timeout_ns, &s.value,
+					      s.error, sizeof(s.error));
 		else
 			tcp_run(r, &s, start);
 		done = fl_mono_ns();

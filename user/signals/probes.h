@@ -26,6 +26,7 @@
 
 #define FL_PROBE_HTTP	1
 #define FL_PROBE_TCP	2
+#define FL_PROBE_PROM	3	/* a Prometheus instant query (prom.h) */
 
 #define FL_MAX_PROBES	64
 
@@ -42,6 +43,10 @@ struct fl_probe_cfg {
 	 */
 	char url[512];
 	int expect_status;	/* http: 100..599, or 0: any 2xx */
+	/* prom: url is the server's base URL; the query is not copied and
+	 * must outlive the set
+	 */
+	const char *query;
 	/* tcp: "host:port" or "[v6]:port"; host is an address, or a name
 	 * resolved again at every run (the resolver's own timeouts apply to
 	 * that part, not timeout_ns).
@@ -63,6 +68,7 @@ struct fl_probe_sample {
 	__u64 latency_ns;	/* from the start of the run to its completion */
 	int ok;
 	int status;		/* http status or 0 */
+	double value;		/* prom: the answer */
 	char error[128];	/* why it failed; "" when ok */
 };
 
