@@ -2,7 +2,9 @@
 /* The fault model and its one validator (see fault.h). */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dist.h"
@@ -21,17 +23,23 @@ void fl_fault_init(struct fl_fault *f, const char *name)
  */
 static __s64 fl_dist_max_excursion(__u8 dist)
 {
-	static __s32 table[FL_DIST_SIZE];
 	__s64 max = FL_DIST_SCALE;
+	__s32 *table;
 	int i;
 
 	if (dist == FL_DIST_UNIFORM || dist >= FL_DIST_MAX)
 		return FL_DIST_SCALE;
-	if (fl_dist_table(dist, table))
-		return FL_DIST_SCALE;
+	/* the heap, not a static buffer: validators may run on several threads */
+	table = calloc(FL_DIST_SIZE, sizeof(*table));
+	if (!table || fl_dist_table(dist, table)) {
+		free(table);
+		/* unknown: assume the worst a table can hold */
+		return INT32_MAX;
+	}
 	for (i = 0; i < FL_DIST_SIZE; i++)
 		if (table[i] > max)
 			max = table[i];
+	free(table);
 	return max;
 }
 
