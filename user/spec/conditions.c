@@ -356,20 +356,6 @@ int fl_condition_eval_ratio(const struct fl_condition *c,
 
 /* The short form. */
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static const char *skip_blanks(const char *p)
 {
 	while (*p == ' ' || *p == '\t')
@@ -412,7 +398,7 @@ int fl_condition_parse_short(const char *s, struct fl_condition *c, char *err,
 	int ret;
 
 	if (!s || !c) {
-		seterr(err, errlen, "no condition given");
+		fl_set_err(err, errlen, "no condition given");
 		return -EINVAL;
 	}
 	memset(&r, 0, sizeof(r));
@@ -424,26 +410,26 @@ int fl_condition_parse_short(const char *s, struct fl_condition *c, char *err,
 	while (is_signal_char(*p))
 		p++;
 	if (p == tok) {
-		seterr(err, errlen,
+		fl_set_err(err, errlen,
 		       "expected a signal at the start of '%s', like 'probe.failures > 10/1m'",
 		       s);
 		return -EINVAL;
 	}
 	if (copy_token(sig, sizeof(sig), tok, p) ||
 	    fl_signal_parse(sig, &r.signal)) {
-		seterr(err, errlen, "unknown signal '%.*s'", (int)(p - tok),
+		fl_set_err(err, errlen, "unknown signal '%.*s'", (int)(p - tok),
 		       tok);
 		return -EINVAL;
 	}
 	si = fl_signal_info(r.signal);
 	if (r.signal == FL_SIG_PROMETHEUS) {
-		seterr(err, errlen,
+		fl_set_err(err, errlen,
 		       "prometheus needs a url and a query: use an experiment file");
 		return -EINVAL;
 	}
 	if (*p == '@') {
 		if (!si->needs_probe) {
-			seterr(err, errlen,
+			fl_set_err(err, errlen,
 			       "'@' names a probe, and %s is not a probe.* signal",
 			       si->name);
 			return -EINVAL;
@@ -452,7 +438,7 @@ int fl_condition_parse_short(const char *s, struct fl_condition *c, char *err,
 		while (is_name_char(*p))
 			p++;
 		if (!fl_name_valid(tok, (size_t)(p - tok))) {
-			seterr(err, errlen, "bad probe name '%.*s' after '@'",
+			fl_set_err(err, errlen, "bad probe name '%.*s' after '@'",
 			       (int)(p - tok), tok);
 			return -EINVAL;
 		}
@@ -473,16 +459,16 @@ int fl_condition_parse_short(const char *s, struct fl_condition *c, char *err,
 		r.cmp = FL_CMP_BELOW;
 		p++;
 	} else if (*p == '=' || *p == '!') {
-		seterr(err, errlen,
+		fl_set_err(err, errlen,
 		       "'%c%s' is not an operator here; use >, <, >= or <=",
 		       *p, p[1] == '=' ? "=" : "");
 		return -EINVAL;
 	} else {
-		seterr(err, errlen, "expected >, <, >= or <= after '%s'", sig);
+		fl_set_err(err, errlen, "expected >, <, >= or <= after '%s'", sig);
 		return -EINVAL;
 	}
 	if (*p == '=' || *p == '>' || *p == '<') {
-		seterr(err, errlen, "unknown operator '%s%c'; use >, <, >= or <=",
+		fl_set_err(err, errlen, "unknown operator '%s%c'; use >, <, >= or <=",
 		       fl_cmp_symbol(r.cmp), *p);
 		return -EINVAL;
 	}
@@ -492,17 +478,17 @@ int fl_condition_parse_short(const char *s, struct fl_condition *c, char *err,
 	while (*p && *p != '/' && *p != ' ' && *p != '\t')
 		p++;
 	if (p == tok) {
-		seterr(err, errlen, "missing threshold after '%s'",
+		fl_set_err(err, errlen, "missing threshold after '%s'",
 		       fl_cmp_symbol(r.cmp));
 		return -EINVAL;
 	}
 	if (copy_token(thr, sizeof(thr), tok, p)) {
-		seterr(err, errlen, "threshold '%.*s...' is too long", 16, tok);
+		fl_set_err(err, errlen, "threshold '%.*s...' is too long", 16, tok);
 		return -EINVAL;
 	}
 	ret = fl_threshold_parse(r.signal, thr, &r.threshold);
 	if (ret) {
-		seterr(err, errlen, "bad threshold '%s' for %s: expected %s",
+		fl_set_err(err, errlen, "bad threshold '%s' for %s: expected %s",
 		       thr, si->name, fl_threshold_expect(r.signal));
 		return -EINVAL;
 	}
@@ -514,36 +500,36 @@ int fl_condition_parse_short(const char *s, struct fl_condition *c, char *err,
 		while (*p && *p != ' ' && *p != '\t')
 			p++;
 		if (p == tok) {
-			seterr(err, errlen, "missing window after '/'");
+			fl_set_err(err, errlen, "missing window after '/'");
 			return -EINVAL;
 		}
 		if (copy_token(win, sizeof(win), tok, p) ||
 		    fl_parse_duration(win, &r.window_ns)) {
-			seterr(err, errlen,
+			fl_set_err(err, errlen,
 			       "bad window '%.*s': expected a duration like 30s or 1m",
 			       (int)(p - tok), tok);
 			return -EINVAL;
 		}
 		if (r.window_ns < FL_CONDITION_MIN_WINDOW_NS) {
-			seterr(err, errlen,
+			fl_set_err(err, errlen,
 			       "window '%s' is too short: at least 100ms", win);
 			return -EINVAL;
 		}
 		if (r.window_ns > FL_CONDITION_MAX_WINDOW_NS) {
-			seterr(err, errlen,
+			fl_set_err(err, errlen,
 			       "window '%s' is too long: at most 24h", win);
 			return -EINVAL;
 		}
 		p = skip_blanks(p);
 	}
 	if (*p) {
-		seterr(err, errlen, "unexpected '%s' at the end of '%s'", p, s);
+		fl_set_err(err, errlen, "unexpected '%s' at the end of '%s'", p, s);
 		return -EINVAL;
 	}
 
 	memcpy(r.probe, probe, sizeof(r.probe));
 	if (fl_condition_pointless(&r)) {
-		seterr(err, errlen, "'%s' %s", s, fl_condition_pointless(&r));
+		fl_set_err(err, errlen, "'%s' %s", s, fl_condition_pointless(&r));
 		return -EINVAL;
 	}
 	ret = snprintf(r.name, sizeof(r.name), "%s%s%s %s %s/%s", sig,
