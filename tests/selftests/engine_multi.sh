@@ -54,6 +54,9 @@ ping_from()
 # the placement needs a process of each target in the namespace
 fl_bg_in holda "$FL_NS_CLI" "$FL_CG_TARGET" sleep 120
 fl_bg_in holdb "$FL_NS_CLI" "$FL_CG_BYSTANDER" sleep 120
+fl_wait_for 5 eval "grep -qx \"\${FL_BG[holda]}\" \"$FL_CG_TARGET/cgroup.procs\"" &&
+	fl_wait_for 5 eval "grep -qx \"\${FL_BG[holdb]}\" \"$FL_CG_BYSTANDER/cgroup.procs\"" ||
+	fl_bail "the targets' processes did not enter their cgroups"
 exp a "$FL_CG_TARGET" 5 30s
 exp b "$FL_CG_BYSTANDER" 1000000 8s
 mkdir -p "$FL_STATE/rep"

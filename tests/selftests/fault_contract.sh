@@ -42,6 +42,8 @@ ROWS=(
 fl_plan $((${#ROWS[@]} + 1))
 fl_setup
 fl_bg_in hold "$FL_NS_CLI" "$FL_CG_TARGET" sleep 120
+fl_wait_for 5 eval "grep -qx \"\${FL_BG[hold]}\" \"$FL_CG_TARGET/cgroup.procs\"" ||
+	fl_bail "the target's process did not enter its cgroup"
 fq=$("$FL_BIN" features --json | jq -r .sch_fq)
 fl_diag "sch_fq in this kernel: $fq"
 
