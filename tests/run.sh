@@ -243,8 +243,8 @@ if [[ ${FL_VM:-auto} == 1 || ( ${FL_VM:-auto} == auto && -z $pattern && -z ${FL_
       -z ${FL_RUN_PROGS:-} &&
       $(id -u) == 0 && $interrupted == 0 ) ]]; then
 	echo "# host: $passed passed, $failed failed, $skipped skipped"
-	vm_suite 6.1 "$OUTPUT/tests/bpf/test_edt tests/selftests/drop_egress.sh tests/selftests/fault_contract.sh tests/vm/qdisc.sh tests/vm/fidelity.sh"
-	((interrupted)) || vm_suite 6.12 "$OUTPUT/tests/bpf/test_edt tests/selftests/drop_egress.sh tests/selftests/fault_contract.sh tests/vm/delay.sh tests/vm/fidelity.sh tests/vm/exp_rtt.sh"
+	vm_suite 6.1 "$OUTPUT/tests/bpf/test_edt tests/selftests/drop_egress.sh tests/selftests/fault_contract.sh tests/vm/qdisc.sh tests/vm/fidelity.sh tests/vm/shapes.sh"
+	((interrupted)) || vm_suite 6.12 "$OUTPUT/tests/bpf/test_edt tests/selftests/drop_egress.sh tests/selftests/fault_contract.sh tests/vm/delay.sh tests/vm/fidelity.sh tests/vm/exp_rtt.sh tests/vm/shapes.sh"
 	for line in "${vm_summary[@]}"; do
 		echo "# vm: $line"
 	done

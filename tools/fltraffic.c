@@ -608,24 +608,55 @@ static int cmd_udp_echo(struct opts *o)
 	struct sockaddr_storage from;
 	socklen_t fromlen;
 	char buf[65536];
+	char ctl[256] __attribute__((aligned(8)));
 	ssize_t n;
-	int fd;
+	int fd, one = 1;
 
 	fd = bind_any(SOCK_DGRAM, o->port);
 	if (fd < 0)
 		return 1;
+	/* A server with several addresses answers from the one it was asked
+	 * at: the destination comes with each datagram and goes back as the
+	 * reply's source (else the kernel picks one, and a client's connected
+	 * socket drops a reply from another address).
+	 */
+	setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
 	fprintf(stderr, "fltraffic: udp-echo listening on port %lld\n", o->port);
 	while (!stop && now_ns() < deadline) {
 		if (!wait_fd(fd, POLLIN, deadline))
 			continue;
 		for (;;) {
-			fromlen = sizeof(from);
-			n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
-				     (struct sockaddr *)&from, &fromlen);
+			struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+			struct msghdr msg = {
+				.msg_name = &from, .msg_namelen = sizeof(from),
+				.msg_iov = &iov, .msg_iovlen = 1,
+				.msg_control = ctl, .msg_controllen = sizeof(ctl),
+			};
+			struct cmsghdr *cm;
+
+			n = recvmsg(fd, &msg, MSG_DONTWAIT);
 			if (n < 0)
 				break;
+			fromlen = msg.msg_namelen;
 			received++;
-			if (sendto(fd, buf, n, 0, (struct sockaddr *)&from, fromlen) == n)
+			/* only the packet-info messages go back */
+			for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+				if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO)
+					((struct in_pktinfo *)CMSG_DATA(cm))->ipi_ifindex = 0;
+				else if (!(cm->cmsg_level == IPPROTO_IPV6 &&
+					   cm->cmsg_type == IPV6_PKTINFO))
+					cm->cmsg_level = cm->cmsg_type = -1;
+			}
+			for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
+				if (cm->cmsg_level == -1)
+					break;
+			if (cm)
+				msg.msg_controllen = 0;	/* unexpected: let the kernel choose */
+			iov.iov_len = n;
+			msg.msg_namelen = fromlen;
+			msg.msg_flags = 0;
+			if (sendmsg(fd, &msg, 0) == n)
 				echoed++;
 			else
 				errors++;
@@ -643,6 +674,57 @@ static int cmp_ll(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+struct seq_owd {
+	uint64_t seq;
+	long long owd;
+	long long rank;
+};
+
+static int cmp_seq(const void *a, const void *b)
+{
+	uint64_t x = ((const struct seq_owd *)a)->seq, y = ((const struct seq_owd *)b)->seq;
+
+	return (x > y) - (x < y);
+}
+
+static int cmp_owd(const void *a, const void *b)
+{
+	long long x = ((const struct seq_owd *)a)->owd, y = ((const struct seq_owd *)b)->owd;
+
+	return (x > y) - (x < y);
+}
+
+/* Lag-1 autocorrelation of the ranks of the one-way delays, in sending
+ * order: the covariance of each datagram's rank with its predecessor's
+ * (consecutive sequence numbers only; a lost datagram breaks the pair)
+ * over the variance of all ranks. Ranks, not values, so that a stall of
+ * the machine, which delays a run of datagrams by far more than the
+ * spread under test, weighs no more than any other run of high values.
+ * 0 for fewer than 3 samples.
+ */
+static double owd_rank_lag1(struct seq_owd *v, long long n)
+{
+	double num = 0, den = 0, mean = (n - 1) / 2.0;
+	long long i, pairs = 0;
+
+	if (n < 3)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_owd);
+	for (i = 0; i < n; i++)
+		v[i].rank = i;
+	qsort(v, n, sizeof(*v), cmp_seq);
+	for (i = 0; i < n; i++) {
+		den += (v[i].rank - mean) * (v[i].rank - mean);
+		if (i && v[i].seq == v[i - 1].seq + 1) {
+			num += (v[i].rank - mean) * (v[i - 1].rank - mean);
+			pairs++;
+		}
+	}
+	if (!pairs || den <= 0)
+		return 0;
+	return (num / pairs) / (den / n);
+}
+
 /* Counts datagrams; for those of udp-send it also counts reordering (a
  * sequence number below one already seen) and the one-way delay.
  */
@@ -650,7 +732,9 @@ static int cmd_udp_sink(struct opts *o)
 {
 	long long deadline = server_deadline(o);
 	long long received = 0, bytes = 0, reordered = 0, n_owd = 0, cap = 1 << 20;
+	long long first_ns = 0, last_ns = 0;
 	long long *owd = calloc(cap, sizeof(*owd));
+	struct seq_owd *by_seq = calloc(cap, sizeof(*by_seq));
 	double sum = 0, sum2 = 0;
 	uint64_t max_seq = 0;
 	bool any = false;
@@ -658,13 +742,16 @@ static int cmd_udp_sink(struct opts *o)
 	ssize_t n;
 	int fd;
 
-	if (!owd) {
+	if (!owd || !by_seq) {
 		warn_errno("calloc");
+		free(owd);
+		free(by_seq);
 		return 1;
 	}
 	fd = bind_any(SOCK_DGRAM, o->port);
 	if (fd < 0) {
 		free(owd);
+		free(by_seq);
 		return 1;
 	}
 	fprintf(stderr, "fltraffic: udp-sink listening on port %lld\n", o->port);
@@ -675,6 +762,9 @@ static int cmd_udp_sink(struct opts *o)
 			struct ping_hdr h;
 			long long sent_at;
 
+			last_ns = now_ns();
+			if (!received)
+				first_ns = last_ns;
 			received++;
 			bytes += n;
 			if ((size_t)n >= sizeof(h) + sizeof(sent_at)) {
@@ -689,6 +779,8 @@ static int cmd_udp_sink(struct opts *o)
 					if (n_owd < cap) {
 						long long d = now_ns() - sent_at;
 
+						by_seq[n_owd].seq = h.seq;
+						by_seq[n_owd].owd = d;
 						owd[n_owd++] = d;
 						sum += d;
 						sum2 += (double)d * d;
@@ -699,7 +791,9 @@ static int cmd_udp_sink(struct opts *o)
 				stop = 1;
 		}
 	}
-	printf("received=%lld bytes=%lld reordered=%lld", received, bytes, reordered);
+	/* span: first to last arrival; the receive rate is (received - 1) / span */
+	printf("received=%lld bytes=%lld reordered=%lld span_us=%lld", received, bytes, reordered,
+	       (last_ns - first_ns) / 1000);
 	if (n_owd) {
 		double mean = sum / n_owd, var = sum2 / n_owd - mean * mean;
 
@@ -707,9 +801,13 @@ static int cmd_udp_sink(struct opts *o)
 		printf(" owd_mean_us=%.1f owd_sd_us=%.1f owd_p50_us=%.1f owd_p99_us=%.1f",
 		       mean / 1e3, var > 0 ? sqrt(var) / 1e3 : 0.0, owd[n_owd / 2] / 1e3,
 		       owd[(n_owd * 99) / 100] / 1e3);
+		printf(" owd_p5_us=%.1f owd_p95_us=%.1f owd_rank_lag1=%.4f",
+		       owd[(n_owd * 5) / 100] / 1e3, owd[(n_owd * 95) / 100] / 1e3,
+		       owd_rank_lag1(by_seq, n_owd));
 	}
 	printf("\n");
 	free(owd);
+	free(by_seq);
 	close(fd);
 	return 0;
 }

@@ -45,6 +45,32 @@ static struct bpf_program *fl_dp_prog(const struct faultline_bpf *skel, enum fl_
 	}
 }
 
+/* FAULTLINE_RINGBUF_KB, for tests: the ring buffer's size in KiB instead of
+ * FL_RINGBUF_BYTES, so a test can make it small enough to overflow. Rounded
+ * up to a power of two, at least one page and at most 1 GiB, as the kernel
+ * wants a ring buffer's size. 0 keeps the default.
+ */
+static __u32 fl_dp_ringbuf_bytes(void)
+{
+	const char *v = getenv("FAULTLINE_RINGBUF_KB");
+	unsigned long long kb, bytes = 1, page = (unsigned long long)sysconf(_SC_PAGESIZE);
+	char *end;
+
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	kb = strtoull(v, &end, 10);
+	if (errno || *end || kb > (1ULL << 20)) {
+		pr_warn("faultline: ignoring FAULTLINE_RINGBUF_KB='%s': expected KiB, at most 1048576\n", v);
+		return 0;
+	}
+	if (!kb)
+		return 0;
+	while (bytes < kb * 1024 || bytes < page)
+		bytes <<= 1;
+	return (__u32)bytes;
+}
+
 int fl_dp_open(struct fl_datapath *dp, unsigned int want_mask)
 {
 	int err, i;
@@ -65,6 +91,21 @@ int fl_dp_open(struct fl_datapath *dp, unsigned int want_mask)
 	}
 	for (i = 0; i < FL_PROG_MAX; i++)
 		bpf_program__set_autoload(fl_dp_prog(dp->skel, i), !!(want_mask & (1u << i)));
+	{
+		__u32 rb = fl_dp_ringbuf_bytes();
+
+		if (rb) {
+			err = bpf_map__set_max_entries(dp->skel->maps.fl_events, rb);
+			if (err) {
+				pr_warn("faultline: sizing the ring buffer to %u bytes failed: %s\n",
+					rb, strerror(-err));
+				faultline_bpf__destroy(dp->skel);
+				dp->skel = NULL;
+				return err;
+			}
+			pr_debug("ring buffer: %u bytes (FAULTLINE_RINGBUF_KB)\n", rb);
+		}
+	}
 	err = faultline_bpf__load(dp->skel);
 	if (err) {
 		pr_warn("faultline: loading the BPF programs failed: %s; run with -v for the verifier log\n",
