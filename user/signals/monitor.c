@@ -209,9 +209,19 @@ static void fl_mon_eval(struct fl_monitor *m, int i, int k, __u64 now)
 
 static void fl_mon_add(struct fl_monitor *m, int i, int k, __u64 ts, double v)
 {
+	struct fl_window *w;
+
 	if (k < 0 || k >= m->conds[i].n_s)
 		return;
-	fl_window_add(&m->conds[i].s[k].w, ts, v);
+	w = &m->conds[i].s[k].w;
+	fl_window_add(w, ts, v);
+	/* A sample older than the newest (the end-of-run sweep stamps each
+	 * flow with its last packet, which may precede records already
+	 * taken) is counted at the newest time: judge the window there too,
+	 * or it is read as of a moment before samples it holds.
+	 */
+	if (ts < w->newest_ts)
+		ts = w->newest_ts;
 	fl_mon_eval(m, i, k, ts);
 }
 
