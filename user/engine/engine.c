@@ -15,6 +15,7 @@
 
 #include "common.h"
 #include "engine.h"
+#include "events.h"
 #include "monitor.h"
 #include "probes.h"
 #include "targets.h"
@@ -29,6 +30,7 @@ struct fl_job {
 	struct fl_engine *e;
 	struct fl_experiment exp;
 	struct fl_run run;
+	struct fl_events ev;		/* its ring buffer and flow table */
 	struct fl_monitor mon;
 	struct fl_probes *probes;	/* the probes, then the Prometheus queries */
 	int prom_cond[FL_EXP_MAX_CONDITIONS];	/* query i - n_probes: its condition */
@@ -127,6 +129,7 @@ static void fl_job_free(struct fl_job *j)
 	fl_probes_stop(j->probes);
 	fl_dp_disarm(&j->run.dp);
 	fl_session_stop(&j->run, j->e->who);
+	fl_events_close(&j->ev);
 	fl_session_free(&j->run);
 	fl_monitor_free(&j->mon);
 	fl_experiment_free(&j->exp);
@@ -407,14 +410,14 @@ static void fl_job_fill_result(struct fl_job *j)
 	r->tc = run->tcx ? "tcx" : "clsact";
 	r->ingress = fl_ingress_name(run->ingress);
 	r->fq_drops = run->fq_drops;
-	r->rb_events = run->ev.n_events;
-	r->rb_signals = run->ev.n_signals;
-	r->rb_bad = run->ev.n_bad;
+	r->rb_events = j->ev.n_events;
+	r->rb_signals = j->ev.n_signals;
+	r->rb_bad = j->ev.n_bad;
 	if (maps)
 		fl_dp_read_counters(&run->dp, run->spec.n_targets, run->spec.n_rules, &r->counters);
-	if (run->ev.flows) {
-		r->n_flows = fl_flows_count(run->ev.flows);
-		r->n_top = fl_flows_top(run->ev.flows, r->top, FL_RESULT_TOP_FLOWS);
+	if (j->ev.flows) {
+		r->n_flows = fl_flows_count(j->ev.flows);
+		r->n_top = fl_flows_top(j->ev.flows, r->top, FL_RESULT_TOP_FLOWS);
 	}
 
 	r->att = calloc(run->n_att ? run->n_att : 1, sizeof(*r->att));
@@ -519,11 +522,12 @@ static void fl_job_finish(struct fl_job *j, int loop_err)
 	j->detached_ns = fl_mono_ns();
 	fl_probes_stop(j->probes);
 	j->probes = NULL;
-	if (j->run.ev.rb) {
-		ring_buffer__consume(j->run.ev.rb);
-		fl_events_sweep(&j->run.ev, fl_dp_flows_fd(&j->run.dp));
+	if (j->ev.rb) {
+		ring_buffer__consume(j->ev.rb);
+		fl_events_sweep(&j->ev, fl_dp_flows_fd(&j->run.dp));
 	}
 	fl_job_fill_result(j);
+	fl_events_close(&j->ev);
 	fl_session_free(&j->run);
 	j->ended = true;
 }
@@ -558,9 +562,14 @@ int fl_job_start(struct fl_job *j)
 		fl_job_fail_start(j, "attaching failed (see above)");
 		return ret ? ret : -EIO;
 	}
-	j->run.ev.on_flow = fl_job_flow_cb;
-	j->run.ev.on_signal = fl_job_signal_cb;
-	j->run.ev.cb_ctx = j;
+	ret = fl_events_open(&j->ev, fl_dp_events_fd(&j->run.dp));
+	if (ret) {
+		fl_job_fail_start(j, "opening the ring buffer failed: %s", strerror(-ret));
+		return ret;
+	}
+	j->ev.on_flow = fl_job_flow_cb;
+	j->ev.on_signal = fl_job_signal_cb;
+	j->ev.cb_ctx = j;
 	/* one clock for every timestamp: monotonic, converted once */
 	j->real_minus_mono = fl_timestamp_offset();
 	j->start_ns = fl_mono_ns();
@@ -629,14 +638,14 @@ void fl_engine_stop_all(struct fl_engine *e, int signo, pid_t stopper)
 static void fl_job_serve(struct fl_job *j, __u64 now)
 {
 	/* records first: each is judged as it is taken */
-	ring_buffer__consume(j->run.ev.rb);
+	ring_buffer__consume(j->ev.rb);
 	if (j->probes)
 		fl_probes_drain(j->probes, fl_job_probe_cb, j);
 	if (j->mon.tripped < 0)
 		fl_monitor_tick(&j->mon, now < j->deadline_ns ? now : j->deadline_ns);
 	if (now - j->idle_ns >= FL_IDLE_EVERY_NS) {
 		j->idle_ns = now;
-		fl_flows_expire_idle(j->run.ev.flows, now, FL_IDLE_NS);
+		fl_flows_expire_idle(j->ev.flows, now, FL_IDLE_NS);
 	}
 }
 
@@ -665,7 +674,7 @@ int fl_engine_step(struct fl_engine *e, int timeout_ms)
 			timeout_ms = left;
 		if (j->stop_asked)
 			timeout_ms = 0;
-		pfd[n++] = (struct pollfd){ .fd = ring_buffer__epoll_fd(j->run.ev.rb),
+		pfd[n++] = (struct pollfd){ .fd = ring_buffer__epoll_fd(j->ev.rb),
 					    .events = POLLIN };
 		if (j->probes)
 			pfd[n++] = (struct pollfd){ .fd = fl_probes_fd(j->probes), .events = POLLIN };
@@ -732,7 +741,7 @@ void fl_job_status(const struct fl_job *j, struct fl_job_status *st)
 				    &st->counters);
 	else if (j->ended)
 		st->counters = j->res.counters;
-	st->flows = j->run.ev.flows ? fl_flows_count(j->run.ev.flows) : 0;
+	st->flows = j->ended ? j->res.n_flows : j->ev.flows ? fl_flows_count(j->ev.flows) : 0;
 	for (i = 0; i < j->mon.n && i < FL_EXP_MAX_CONDITIONS; i++) {
 		const struct fl_mon_cond *mc = &j->mon.conds[i];
 

@@ -9,7 +9,6 @@
 
 #include "attach.h"
 #include "datapath.h"
-#include "events.h"
 #include "netns.h"
 #include "qdisc.h"
 #include "spec.h"
@@ -48,7 +47,6 @@ struct fl_run {
 	int n_qd;
 	__u64 fq_drops;		/* what faultline's fq qdiscs dropped, read before restoring */
 	struct fl_datapath dp;
-	struct fl_events ev;
 	int lock_fd;
 	unsigned int rec;	/* its record in the state directory */
 	bool tcx;

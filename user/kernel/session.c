@@ -184,11 +184,6 @@ int fl_session_start(struct fl_run *run, const char *who)
 	ret = fl_session_fill(run, who);
 	if (ret)
 		return ret;
-	ret = fl_events_open(&run->ev, fl_dp_events_fd(&run->dp));
-	if (ret) {
-		pr_warn("%s: opening the ring buffer failed: %s\n", who, strerror(-ret));
-		return ret;
-	}
 	ret = fl_session_qdiscs(run, who);
 	if (ret)
 		return ret;
@@ -271,7 +266,6 @@ void fl_session_free(struct fl_run *run)
 {
 	int i;
 
-	fl_events_close(&run->ev);
 	fl_dp_close(&run->dp);
 	fl_state_unlock(run->lock_fd);
 	run->lock_fd = -1;
