@@ -161,7 +161,9 @@ sink=$(cat "$FL_STATE/ppsink.out")
 rx=$(fl_kv "$sink" received)
 span=$(fl_kv "$sink" span_us)
 fl_stop pps INT
-fl_ok $? "pps: faultline exits 0"
+rc=$?
+[[ $rc == 130 ]]
+fl_ok $? "pps: faultline exits 130, Aborted by SIGINT (status $rc)"
 fl_diag "pps: a sender offering 2000 pps through 1000pps: $out; the sink: $sink"
 rate=$(awk -v n="${rx:-0}" -v s="${span:-0}" 'BEGIN { if (s > 0) printf "%.0f\n", (n - 1) * 1e6 / s; else print 0 }')
 awk -v r="$rate" -v p="$(fl_kv "$out" pps)" 'BEGIN { exit !(r >= 950 && r <= 1050 && p < 1150) }'
