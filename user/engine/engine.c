@@ -171,6 +171,10 @@ int fl_engine_add(struct fl_engine *e, struct fl_experiment *exp, struct fl_job 
 	j->mon.tripped = -1;
 	j->mon.trip_target = -1;
 	j->state = FL_STATE_PENDING;
+	/* one clock for every timestamp: monotonic, converted with one
+	 * offset, taken here so that a job that fails to start has one too
+	 */
+	j->real_minus_mono = fl_timestamp_offset();
 	ret = fl_job_spec(j, err, errlen);
 	if (!ret)
 		ret = fl_job_check_targets(j, err, errlen);
@@ -570,8 +574,6 @@ int fl_job_start(struct fl_job *j)
 	j->ev.on_flow = fl_job_flow_cb;
 	j->ev.on_signal = fl_job_signal_cb;
 	j->ev.cb_ctx = j;
-	/* one clock for every timestamp: monotonic, converted once */
-	j->real_minus_mono = fl_timestamp_offset();
 	j->start_ns = fl_mono_ns();
 	j->deadline_ns = j->start_ns + j->exp.duration_ns;
 	j->idle_ns = j->start_ns;
