@@ -123,6 +123,7 @@ fl_ok $? "run --agent: exit 1, Failed by its condition, 6..50 drops (exit $rc: $
 	fl_diag_file "$FL_STATE/trip.err"
 # the same file in the foreground, for its report's fields
 exp "$FL_STATE/fg.yaml" "fg$FL_RAND" "$FL_CG_TARGET" 1000000 1s
+sed -i 's/window: 5s/window: 1s/' "$FL_STATE/fg.yaml"
 "$FL_BIN" run "$FL_STATE/fg.yaml" --json >"$FL_STATE/fg.out" 2>"$FL_STATE/fg.err"
 fg_keys=$(jq -c '[paths | map(if type == "number" then 0 else . end)] | unique
 	| map(select(.[0] != "failureReport" and .[0] != "flows"))' "$FL_STATE/fg.out")
