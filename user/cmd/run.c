@@ -218,9 +218,19 @@ int fl_cmd_stop(int argc, char **argv)
 		fprintf(stderr, "faultline stop: NAME or --all, not both\n");
 		return FL_EXIT_USAGE;
 	}
-	/* an agent named on the command line must be there */
-	if (socket || (!stat(FL_AGENT_SOCKET, &st) && S_ISSOCK(st.st_mode)))
-		return fl_cmd_stop_agent(socket ? socket : FL_AGENT_SOCKET, name);
+	/* an agent named on the command line must be there; the default
+	 * one only when it answers (a killed agent leaves its file)
+	 */
+	if (socket)
+		return fl_cmd_stop_agent(socket, name);
+	if (!stat(FL_AGENT_SOCKET, &st) && S_ISSOCK(st.st_mode)) {
+		int fd = fl_ctl_connect(FL_AGENT_SOCKET);
+
+		if (fd >= 0) {
+			close(fd);
+			return fl_cmd_stop_agent(FL_AGENT_SOCKET, name);
+		}
+	}
 	d = opendir(FL_STATE_DIR);
 	while (d && (de = readdir(d))) {
 		char path[512], running[256] = "", started[64] = "";
