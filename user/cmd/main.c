@@ -25,7 +25,9 @@ static const struct fl_command {
 } fl_commands[] = {
 	{ "run", fl_cmd_run, "run an experiment file: faults, failure conditions, report" },
 	{ "validate", fl_cmd_validate, "check an experiment file without touching the kernel" },
-	{ "stop", fl_cmd_stop, "abort running experiments" },
+	{ "stop", fl_cmd_stop, "abort running experiments (in the agent, when it runs)" },
+	{ "agent", fl_cmd_agent, "run experiments side by side: control socket, spec directory, metrics" },
+	{ "status", fl_cmd_status, "list the agent's experiments" },
 	{ "inject", fl_cmd_inject, "drop, delay or rate-limit the target cgroups' packets, for a while" },
 	{ "cleanup", fl_cmd_cleanup, "remove anything faultline left in the kernel" },
 	{ "features", fl_cmd_features, "what this kernel and machine offer faultline" },

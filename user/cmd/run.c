@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 
 #include "commands.h"
+#include "control.h"
 #include "experiment.h"
 #include "foreground.h"
 #include "log.h"
@@ -28,6 +29,8 @@
 struct fl_run_args {
 	bool json;
 	bool dry_run;
+	bool agent;
+	const char *socket;
 	char report_dir[PATH_MAX];
 	const char *path;
 };
@@ -36,8 +39,9 @@ static void fl_exp_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: faultline run FILE [--json] [--report-dir DIR] [--dry-run] [-v]\n"
+		"       faultline run FILE --agent [--socket PATH] [--json]\n"
 		"       faultline validate FILE\n"
-		"       faultline stop [NAME]\n"
+		"       faultline stop [NAME|--all] [--socket PATH]\n"
 		"\n"
 		"Run an experiment: inject its faults into its targets for its duration, and\n"
 		"stop within milliseconds when a failure condition trips.\n"
@@ -46,6 +50,9 @@ static void fl_exp_usage(FILE *out)
 		"  --report-dir DIR  write DIR/report.json and DIR/timeline.svg\n"
 		"  --dry-run         resolve targets and kernel features, load the BPF programs\n"
 		"                    and unload them, and show what would be attached where\n"
+		"  --agent           run it in the agent ('faultline agent') and follow it there;\n"
+		"                    the same report and exit code\n"
+		"  --socket PATH     the agent's control socket (default " FL_AGENT_SOCKET ")\n"
 		"\n"
 		"Examples are in examples/ (example.yaml; full.yaml uses every field).\n"
 		"Exit codes: 0 Succeeded, 1 Failed (a condition tripped), 2 invalid input,\n"
@@ -58,6 +65,8 @@ static int fl_exp_parse_args(int argc, char **argv, struct fl_run_args *r, bool 
 		{ "json", no_argument, NULL, 'j' },
 		{ "report-dir", required_argument, NULL, 'r' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "agent", no_argument, NULL, 'a' },
+		{ "socket", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -66,7 +75,7 @@ static int fl_exp_parse_args(int argc, char **argv, struct fl_run_args *r, bool 
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jr:nvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jr:nas:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			r->json = true;
@@ -76,6 +85,12 @@ static int fl_exp_parse_args(int argc, char **argv, struct fl_run_args *r, bool 
 			break;
 		case 'n':
 			r->dry_run = true;
+			break;
+		case 'a':
+			r->agent = true;
+			break;
+		case 's':
+			r->socket = optarg;
 			break;
 		case 'v':
 			fl_log_set_level(FL_LOG_DEBUG);
@@ -94,6 +109,10 @@ static int fl_exp_parse_args(int argc, char **argv, struct fl_run_args *r, bool 
 		return -EINVAL;
 	}
 	r->path = argv[optind];
+	if (r->agent && (r->dry_run || r->report_dir[0])) {
+		fprintf(stderr, FL_WHO ": --agent takes only --socket and --json\n");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -112,6 +131,9 @@ int fl_cmd_run(int argc, char **argv)
 		fl_exp_usage(stdout);
 		return FL_EXIT_OK;
 	}
+	if (args.agent)
+		return fl_cmd_run_agent(args.path, args.socket ? args.socket : FL_AGENT_SOCKET,
+					args.json);
 	exp = calloc(1, sizeof(*exp));
 	if (!exp) {
 		fprintf(stderr, FL_WHO ": out of memory\n");
@@ -165,14 +187,49 @@ int fl_cmd_validate(int argc, char **argv)
 
 int fl_cmd_stop(int argc, char **argv)
 {
-	const char *name = argc > 1 ? argv[1] : NULL;
+	const char *name = NULL, *socket = NULL;
 	struct dirent *de;
-	int stopped = 0;
+	struct stat st;
+	bool all = false;
+	int stopped = 0, i;
 	DIR *d;
 
-	if (name && (!strcmp(name, "--help") || !strcmp(name, "-h"))) {
-		printf("Usage: faultline stop [NAME]\n\nAbort running experiments (all, or the one named NAME);\nthey end as Aborted, with everything detached and restored.\n");
-		return FL_EXIT_OK;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("Usage: faultline stop [NAME|--all] [--socket PATH]\n\n"
+			       "Abort running experiments (all, or the one named NAME); they end as\n"
+			       "Aborted, with everything detached and restored. When an agent's socket\n"
+			       "exists (--socket, default " FL_AGENT_SOCKET "), through the agent;\n"
+			       "otherwise the foreground runs.\n");
+			return FL_EXIT_OK;
+		} else if (!strcmp(argv[i], "--all")) {
+			all = true;
+		} else if (!strcmp(argv[i], "--socket") && i + 1 < argc) {
+			socket = argv[++i];
+		} else if (argv[i][0] != '-' && !name) {
+			name = argv[i];
+		} else {
+			fprintf(stderr, "faultline stop: unexpected '%s'; see 'faultline stop --help'\n",
+				argv[i]);
+			return FL_EXIT_USAGE;
+		}
+	}
+	if (all && name) {
+		fprintf(stderr, "faultline stop: NAME or --all, not both\n");
+		return FL_EXIT_USAGE;
+	}
+	/* an agent named on the command line must be there; the default
+	 * one only when it answers (a killed agent leaves its file)
+	 */
+	if (socket)
+		return fl_cmd_stop_agent(socket, name);
+	if (!stat(FL_AGENT_SOCKET, &st) && S_ISSOCK(st.st_mode)) {
+		int fd = fl_ctl_connect(FL_AGENT_SOCKET);
+
+		if (fd >= 0) {
+			close(fd);
+			return fl_cmd_stop_agent(FL_AGENT_SOCKET, name);
+		}
 	}
 	d = opendir(FL_STATE_DIR);
 	while (d && (de = readdir(d))) {
