@@ -34,6 +34,8 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MODDIR=$REPO/tests/k8s
 CACHE_ROOT=${FL_K8S_CACHE:-/var/cache/faultline/k8s}
 MARKER=.faultline-k8s-env
+# Go is in /usr/local/go/bin on this project's machines, not always on PATH.
+[[ -x /usr/local/go/bin/go ]] && PATH=$PATH:/usr/local/go/bin
 export NO_PROXY=127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}
 export no_proxy=$NO_PROXY
 
