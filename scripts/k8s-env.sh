@@ -116,7 +116,7 @@ cmd_build()
 		return 0
 	fi
 	say "building Kubernetes $K8S_VERSION and etcd $ETCD_VERSION into $BINDIR (first run only)"
-	tmp=$(mktemp -d "$CACHE_ROOT/.build.XXXXXX") || die "mktemp failed"
+	tmp=$(mktemp -d "$CACHE_ROOT/.build.XXXXXX") && chmod 755 "$tmp" || die "mktemp failed"
 	minor=${K8S_VERSION#v1.}
 	minor=${minor%%.*}
 	# The version the binaries report (kubectl version, /version).

@@ -153,8 +153,6 @@ spec:
     - name: drop-ratings
       direction: sideways
       drop: {percent: "lots"}
-    - name: does-nothing
-      match: {peers: [not-an-address]}
 EOF
 err=$(kc apply -f "$FL_STATE/bad.yaml" 2>&1)
 rc=$?
@@ -164,15 +162,35 @@ fl_ok $? "a malformed Experiment is refused by the API server"
 grep -q 'spec.faults\[0\].drop.percent' <<<"$err" && grep -q 'spec.faults\[0\].direction' <<<"$err" &&
 	grep -q 'sideways' <<<"$err"
 fl_ok $? "the refusal names spec.faults[0].drop.percent and spec.faults[0].direction"
-grep -q 'spec.faults\[1\]' <<<"$err" && grep -q 'drop, delay or rate' <<<"$err" &&
-	grep -q 'spec.faults\[1\].match.peers\[0\]' <<<"$err"
-fl_ok $? "and the CEL rules: a fault that does nothing, a peer that is no address"
+# The rules (CEL, oneOf) run only on an object whose types are right.
+cat >"$FL_STATE/bad2.yaml" <<'EOF'
+apiVersion: faultline.dev/v1alpha1
+kind: Experiment
+metadata: {name: malformed2, namespace: default}
+spec:
+  duration: 2m
+  targets:
+    - pod: {namespace: demo}
+  faults:
+    - name: does-nothing
+      match: {peers: [not-an-address]}
+  failureConditions:
+    - {name: two-thresholds, signal: probe.failures, above: 1, below: 5}
+EOF
+err=$(kc apply -f "$FL_STATE/bad2.yaml" 2>&1)
+rc=$?
+fl_diag "the API server said:" "$err"
+((rc != 0)) && grep -q 'spec.faults\[0\]: .*drop, delay or rate' <<<"$err" &&
+	grep -q 'spec.faults\[0\].match.peers\[0\]: .*IP address or a CIDR' <<<"$err" &&
+	grep -q 'spec.targets\[0\].pod: .*uid, or by namespace and name' <<<"$err" &&
+	grep -q 'spec.failureConditions\[0\]' <<<"$err"
+fl_ok $? "the rules too: a fault that does nothing, a bad peer, a half-named pod, two thresholds"
 
 # 15: the printer columns
 get=$(kc get experiments -n default 2>&1)
 fl_diag "$get"
 head -n 1 <<<"$get" | grep -qE '^NAME +PHASE +NODES +TRIPPED +AGE$' &&
-	grep -q '^ratings-outage ' <<<"$get" && ! grep -q '^malformed ' <<<"$get"
+	grep -q '^ratings-outage ' <<<"$get" && ! grep -q '^malformed' <<<"$get"
 fl_ok $? "kubectl get experiments: NAME PHASE NODES TRIPPED AGE, the valid one only"
 
 # 16-21: the agent's service account, by its own token (and nothing else:
