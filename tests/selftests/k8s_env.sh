@@ -37,7 +37,7 @@ trap 'k8s_down; fl_teardown' EXIT
 trap 'k8s_down; fl_teardown; exit 130' INT
 trap 'k8s_down; fl_teardown; exit 143' TERM
 
-fl_plan 22
+fl_plan 23
 
 # 1: the binaries (built on the first run only)
 out=$("$ENV" build 2>"$FL_STATE/build.err")
@@ -80,7 +80,7 @@ fl_log "$version"
 grep -q "\"gitVersion\": \"$want\"" <<<"$(grep -A8 serverVersion <<<"$version")"
 fl_ok $? "kubectl version: the server says $want" || fl_diag "$version"
 
-# 4-8: every manifest, as the API server judges it (server-side dry run).
+# 4-9: every manifest, as the API server judges it (server-side dry run).
 # A namespaced object needs its namespace to exist, even in a dry run, so
 # the cluster-scoped ones go first and then the namespace is made.
 fl_check "dry run: namespace.yaml" kc apply --dry-run=server -f "$DEPLOY/namespace.yaml"
@@ -140,7 +140,20 @@ spec:
 EOF
 fl_check "a valid Experiment is accepted" kc apply -f "$FL_STATE/good.yaml"
 
-# 12-14: a malformed one: the API server refuses it and names each field
+# 12: the schema mirrors the file format: every example file passes it
+examples_pass()
+{
+	local f rc=0
+
+	for f in "$FL_REPO"/examples/*.yaml; do
+		sed 's|^apiVersion: faultline/v1alpha1$|apiVersion: faultline.dev/v1alpha1|' "$f" |
+			kc apply --dry-run=server -n default -f - || rc=1
+	done
+	return "$rc"
+}
+fl_check "examples/*.yaml, as faultline.dev/v1alpha1, pass the CRD (server dry run)" examples_pass
+
+# 13-15: a malformed one: the API server refuses it and names each field
 cat >"$FL_STATE/bad.yaml" <<'EOF'
 apiVersion: faultline.dev/v1alpha1
 kind: Experiment
@@ -186,14 +199,14 @@ fl_diag "the API server said:" "$err"
 	grep -q 'spec.failureConditions\[0\]' <<<"$err"
 fl_ok $? "the rules too: a fault that does nothing, a bad peer, a half-named pod, two thresholds"
 
-# 15: the printer columns
+# 16: the printer columns
 get=$(kc get experiments -n default 2>&1)
 fl_diag "$get"
 head -n 1 <<<"$get" | grep -qE '^NAME +PHASE +NODES +TRIPPED +AGE$' &&
 	grep -q '^ratings-outage ' <<<"$get" && ! grep -q '^malformed' <<<"$get"
 fl_ok $? "kubectl get experiments: NAME PHASE NODES TRIPPED AGE, the valid one only"
 
-# 16-21: the agent's service account, by its own token (and nothing else:
+# 17-22: the agent's service account, by its own token (and nothing else:
 # an empty kubeconfig, so no admin certificate goes with it)
 kc apply -f "$DEPLOY/rbac.yaml" >"$FL_STATE/rbac.out" 2>&1 || fl_diag_file "$FL_STATE/rbac.out"
 token=$(kc create token faultline -n faultline-system --duration=10m 2>"$FL_STATE/token.err")
@@ -237,7 +250,7 @@ fl_diag "$get"
 [[ $get =~ ^ratings-outage\ +Started\ +2\ + ]]
 fl_ok $? "the service account's status patch shows: Phase Started, Nodes 2"
 
-# 22: down, and nothing of ours is left
+# 23: down, and nothing of ours is left
 dir=$K8S_DIR
 k8s_down
 left=
