@@ -30,6 +30,8 @@ PKGS=(
 	"jq:jq"
 	"procps:pgrep"
 	"util-linux:unshare"
+	"curl:curl"
+	"openssl:openssl"
 )
 
 missing=()
