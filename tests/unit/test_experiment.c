@@ -88,11 +88,17 @@ static void test_full_file(void **state)
 	assert_string_equal(exp.name, "full-experiment");
 	assert_int_equal(exp.duration_ns, 600 * SEC);
 
-	assert_int_equal(exp.n_targets, 2);
+	assert_int_equal(exp.n_targets, 5);
 	assert_string_equal(exp.targets[0].cgroup,
 			    "/sys/fs/cgroup/unified/demo/ratings");
 	assert_string_equal(exp.targets[1].cgroup,
 			    "/sys/fs/cgroup/unified/demo/reviews");
+	assert_int_equal(exp.targets[2].kind, FL_TARGET_PID);
+	assert_int_equal(exp.targets[2].pid, 4242);
+	assert_int_equal(exp.targets[3].kind, FL_TARGET_CONTAINER);
+	assert_string_equal(exp.targets[3].ref, "3f9a0c1b2d4e");
+	assert_int_equal(exp.targets[4].kind, FL_TARGET_POD_UID);
+	assert_string_equal(exp.targets[4].ref, "7c9e6679-7425-40de-944b-e07fc1f90ae7");
 
 	assert_int_equal(exp.n_faults, 3);
 	f = &exp.faults[0];
