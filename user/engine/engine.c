@@ -179,8 +179,8 @@ static int fl_job_check_targets(struct fl_job *j, char *err, size_t errlen)
 		fl_set_err(err, errlen, "%s: %s", where, why);
 		return -EINVAL;
 	}
-	/* two names for one cgroup (a pod and its uid's container, a pid in a
-	 * named cgroup) would give it two rule sets
+	/* two names for one cgroup (a pid and the container it runs in, an id
+	 * and its prefix) would give it two rule sets
 	 */
 	for (i = 0; i < j->exp.n_targets; i++)
 		for (k = 0; k < i; k++) {
@@ -189,7 +189,7 @@ static int fl_job_check_targets(struct fl_job *j, char *err, size_t errlen)
 			if (j->run.spec.targets[i].cgid != j->run.spec.targets[k].cgid)
 				continue;
 			fl_job_target_where(j, i, where, sizeof(where));
-			fl_set_err(err, errlen, "%s: is the cgroup %s, already targets[%d] (%s %s)",
+			fl_set_err(err, errlen, "%s: resolves to %s, the cgroup of targets[%d] (%s %s)",
 				   where, j->run.spec.targets[i].path, k,
 				   fl_target_kind_name(o->kind), o->ref);
 			return -EINVAL;
