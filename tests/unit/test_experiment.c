@@ -88,11 +88,17 @@ static void test_full_file(void **state)
 	assert_string_equal(exp.name, "full-experiment");
 	assert_int_equal(exp.duration_ns, 600 * SEC);
 
-	assert_int_equal(exp.n_targets, 2);
+	assert_int_equal(exp.n_targets, 5);
 	assert_string_equal(exp.targets[0].cgroup,
 			    "/sys/fs/cgroup/unified/demo/ratings");
 	assert_string_equal(exp.targets[1].cgroup,
 			    "/sys/fs/cgroup/unified/demo/reviews");
+	assert_int_equal(exp.targets[2].kind, FL_TARGET_PID);
+	assert_int_equal(exp.targets[2].pid, 4242);
+	assert_int_equal(exp.targets[3].kind, FL_TARGET_CONTAINER);
+	assert_string_equal(exp.targets[3].ref, "3f9a0c1b2d4e");
+	assert_int_equal(exp.targets[4].kind, FL_TARGET_POD_UID);
+	assert_string_equal(exp.targets[4].ref, "7c9e6679-7425-40de-944b-e07fc1f90ae7");
 
 	assert_int_equal(exp.n_faults, 3);
 	f = &exp.faults[0];
@@ -588,6 +594,23 @@ struct bad_case {
 #define PROBE	MINIMAL "  probes:\n"	/* probe items from line 12 */
 #define COND	HEAD NOFAULTS PROBES "  failureConditions:\n"	/* from line 12 */
 
+/* Targets: items from line 10. */
+#define TGT	API KIND META "spec:\n  duration: 2m\n" CONDS NOFAULTS "  targets:\n"
+#define KINDS	"cgroup, pid, container, pod, pods"
+#define ID64	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define PID_EXPECT	"a process id from 1 to 4194304"
+#define CONTAINER_EXPECT \
+	"a container id: 12 to 64 lowercase hex digits, optionally after containerd://, cri-o:// or docker://"
+#define POD_UID_EXPECT	"a pod uid (metadata.uid): lowercase hex digits and '-', at most 64"
+#define NAMESPACE_EXPECT \
+	"a namespace name: 1 to 63 lowercase letters, digits or '-', starting and ending with a letter or digit"
+#define POD_NAME_EXPECT \
+	"a pod name: 1 to 253 lowercase letters, digits, '-' or '.', starting and ending with a letter or digit"
+#define LABEL_KEY_EXPECT \
+	"a label key: [PREFIX/]NAME, NAME 1 to 63 letters, digits, '-', '_' or '.'"
+#define LABEL_VALUE_EXPECT \
+	"a label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
+
 static const struct bad_case bad_cases[] = {
 	/* Top level. */
 	{ "api_version", "apiVersion: @faultline/v1\n" KIND META SPEC,
@@ -661,11 +684,84 @@ static const struct bad_case bad_cases[] = {
 	{ "targets_empty", API KIND META "spec:\n  duration: 2m\n  targets: @[]\n" CONDS NOFAULTS,
 	  "targets: expected at least one target" },
 	{ "targets_type", API KIND META "spec:\n  duration: 2m\n  targets: @/x\n" CONDS NOFAULTS,
-	  "targets: expected a sequence of {cgroup: PATH}, got a plain scalar" },
+	  "targets: expected a sequence of targets such as {cgroup: PATH} or {pod: {uid: UID}}, got a plain scalar" },
 	{ "target_type", API KIND META "spec:\n  duration: 2m\n  targets:\n    - @/x\n" CONDS NOFAULTS,
 	  "targets[0]: expected a mapping, got a plain scalar" },
-	{ "target_unknown", API KIND META "spec:\n  duration: 2m\n  targets:\n    - cgroup: /x\n      @pid: 1\n" CONDS NOFAULTS,
-	  "unknown field 'pid' in targets[0]; expected one of cgroup" },
+	{ "target_unknown", API KIND META "spec:\n  duration: 2m\n  targets:\n    - cgroup: /x\n      @podUid: 1\n" CONDS NOFAULTS,
+	  "unknown field 'podUid' in targets[0]; expected one of " KINDS },
+	{ "target_none", TGT "    - @{}\n", "missing target in targets[0]; expected one of " KINDS },
+	{ "target_two_kinds", TGT "    - cgroup: /x\n      @pid: 1\n",
+	  "targets[0]: both 'cgroup' and 'pid' given; a target is exactly one of " KINDS },
+	{ "target_two_kinds_flow", TGT "    - {pod: {uid: ab}, @container: {id: 0123456789ab}}\n",
+	  "targets[0]: both 'pod' and 'container' given; a target is exactly one of " KINDS },
+	{ "pid_text", TGT "    - pid: @init\n", "targets[0].pid: expected " PID_EXPECT ", got 'init'" },
+	{ "pid_zero", TGT "    - pid: @0\n", "targets[0].pid: expected " PID_EXPECT ", got '0'" },
+	{ "pid_negative", TGT "    - pid: @-5\n", "targets[0].pid: expected " PID_EXPECT ", got '-5'" },
+	{ "pid_large", TGT "    - pid: @4194305\n",
+	  "targets[0].pid: expected " PID_EXPECT ", got '4194305'" },
+	{ "pid_octal", TGT "    - pid: @012\n", "targets[0].pid: expected " PID_EXPECT ", got '012'" },
+	{ "pid_quoted", TGT "    - pid: @\"12\"\n",
+	  "targets[0].pid: expected " PID_EXPECT ", got a quoted string" },
+	{ "pid_twice", TGT "    - pid: 12\n    - pid: @12\n", "targets[1].pid: '12' is already targets[0]" },
+	{ "container_scalar", TGT "    - container: @0123456789ab\n",
+	  "targets[0].container: expected a mapping, got a plain scalar" },
+	{ "container_no_id", TGT "    - container: @{}\n", "missing field 'id' in targets[0].container" },
+	{ "container_unknown", TGT "    - container: {id: 0123456789ab, @name: x}\n",
+	  "unknown field 'name' in targets[0].container; expected one of id" },
+	{ "container_short", TGT "    - container: {id: @0123456789a}\n",
+	  "targets[0].container.id: expected " CONTAINER_EXPECT ", got '0123456789a'" },
+	{ "container_upper", TGT "    - container: {id: @0123456789AB}\n",
+	  "targets[0].container.id: expected " CONTAINER_EXPECT ", got '0123456789AB'" },
+	{ "container_long", TGT "    - container: {id: @" ID64 "0}\n",
+	  "targets[0].container.id: expected " CONTAINER_EXPECT ", got '" ID64 "0'" },
+	{ "container_scheme", TGT "    - container: {id: @\"cri://0123456789ab\"}\n",
+	  "targets[0].container.id: expected " CONTAINER_EXPECT ", got 'cri://0123456789ab'" },
+	{ "container_null", TGT "    - container: {id: @~}\n",
+	  "targets[0].container.id: expected " CONTAINER_EXPECT ", got null" },
+	{ "container_twice", TGT "    - container: {id: \"containerd://0123456789ab\"}\n    - container: {id: @0123456789ab}\n",
+	  "targets[1].container.id: '0123456789ab' is already targets[0]" },
+	{ "pod_empty", TGT "    - pod: @{}\n", "missing field 'uid' (or 'namespace' and 'name') in targets[0].pod" },
+	{ "pod_scalar", TGT "    - pod: @web-0\n", "targets[0].pod: expected a mapping, got a plain scalar" },
+	{ "pod_uid_bad", TGT "    - pod: {uid: @Pod-1}\n",
+	  "targets[0].pod.uid: expected " POD_UID_EXPECT ", got 'Pod-1'" },
+	{ "pod_uid_dash", TGT "    - pod: {uid: @-ab}\n",
+	  "targets[0].pod.uid: expected " POD_UID_EXPECT ", got '-ab'" },
+	{ "pod_uid_and_name", TGT "    - pod: {uid: ab, @namespace: x}\n",
+	  "targets[0].pod: give either uid, or namespace and name, not both" },
+	{ "pod_no_name", TGT "    - pod: @{namespace: x}\n", "missing field 'name' in targets[0].pod" },
+	{ "pod_no_namespace", TGT "    - pod: @{name: x}\n", "missing field 'namespace' in targets[0].pod" },
+	{ "pod_unknown", TGT "    - pod: {@id: x}\n",
+	  "unknown field 'id' in targets[0].pod; expected one of uid, namespace, name" },
+	{ "pod_namespace_bad", TGT "    - pod: {namespace: @Shop, name: x}\n",
+	  "targets[0].pod.namespace: expected " NAMESPACE_EXPECT ", got 'Shop'" },
+	{ "pod_namespace_dot", TGT "    - pod: {namespace: @a.b, name: x}\n",
+	  "targets[0].pod.namespace: expected " NAMESPACE_EXPECT ", got 'a.b'" },
+	{ "pod_name_bad", TGT "    - pod: {namespace: x, name: @cart_0}\n",
+	  "targets[0].pod.name: expected " POD_NAME_EXPECT ", got 'cart_0'" },
+	{ "pod_uid_twice", TGT "    - pod: {uid: ab-1}\n    - pod: {uid: @ab-1}\n",
+	  "targets[1].pod.uid: 'ab-1' is already targets[0]" },
+	{ "pod_name_twice", TGT "    - pod: {namespace: x, name: y}\n    - pod: @{name: y, namespace: x}\n",
+	  "targets[1].pod: 'x/y' is already targets[0]" },
+	{ "pods_no_labels", TGT "    - pods: @{namespace: x}\n", "missing field 'matchLabels' in targets[0].pods" },
+	{ "pods_no_namespace", TGT "    - pods: @{matchLabels: {a: b}}\n", "missing field 'namespace' in targets[0].pods" },
+	{ "pods_unknown", TGT "    - pods: {namespace: x, matchLabels: {a: b}, @name: y}\n",
+	  "unknown field 'name' in targets[0].pods; expected one of namespace, matchLabels" },
+	{ "pods_labels_empty", TGT "    - pods: {namespace: x, matchLabels: @{}}\n",
+	  "targets[0].pods.matchLabels: expected at least one label" },
+	{ "pods_labels_seq", TGT "    - pods: {namespace: x, matchLabels: @[a]}\n",
+	  "targets[0].pods.matchLabels: expected a mapping of labels, got a sequence" },
+	{ "pods_label_key", TGT "    - pods: {namespace: x, matchLabels: {@-app: x}}\n",
+	  "targets[0].pods.matchLabels: expected " LABEL_KEY_EXPECT ", got '-app'" },
+	{ "pods_label_prefix", TGT "    - pods: {namespace: x, matchLabels: {@Example.com/app: x}}\n",
+	  "targets[0].pods.matchLabels: expected " LABEL_KEY_EXPECT ", got 'Example.com/app'" },
+	{ "pods_label_value", TGT "    - pods: {namespace: x, matchLabels: {app: @a b}}\n",
+	  "targets[0].pods.matchLabels.app: expected " LABEL_VALUE_EXPECT ", got 'a b'" },
+	{ "pods_label_value_map", TGT "    - pods: {namespace: x, matchLabels: {app: @{a: b}}}\n",
+	  "targets[0].pods.matchLabels.app: expected " LABEL_VALUE_EXPECT ", got a mapping" },
+	{ "pods_label_twice", TGT "    - pods: {namespace: x, matchLabels: {app: x, @app: y}}\n",
+	  "targets[0].pods.matchLabels: duplicate label 'app'" },
+	{ "pods_twice", TGT "    - pods: {namespace: x, matchLabels: {app: web}}\n    - pods: @{namespace: x, matchLabels: {app: web}}\n",
+	  "targets[1].pods: 'x/app=web' is already targets[0]" },
 	{ "target_relative", API KIND META "spec:\n  duration: 2m\n  targets:\n    - cgroup: @sys/fs/cgroup/x\n" CONDS NOFAULTS,
 	  "targets[0].cgroup: expected an absolute path, got 'sys/fs/cgroup/x'" },
 	{ "target_twice", API KIND META "spec:\n  duration: 2m\n  targets:\n    - cgroup: /x\n    - cgroup: @/x\n" CONDS NOFAULTS,
@@ -949,6 +1045,129 @@ static void test_bad_case(void **state)
 	free(text);
 }
 
+/* Every target kind, as a file writes it, and what a run on one host
+ * refuses: the kinds that need the Kubernetes API.
+ */
+static void test_target_kinds(void **state)
+{
+	const struct fl_exp_target *t = exp.targets;
+	char err[ERR_LEN];
+
+	(void)state;
+	parse_ok("apiVersion: faultline/v1alpha1\n"
+		 "kind: Experiment\n"
+		 "metadata: {name: t}\n"
+		 "spec:\n"
+		 "  duration: 2m\n"
+		 "  faults: []\n"
+		 "  failureConditions: [{name: c, signal: packets.in, above: 1}]\n"
+		 "  targets:\n"
+		 "    - cgroup: /sys/fs/cgroup/x\n"
+		 "    - pid: 4194304\n"
+		 "    - container: {id: \"containerd://0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}\n"
+		 "    - container:\n"
+		 "        id: 0123456789ab\n"
+		 "    - pod: {uid: 6f1c0d9e-3b7a-4c55-9a51-0f1e2d3c4b5a}\n"
+		 "    - pod: {uid: 0123456789abcdef0123456789abcdef}\n"
+		 "    - pid: 1\n"
+		 "    - container: {id: \"cri-o://abcdefabcdef\"}\n"
+		 "    - pod: {namespace: shop, name: cart-0.v2}\n"
+		 "    - pods:\n"
+		 "        namespace: shop\n"
+		 "        matchLabels: {app: cart, example.com/tier: \"\", k8s-app: a.b_c}\n");
+	assert_int_equal(exp.n_targets, 10);
+	assert_int_equal(t[0].kind, FL_TARGET_CGROUP);
+	assert_string_equal(t[0].cgroup, "/sys/fs/cgroup/x");
+	assert_string_equal(t[0].ref, "/sys/fs/cgroup/x");
+	assert_int_equal(t[0].line, 9);
+	assert_int_equal(t[0].col, 15);
+	assert_int_equal(t[1].kind, FL_TARGET_PID);
+	assert_int_equal(t[1].pid, 4194304);
+	assert_string_equal(t[1].ref, "4194304");
+	assert_null(t[1].cgroup);
+	assert_int_equal(t[1].line, 10);
+	assert_int_equal(t[1].col, 12);
+	assert_int_equal(t[2].kind, FL_TARGET_CONTAINER);
+	assert_string_equal(t[2].ref, ID64);	/* the scheme kubectl shows is dropped */
+	assert_int_equal(t[3].kind, FL_TARGET_CONTAINER);
+	assert_string_equal(t[3].ref, "0123456789ab");
+	assert_int_equal(t[3].line, 13);	/* the id's own position */
+	assert_int_equal(t[3].col, 13);
+	assert_int_equal(t[4].kind, FL_TARGET_POD_UID);
+	assert_string_equal(t[4].ref, "6f1c0d9e-3b7a-4c55-9a51-0f1e2d3c4b5a");
+	assert_int_equal(t[4].line, 14);
+	assert_int_equal(t[4].col, 18);
+	assert_string_equal(t[5].ref, "0123456789abcdef0123456789abcdef");	/* a static pod's */
+	assert_int_equal(t[6].pid, 1);
+	assert_string_equal(t[7].ref, "abcdefabcdef");
+	assert_int_equal(t[8].kind, FL_TARGET_POD_NAME);
+	assert_string_equal(t[8].namespace, "shop");
+	assert_string_equal(t[8].name, "cart-0.v2");
+	assert_string_equal(t[8].ref, "shop/cart-0.v2");
+	assert_int_equal(t[8].line, 18);
+	assert_int_equal(t[8].col, 12);
+	assert_int_equal(t[9].kind, FL_TARGET_POD_SELECTOR);
+	assert_string_equal(t[9].namespace, "shop");
+	assert_null(t[9].name);
+	assert_int_equal(t[9].n_labels, 3);
+	assert_string_equal(t[9].labels[0].key, "app");
+	assert_string_equal(t[9].labels[0].value, "cart");
+	assert_string_equal(t[9].labels[1].key, "example.com/tier");
+	assert_string_equal(t[9].labels[1].value, "");
+	assert_string_equal(t[9].labels[2].value, "a.b_c");
+	assert_string_equal(t[9].ref, "shop/app=cart,example.com/tier=,k8s-app=a.b_c");
+	assert_int_equal(t[9].line, 20);
+	assert_int_equal(t[9].col, 9);
+	assert_string_equal(fl_target_kind_name(t[4].kind), "pod");
+	assert_string_equal(fl_target_kind_name(t[8].kind), "pod");
+	assert_string_equal(fl_target_kind_name(t[9].kind), "pods");
+
+	/* on one host, the first target that needs the API is refused */
+	assert_int_equal(fl_experiment_check_local(&exp, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err,
+			    "t.yaml:18:12: targets[8].pod: a pod named by namespace and name needs the Kubernetes API: run it with the faultline agent that has API access, or name the pod by uid (pod: {uid: UID}) on its node");
+	fl_experiment_free(&exp);
+
+	parse_ok(TGT "    - pod: {uid: ab}\n    - pods: {namespace: x, matchLabels: {a: b}}\n");
+	assert_int_equal(fl_experiment_check_local(&exp, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err,
+			    "t.yaml:11:13: targets[1].pods: pods chosen by labels needs the Kubernetes API: run it with the faultline agent that has API access, or name the pod by uid (pod: {uid: UID}) on its node");
+	fl_experiment_free(&exp);
+
+	parse_ok(TGT "    - pod: {uid: ab}\n    - pid: 7\n    - container: {id: 0123456789ab}\n");
+	assert_int_equal(fl_experiment_check_local(&exp, err, sizeof(err)), 0);
+	fl_experiment_free(&exp);
+}
+
+/* inject's flags go through the file's checks. */
+static void test_target_set(void **state)
+{
+	struct fl_exp_target t;
+	const char *what;
+
+	(void)state;
+	assert_int_equal(fl_exp_target_set(&t, FL_TARGET_CGROUP, "rel/dir", &what), 0);
+	assert_string_equal(t.cgroup, "rel/dir");	/* inject resolves it from the cwd */
+	assert_string_equal(t.ref, "rel/dir");
+	fl_exp_target_free(&t);
+	assert_null(t.ref);
+	assert_int_equal(fl_exp_target_set(&t, FL_TARGET_PID, "12", &what), 0);
+	assert_int_equal(t.pid, 12);
+	assert_string_equal(t.ref, "12");
+	fl_exp_target_free(&t);
+	assert_int_equal(fl_exp_target_set(&t, FL_TARGET_PID, "12x", &what), -EINVAL);
+	assert_string_equal(what, PID_EXPECT);
+	assert_null(t.ref);
+	assert_int_equal(fl_exp_target_set(&t, FL_TARGET_CONTAINER, "docker://" ID64, &what), 0);
+	assert_string_equal(t.ref, ID64);
+	fl_exp_target_free(&t);
+	assert_int_equal(fl_exp_target_set(&t, FL_TARGET_CONTAINER, "docker://", &what), -EINVAL);
+	assert_string_equal(what, CONTAINER_EXPECT);
+	assert_int_equal(fl_exp_target_set(&t, FL_TARGET_POD_UID, "", &what), -EINVAL);
+	assert_string_equal(what, POD_UID_EXPECT);
+	assert_int_equal(fl_exp_target_set(&t, FL_TARGET_POD_NAME, "x/y", &what), -EINVAL);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest fixed[] = {
@@ -960,6 +1179,8 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_free_twice),
+		cmocka_unit_test(test_target_kinds),
+		cmocka_unit_test(test_target_set),
 	};
 	size_t n_fixed = sizeof(fixed) / sizeof(fixed[0]);
 	size_t n_bad = sizeof(bad_cases) / sizeof(bad_cases[0]);

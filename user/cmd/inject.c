@@ -30,7 +30,7 @@
 static void fl_inject_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: faultline inject --cgroup PATH [--cgroup PATH]... [--netns PATH] [--iface NAME]...\n"
+		"Usage: faultline inject TARGET... [--cgroup-root DIR] [--netns PATH] [--iface NAME]...\n"
 		"                        [--direction ingress|egress|both] [--proto tcp|udp|icmp|any]\n"
 		"                        [--peer CIDR]... [--port N]... [--drop PERCENT]\n"
 		"                        [--delay D [--jitter D] [--distribution NAME] [--correlation PCT]\n"
@@ -43,7 +43,17 @@ static void fl_inject_usage(FILE *out)
 		"or SIGINT. It runs as an experiment of one fault: the same checks, states\n"
 		"(Succeeded, Failed, Aborted, Error), exit codes and report as 'faultline run'.\n"
 		"\n"
-		"  -c, --cgroup PATH     target cgroup v2 directory (repeatable)\n"
+		"TARGET is one of these, each repeatable, mixed as needed:\n"
+		"  -c, --cgroup PATH     a cgroup v2 directory\n"
+		"      --pid N           the cgroup process N is in at the start\n"
+		"      --container ID    a container's cgroup: its id (64 hex digits, or a unique\n"
+		"                        prefix of 12 or more), found in the kubelet's pod cgroups\n"
+		"      --pod-uid UID     a pod's cgroup (metadata.uid), with all its containers,\n"
+		"                        also those that restart during the run\n"
+		"      --cgroup-root DIR where to look for pods and containers, like the kubelet's\n"
+		"                        --cgroup-root (default $FAULTLINE_CGROUP_ROOT, else the\n"
+		"                        cgroup2 mount); a path not under the mount is relative to it\n"
+		"\n"
 		"  -n, --netns PATH      network namespace to attach in (default: those of\n"
 		"                        the targets' processes)\n"
 		"  -i, --iface NAME      interface to attach to (default: all but lo)\n"
@@ -73,7 +83,8 @@ static void fl_inject_usage(FILE *out)
 		"  -v, --verbose         more detail, including libbpf's\n"
 		"\n"
 		"Environment: FAULTLINE_TC=legacy forces clsact over tcx; FAULTLINE_INGRESS=xdp|tc|cgroup\n"
-		"and FAULTLINE_XDP=native|generic choose the ingress hook.\n"
+		"and FAULTLINE_XDP=native|generic choose the ingress hook; FAULTLINE_CGROUP_ROOT is\n"
+		"where pods and containers are looked for.\n"
 		"\n"
 		"Example: faultline inject --cgroup /sys/fs/cgroup/unified/shop/cart \\\n"
 		"             --direction egress --proto tcp --port 5432 --drop 30 --duration 2m\n");
@@ -121,16 +132,46 @@ static int fl_bad_flag(const char *field, const char *value, const char *what)
 			      field, what);
 }
 
+/* One target flag: the file's checks for the value (fl_exp_target_set). */
+static int fl_inject_target(struct fl_experiment *x, enum fl_target_kind kind, const char *flag,
+			    const char *value)
+{
+	struct fl_exp_target t;
+	const char *what = "";
+	int i, ret;
+
+	if (x->n_targets >= FL_EXP_MAX_TARGETS)
+		return fl_usage_error("too many targets (--cgroup, --pid, --container, --pod-uid); at most %d",
+				      FL_EXP_MAX_TARGETS);
+	ret = fl_exp_target_set(&t, kind, value, &what);
+	if (ret == -ENOMEM)
+		return fl_usage_error("out of memory");
+	if (ret)
+		return fl_usage_error("invalid %s '%s': expected %s", flag, value, what);
+	for (i = 0; i < x->n_targets; i++) {
+		if (x->targets[i].kind != kind || strcmp(x->targets[i].ref, t.ref))
+			continue;
+		fl_exp_target_free(&t);
+		return fl_usage_error("%s %s is given twice", flag, value);
+	}
+	x->targets[x->n_targets++] = t;
+	return 0;
+}
+
 static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struct fl_fg_opts *o,
 			   bool *help)
 {
 	enum {
 		OPT_PEER = 256, OPT_PORT, OPT_DROP, OPT_JSON, OPT_DELAY, OPT_JITTER, OPT_DIST,
 		OPT_CORR, OPT_REORDER, OPT_RATE, OPT_RATE_PER, OPT_FORCE_QDISC, OPT_ABORT_IF,
-		OPT_NAME, OPT_DRY_RUN,
+		OPT_NAME, OPT_DRY_RUN, OPT_PID, OPT_CONTAINER, OPT_POD_UID, OPT_CGROUP_ROOT,
 	};
 	static const struct option opts[] = {
 		{ "cgroup", required_argument, NULL, 'c' },
+		{ "pid", required_argument, NULL, OPT_PID },
+		{ "container", required_argument, NULL, OPT_CONTAINER },
+		{ "pod-uid", required_argument, NULL, OPT_POD_UID },
+		{ "cgroup-root", required_argument, NULL, OPT_CGROUP_ROOT },
 		{ "netns", required_argument, NULL, 'n' },
 		{ "iface", required_argument, NULL, 'i' },
 		{ "direction", required_argument, NULL, 'd' },
@@ -169,16 +210,26 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 	while ((c = getopt_long(argc, argv, ":c:n:i:d:p:t:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			if (x->n_targets >= FL_EXP_MAX_TARGETS)
-				return fl_usage_error("too many --cgroup options; at most %d",
-						      FL_EXP_MAX_TARGETS);
-			for (i = 0; i < x->n_targets; i++)
-				if (!strcmp(x->targets[i].cgroup, optarg))
-					return fl_usage_error("--cgroup %s is given twice", optarg);
-			x->targets[x->n_targets].cgroup = strdup(optarg);
-			if (!x->targets[x->n_targets].cgroup)
-				return fl_usage_error("out of memory");
-			x->n_targets++;
+			if (fl_inject_target(x, FL_TARGET_CGROUP, "--cgroup", optarg))
+				return -EINVAL;
+			break;
+		case OPT_PID:
+			if (fl_inject_target(x, FL_TARGET_PID, "--pid", optarg))
+				return -EINVAL;
+			break;
+		case OPT_CONTAINER:
+			if (fl_inject_target(x, FL_TARGET_CONTAINER, "--container", optarg))
+				return -EINVAL;
+			break;
+		case OPT_POD_UID:
+			if (fl_inject_target(x, FL_TARGET_POD_UID, "--pod-uid", optarg))
+				return -EINVAL;
+			break;
+		case OPT_CGROUP_ROOT:
+			if (!*optarg || strlen(optarg) >= sizeof(x->place.cgroup_root))
+				return fl_usage_error("invalid --cgroup-root '%s': expected a directory",
+						      optarg);
+			snprintf(x->place.cgroup_root, sizeof(x->place.cgroup_root), "%s", optarg);
 			break;
 		case 'n':
 			snprintf(x->place.netns, sizeof(x->place.netns), "%s", optarg);
@@ -317,7 +368,7 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 		return fl_usage_error("unexpected argument '%s'; see 'faultline inject --help'",
 				      argv[optind]);
 	if (!x->n_targets)
-		return fl_usage_error("no target: name at least one --cgroup PATH");
+		return fl_usage_error("no target: name at least one --cgroup PATH, --pid N, --container ID or --pod-uid UID");
 	/* the one validator, as for a fault in a file */
 	if (fl_fault_check(f, &field, msg, sizeof(msg))) {
 		if (!*field)

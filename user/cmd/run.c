@@ -176,6 +176,13 @@ int fl_cmd_validate(int argc, char **argv)
 		free(exp);
 		return ret == -EINVAL ? FL_EXIT_USAGE : FL_EXIT_RUNTIME;
 	}
+	/* valid for an agent, but not for this host: as `run` would say */
+	if (fl_experiment_check_local(exp, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		fl_experiment_free(exp);
+		free(exp);
+		return FL_EXIT_USAGE;
+	}
 	printf("%s: valid: experiment %s, %d target%s, %d fault%s, %d condition%s, %d probe%s\n",
 	       argv[1], exp->name, exp->n_targets, exp->n_targets == 1 ? "" : "s", exp->n_faults,
 	       exp->n_faults == 1 ? "" : "s", exp->n_conditions, exp->n_conditions == 1 ? "" : "s",

@@ -16,6 +16,7 @@
 #include "common.h"
 #include "engine.h"
 #include "events.h"
+#include "k8s_cgroups.h"
 #include "monitor.h"
 #include "probes.h"
 #include "targets.h"
@@ -84,9 +85,11 @@ static int fl_job_spec(struct fl_job *j, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	spec->n_targets = x->n_targets;
+	/* the other kinds get their path when they are resolved */
 	for (i = 0; i < x->n_targets; i++)
-		snprintf(spec->targets[i].path, sizeof(spec->targets[i].path), "%s",
-			 x->targets[i].cgroup);
+		if (x->targets[i].kind == FL_TARGET_CGROUP)
+			snprintf(spec->targets[i].path, sizeof(spec->targets[i].path), "%s",
+				 x->targets[i].cgroup);
 	spec->n_rules = x->n_faults;
 	memcpy(spec->rules, x->faults, sizeof(x->faults[0]) * x->n_faults);
 	spec->duration_ns = x->duration_ns;
@@ -99,26 +102,98 @@ static int fl_job_spec(struct fl_job *j, char *err, size_t errlen)
 	return 0;
 }
 
-/* A target that is not a cgroup v2 directory is bad input like any other:
- * said at its place in the file, or as the flag that named it.
+/* The flag or the file field that named target i, for messages. */
+static void fl_job_target_where(const struct fl_job *j, int i, char *buf, size_t len)
+{
+	static const char *const flag[] = {
+		[FL_TARGET_CGROUP] = "--cgroup", [FL_TARGET_PID] = "--pid",
+		[FL_TARGET_CONTAINER] = "--container", [FL_TARGET_POD_UID] = "--pod-uid",
+	};
+	static const char *const field[] = {
+		[FL_TARGET_CGROUP] = "cgroup", [FL_TARGET_PID] = "pid",
+		[FL_TARGET_CONTAINER] = "container.id", [FL_TARGET_POD_UID] = "pod.uid",
+		[FL_TARGET_POD_NAME] = "pod", [FL_TARGET_POD_SELECTOR] = "pods",
+	};
+	const struct fl_exp_target *t = &j->exp.targets[i];
+
+	if (j->exp.file[0] && t->line)
+		snprintf(buf, len, "%s:%d:%d: targets[%d].%s", j->exp.file, t->line, t->col, i,
+			 field[t->kind]);
+	else
+		snprintf(buf, len, "%s %s", t->kind < (int)ARRAY_SIZE(flag) && flag[t->kind] ?
+			 flag[t->kind] : fl_target_kind_name(t->kind), t->ref);
+}
+
+/* A pid, a container or a pod becomes the cgroup directory it lives in
+ * now; from then on it is a cgroup target like any other. A pod's own
+ * cgroup is the target, not its containers': a container that restarts
+ * gets a new cgroup inside it and stays covered.
+ */
+static int fl_job_locate(struct fl_job *j, int i, char *root, bool *have_root, char *why,
+			 size_t len)
+{
+	const struct fl_exp_target *t = &j->exp.targets[i];
+	struct fl_target_spec *ts = &j->run.spec.targets[i];
+	const char *from;
+	int ret;
+
+	if (t->kind == FL_TARGET_CGROUP)
+		return 0;
+	if (t->kind == FL_TARGET_PID)
+		return fl_pid_cgroup(t->pid, ts->path, sizeof(ts->path), why, len);
+	if (!*have_root) {
+		ret = fl_k8s_cgroup_root(j->exp.place.cgroup_root, root, PATH_MAX, &from, why, len);
+		if (ret)
+			return ret;
+		*have_root = true;
+	}
+	if (t->kind == FL_TARGET_CONTAINER)
+		return fl_k8s_container_cgroup(root, t->ref, ts->path, sizeof(ts->path), why, len);
+	if (t->kind == FL_TARGET_POD_UID)
+		return fl_k8s_pod_cgroup(root, t->ref, ts->path, sizeof(ts->path), why, len);
+	fl_set_err(why, len, "cannot be resolved on this node");
+	return -EINVAL;
+}
+
+/* A target that is not a cgroup v2 directory, or that names none, is bad
+ * input like any other: said at its place in the file, or as the flag
+ * that named it.
  */
 static int fl_job_check_targets(struct fl_job *j, char *err, size_t errlen)
 {
-	char why[400];
-	int i;
+	char why[1600], where[PATH_MAX + 64], root[PATH_MAX];
+	bool have_root = false;
+	int i, k, ret;
 
+	/* before anything is looked up: these need the Kubernetes API */
+	ret = fl_experiment_check_local(&j->exp, err, errlen);
+	if (ret)
+		return ret;
 	for (i = 0; i < j->exp.n_targets; i++) {
-		const struct fl_exp_target *t = &j->exp.targets[i];
-
-		if (!fl_target_resolve(&j->run.spec.targets[i], why, sizeof(why)))
+		ret = fl_job_locate(j, i, root, &have_root, why, sizeof(why));
+		if (!ret)
+			ret = fl_target_resolve(&j->run.spec.targets[i], why, sizeof(why));
+		if (!ret)
 			continue;
-		if (j->exp.file[0] && t->line)
-			fl_set_err(err, errlen, "%s:%d:%d: targets[%d].cgroup: %s", j->exp.file,
-				   t->line, t->col, i, why);
-		else
-			fl_set_err(err, errlen, "--cgroup %s: %s", t->cgroup, why);
+		fl_job_target_where(j, i, where, sizeof(where));
+		fl_set_err(err, errlen, "%s: %s", where, why);
 		return -EINVAL;
 	}
+	/* two names for one cgroup (a pid and the container it runs in, an id
+	 * and its prefix) would give it two rule sets
+	 */
+	for (i = 0; i < j->exp.n_targets; i++)
+		for (k = 0; k < i; k++) {
+			const struct fl_exp_target *o = &j->exp.targets[k];
+
+			if (j->run.spec.targets[i].cgid != j->run.spec.targets[k].cgid)
+				continue;
+			fl_job_target_where(j, i, where, sizeof(where));
+			fl_set_err(err, errlen, "%s: resolves to %s, the cgroup of targets[%d] (%s %s)",
+				   where, j->run.spec.targets[i].path, k,
+				   fl_target_kind_name(o->kind), o->ref);
+			return -EINVAL;
+		}
 	return 0;
 }
 
@@ -440,7 +515,9 @@ static void fl_job_fill_result(struct fl_job *j)
 	for (t = 0; r->targets && t < j->exp.n_targets; t++) {
 		struct fl_result_target *x = &r->targets[r->n_targets++];
 
-		snprintf(x->path, sizeof(x->path), "%s", j->exp.targets[t].cgroup);
+		snprintf(x->path, sizeof(x->path), "%s", run->spec.targets[t].path);
+		snprintf(x->kind, sizeof(x->kind), "%s", fl_target_kind_name(j->exp.targets[t].kind));
+		snprintf(x->ref, sizeof(x->ref), "%s", j->exp.targets[t].ref);
 		x->cgid = run->spec.targets[t].cgid;
 		if (maps)
 			fl_dp_read_target(&run->dp, t, run->spec.n_rules, x->tot);

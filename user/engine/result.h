@@ -43,7 +43,9 @@ struct fl_result_attach {
 };
 
 struct fl_result_target {
-	char path[PATH_MAX];
+	char kind[16];		/* what was asked: cgroup, pid, container, pod */
+	char ref[PATH_MAX];	/* its value: the path, pid, container id or pod uid */
+	char path[PATH_MAX];	/* the cgroup it resolved to */
 	__u64 cgid;
 	struct fl_dir_totals tot[FL_DIR_MAX];	/* its rules added up */
 };

@@ -15,6 +15,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "common.h"
 #include "targets.h"
 
 int fl_cgroup2_mount(char *buf, size_t len)
@@ -35,6 +36,53 @@ int fl_cgroup2_mount(char *buf, size_t len)
 	}
 	endmntent(f);
 	return err;
+}
+
+int fl_pid_cgroup(pid_t pid, char *out, size_t len, char *err, size_t errlen)
+{
+	char path[64], line[PATH_MAX + 8], mnt[PATH_MAX];
+	int ret = -ENOENT, n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	f = fopen(path, "r");
+	if (!f) {
+		if (errno != ENOENT)
+			fl_set_err(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		else
+			fl_set_err(err, errlen, "no process with pid %d", (int)pid);
+		return -ESRCH;
+	}
+	/* hybrid hosts list the v1 hierarchies too: only "0::" is v2 */
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		ret = 0;
+		break;
+	}
+	fclose(f);
+	if (ret) {
+		fl_set_err(err, errlen, "process %d is in no cgroup v2 directory (no 0:: line in %s)",
+			   (int)pid, path);
+		return ret;
+	}
+	if (!strcmp(line + 3, "/")) {
+		fl_set_err(err, errlen, "process %d is in the root cgroup: that would target every process; name that cgroup itself (cgroup: PATH, --cgroup) if that is meant",
+			   (int)pid);
+		return -EINVAL;
+	}
+	ret = fl_cgroup2_mount(mnt, sizeof(mnt));
+	if (ret) {
+		fl_set_err(err, errlen, "no cgroup2 mount in /proc/self/mounts");
+		return ret;
+	}
+	n = snprintf(out, len, "%s%s", mnt, line + 3);
+	if (n < 0 || (size_t)n >= len) {
+		fl_set_err(err, errlen, "the cgroup path of process %d is too long", (int)pid);
+		return -ENAMETOOLONG;
+	}
+	return 0;
 }
 
 int fl_target_resolve(struct fl_target_spec *t, char *err, size_t errlen)

@@ -18,6 +18,13 @@ int fl_target_for_each_pid(const struct fl_target_spec *t,
 /* Is @pid's cgroup v2 path one of the targets or below one? */
 int fl_pid_in_targets(pid_t pid, const struct fl_spec *spec);
 
+/* The cgroup v2 directory @pid is in now: the "0::" line of
+ * /proc/PID/cgroup joined to the cgroup2 mount. 0; -ESRCH (no such
+ * process), -ENOENT (no cgroup v2 line), -EINVAL (the root cgroup: that
+ * would target every process) with the reason in @err.
+ */
+int fl_pid_cgroup(pid_t pid, char *out, size_t len, char *err, size_t errlen);
+
 /* Mount point of cgroup v2, e.g. /sys/fs/cgroup/unified. */
 int fl_cgroup2_mount(char *buf, size_t len);
 

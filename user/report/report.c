@@ -432,6 +432,8 @@ json_object *fl_report_json_object(const struct fl_result *r)
 	arr = json_object_new_array();
 	for (i = 0; i < r->n_targets; i++) {
 		o = json_object_new_object();
+		json_object_object_add(o, "kind", json_object_new_string(r->targets[i].kind));
+		json_object_object_add(o, "ref", json_object_new_string(r->targets[i].ref));
 		json_object_object_add(o, "cgroup", json_object_new_string(r->targets[i].path));
 		json_object_object_add(o, "cgroup_id", json_object_new_uint64(r->targets[i].cgid));
 		for (d = 0; d < FL_DIR_MAX; d++)

@@ -458,52 +458,503 @@ static const char *const spec_fields[S_N] = {
 
 /* Targets. */
 
-enum { T_CGROUP, T_N };
-static const char *const target_fields[T_N] = { "cgroup" };
+enum { T_CGROUP, T_PID, T_CONTAINER, T_POD, T_PODS, T_N };
+static const char *const target_fields[T_N] = {
+	"cgroup", "pid", "container", "pod", "pods",
+};
+
+enum { CT_ID, CT_N };
+static const char *const container_fields[CT_N] = { "id" };
+
+enum { PO_UID, PO_NAMESPACE, PO_NAME, PO_N };
+static const char *const pod_fields[PO_N] = { "uid", "namespace", "name" };
+
+enum { PS_NAMESPACE, PS_MATCH_LABELS, PS_N };
+static const char *const pods_fields[PS_N] = { "namespace", "matchLabels" };
+
+#define TARGET_KINDS	"cgroup, pid, container, pod, pods"
+#define PID_EXPECT	"a process id from 1 to 4194304"
+#define CONTAINER_EXPECT \
+	"a container id: 12 to 64 lowercase hex digits, optionally after containerd://, cri-o:// or docker://"
+#define POD_UID_EXPECT	"a pod uid (metadata.uid): lowercase hex digits and '-', at most 64"
+#define NAMESPACE_EXPECT \
+	"a namespace name: 1 to 63 lowercase letters, digits or '-', starting and ending with a letter or digit"
+#define POD_NAME_EXPECT \
+	"a pod name: 1 to 253 lowercase letters, digits, '-' or '.', starting and ending with a letter or digit"
+#define LABEL_KEY_EXPECT \
+	"a label key: [PREFIX/]NAME, NAME 1 to 63 letters, digits, '-', '_' or '.'"
+#define LABEL_VALUE_EXPECT \
+	"a label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
+
+static const char *const kind_names[] = {
+	[FL_TARGET_CGROUP] = "cgroup",
+	[FL_TARGET_PID] = "pid",
+	[FL_TARGET_CONTAINER] = "container",
+	[FL_TARGET_POD_UID] = "pod",
+	[FL_TARGET_POD_NAME] = "pod",
+	[FL_TARGET_POD_SELECTOR] = "pods",
+};
+
+const char *fl_target_kind_name(enum fl_target_kind kind)
+{
+	if ((unsigned int)kind >= ARRAY_SIZE(kind_names))
+		return "unknown";
+	return kind_names[kind];
+}
+
+static bool is_lower_alnum(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+}
+
+static bool is_alnum(char ch)
+{
+	return is_lower_alnum(ch) || (ch >= 'A' && ch <= 'Z');
+}
+
+static bool is_hex(char ch)
+{
+	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f');
+}
+
+/* Kubernetes' DNS-1123 label (namespaces) and subdomain (pod names). */
+static bool is_dns_name(const char *s, size_t max, bool dots)
+{
+	size_t i, len = strlen(s);
+
+	if (!len || len > max || !is_lower_alnum(s[0]) || !is_lower_alnum(s[len - 1]))
+		return false;
+	for (i = 0; i < len; i++)
+		if (!is_lower_alnum(s[i]) && s[i] != '-' && !(dots && s[i] == '.'))
+			return false;
+	return true;
+}
+
+/* A label name or value part: [A-Za-z0-9._-], alphanumeric at both ends. */
+static bool is_label_part(const char *s, size_t len, size_t max)
+{
+	size_t i;
+
+	if (!len || len > max || !is_alnum(s[0]) || !is_alnum(s[len - 1]))
+		return false;
+	for (i = 0; i < len; i++)
+		if (!is_alnum(s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.')
+			return false;
+	return true;
+}
+
+static bool is_label_key(const char *s)
+{
+	const char *slash = strrchr(s, '/');
+	char prefix[254];
+	size_t plen;
+
+	if (!slash)
+		return is_label_part(s, strlen(s), 63);
+	plen = (size_t)(slash - s);
+	if (plen >= sizeof(prefix))
+		return false;
+	memcpy(prefix, s, plen);
+	prefix[plen] = '\0';
+	return is_dns_name(prefix, 253, true) && is_label_part(slash + 1, strlen(slash + 1), 63);
+}
+
+static bool is_label_value(const char *s)
+{
+	return !*s || is_label_part(s, strlen(s), 63);
+}
+
+/* kubectl shows a container's id as "containerd://ID" (status.
+ * containerStatuses[].containerID): accept it as copied.
+ */
+static const char *strip_runtime_scheme(const char *s)
+{
+	static const char *const schemes[] = { "containerd://", "cri-o://", "docker://" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(schemes); i++)
+		if (!strncmp(s, schemes[i], strlen(schemes[i])))
+			return s + strlen(schemes[i]);
+	return s;
+}
+
+int fl_exp_target_set(struct fl_exp_target *t, enum fl_target_kind kind, const char *value,
+		      const char **what)
+{
+	const char *s = value;
+	char num[24];
+	size_t i, len;
+	char *end;
+	long pid;
+
+	memset(t, 0, sizeof(*t));
+	t->kind = kind;
+	switch (kind) {
+	case FL_TARGET_CGROUP:
+		*what = "a cgroup v2 directory";
+		if (!*s || strlen(s) >= PATH_MAX)
+			return -EINVAL;
+		t->cgroup = strdup(s);
+		if (!t->cgroup)
+			return -ENOMEM;
+		break;
+	case FL_TARGET_PID:
+		*what = PID_EXPECT;
+		if (*s < '1' || *s > '9')
+			return -EINVAL;
+		errno = 0;
+		pid = strtol(s, &end, 10);
+		/* the kernel's PID_MAX_LIMIT on 64-bit */
+		if (errno || *end || pid > 4194304)
+			return -EINVAL;
+		t->pid = (pid_t)pid;
+		snprintf(num, sizeof(num), "%ld", pid);
+		s = num;
+		break;
+	case FL_TARGET_CONTAINER:
+		*what = CONTAINER_EXPECT;
+		s = strip_runtime_scheme(s);
+		len = strlen(s);
+		if (len < FL_CONTAINER_ID_MIN || len > FL_CONTAINER_ID_LEN)
+			return -EINVAL;
+		for (i = 0; i < len; i++)
+			if (!is_hex(s[i]))
+				return -EINVAL;
+		break;
+	case FL_TARGET_POD_UID:
+		*what = POD_UID_EXPECT;
+		len = strlen(s);
+		if (!len || len > FL_POD_UID_MAX || !is_hex(s[0]))
+			return -EINVAL;
+		for (i = 0; i < len; i++)
+			if (!is_hex(s[i]) && s[i] != '-')
+				return -EINVAL;
+		break;
+	default:
+		/* named by more than one value: the parser fills them */
+		*what = "a target of one value";
+		return -EINVAL;
+	}
+	t->ref = strdup(s);
+	if (!t->ref) {
+		fl_exp_target_free(t);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void fl_exp_target_free(struct fl_exp_target *t)
+{
+	int i;
+
+	free(t->cgroup);
+	free(t->ref);
+	free(t->namespace);
+	free(t->name);
+	for (i = 0; i < FL_EXP_MAX_LABELS; i++) {
+		free(t->labels[i].key);
+		free(t->labels[i].value);
+	}
+	memset(t, 0, sizeof(*t));
+}
+
+/* A target of one value: its node, where the kind's checks and the run's
+ * errors point.
+ */
+static int parse_target_value(struct ctx *c, yaml_node_t *n, const char *path,
+			      enum fl_target_kind kind, struct fl_exp_target *t)
+{
+	const char *s, *what = "";
+	int err;
+
+	if (kind == FL_TARGET_CGROUP)
+		err = get_abs_path(c, n, path, &s);
+	else if (kind == FL_TARGET_PID)
+		err = get_plain(c, n, path, PID_EXPECT, &s);
+	else
+		err = get_string(c, n, path, kind == FL_TARGET_CONTAINER ? CONTAINER_EXPECT :
+				 POD_UID_EXPECT, &s);
+	if (err)
+		return err;
+	err = fl_exp_target_set(t, kind, s, &what);
+	if (err == -ENOMEM)
+		return fail(c, n, "out of memory");
+	if (err)
+		return bad_value(c, n, path, what);
+	t->line = n->start_mark.line + 1;
+	t->col = n->start_mark.column + 1;
+	return 0;
+}
+
+/* pod: {uid: UID} or pod: {namespace: NS, name: NAME}. */
+static int parse_target_pod(struct ctx *c, yaml_node_t *n, const char *where,
+			    struct fl_exp_target *t)
+{
+	char path[PATH_LEN], ref[FL_POD_UID_MAX + 320];
+	const char *ns, *name;
+	struct map m;
+	int err;
+
+	err = load_map(c, n, where, pod_fields, PO_N, &m);
+	if (err)
+		return err;
+	if (m.key[PO_UID]) {
+		yaml_node_t *other = m.key[PO_NAMESPACE] ? m.key[PO_NAMESPACE] : m.key[PO_NAME];
+
+		if (other)
+			return fail(c, other, "%s: give either uid, or namespace and name, not both",
+				    where);
+		field_path(path, sizeof(path), where, "uid");
+		return parse_target_value(c, m.val[PO_UID], path, FL_TARGET_POD_UID, t);
+	}
+	if (!m.key[PO_NAMESPACE] && !m.key[PO_NAME])
+		return fail(c, n, "missing field 'uid' (or 'namespace' and 'name') in %s", where);
+	err = require(c, &m, PO_NAMESPACE);
+	if (!err)
+		err = require(c, &m, PO_NAME);
+	if (err)
+		return err;
+	field_path(path, sizeof(path), where, "namespace");
+	err = get_string(c, m.val[PO_NAMESPACE], path, NAMESPACE_EXPECT, &ns);
+	if (err)
+		return err;
+	if (!is_dns_name(ns, 63, false))
+		return bad_value(c, m.val[PO_NAMESPACE], path, NAMESPACE_EXPECT);
+	field_path(path, sizeof(path), where, "name");
+	err = get_string(c, m.val[PO_NAME], path, POD_NAME_EXPECT, &name);
+	if (err)
+		return err;
+	if (!is_dns_name(name, 253, true))
+		return bad_value(c, m.val[PO_NAME], path, POD_NAME_EXPECT);
+	t->kind = FL_TARGET_POD_NAME;
+	fmt(ref, sizeof(ref), "%s/%s", ns, name);
+	err = dup_string(c, n, ns, &t->namespace);
+	if (!err)
+		err = dup_string(c, n, name, &t->name);
+	if (!err)
+		err = dup_string(c, n, ref, &t->ref);
+	t->line = n->start_mark.line + 1;
+	t->col = n->start_mark.column + 1;
+	return err;
+}
+
+/* pods: {namespace: NS, matchLabels: {KEY: VALUE, ...}}. */
+static int parse_target_pods(struct ctx *c, yaml_node_t *n, const char *where,
+			     struct fl_exp_target *t)
+{
+	char path[PATH_LEN], lwhere[WHERE_LEN];
+	yaml_node_pair_t *pair;
+	size_t used, size;
+	const char *ns;
+	struct map m;
+	yaml_node_t *labels;
+	int err, j;
+
+	err = load_map(c, n, where, pods_fields, PS_N, &m);
+	if (!err)
+		err = require(c, &m, PS_NAMESPACE);
+	if (!err)
+		err = require(c, &m, PS_MATCH_LABELS);
+	if (err)
+		return err;
+	field_path(path, sizeof(path), where, "namespace");
+	err = get_string(c, m.val[PS_NAMESPACE], path, NAMESPACE_EXPECT, &ns);
+	if (err)
+		return err;
+	if (!is_dns_name(ns, 63, false))
+		return bad_value(c, m.val[PS_NAMESPACE], path, NAMESPACE_EXPECT);
+	t->kind = FL_TARGET_POD_SELECTOR;
+	err = dup_string(c, n, ns, &t->namespace);
+	if (err)
+		return err;
+
+	labels = m.val[PS_MATCH_LABELS];
+	fmt(lwhere, sizeof(lwhere), "%s.matchLabels", where);
+	if (labels->type != YAML_MAPPING_NODE)
+		return fail(c, labels, "%s: expected a mapping of labels, got %s", lwhere,
+			    kind_of(labels));
+	/* an empty selector would take every pod of the namespace: say so */
+	if (labels->data.mapping.pairs.start == labels->data.mapping.pairs.top)
+		return fail(c, labels, "%s: expected at least one label", lwhere);
+	for (pair = labels->data.mapping.pairs.start; pair < labels->data.mapping.pairs.top;
+	     pair++) {
+		yaml_node_t *k = node_at(c, pair->key), *v = node_at(c, pair->value);
+		struct fl_exp_label *l = &t->labels[t->n_labels];
+		const char *ks, *vs;
+
+		if (t->n_labels == FL_EXP_MAX_LABELS)
+			return fail(c, k, "%s: too many labels, at most %d", lwhere,
+				    FL_EXP_MAX_LABELS);
+		err = get_string(c, k, lwhere, LABEL_KEY_EXPECT, &ks);
+		if (err)
+			return err;
+		if (!is_label_key(ks))
+			return bad_value(c, k, lwhere, LABEL_KEY_EXPECT);
+		for (j = 0; j < t->n_labels; j++)
+			if (!strcmp(t->labels[j].key, ks))
+				return fail(c, k, "%s: duplicate label '%s'", lwhere, ks);
+		field_path(path, sizeof(path), lwhere, ks);
+		err = get_string(c, v, path, LABEL_VALUE_EXPECT, &vs);
+		if (err)
+			return err;
+		if (!is_label_value(vs))
+			return bad_value(c, v, path, LABEL_VALUE_EXPECT);
+		err = dup_string(c, k, ks, &l->key);
+		if (!err)
+			err = dup_string(c, v, vs, &l->value);
+		if (err)
+			return err;
+		t->n_labels++;
+	}
+
+	/* "NAMESPACE/k=v,k=v", as the report names it */
+	size = strlen(ns) + 2;
+	for (j = 0; j < t->n_labels; j++)
+		size += strlen(t->labels[j].key) + strlen(t->labels[j].value) + 2;
+	t->ref = malloc(size);
+	if (!t->ref)
+		return fail(c, n, "out of memory");
+	used = (size_t)snprintf(t->ref, size, "%s/", ns);
+	for (j = 0; j < t->n_labels; j++)
+		used += (size_t)snprintf(t->ref + used, size - used, "%s%s=%s", j ? "," : "",
+					 t->labels[j].key, t->labels[j].value);
+	t->line = n->start_mark.line + 1;
+	t->col = n->start_mark.column + 1;
+	return 0;
+}
+
+/* The field path that names a target's value in messages. */
+static void target_path(char *buf, size_t size, const char *where, enum fl_target_kind kind)
+{
+	static const char *const leaf[] = {
+		[FL_TARGET_CGROUP] = "cgroup",
+		[FL_TARGET_PID] = "pid",
+		[FL_TARGET_CONTAINER] = "container.id",
+		[FL_TARGET_POD_UID] = "pod.uid",
+		[FL_TARGET_POD_NAME] = "pod",
+		[FL_TARGET_POD_SELECTOR] = "pods",
+	};
+
+	field_path(buf, size, where, leaf[kind]);
+}
+
+static int parse_target(struct ctx *c, yaml_node_t *item, size_t i)
+{
+	struct fl_experiment *exp = c->exp;
+	struct fl_exp_target *t = &exp->targets[exp->n_targets];
+	char where[WHERE_LEN], sub[WHERE_LEN], path[PATH_LEN];
+	yaml_node_t *key = NULL, *val = NULL;
+	struct map m, cm;
+	int err, j, f = -1;
+
+	fmt(where, sizeof(where), "targets[%zu]", i);
+	err = load_map(c, item, where, target_fields, T_N, &m);
+	if (err)
+		return err;
+	/* exactly one kind; the second one named is the error */
+	for (j = 0; j < T_N; j++) {
+		if (!m.key[j])
+			continue;
+		if (key) {
+			const yaml_node_t *a = key, *b = m.key[j];
+
+			if (b->start_mark.index < a->start_mark.index) {
+				a = m.key[j];
+				b = key;
+			}
+			return fail(c, b, "%s: both '%s' and '%s' given; a target is exactly one of "
+				    TARGET_KINDS, where, scalar(a), scalar(b));
+		}
+		key = m.key[j];
+		val = m.val[j];
+		f = j;
+	}
+	if (!key)
+		return fail(c, item, "missing target in %s; expected one of " TARGET_KINDS, where);
+
+	fmt(sub, sizeof(sub), "%s.%s", where, target_fields[f]);
+	switch (f) {
+	case T_CGROUP:
+		err = parse_target_value(c, val, sub, FL_TARGET_CGROUP, t);
+		break;
+	case T_PID:
+		err = parse_target_value(c, val, sub, FL_TARGET_PID, t);
+		break;
+	case T_CONTAINER:
+		err = load_map(c, val, sub, container_fields, CT_N, &cm);
+		if (!err)
+			err = require(c, &cm, CT_ID);
+		if (err)
+			return err;
+		field_path(path, sizeof(path), sub, "id");
+		err = parse_target_value(c, cm.val[CT_ID], path, FL_TARGET_CONTAINER, t);
+		break;
+	case T_POD:
+		err = parse_target_pod(c, val, sub, t);
+		break;
+	default:
+		err = parse_target_pods(c, val, sub, t);
+		break;
+	}
+	if (err)
+		return err;
+
+	for (j = 0; j < exp->n_targets; j++) {
+		const struct fl_exp_target *o = &exp->targets[j];
+
+		if (o->kind != t->kind || strcmp(o->ref, t->ref))
+			continue;
+		target_path(path, sizeof(path), where, t->kind);
+		return fail_at(c, (yaml_mark_t){ .line = t->line - 1, .column = t->col - 1 },
+			       "%s: '%.*s' is already targets[%d]", path, ECHO_MAX, t->ref, j);
+	}
+	exp->n_targets++;
+	return 0;
+}
 
 static int parse_targets(struct ctx *c, yaml_node_t *seq)
 {
-	struct fl_experiment *exp = c->exp;
 	size_t i;
 	int err;
 
-	err = get_seq(c, seq, "targets", "a sequence of {cgroup: PATH}");
+	err = get_seq(c, seq, "targets",
+		      "a sequence of targets such as {cgroup: PATH} or {pod: {uid: UID}}");
 	if (err)
 		return err;
 	if (!seq_len(seq))
 		return fail(c, seq, "targets: expected at least one target");
 	for (i = 0; i < seq_len(seq); i++) {
 		yaml_node_t *item = seq_item(c, seq, i);
-		char where[WHERE_LEN], path[PATH_LEN];
-		const char *cg;
-		struct map m;
-		int j;
 
 		if (i == FL_EXP_MAX_TARGETS)
 			return fail(c, item, "targets: too many, at most %d",
 				    FL_EXP_MAX_TARGETS);
-		fmt(where, sizeof(where), "targets[%zu]", i);
-		err = load_map(c, item, where, target_fields, T_N, &m);
-		if (!err)
-			err = require(c, &m, T_CGROUP);
+		err = parse_target(c, item, i);
 		if (err)
 			return err;
-		field_path(path, sizeof(path), where, "cgroup");
-		err = get_abs_path(c, m.val[T_CGROUP], path, &cg);
-		if (err)
-			return err;
-		for (j = 0; j < exp->n_targets; j++)
-			if (!strcmp(exp->targets[j].cgroup, cg))
-				return fail(c, m.val[T_CGROUP],
-					    "%s: '%.*s' is already targets[%d]",
-					    path, ECHO_MAX, cg, j);
-		err = dup_string(c, m.val[T_CGROUP], cg,
-				 &exp->targets[exp->n_targets].cgroup);
-		if (err)
-			return err;
-		exp->targets[exp->n_targets].line = m.val[T_CGROUP]->start_mark.line + 1;
-		exp->targets[exp->n_targets].col = m.val[T_CGROUP]->start_mark.column + 1;
-		exp->n_targets++;
+	}
+	return 0;
+}
+
+int fl_experiment_check_local(const struct fl_experiment *exp, char *err, size_t errlen)
+{
+	int i;
+
+	for (i = 0; i < exp->n_targets; i++) {
+		const struct fl_exp_target *t = &exp->targets[i];
+		const char *what;
+
+		if (t->kind == FL_TARGET_POD_NAME)
+			what = "a pod named by namespace and name";
+		else if (t->kind == FL_TARGET_POD_SELECTOR)
+			what = "pods chosen by labels";
+		else
+			continue;
+		snprintf(err, errlen,
+			 "%s:%d:%d: targets[%d].%s: %s needs the Kubernetes API: run it with the faultline agent that has API access, or name the pod by uid (pod: {uid: UID}) on its node",
+			 exp->file[0] ? exp->file : "<experiment>", t->line, t->col, i,
+			 fl_target_kind_name(t->kind), what);
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -1590,7 +2041,7 @@ void fl_experiment_free(struct fl_experiment *exp)
 	 * strings of the item it stopped in, and unused slots are zero.
 	 */
 	for (i = 0; i < FL_EXP_MAX_TARGETS; i++)
-		free(exp->targets[i].cgroup);
+		fl_exp_target_free(&exp->targets[i]);
 	for (i = 0; i < FL_EXP_MAX_CONDITIONS; i++) {
 		free(exp->conditions[i].prom_url);
 		free(exp->conditions[i].prom_query);

@@ -7,7 +7,13 @@
  *   metadata: {name: NAME}
  *   spec:
  *     duration: 2m                         # > 0, at most 24h
- *     targets: [{cgroup: /sys/fs/cgroup/...}]   # 1..FL_EXP_MAX_TARGETS
+ *     targets:                             # 1..FL_EXP_MAX_TARGETS, each one of
+ *       - cgroup: /sys/fs/cgroup/...
+ *       - pid: 1234
+ *       - container: {id: 0123456789ab}    # 64 hex digits, or a prefix of >= 12
+ *       - pod: {uid: 6f1c...}
+ *       - pod: {namespace: NS, name: NAME} # needs the API (an agent)
+ *       - pods: {namespace: NS, matchLabels: {app: web}}   # needs the API
  *     faults: [...]                        # may be [], a control run
  *     failureConditions: [...]             # 1..FL_EXP_MAX_CONDITIONS
  *     probes: [...]                        # optional
@@ -25,7 +31,7 @@
  *
  * Bounds: duration 1ns..24h; names 1..63 bytes of [A-Za-z0-9._-] starting
  * with a letter or digit, unique among faults, probes and conditions
- * (each list on its own), target cgroups unique; percent and correlation
+ * (each list on its own), targets unique (kind and value); percent and correlation
  * 0..100 (correlation whole); peers and ports, when given, non empty,
  * ports 1..65535; a fault's own limits are fault.h's (fl_fault_check),
  * the same as for `inject`; condition window 100ms..the
@@ -43,6 +49,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "faultline.h"
 #include "fault.h"
@@ -71,10 +78,46 @@
 #define FL_EXP_DEFAULT_INTERVAL_NS	1000000000ULL
 #define FL_EXP_DEFAULT_TIMEOUT_NS	1000000000ULL
 
+/* What a target names. Every kind but the last two is resolved on the
+ * node to one cgroup v2 directory (k8s_cgroups.h, targets.h) and is then a
+ * cgroup target like any other; a pod by name and a label selector need
+ * the Kubernetes API, so they are parsed and kept for an agent that has
+ * it, and refused by a run on one host (fl_experiment_check_local).
+ */
+enum fl_target_kind {
+	FL_TARGET_CGROUP,	/* cgroup: PATH */
+	FL_TARGET_PID,		/* pid: N, the cgroup the process is in at start */
+	FL_TARGET_CONTAINER,	/* container: {id: ID}, 64 hex digits or a prefix of 12 or more */
+	FL_TARGET_POD_UID,	/* pod: {uid: UID} */
+	FL_TARGET_POD_NAME,	/* pod: {namespace: NS, name: NAME}: needs the API */
+	FL_TARGET_POD_SELECTOR,	/* pods: {namespace: NS, matchLabels: {...}}: needs the API */
+};
+
+#define FL_EXP_MAX_LABELS	16
+#define FL_CONTAINER_ID_LEN	64	/* hex digits of a full container id */
+#define FL_CONTAINER_ID_MIN	12	/* the shortest prefix accepted, as docker shows */
+#define FL_POD_UID_MAX		64
+
+struct fl_exp_label {
+	char *key;
+	char *value;
+};
+
 struct fl_exp_target {
-	char *cgroup;		/* absolute path, as written */
-	int line, col;		/* of the path in the file, from 1: a target
-				 * that is no cgroup is found only at run time */
+	enum fl_target_kind kind;
+	char *cgroup;		/* cgroup: the absolute path as written; else NULL */
+	char *ref;		/* what was asked, as the report names it: the
+				 * path, the pid, the container id (without a
+				 * "containerd://" scheme), the pod uid,
+				 * "NAMESPACE/NAME", or "NAMESPACE/k=v,..." */
+	pid_t pid;		/* pid */
+	char *namespace;	/* pod by name, pods */
+	char *name;		/* pod by name */
+	int n_labels;		/* pods: matchLabels, in file order */
+	struct fl_exp_label labels[FL_EXP_MAX_LABELS];
+	int line, col;		/* of the target's value in the file, from 1:
+				 * a target that resolves to no cgroup is
+				 * found only at run time */
 };
 
 /* Field names follow struct fl_probe_cfg (probes.h). */
@@ -97,6 +140,9 @@ struct fl_exp_probe {
  */
 struct fl_exp_place {
 	char netns[PATH_MAX];	/* "": the namespaces of the targets' processes */
+	char cgroup_root[PATH_MAX];	/* --cgroup-root: where pods and containers
+					 * are looked for; "": FAULTLINE_CGROUP_ROOT,
+					 * else the cgroup2 mount */
 	int n_ifaces;
 	char ifaces[16][IF_NAMESIZE];
 	bool force_qdisc;
@@ -132,6 +178,28 @@ int fl_experiment_parse(const char *name, const char *text, size_t len,
 
 /* Frees the strings an experiment owns and empties it; safe to repeat. */
 void fl_experiment_free(struct fl_experiment *exp);
+
+/* The YAML key of a target kind ("cgroup", "pid", "container", "pod",
+ * "pods"), as the report's targets[].kind says it.
+ */
+const char *fl_target_kind_name(enum fl_target_kind kind);
+
+/* Fills @t (empty) with a target of @kind from one value, as `inject`'s
+ * --cgroup, --pid, --container and --pod-uid give it and as a file's
+ * field holds it: checks it and sets ref. 0, or -EINVAL with @what set
+ * to what was expected; -ENOMEM. The checks are the file's.
+ */
+int fl_exp_target_set(struct fl_exp_target *t, enum fl_target_kind kind, const char *value,
+		      const char **what);
+
+/* Frees what a target owns and empties it. */
+void fl_exp_target_free(struct fl_exp_target *t);
+
+/* A run on one host resolves targets on the node only: a pod by name or a
+ * label selector needs the Kubernetes API. 0, or -EINVAL with
+ * "FILE:LINE:COL: targets[i].pod: ..." in @err for the first such target.
+ */
+int fl_experiment_check_local(const struct fl_experiment *exp, char *err, size_t errlen);
 
 /* Index of the probe called name, or -1. */
 int fl_experiment_find_probe(const struct fl_experiment *exp,
