@@ -70,7 +70,7 @@ skip()
 # the first column; cmocka prints a skip as "not ok N # SKIP name".
 count()
 {
-	local prog=$1 rc=$2 line desc n_results=0 n_not_ok=0 plan=0 planned=0 skip_reason='' bail=''
+	local prog=$1 rc=$2 line desc n_results=0 n_not_ok=0 plan=0 planned=0 skip_reason='' bail='' plan_err=''
 
 	while IFS= read -r line; do
 		if [[ $line =~ ^(not\ )?ok([[:space:]]|$) ]]; then
@@ -97,20 +97,34 @@ count()
 		fi
 	done <"$log"
 
-	if ((n_not_ok > 0 || interrupted)); then
-		return
+	((interrupted)) && return
+	# The plan: every program states how many results it gives ("1..N",
+	# first or last; cmocka prints one per group, and they add up). A
+	# program that gives fewer has tests that never ran, one that gives
+	# more counted wrong, and without a plan a program that stops early
+	# cannot be told from one that finished.
+	if ((!plan)); then
+		plan_err="no TAP plan (\"1..N\" line): its results cannot be checked"
+	elif ((planned != n_results)); then
+		plan_err="its TAP plan is 1..$planned, but it reported $n_results result(s)"
 	fi
-	# A failure the program did not report in TAP still counts, once.
+	# A timeout or a bail-out explains a short count, and is reported
+	# as such. With "not ok" lines the program has failed already; only
+	# a timeout or a wrong plan counts once more.
 	if [[ $rc == 124 ]]; then
 		fail "$prog: timed out after $timeout_s s"
-	elif [[ $rc == 4 || ( $rc == 0 && -n $skip_reason ) ]]; then
-		((n_results == 0)) && skip "$prog: ${skip_reason:-exit status 4}"
 	elif [[ -n $bail ]]; then
-		fail "$prog: bailed out:$bail"
+		((n_not_ok == 0)) && fail "$prog: bailed out:$bail"
+	elif [[ -n $plan_err ]]; then
+		[[ $rc != 0 ]] && plan_err+=" (exit status $rc)"
+		fail "$prog: $plan_err"
+	elif [[ $rc == 4 || ( $rc == 0 && -n $skip_reason ) ]]; then
+		# all skipped ("1..0 # SKIP", or each result a skip)
+		((n_results == 0)) && skip "$prog: ${skip_reason:-exit status 4}"
+	elif ((n_not_ok > 0)); then
+		:
 	elif [[ $rc != 0 ]]; then
 		fail "$prog: exited with status $rc"
-	elif ((plan && planned != n_results)); then
-		fail "$prog: planned $planned tests, ran $n_results"
 	elif ((n_results == 0)); then
 		passed=$((passed + 1))
 	fi
