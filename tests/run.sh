@@ -233,7 +233,9 @@ vm_suite()
 	out=$tmp/vm_$kernel.log
 
 	echo "# vm: Debian $kernel: $list"
-	FL_RUN_PROGS="$list" FL_IN_VM=1 FL_TEST_TIMEOUT=600 \
+	# FL_* reaches the guest: FL_VM=0 there, or FL_VM=1 here would make
+	# the guest's runner start VMs of its own
+	FL_RUN_PROGS="$list" FL_IN_VM=1 FL_VM=0 FL_TEST_TIMEOUT=600 \
 		timeout -k 15 "$vm_timeout" scripts/vmtest.sh -k "$kernel" -t "$vm_timeout" \
 		tests/run.sh 2>&1 | tee -i "$out"
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
@@ -253,7 +255,7 @@ vm_suite()
 }
 
 vm_timeout=${FL_VM_TIMEOUT:-900}
-if [[ ${FL_VM:-auto} == 1 || ( ${FL_VM:-auto} == auto && -z $pattern && -z ${FL_IN_VM:-} &&
+if [[ -z ${FL_IN_VM:-} ]] && [[ ${FL_VM:-auto} == 1 || ( ${FL_VM:-auto} == auto && -z $pattern &&
       -z ${FL_RUN_PROGS:-} &&
       $(id -u) == 0 && $interrupted == 0 ) ]]; then
 	echo "# host: $passed passed, $failed failed, $skipped skipped"
