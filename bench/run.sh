@@ -103,6 +103,7 @@ fi
 if [[ ${BENCH_VM:-1} == 1 ]]; then
 	for k in 6.1 6.12; do
 		echo "bench/run.sh: scripts/vmtest.sh -k $k bench/vm_fidelity.sh" >&2
+		load=$(cut -d' ' -f1-3 /proc/loadavg)
 		if ! "$repo/scripts/vmtest.sh" -k "$k" -t 1500 -w "$tmp" -- bench/vm_fidelity.sh \
 			"$tmp/vm_$k.md" >&2; then
 			echo "bench/run.sh: the $k fidelity run failed" >&2
@@ -113,7 +114,7 @@ if [[ ${BENCH_VM:-1} == 1 ]]; then
 			echo "## fidelity against netem, Debian $k (TCG VM)"
 			echo
 			echo "- command: \`make bench\`, which runs \`scripts/vmtest.sh -k $k bench/vm_fidelity.sh\`"
-			echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); host kernel \`$(uname -r)\`"
+			echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); host kernel \`$(uname -r)\`; host load average before/after: $load / $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs (the guest's vCPUs are host threads: a busy host widens the ranges)"
 			echo
 			cat "$tmp/vm_$k.md"
 			echo
