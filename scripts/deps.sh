@@ -32,6 +32,11 @@ PKGS=(
 	"util-linux:unshare"
 	"curl:curl"
 	"openssl:openssl"
+	"libcap2-bin:capsh"
+	"systemd:systemd-analyze"
+	"man-db:man"
+	"groff-base:groff"
+	"bash-completion:/usr/share/bash-completion/bash_completion"
 )
 
 missing=()

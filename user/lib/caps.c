@@ -33,7 +33,7 @@ static const struct {
 	{ CAP_NET_ADMIN, "CAP_NET_ADMIN", true,
 	  "to attach tc/tcx and XDP programs and cgroup skb hooks, install and restore qdiscs" },
 	{ CAP_PERFMON, "CAP_PERFMON", true,
-	  "for tracepoint programs for the tcp.* signals, and the verifier's packet access rules" },
+	  "to load tracepoint programs for the tcp.* signals, and for the verifier's packet access rules" },
 	{ CAP_SYS_ADMIN, "CAP_SYS_ADMIN", true,
 	  "to setns(2) into the targets' network namespaces" },
 	{ CAP_SYS_PTRACE, "CAP_SYS_PTRACE", false,
