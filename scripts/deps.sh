@@ -36,7 +36,6 @@ PKGS=(
 	"systemd:systemd-analyze"
 	"man-db:man"
 	"groff-base:groff"
-	"bash-completion:/usr/share/bash-completion/bash_completion"
 )
 
 missing=()
