@@ -5,6 +5,12 @@ DESTDIR   ?=
 # where 'make install' puts the demo's script and service (faultline demo)
 DEMODATADIR    ?= $(PREFIX)/share/faultline
 DEMOLIBEXECDIR ?= $(PREFIX)/libexec/faultline
+# the man page, bash completion and systemd unit (README "Packaging");
+# systemd reads units from /usr/local/lib/systemd/system as well as
+# /usr/lib/systemd/system and /lib/systemd/system
+MANDIR         ?= $(PREFIX)/share/man
+BASHCOMPDIR    ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 CLANG     ?= clang
 BPFTOOL   ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 CC        ?= cc
@@ -120,6 +126,12 @@ install: $(OUTPUT)/faultline $(OUTPUT)/tools/flsvc
 	install -D -m 0755 $(OUTPUT)/faultline $(DESTDIR)$(PREFIX)/sbin/faultline
 	install -D -m 0755 scripts/demo.sh $(DESTDIR)$(DEMODATADIR)/demo.sh
 	install -D -m 0755 $(OUTPUT)/tools/flsvc $(DESTDIR)$(DEMOLIBEXECDIR)/flsvc
+	install -D -m 0644 man/faultline.8 $(DESTDIR)$(MANDIR)/man8/faultline.8
+	install -D -m 0644 completion/faultline.bash $(DESTDIR)$(BASHCOMPDIR)/faultline
+	@mkdir -p $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|/usr/sbin/faultline|$(PREFIX)/sbin/faultline|g' deploy/faultline.service \
+		> $(DESTDIR)$(SYSTEMDUNITDIR)/faultline.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/faultline.service
 
 vmlinux:
 	mkdir -p vmlinux/$(ARCH)

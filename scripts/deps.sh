@@ -32,6 +32,10 @@ PKGS=(
 	"util-linux:unshare"
 	"curl:curl"
 	"openssl:openssl"
+	"libcap2-bin:capsh"
+	"systemd:systemd-analyze"
+	"man-db:man"
+	"groff-base:groff"
 )
 
 missing=()

@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "agent.h"
+#include "caps.h"
 #include "commands.h"
 #include "common.h"
 #include "control.h"
@@ -85,7 +86,7 @@ int fl_cmd_agent(int argc, char **argv)
 	enum fl_log_level level = FL_LOG_INFO;
 	struct sigaction sa = {};
 	struct fl_agent *a = NULL;
-	char err[1024];
+	char err[1024], warn[512];
 	int c, ret;
 
 	optind = 1;
@@ -136,6 +137,12 @@ int fl_cmd_agent(int argc, char **argv)
 		pr_warn("faultline agent: needs root (CAP_BPF, CAP_NET_ADMIN, CAP_SYS_ADMIN); run it with sudo\n");
 		return FL_EXIT_RUNTIME;
 	}
+	if (fl_caps_check(err, sizeof(err), warn, sizeof(warn))) {
+		pr_warn("faultline agent: missing capabilities: %s\n", err);
+		return FL_EXIT_RUNTIME;
+	}
+	if (warn[0])
+		pr_warn("faultline agent: running without %s\n", warn);
 	/* the default socket's directory; another --socket names its own */
 	if (!strcmp(o.socket, FL_AGENT_SOCKET))
 		mkdir(FL_STATE_DIR, 0700);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "common.h"
 #include "engine.h"
 #include "foreground.h"
@@ -210,7 +211,7 @@ int fl_fg_run(struct fl_experiment *exp, const struct fl_fg_opts *o)
 	const struct fl_result *res;
 	struct fl_engine *e = NULL;
 	struct fl_job *j = NULL;
-	char err[1024], file[PATH_MAX];
+	char err[1024], warn[512], file[PATH_MAX];
 	int ret, code = FL_EXIT_RUNTIME;
 
 	snprintf(file, sizeof(file), "%s", exp->file);
@@ -219,6 +220,12 @@ int fl_fg_run(struct fl_experiment *exp, const struct fl_fg_opts *o)
 			o->who);
 		goto cleanup;
 	}
+	if (fl_caps_check(err, sizeof(err), warn, sizeof(warn))) {
+		fprintf(stderr, "%s: missing capabilities: %s\n", o->who, err);
+		goto cleanup;
+	}
+	if (warn[0])
+		fprintf(stderr, "%s: running without %s\n", o->who, warn);
 	if (fl_engine_new(&e, o->who)) {
 		fprintf(stderr, "%s: out of memory\n", o->who);
 		goto cleanup;

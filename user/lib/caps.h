@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The capabilities faultline needs, checked at startup so that a process
+ * started with too few (a container, a systemd unit) says which one is
+ * missing and what it is for, instead of failing later at the first
+ * bpf(2) or setns(2) with EPERM.
+ */
+#ifndef FL_CAPS_H
+#define FL_CAPS_H
+
+#include <stddef.h>
+
+/* 0 when every required capability is in the effective set; otherwise
+ * -EPERM, with @err listing each missing one and what it is for
+ * ("CAP_BPF (to load BPF programs, ...); ..."). A missing optional one
+ * (CAP_SYS_PTRACE) is not an error: it is listed in @warn the same way
+ * (empty when none), for the caller to log.
+ */
+int fl_caps_check(char *err, size_t errlen, char *warn, size_t warnlen);
+
+#endif /* FL_CAPS_H */
