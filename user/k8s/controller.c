@@ -281,7 +281,8 @@ static int fl_k8s_apply_status(struct fl_k8s_ctl *k, struct fl_k8s_exp *x, const
 		 x->ns, x->name, mgr ? mgr : "faultline");
 	curl_free(mgr);
 	ret = fl_k8s_request(&k->cl, "PATCH", path, "application/apply-patch+yaml",
-			     json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN), &resp,
+			     json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
+							    JSON_C_TO_STRING_NOSLASHESCAPE), &resp,
 			     err, sizeof(err));
 	if (ret == 409 && rv)
 		ret = 0;	/* a newer version came: the watch brings it, and we judge again */
