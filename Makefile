@@ -25,7 +25,7 @@ endif
 CFLAGS    ?= -O2 -g
 # user/ has a folder per layer (see README "Module map"); a header is
 # named by its file alone, so every layer folder is on the quote path.
-USER_DIRS := cmd agent engine spec kernel signals report lib
+USER_DIRS := cmd agent k8s engine spec kernel signals report lib
 CFLAGS    += -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(OUTPUT) \
 	     $(addprefix -iquote user/,$(USER_DIRS)) -MMD -MP \
 	     $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -DFL_VERSION='"$(VERSION)"'

@@ -21,6 +21,7 @@
 #include "agent.h"
 #include "common.h"
 #include "control.h"
+#include "controller.h"
 #include "engine.h"
 #include "log.h"
 #include "metrics.h"
@@ -67,6 +68,7 @@ struct fl_agent {
 	int pin_fd;			/* the pin directory, flocked */
 	struct fl_specdir sd;
 	struct fl_metrics_server *metrics;
+	struct fl_k8s_ctl *k8s;		/* NULL: no Kubernetes API */
 	struct fl_agent_exp exps[FL_AGENT_MAX_EXPS];
 	struct fl_agent_client clients[FL_AGENT_MAX_CLIENTS];
 	__u64 seq;
@@ -271,6 +273,8 @@ static void fl_agent_reap(struct fl_agent *a, struct fl_agent_exp *x)
 	for (d = 0; d < FL_DIR_MAX; d++)
 		a->totals.ringbuf_lost += r->counters.stats[d].ringbuf_fail;
 	fl_log_exp(FL_LOG_INFO, x->name, "ended %s: %s\n", fl_state_name(r->state), r->reason);
+	if (a->k8s)
+		fl_k8s_ctl_ended(a->k8s, x->name, r, x->report);
 	fl_engine_remove(a->e, x->job);
 	x->job = NULL;
 	for (i = 0; i < ARRAY_SIZE(a->clients); i++)
@@ -317,6 +321,9 @@ static struct fl_agent_exp *fl_agent_submit(struct fl_agent *a, struct fl_experi
 	*class = FL_CTL_RUNTIME;
 	snprintf(name, sizeof(name), "%s", exp->name);
 	err[0] = 0;
+	if (a->o.cgroup_root && !exp->place.cgroup_root[0])
+		snprintf(exp->place.cgroup_root, sizeof(exp->place.cgroup_root), "%s",
+			 a->o.cgroup_root);
 	ret = fl_engine_add(a->e, exp, &j, err, errlen);
 	if (ret) {
 		if (ret == -EINVAL)
@@ -357,6 +364,53 @@ static struct fl_agent_exp *fl_agent_submit(struct fl_agent *a, struct fl_experi
 		   fl_job_run(j)->n_att == 1 ? "" : "s", x->duration_s);
 	return x;
 }
+
+/* ---- the Kubernetes API (controller.h) ---- */
+
+static int fl_agent_k8s_start(void *ctx, const char *yaml, char *err, size_t errlen)
+{
+	struct fl_experiment *exp = calloc(1, sizeof(*exp));
+	struct fl_agent *a = ctx;
+	struct fl_agent_exp *x;
+	const char *class;
+	int ret;
+
+	if (!exp)
+		return -ENOMEM;
+	ret = fl_experiment_parse("<Experiment>", yaml, strlen(yaml), exp, err, errlen);
+	if (ret) {
+		free(exp);
+		return ret;
+	}
+	x = fl_agent_submit(a, exp, NULL, &class, err, errlen);
+	fl_experiment_free(exp);
+	free(exp);
+	return x ? 0 : -EINVAL;
+}
+
+static void fl_agent_k8s_stop(void *ctx, const char *name)
+{
+	struct fl_agent_exp *x = fl_agent_find(ctx, name, true);
+
+	if (x && x->job)
+		fl_job_stop(x->job, 0, 0);
+}
+
+static int fl_agent_k8s_status(void *ctx, const char *name, struct fl_job_status *st)
+{
+	struct fl_agent_exp *x = fl_agent_find(ctx, name, true);
+
+	if (!x || !x->job)
+		return -ENOENT;
+	fl_job_status(x->job, st);
+	return 0;
+}
+
+static const struct fl_k8s_ops fl_agent_k8s_ops = {
+	.start = fl_agent_k8s_start,
+	.stop = fl_agent_k8s_stop,
+	.status = fl_agent_k8s_status,
+};
 
 /* ---- the spec directory ---- */
 
@@ -838,6 +892,17 @@ int fl_agent_new(struct fl_agent **out, const struct fl_agent_opts *o, char *err
 	if (ret < 0)
 		goto fail;
 	a->listen_fd = ret;
+	if (o->k8s) {
+		struct fl_k8s_opts ko = { .kubeconfig = o->kubeconfig, .node = o->node_name };
+
+		ret = fl_k8s_ctl_new(&a->k8s, &ko, &fl_agent_k8s_ops, a, err, errlen);
+		if (ret) {
+			close(a->listen_fd);
+			a->listen_fd = -1;
+			unlink(o->socket);
+			goto fail;
+		}
+	}
 	fl_agent_metrics(a, true);
 	pr_info("agent: listening on %s%s%s%s%s\n", o->socket,
 		o->metrics_addr ? ", metrics on http://" : "", o->metrics_addr ? o->metrics_addr : "",
@@ -861,13 +926,14 @@ void fl_agent_disarm_all(struct fl_agent *a)
 
 static void fl_agent_poll_own(struct fl_agent *a)
 {
-	struct pollfd pfd[2 + FL_AGENT_MAX_CLIENTS];
+	struct pollfd pfd[3 + FL_AGENT_MAX_CLIENTS];
 	int idx[FL_AGENT_MAX_CLIENTS];
 	size_t i;
 	int n = 0, k = 0;
 
 	pfd[n++] = (struct pollfd){ .fd = a->listen_fd, .events = POLLIN };
 	pfd[n++] = (struct pollfd){ .fd = a->sd.fd, .events = POLLIN };
+	pfd[n++] = (struct pollfd){ .fd = a->k8s ? fl_k8s_ctl_fd(a->k8s) : -1, .events = POLLIN };
 	for (i = 0; i < ARRAY_SIZE(a->clients); i++)
 		if (a->clients[i].fd >= 0) {
 			idx[k++] = i;
@@ -881,8 +947,10 @@ static void fl_agent_poll_own(struct fl_agent *a)
 		pr_warn("spec dir: %s is gone; no longer watched\n", a->sd.dir);
 		fl_specdir_close(&a->sd);
 	}
+	if (pfd[2].revents)
+		fl_k8s_ctl_process(a->k8s);
 	for (i = 0; i < (size_t)k; i++)
-		if (pfd[2 + i].revents && a->clients[idx[i]].fd >= 0)
+		if (pfd[3 + i].revents && a->clients[idx[i]].fd >= 0)
 			fl_agent_serve_client(a, &a->clients[idx[i]]);
 }
 
@@ -903,6 +971,8 @@ int fl_agent_run(struct fl_agent *a, volatile sig_atomic_t *stop, volatile sig_a
 		if (ret < 0)
 			pr_warn("agent: waiting for evidence failed: %s\n", strerror(-ret));
 		fl_agent_reap_all(a);
+		if (a->k8s)
+			fl_k8s_ctl_tick(a->k8s);
 		for (i = 0; i < ARRAY_SIZE(a->clients); i++) {
 			struct fl_agent_client *c = &a->clients[i];
 
@@ -935,6 +1005,7 @@ void fl_agent_free(struct fl_agent *a)
 	if (a->o.socket)
 		unlink(a->o.socket);
 	fl_engine_free(a->e);
+	fl_k8s_ctl_free(a->k8s);
 	for (i = 0; i < ARRAY_SIZE(a->exps); i++)
 		fl_agent_exp_clear(&a->exps[i]);
 	fl_metrics_stop(a->metrics);

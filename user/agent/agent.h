@@ -26,6 +26,10 @@ struct fl_agent_opts {
 	const char *metrics_addr;	/* NULL: no metrics */
 	const char *pin_dir;	/* this agent's bpffs directory, made 0700 */
 	uid_t allow_uid;	/* besides root, a peer uid allowed; 0: root only */
+	const char *cgroup_root;	/* where pods are looked for; NULL: the default */
+	bool k8s;		/* Experiments from the Kubernetes API (controller.h) */
+	const char *kubeconfig;	/* with k8s; NULL: in-cluster */
+	const char *node_name;	/* with k8s: this node */
 };
 
 struct fl_agent;

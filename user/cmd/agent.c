@@ -45,6 +45,7 @@ static void fl_agent_usage(FILE *out)
 	fprintf(out,
 		"Usage: faultline agent [--socket PATH] [--spec-dir DIR] [--metrics-addr HOST:PORT]\n"
 		"                       [--pin-dir DIR] [--log-format text|json] [--allow-uid UID] [-v]\n"
+		"                       [--kubeconfig FILE] [--node-name NODE] [--cgroup-root DIR]\n"
 		"\n"
 		"Run experiments side by side in one process, submitted through the control\n"
 		"socket ('faultline run FILE --agent', 'faultline status', 'faultline stop') or\n"
@@ -60,6 +61,11 @@ static void fl_agent_usage(FILE *out)
 		"                         (default " FL_AGENT_PIN_DIR ")\n"
 		"  --log-format FORMAT    text, or json: one JSON object per line on stderr\n"
 		"  --allow-uid UID        answer this uid too (root always)\n"
+		"  --kubeconfig FILE      run the Experiments of the Kubernetes API on this node's\n"
+		"                         pods (in a pod: the service account, without this flag)\n"
+		"  --node-name NODE       this node's name (default $NODE_NAME); needed with the API\n"
+		"  --cgroup-root DIR      the kubelet's --cgroup-root, where pods' cgroups are\n"
+		"                         (default $" "FAULTLINE_CGROUP_ROOT, else the cgroup2 mount)\n"
 		"\n"
 		"SIGTERM and SIGINT stop every experiment (Aborted) and exit.\n");
 }
@@ -73,6 +79,9 @@ int fl_cmd_agent(int argc, char **argv)
 		{ "pin-dir", required_argument, NULL, 'p' },
 		{ "log-format", required_argument, NULL, 'l' },
 		{ "allow-uid", required_argument, NULL, 'u' },
+		{ "kubeconfig", required_argument, NULL, 'k' },
+		{ "node-name", required_argument, NULL, 'n' },
+		{ "cgroup-root", required_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -91,7 +100,7 @@ int fl_cmd_agent(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:d:m:p:l:u:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:d:m:p:l:u:k:n:c:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			o.socket = optarg;
@@ -114,6 +123,16 @@ int fl_cmd_agent(int argc, char **argv)
 		case 'u':
 			o.allow_uid = strtoul(optarg, NULL, 10);
 			break;
+		case 'k':
+			o.kubeconfig = optarg;
+			o.k8s = true;
+			break;
+		case 'n':
+			o.node_name = optarg;
+			break;
+		case 'c':
+			o.cgroup_root = optarg;
+			break;
 		case 'v':
 			level = FL_LOG_DEBUG;
 			break;
@@ -129,6 +148,15 @@ int fl_cmd_agent(int argc, char **argv)
 	if (optind != argc) {
 		fprintf(stderr, "faultline agent: unexpected '%s'; see 'faultline agent --help'\n",
 			argv[optind]);
+		return FL_EXIT_USAGE;
+	}
+	/* in a pod, the API is the service's; the node is the downward API's */
+	if (!o.k8s && getenv("KUBERNETES_SERVICE_HOST") && *getenv("KUBERNETES_SERVICE_HOST"))
+		o.k8s = true;
+	if (!o.node_name)
+		o.node_name = getenv("NODE_NAME");
+	if (o.k8s && (!o.node_name || !*o.node_name)) {
+		fprintf(stderr, "faultline agent: the Kubernetes API needs this node's name: pass --node-name or set NODE_NAME\n");
 		return FL_EXIT_USAGE;
 	}
 	fl_log_set_format(fmt);

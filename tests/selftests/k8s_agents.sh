@@ -1,0 +1,320 @@
+#!/usr/bin/env bash
+# k8s_agents: two faultline agents driven by a real API server. The test
+# plays the kubelet of two nodes (node-a, node-b): Node objects, Pods
+# bound to them with their status written through the status
+# subresource, and each pod's cgroup where a kubelet with the systemd
+# driver puts it (under this run's own --cgroup-root), holding a process
+# in the client namespace. The agents run with the service account's
+# token only (deploy/rbac.yaml), not as admin.
+#
+# An Experiment in namespace default targets pods {app: ratings} (one pod
+# per node; node-a also runs a bystander app=details) with a 100 % egress
+# UDP drop and faults.dropped above N. Traffic from node-a's ratings pod
+# trips node-a; node-b's faults must stop within 1 s of the trip (its
+# pod's datagrams are dropped before and pass after; node-b's disarmedAt
+# minus node-a's trippedAt <= 1 s); the overall phase is Failed. The
+# bystander never loses a datagram. Deleting a second running Experiment
+# stops it on both nodes. A malformed Experiment is refused by the API
+# server. The env and the agents go down on every path.
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+source "$(dirname "$0")/../lib/lib.sh"
+
+export PATH=$PATH:/usr/local/go/bin
+fl_require_root
+fl_require_cgroup2
+fl_require_cmds ip tc jq openssl curl setsid flock
+fl_require_traffic
+fl_require_faultline
+
+ENV=$FL_REPO/scripts/k8s-env.sh
+DEPLOY=$FL_REPO/deploy
+K8S_DIR=
+N=20			# datagrams per check
+THRESH=30		# node-a trips after this many drops
+PIN_A=$FL_STATE/pin_a
+PIN_B=$FL_STATE/pin_b
+
+k8s_down()
+{
+	local n
+
+	for n in agent_a agent_b; do
+		fl_bg_alive "$n" && fl_stop "$n" TERM >/dev/null 2>&1
+	done
+	rmdir "$PIN_A" "$PIN_B" 2>/dev/null
+	[[ -n $K8S_DIR ]] || return 0
+	"$ENV" down "$K8S_DIR" >>"$FL_STATE/down.log" 2>&1 ||
+		echo "# teardown: k8s-env.sh down $K8S_DIR failed" >&2
+	K8S_DIR=
+}
+trap 'k8s_down; fl_teardown' EXIT
+trap 'k8s_down; fl_teardown; exit 130' INT
+trap 'k8s_down; fl_teardown; exit 143' TERM
+
+fl_plan 20
+
+out=$("$ENV" build 2>"$FL_STATE/build.err") || {
+	fl_diag_file "$FL_STATE/build.err" 40
+	fl_bail "no Kubernetes binaries (scripts/k8s-env.sh build)"
+}
+BINDIR=$(tail -n 1 <<<"$out")
+KUBECTL=$BINDIR/kubectl
+K8S_DIR=$(mktemp -d /tmp/fl_k8s.XXXXXX) || fl_bail "mktemp failed"
+out=$("$ENV" up "$K8S_DIR" 2>"$FL_STATE/up.err")
+[[ $out == "KUBECONFIG=$K8S_DIR/kubeconfig" ]] || {
+	fl_diag_file "$FL_STATE/up.err" 40
+	fl_bail "the control plane did not come up"
+}
+export KUBECONFIG=$K8S_DIR/kubeconfig
+
+kc()
+{
+	"$KUBECTL" --request-timeout=30s "$@"
+}
+
+# 1: the manifests
+kc apply -f "$DEPLOY/namespace.yaml" -f "$DEPLOY/crd.yaml" -f "$DEPLOY/rbac.yaml" \
+	>"$FL_STATE/apply.out" 2>&1 &&
+	kc wait --for=condition=Established crd/experiments.faultline.dev --timeout=30s \
+		>>"$FL_STATE/apply.out" 2>&1
+fl_ok $? "deploy/namespace.yaml, crd.yaml and rbac.yaml applied" ||
+	fl_bail "$(cat "$FL_STATE/apply.out")"
+
+# 2: the agents' kubeconfig: the service account's token, nothing else
+token=$(kc create token faultline -n faultline-system --duration=1h 2>"$FL_STATE/token.err")
+server=$(kc config view --minify -o jsonpath='{.clusters[0].cluster.server}')
+SA_KC=$FL_STATE/sa.kubeconfig
+cat >"$SA_KC" <<KC
+apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster: {server: "$server", certificate-authority: "$K8S_DIR/pki/ca.crt"}
+users:
+- name: faultline
+  user: {token: "$token"}
+contexts:
+- name: sa
+  context: {cluster: c, user: faultline}
+current-context: sa
+KC
+[[ $token == *.*.* ]] && ! grep -q "client-certificate\|client-key" "$SA_KC" &&
+	! "$KUBECTL" --kubeconfig "$SA_KC" auth can-i delete pods -A >/dev/null 2>&1
+fl_ok $? "a kubeconfig with the faultline service account's token only (it may not delete pods)" ||
+	fl_diag_file "$FL_STATE/token.err"
+
+# ---- the kubelet's part: nodes, pods, cgroups, status ----
+
+uuid_()
+{
+	echo "${1//-/_}"
+}
+
+ROOT=$FL_CG		# both nodes' kubelet --cgroup-root (the pod uids differ)
+mkcg()
+{
+	local d
+
+	for d in "$@"; do
+		mkdir -p "$d" || return 1
+		FL_CGROUPS+=("$d")
+	done
+}
+mkcg "$ROOT" "$ROOT/kubepods.slice" "$ROOT/kubepods.slice/kubepods-burstable.slice" ||
+	fl_bail "cannot create $ROOT"
+fl_setup_pair || fl_bail "cannot set up the namespace pair"
+fl_start_servers
+
+declare -A CG=()
+# pod NAME NODE APP: a Burstable pod bound to NODE, its cgroup and process,
+# and its status (Running, podIP, qosClass, containerStatuses).
+pod()
+{
+	local name=$1 node=$2 app=$3 uid cid pcg ccg
+
+	kc apply -f - >>"$FL_STATE/pods.log" 2>&1 <<P || return 1
+apiVersion: v1
+kind: Pod
+metadata: {name: $name, namespace: default, labels: {app: $app}}
+spec:
+  nodeName: $node
+  containers: [{name: main, image: registry.invalid/$app:1, resources: {requests: {cpu: 10m}}}]
+P
+	uid=$(kc get pod "$name" -n default -o jsonpath='{.metadata.uid}') || return 1
+	cid=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+	pcg=$ROOT/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod$(uuid_ "$uid").slice
+	ccg=$pcg/cri-containerd-$cid.scope
+	mkcg "$pcg" "$ccg" || return 1
+	CG[$name]=$ccg
+	fl_bg_in "proc_$name" "$FL_NS_CLI" "$ccg" sleep 600
+	kc patch pod "$name" -n default --subresource=status --type=merge -p "{\"status\":{
+		\"phase\":\"Running\",\"podIP\":\"$FL_CLI4\",\"qosClass\":\"Burstable\",
+		\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}],
+		\"containerStatuses\":[{\"name\":\"main\",\"ready\":true,\"restartCount\":0,
+		\"image\":\"registry.invalid/$app:1\",\"imageID\":\"\",
+		\"containerID\":\"containerd://$cid\",\"state\":{\"running\":{}}}]}}" \
+		>>"$FL_STATE/pods.log" 2>&1
+}
+
+# 3: nodes and pods
+{
+	for n in node-a node-b; do
+		kc apply -f - <<NODE || exit 1
+apiVersion: v1
+kind: Node
+metadata: {name: $n, labels: {kubernetes.io/hostname: $n}}
+NODE
+	done
+} >>"$FL_STATE/pods.log" 2>&1
+rc=$?
+# no controller manager makes the namespace's default service account
+((rc == 0)) && { kc create serviceaccount default -n default >>"$FL_STATE/pods.log" 2>&1 ||
+	kc get serviceaccount default -n default >/dev/null 2>&1; } &&
+	pod ratings-a node-a ratings && pod details-a node-a details &&
+	pod ratings-b node-b ratings &&
+	[[ $(kc get pods -n default -o jsonpath='{range .items[*]}{.status.phase}{" "}{end}') == "Running Running Running " ]]
+fl_ok $? "kubelet played: node-a and node-b, pods ratings-a, details-a (node-a) and ratings-b (node-b) Running with cgroups" ||
+	fl_bail "$(cat "$FL_STATE/pods.log")"
+fl_wait_for 5 grep -q . "${CG[ratings-b]}/cgroup.procs" || fl_bail "the pods' processes did not start"
+
+# lost POD: sets r to the datagrams lost of N from POD's cgroup
+lost()
+{
+	fl_udp_ping "${CG[$1]}" "$FL_SRV4" "${2:-$N}"
+	r=$PING_LOST
+}
+
+# 4: the agents
+port=$((20000 + RANDOM % 20000))
+for n in a b; do
+	pin=PIN_${n^^}
+	fl_bg "agent_$n" "$FL_BIN" agent --socket "$FL_STATE/$n.sock" --pin-dir "${!pin}" \
+		--metrics-addr "127.0.0.1:$port" \
+		--cgroup-root "$ROOT" --node-name "node-$n" --kubeconfig "$SA_KC" --log-format json
+	port=$((port + 1))
+done
+fl_wait_for 10 grep -q "watching Experiments" "$FL_STATE/agent_a.err" &&
+	fl_wait_for 10 grep -q "watching Experiments" "$FL_STATE/agent_b.err" &&
+	fl_bg_alive agent_a && fl_bg_alive agent_b
+fl_ok $? "two agents (node-a, node-b) watch the API with the service account" ||
+	fl_bail "$(tail -n 5 "$FL_STATE/agent_a.err" "$FL_STATE/agent_b.err")"
+
+lost ratings-a && la=$r && lost ratings-b && lb=$r && lost details-a && ld=$r
+[[ $la == 0 && $lb == 0 && $ld == 0 ]]
+fl_ok $? "before any Experiment nothing is lost (a $la, b $lb, details $ld)"
+
+# exp NAME DURATION THRESHOLD: an Experiment on app=ratings, 100 % egress UDP drop
+exp()
+{
+	kc apply -f - <<X
+apiVersion: faultline.dev/v1alpha1
+kind: Experiment
+metadata: {name: $1, namespace: default}
+spec:
+  duration: $2
+  targets:
+    - pods: {namespace: default, matchLabels: {app: ratings}}
+  faults:
+    - {name: drop-udp, direction: egress, match: {protocol: udp}, drop: {percent: 100}}
+  failureConditions:
+    - {name: too-many-drops, signal: faults.dropped, above: $3}
+X
+}
+
+# node_field EXP NODE FIELD
+node_field()
+{
+	kc get experiment "$1" -n default -o json |
+		jq -r --arg n "$2" --arg f "$3" '.status.nodes[]? | select(.node == $n) | .[$f] // empty'
+}
+
+# 5-6: exp1 starts on both nodes
+E1=trip-$FL_RAND
+exp "$E1" 60s "$THRESH" >"$FL_STATE/e1.out" 2>&1
+fl_wait_for 15 eval '[[ $(node_field $E1 node-a phase) == Started && $(node_field $E1 node-b phase) == Started ]]'
+fl_ok $? "$E1: both nodes' entries Started" ||
+	fl_diag "$(kc get experiment "$E1" -n default -o json | jq -c .status)"
+pods_a=$(kc get experiment "$E1" -n default -o json | jq -c '[.status.nodes[] | {(.node): .pods}] | add')
+[[ $pods_a == '{"node-a":["default/ratings-a"],"node-b":["default/ratings-b"]}' ||
+   $pods_a == '{"node-b":["default/ratings-b"],"node-a":["default/ratings-a"]}' ]]
+fl_ok $? "each node targets its own ratings pod only ($pods_a)"
+
+# 7-8: node-b drops, the bystander does not
+lost ratings-b 10 && lb=$r && lost details-a && ld=$r
+[[ $lb == 10 ]]
+fl_ok $? "node-b's ratings pod: 10 of 10 dropped while it runs ($lb)"
+[[ $ld == 0 ]]
+fl_ok $? "the bystander details-a loses nothing ($ld of $N)"
+
+# 9-12: node-a trips, node-b stops within 1 s (one flow of 60 datagrams)
+fl_traffic "$FL_NS_CLI" "${CG[ratings-a]}" udp-send --dst "$FL_SRV4" --port "$FL_ECHO_PORT" \
+	--count 60 --pps 200 >/dev/null
+fl_wait_for 10 eval '[[ $(node_field $E1 node-a phase) == Failed && $(node_field $E1 node-b phase) == Aborted ]]'
+fl_ok $? "node-a Failed by its condition, node-b Aborted" ||
+	fl_diag "$(kc get experiment "$E1" -n default -o json | jq -c .status)"
+ta=$(node_field "$E1" node-a trippedAt)
+db=$(node_field "$E1" node-b disarmedAt)
+ms=$(python3 -c '
+import sys, datetime as d
+def p(s):
+    s = s.rstrip("Z"); b, f = (s.split(".") + ["0"])[:2]
+    return d.datetime.fromisoformat(b).timestamp() + float("0." + f)
+print(round((p(sys.argv[2]) - p(sys.argv[1])) * 1000, 1))' "$ta" "$db" 2>/dev/null)
+echo "$ms" >"$FL_STATE/trip_to_off_ms"
+fl_log "trip->node-b off: ${ms} ms (trippedAt $ta, disarmedAt $db)"
+[[ -n $ms ]] && python3 -c "import sys; sys.exit(0 if 0 <= $ms <= 1000 else 1)"
+fl_ok $? "node-b's disarmedAt - node-a's trippedAt = ${ms} ms <= 1000 ms" ||
+	fl_diag "trippedAt $ta disarmedAt $db"
+lost ratings-b && lb=$r
+[[ $lb == 0 ]]
+fl_ok $? "after the trip node-b's ratings pod passes again (lost $lb of $N)"
+fl_wait_for 10 eval '[[ $(kc get experiment $E1 -n default -o jsonpath={.status.phase}) == Failed ]]'
+line=$(kc get experiments -n default 2>&1 | grep "^$E1 ")
+[[ $line == *Failed* && $line == *too-many-drops* ]]
+fl_ok $? "kubectl get experiments: $E1 Failed, tripped by too-many-drops ($(tr -s ' ' <<<"$line"))" ||
+	fl_diag "$(kc get experiment "$E1" -n default -o json | jq -c .status)"
+
+# 13-16: deleting a running Experiment stops it on both nodes
+E2=del-$FL_RAND
+exp "$E2" 60s 1000000 >"$FL_STATE/e2.out" 2>&1
+fl_wait_for 15 eval '[[ $(node_field $E2 node-a phase) == Started && $(node_field $E2 node-b phase) == Started ]]'
+fl_ok $? "$E2: both nodes Started" ||
+	fl_diag "$(kc get experiment "$E2" -n default -o json | jq -c .status)"
+lost ratings-a 10 && la=$r && lost ratings-b 10 && lb=$r
+[[ $la == 10 && $lb == 10 ]]
+fl_ok $? "$E2 drops on both nodes (a $la/10, b $lb/10)"
+kc delete experiment "$E2" -n default >/dev/null 2>&1
+fl_wait_for 5 grep -q "Experiment default/$E2 deleted: stopping" "$FL_STATE/agent_a.err" &&
+	fl_wait_for 5 grep -q "Experiment default/$E2 deleted: stopping" "$FL_STATE/agent_b.err" &&
+	fl_wait_for 5 eval 'grep -q "ended Aborted.*\"experiment\":\"default.$E2\"" "$FL_STATE/agent_a.err" &&
+		grep -q "ended Aborted.*\"experiment\":\"default.$E2\"" "$FL_STATE/agent_b.err"'
+fl_ok $? "kubectl delete $E2: both agents stop it" ||
+	fl_diag "$(grep -h "$E2" "$FL_STATE"/agent_*.err | tail -n 6)"
+lost ratings-a && la=$r && lost ratings-b && lb=$r && lost details-a && ld=$r
+[[ $la == 0 && $lb == 0 && $ld == 0 ]]
+fl_ok $? "after the delete nothing is lost (a $la, b $lb, details $ld)"
+
+# 17: malformed
+out=$(kc apply -f - 2>&1 <<X
+apiVersion: faultline.dev/v1alpha1
+kind: Experiment
+metadata: {name: bad-$FL_RAND, namespace: default}
+spec:
+  duration: soon
+  targets: [{pods: {namespace: default, matchLabels: {app: ratings}}}]
+  faults: [{name: f, drop: {percent: 150}}]
+X
+)
+rc=$?
+[[ $rc != 0 && $out == *spec.duration* && $out == *percent* ]]
+fl_ok $? "a malformed Experiment is refused by the API server" || fl_diag "$out"
+
+# 18: the bystander, once more, and the agents alive
+lost details-a && ld=$r
+[[ $ld == 0 ]] && fl_bg_alive agent_a && fl_bg_alive agent_b
+fl_ok $? "the bystander never lost a datagram; both agents still run"
+
+# 19: SIGTERM ends both agents
+fl_stop agent_a TERM && fl_stop agent_b TERM
+fl_ok $? "both agents end on SIGTERM" || fl_diag_file "$FL_STATE/agent_a.err" 20
+fl_done

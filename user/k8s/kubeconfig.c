@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Kubeconfig and in-cluster configuration (kubeconfig.h). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "common.h"
+#include "kubeconfig.h"
+
+#define FL_K8S_MAX_FILE	(4 << 20)
+
+/* Read a whole file (at most FL_K8S_MAX_FILE), NUL-terminated. */
+static int fl_k8s_slurp(const char *path, char **out, size_t *len)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f;
+	int ret = 0;
+
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	buf = malloc(FL_K8S_MAX_FILE + 1);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto cleanup;
+	}
+	n = fread(buf, 1, FL_K8S_MAX_FILE + 1, f);
+	if (ferror(f) || n > FL_K8S_MAX_FILE) {
+		ret = ferror(f) ? -EIO : -EFBIG;
+		goto cleanup;
+	}
+	buf[n] = 0;
+	*out = buf;
+	*len = n;
+	buf = NULL;
+cleanup:
+	free(buf);
+	fclose(f);
+	return ret;
+}
+
+static int fl_b64_val(int ch)
+{
+	if (ch >= 'A' && ch <= 'Z')
+		return ch - 'A';
+	if (ch >= 'a' && ch <= 'z')
+		return ch - 'a' + 26;
+	if (ch >= '0' && ch <= '9')
+		return ch - '0' + 52;
+	if (ch == '+')
+		return 62;
+	if (ch == '/')
+		return 63;
+	return -1;
+}
+
+/* Standard base64 (whitespace skipped, '=' ends it) into a new buffer. */
+static int fl_b64_decode(const char *in, char **out, size_t *len)
+{
+	size_t n = 0, cap = strlen(in) * 3 / 4 + 4;
+	unsigned int acc = 0;
+	char *buf;
+	int bits = 0, v;
+
+	buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	for (; *in && *in != '='; in++) {
+		if (*in == ' ' || *in == '\n' || *in == '\r' || *in == '\t')
+			continue;
+		v = fl_b64_val((unsigned char)*in);
+		if (v < 0) {
+			free(buf);
+			return -EINVAL;
+		}
+		acc = (acc << 6) | v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			buf[n++] = (acc >> bits) & 0xff;
+		}
+	}
+	buf[n] = 0;
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+static yaml_node_t *fl_y_get(yaml_document_t *d, yaml_node_t *map, const char *key)
+{
+	yaml_node_pair_t *p;
+
+	if (!map || map->type != YAML_MAPPING_NODE)
+		return NULL;
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(d, p->key);
+
+		if (k && k->type == YAML_SCALAR_NODE && !strcmp((char *)k->data.scalar.value, key))
+			return yaml_document_get_node(d, p->value);
+	}
+	return NULL;
+}
+
+static const char *fl_y_str(yaml_document_t *d, yaml_node_t *map, const char *key)
+{
+	yaml_node_t *n = fl_y_get(d, map, key);
+
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+/* In the list @list ("clusters"), the entry called @name: its @what map. */
+static yaml_node_t *fl_y_named(yaml_document_t *d, const char *list, const char *name,
+			       const char *what)
+{
+	yaml_node_t *l = fl_y_get(d, yaml_document_get_root_node(d), list);
+	yaml_node_item_t *i;
+
+	if (!l || l->type != YAML_SEQUENCE_NODE || !name)
+		return NULL;
+	for (i = l->data.sequence.items.start; i < l->data.sequence.items.top; i++) {
+		yaml_node_t *e = yaml_document_get_node(d, *i);
+		const char *n = fl_y_str(d, e, "name");
+
+		if (n && !strcmp(n, name))
+			return fl_y_get(d, e, what);
+	}
+	return NULL;
+}
+
+/* @key-data (base64) or @key (a file) of @map into *out. */
+static int fl_k8s_blob(yaml_document_t *d, yaml_node_t *map, const char *key, char **out,
+		       size_t *len, char *err, size_t errlen)
+{
+	char dkey[64];
+	const char *v;
+	int ret;
+
+	snprintf(dkey, sizeof(dkey), "%s-data", key);
+	v = fl_y_str(d, map, dkey);
+	if (v) {
+		ret = fl_b64_decode(v, out, len);
+		if (ret)
+			fl_set_err(err, errlen, "%s: not base64", dkey);
+		return ret;
+	}
+	v = fl_y_str(d, map, key);
+	if (!v)
+		return 0;
+	ret = fl_k8s_slurp(v, out, len);
+	if (ret)
+		fl_set_err(err, errlen, "%s %s: %s", key, v, strerror(-ret));
+	return ret;
+}
+
+int fl_k8s_cfg_load(const char *path, struct fl_k8s_cfg *c, char *err, size_t errlen)
+{
+	yaml_node_t *cluster, *user, *ctx;
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	const char *cur, *server, *tok;
+	bool have_doc = false;
+	char *text = NULL;
+	size_t len, n;
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	ret = fl_k8s_slurp(path, &text, &len);
+	if (ret) {
+		fl_set_err(err, errlen, "--kubeconfig %s: %s", path, strerror(-ret));
+		return ret;
+	}
+	if (!yaml_parser_initialize(&parser)) {
+		ret = -ENOMEM;
+		goto cleanup;
+	}
+	yaml_parser_set_input_string(&parser, (unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc) || !yaml_document_get_root_node(&doc)) {
+		fl_set_err(err, errlen, "--kubeconfig %s:%zu: %s", path,
+			   parser.problem_mark.line + 1, parser.problem ?: "empty");
+		yaml_parser_delete(&parser);
+		ret = -EINVAL;
+		goto cleanup;
+	}
+	yaml_parser_delete(&parser);
+	have_doc = true;
+	ret = -EINVAL;
+	cur = fl_y_str(&doc, yaml_document_get_root_node(&doc), "current-context");
+	ctx = fl_y_named(&doc, "contexts", cur, "context");
+	if (!ctx) {
+		fl_set_err(err, errlen, "--kubeconfig %s: no current-context, or no context %s",
+			   path, cur ?: "");
+		goto cleanup;
+	}
+	cluster = fl_y_named(&doc, "clusters", fl_y_str(&doc, ctx, "cluster"), "cluster");
+	user = fl_y_named(&doc, "users", fl_y_str(&doc, ctx, "user"), "user");
+	server = fl_y_str(&doc, cluster, "server");
+	if (!server || strlen(server) >= sizeof(c->server)) {
+		fl_set_err(err, errlen, "--kubeconfig %s: context %s: no cluster server", path, cur);
+		goto cleanup;
+	}
+	snprintf(c->server, sizeof(c->server), "%s", server);
+	n = strlen(c->server);
+	while (n && c->server[n - 1] == '/')
+		c->server[--n] = 0;
+	tok = fl_y_str(&doc, cluster, "insecure-skip-tls-verify");
+	c->insecure = tok && !strcmp(tok, "true");
+	ret = fl_k8s_blob(&doc, cluster, "certificate-authority", &c->ca, &c->ca_len, err, errlen);
+	if (!ret)
+		ret = fl_k8s_blob(&doc, user, "client-certificate", &c->cert, &c->cert_len, err,
+				  errlen);
+	if (!ret)
+		ret = fl_k8s_blob(&doc, user, "client-key", &c->key, &c->key_len, err, errlen);
+	if (ret)
+		goto cleanup;
+	tok = fl_y_str(&doc, user, "token");
+	if (tok) {
+		c->token = strdup(tok);
+		if (!c->token)
+			ret = -ENOMEM;
+	} else if (fl_y_str(&doc, user, "tokenFile")) {
+		ret = fl_k8s_slurp(fl_y_str(&doc, user, "tokenFile"), &c->token, &len);
+		if (ret)
+			fl_set_err(err, errlen, "tokenFile: %s", strerror(-ret));
+	}
+cleanup:
+	if (have_doc)
+		yaml_document_delete(&doc);
+	free(text);
+	if (ret)
+		fl_k8s_cfg_free(c);
+	return ret;
+}
+
+int fl_k8s_cfg_in_cluster(struct fl_k8s_cfg *c, char *err, size_t errlen)
+{
+	const char *host = getenv("KUBERNETES_SERVICE_HOST");
+	const char *port = getenv("KUBERNETES_SERVICE_PORT");
+	size_t len;
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	if (!host || !*host) {
+		fl_set_err(err, errlen, "not in a pod: KUBERNETES_SERVICE_HOST is unset; pass --kubeconfig");
+		return -ENOENT;
+	}
+	snprintf(c->server, sizeof(c->server), strchr(host, ':') ? "https://[%s]:%s" :
+		 "https://%s:%s", host, port && *port ? port : "443");
+	ret = fl_k8s_slurp(FL_K8S_SA_DIR "/ca.crt", &c->ca, &c->ca_len);
+	if (!ret)
+		ret = fl_k8s_slurp(FL_K8S_SA_DIR "/token", &c->token, &len);
+	if (ret) {
+		fl_set_err(err, errlen, "in-cluster: %s: %s", FL_K8S_SA_DIR, strerror(-ret));
+		fl_k8s_cfg_free(c);
+		return ret;
+	}
+	c->token[strcspn(c->token, "\r\n")] = 0;
+	return 0;
+}
+
+void fl_k8s_cfg_free(struct fl_k8s_cfg *c)
+{
+	free(c->ca);
+	free(c->cert);
+	free(c->key);
+	free(c->token);
+	memset(c, 0, sizeof(*c));
+}
