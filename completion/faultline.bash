@@ -16,7 +16,7 @@ _faultline_opts()
 	stop) echo "--all --socket --help" ;;
 	agent)
 		echo "--socket --spec-dir --metrics-addr --pin-dir --log-format
-		      --allow-uid --verbose -v --help" ;;
+		      --allow-uid --kubeconfig --node-name --cgroup-root --verbose -v --help" ;;
 	status) echo "--json --socket --help" ;;
 	cleanup) echo "--force --json --help" ;;
 	features) echo "--iface --json --help" ;;
@@ -54,7 +54,7 @@ _faultline()
 	--metrics-addr) mapfile -t COMPREPLY < <(compgen -W "127.0.0.1:9464 none" -- "$cur"); return 0 ;;
 	-c | --cgroup | --cgroup-root | --spec-dir | --pin-dir | --report-dir)
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return 0 ;;
-	-n | --netns | --socket)
+	-n | --netns | --socket | --kubeconfig)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return 0 ;;
 	-i | --iface)
 		mapfile -t COMPREPLY < <(compgen -W "$(ls /sys/class/net 2>/dev/null)" -- "$cur")

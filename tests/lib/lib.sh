@@ -259,6 +259,19 @@ fl_json_array()
 	tr -d '\n' <"$1" | grep -o "\"$2\": *\[[^]]*\]" | head -n 1
 }
 
+# fl_free_port: a TCP port on loopback that nothing listens on, for a
+# server of the test's own (random: two runs rarely pick the same one).
+fl_free_port()
+{
+	local i port
+
+	for ((i = 0; i < 50; i++)); do
+		port=$((20000 + RANDOM % 40000))
+		ss -Hltn "sport = :$port" | grep -q . || break
+	done
+	echo "$port"
+}
+
 # ---- namespaces and cgroups ----
 
 # Two namespaces joined by a veth pair: server fls_R, client flc_R.

@@ -34,6 +34,29 @@ fl_exp_write()
 	fl_log "$(cat "$file")"
 }
 
+# fl_exp_drop_udp FILE NAME CGROUP THRESHOLD DURATION: an experiment that
+# drops every UDP datagram CGROUP sends and fails when more than THRESHOLD
+# were dropped within 5 s.
+fl_exp_drop_udp()
+{
+	cat >"$1" <<EOF
+apiVersion: faultline/v1alpha1
+kind: Experiment
+metadata: {name: $2}
+spec:
+  duration: $5
+  targets: [{cgroup: $3}]
+  faults:
+    - name: drop-udp
+      direction: egress
+      match: {protocol: udp}
+      drop: {percent: 100}
+  failureConditions:
+    - {name: dropped, signal: faults.dropped, above: $4, window: 5s}
+EOF
+	fl_log "$(cat "$1")"
+}
+
 # fl_exp_start NAME FILE [ARGS...]: "faultline run FILE --json ARGS" in the
 # background (report: $FL_STATE/NAME.out, log: NAME.err).
 fl_exp_start()

@@ -16,6 +16,8 @@
 #     5 s (the running experiment Aborted), nothing attached, socket gone.
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
 source "$(dirname "$0")/../lib/lib.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib_exp.sh
+source "$(dirname "$0")/../lib/lib_exp.sh"
 
 fl_require_root
 fl_require_cgroup2
@@ -33,31 +35,14 @@ SOCK=$FL_STATE/agent.sock
 SPEC=$FL_STATE/spec
 PIN=$FL_STATE/pin
 mkdir "$SPEC"
-for ((i = 0; i < 50; i++)); do
-	PORT=$((20000 + RANDOM % 40000))
-	ss -Hltn "sport = :$PORT" | grep -q . || break
-done
+PORT=$(fl_free_port)
 METRICS=http://127.0.0.1:$PORT
 
 # exp FILE NAME CGROUP THRESHOLD DURATION: drop every UDP datagram the
 # target sends; trips when more than THRESHOLD were dropped in 5 s
 exp()
 {
-	cat >"$1" <<EOF2
-apiVersion: faultline/v1alpha1
-kind: Experiment
-metadata: {name: $2}
-spec:
-  duration: $5
-  targets: [{cgroup: $3}]
-  faults:
-    - name: drop-udp
-      direction: egress
-      match: {protocol: udp}
-      drop: {percent: 100}
-  failureConditions:
-    - {name: dropped, signal: faults.dropped, above: $4, window: 5s}
-EOF2
+	fl_exp_drop_udp "$@"
 }
 
 send_from()

@@ -74,10 +74,7 @@ SOCK=$FL_STATE/agent.sock
 SPEC=$FL_STATE/spec
 PIN=$FL_STATE/pin
 mkdir "$SPEC"
-for ((i = 0; i < 50; i++)); do
-	PORT=$((20000 + RANDOM % 40000))
-	ss -Hltn "sport = :$PORT" | grep -q . || break
-done
+PORT=$(fl_free_port)
 
 # agent_with NAME KEEP: the agent, in the background, with only KEEP
 agent_with()

@@ -11,6 +11,8 @@
 # counters.
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
 source "$(dirname "$0")/../lib/lib.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib_exp.sh
+source "$(dirname "$0")/../lib/lib_exp.sh"
 
 fl_require_root
 fl_require_cgroup2
@@ -24,24 +26,10 @@ fl_plan 10
 fl_setup
 fl_start_servers
 
-# exp NAME CGROUP THRESHOLD DURATION: an experiment file
+# exp NAME CGROUP THRESHOLD DURATION: $FL_STATE/NAME.yaml
 exp()
 {
-	cat >"$FL_STATE/$1.yaml" <<EOF2
-apiVersion: faultline/v1alpha1
-kind: Experiment
-metadata: {name: $1}
-spec:
-  duration: $4
-  targets: [{cgroup: $2}]
-  faults:
-    - name: drop-udp
-      direction: egress
-      match: {protocol: udp}
-      drop: {percent: 100}
-  failureConditions:
-    - {name: dropped, signal: faults.dropped, above: $3, window: 5s}
-EOF2
+	fl_exp_drop_udp "$FL_STATE/$1.yaml" "$@"
 }
 
 # ping_from CGROUP: 100 UDP pings to the echo server; prints fltraffic's line
