@@ -631,17 +631,13 @@ int fl_job_start(struct fl_job *j)
 {
 	int ret;
 
+	/* a job stopped before it started has ended already */
 	if (j->state != FL_STATE_PENDING)
 		return -EALREADY;
-	if (j->stop_asked) {
-		j->state = FL_STATE_STARTED;
-		fl_job_finish(j, 0);
-		return 0;
-	}
 	ret = fl_session_start(&j->run, j->e->who);
 	if (ret) {
 		fl_job_fail_start(j, "attaching failed (see above)");
-		return ret ? ret : -EIO;
+		return ret;
 	}
 	ret = fl_events_open(&j->ev, fl_dp_events_fd(&j->run.dp));
 	if (ret) {
@@ -663,8 +659,7 @@ int fl_job_start(struct fl_job *j)
 	j->mon.on_trip = fl_job_on_trip;
 	j->mon.ctx = j;
 	/* armed first: a probe sample taken before the faults is no evidence */
-	if (!j->stop_asked)
-		fl_dp_arm(&j->run.dp, j->deadline_ns);
+	fl_dp_arm(&j->run.dp, j->deadline_ns);
 	j->state = FL_STATE_STARTED;
 	ret = fl_job_start_probes(j);
 	if (ret) {

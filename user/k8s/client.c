@@ -9,41 +9,15 @@
 
 #include "client.h"
 #include "common.h"
+#include "http.h"
 
 #define FL_K8S_MAX_BODY	(64 << 20)
-
-struct fl_k8s_buf {
-	char *p;
-	size_t len, cap;
-};
-
-static int fl_k8s_buf_add(struct fl_k8s_buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if (cap > FL_K8S_MAX_BODY)
-			return -E2BIG;
-		p = realloc(b->p, cap);
-		if (!p)
-			return -ENOMEM;
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = 0;
-	return 0;
-}
 
 int fl_k8s_client_init(struct fl_k8s_client *cl, struct fl_k8s_cfg *cfg)
 {
 	memset(cl, 0, sizeof(*cl));
-	if (curl_global_init(CURL_GLOBAL_DEFAULT))
-		return -ENOMEM;
+	if (fl_http_init())
+		return -EIO;
 	cl->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
 	if (cl->cfg.token && asprintf(&cl->auth, "Authorization: Bearer %s", cl->cfg.token) < 0) {
@@ -103,11 +77,6 @@ static CURL *fl_k8s_handle(struct fl_k8s_client *cl, const char *path, const cha
 	return h;
 }
 
-static size_t fl_k8s_collect(char *p, size_t sz, size_t n, void *ud)
-{
-	return fl_k8s_buf_add(ud, p, sz * n) ? 0 : sz * n;
-}
-
 /* A Status body's message into @err, else the first bytes of @body. */
 static void fl_k8s_status_err(long code, const char *body, json_object *o, char *err,
 			      size_t errlen)
@@ -124,7 +93,7 @@ int fl_k8s_request(struct fl_k8s_client *cl, const char *method, const char *pat
 		   const char *ctype, const char *body, json_object **resp, char *err,
 		   size_t errlen)
 {
-	struct fl_k8s_buf b = {};
+	struct fl_http_body b = { .max = FL_K8S_MAX_BODY };
 	struct curl_slist *hdrs;
 	json_object *o = NULL;
 	CURLcode rc;
@@ -139,7 +108,7 @@ int fl_k8s_request(struct fl_k8s_client *cl, const char *method, const char *pat
 		return -ENOMEM;
 	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)FL_K8S_REQ_TIMEOUT_MS);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, fl_k8s_collect);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, fl_http_body_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
 	if (body)
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
@@ -151,10 +120,10 @@ int fl_k8s_request(struct fl_k8s_client *cl, const char *method, const char *pat
 		goto cleanup;
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-	if (b.p)
-		o = json_tokener_parse(b.p);
+	if (b.buf)
+		o = json_tokener_parse(b.buf);
 	if (code < 200 || code > 299)
-		fl_k8s_status_err(code, b.p, o, err, errlen);
+		fl_k8s_status_err(code, b.buf, o, err, errlen);
 	ret = (int)code;
 	if (resp) {
 		*resp = o;
@@ -162,7 +131,7 @@ int fl_k8s_request(struct fl_k8s_client *cl, const char *method, const char *pat
 	}
 cleanup:
 	json_object_put(o);
-	free(b.p);
+	fl_http_body_free(&b);
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(h);
 	return ret;
@@ -170,7 +139,7 @@ cleanup:
 
 struct fl_k8s_stream_ctx {
 	CURL *h;
-	struct fl_k8s_buf b;
+	struct fl_http_body b;
 	fl_k8s_line_fn fn;
 	void *ctx;
 	volatile int *stop;
@@ -185,21 +154,21 @@ static size_t fl_k8s_lines(char *p, size_t sz, size_t n, void *ud)
 
 	if (!s->code)
 		curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &s->code);
-	if (fl_k8s_buf_add(&s->b, p, sz * n))
+	if (fl_http_body_add(&s->b, p, sz * n))
 		return 0;
 	if (s->code != 200)
 		return sz * n;	/* the error body, kept whole */
 	for (i = 0; i < s->b.len; i++) {
-		if (s->b.p[i] != '\n')
+		if (s->b.buf[i] != '\n')
 			continue;
-		s->b.p[i] = 0;
-		if (i > start && s->fn(s->ctx, s->b.p + start, i - start)) {
+		s->b.buf[i] = 0;
+		if (i > start && s->fn(s->ctx, s->b.buf + start, i - start)) {
 			s->ended = 1;
 			return 0;
 		}
 		start = i + 1;
 	}
-	memmove(s->b.p, s->b.p + start, s->b.len - start);
+	memmove(s->b.buf, s->b.buf + start, s->b.len - start);
 	s->b.len -= start;
 	return sz * n;
 }
@@ -215,7 +184,8 @@ static int fl_k8s_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut
 int fl_k8s_stream(struct fl_k8s_client *cl, const char *path, fl_k8s_line_fn fn, void *ctx,
 		  volatile int *stop, char *err, size_t errlen)
 {
-	struct fl_k8s_stream_ctx s = { .fn = fn, .ctx = ctx, .stop = stop };
+	struct fl_k8s_stream_ctx s = { .fn = fn, .ctx = ctx, .stop = stop,
+					.b = { .max = FL_K8S_MAX_BODY } };
 	struct curl_slist *hdrs;
 	json_object *o;
 	CURLcode rc;
@@ -241,13 +211,13 @@ int fl_k8s_stream(struct fl_k8s_client *cl, const char *path, fl_k8s_line_fn fn,
 		goto cleanup;
 	}
 	if (s.code != 200) {
-		o = s.b.p ? json_tokener_parse(s.b.p) : NULL;
-		fl_k8s_status_err(s.code, s.b.p, o, err, errlen);
+		o = s.b.buf ? json_tokener_parse(s.b.buf) : NULL;
+		fl_k8s_status_err(s.code, s.b.buf, o, err, errlen);
 		json_object_put(o);
 	}
 	ret = (int)s.code;
 cleanup:
-	free(s.b.p);
+	fl_http_body_free(&s.b);
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(s.h);
 	return ret;

@@ -13,37 +13,6 @@
 
 #define FL_K8S_MAX_FILE	(4 << 20)
 
-/* Read a whole file (at most FL_K8S_MAX_FILE), NUL-terminated. */
-static int fl_k8s_slurp(const char *path, char **out, size_t *len)
-{
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *f;
-	int ret = 0;
-
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	buf = malloc(FL_K8S_MAX_FILE + 1);
-	if (!buf) {
-		ret = -ENOMEM;
-		goto cleanup;
-	}
-	n = fread(buf, 1, FL_K8S_MAX_FILE + 1, f);
-	if (ferror(f) || n > FL_K8S_MAX_FILE) {
-		ret = ferror(f) ? -EIO : -EFBIG;
-		goto cleanup;
-	}
-	buf[n] = 0;
-	*out = buf;
-	*len = n;
-	buf = NULL;
-cleanup:
-	free(buf);
-	fclose(f);
-	return ret;
-}
-
 static int fl_b64_val(int ch)
 {
 	if (ch >= 'A' && ch <= 'Z')
@@ -151,7 +120,7 @@ static int fl_k8s_blob(yaml_document_t *d, yaml_node_t *map, const char *key, ch
 	v = fl_y_str(d, map, key);
 	if (!v)
 		return 0;
-	ret = fl_k8s_slurp(v, out, len);
+	ret = fl_read_file(v, FL_K8S_MAX_FILE, out, len);
 	if (ret)
 		fl_set_err(err, errlen, "%s %s: %s", key, v, strerror(-ret));
 	return ret;
@@ -169,7 +138,7 @@ int fl_k8s_cfg_load(const char *path, struct fl_k8s_cfg *c, char *err, size_t er
 	int ret;
 
 	memset(c, 0, sizeof(*c));
-	ret = fl_k8s_slurp(path, &text, &len);
+	ret = fl_read_file(path, FL_K8S_MAX_FILE, &text, &len);
 	if (ret) {
 		fl_set_err(err, errlen, "--kubeconfig %s: %s", path, strerror(-ret));
 		return ret;
@@ -223,7 +192,8 @@ int fl_k8s_cfg_load(const char *path, struct fl_k8s_cfg *c, char *err, size_t er
 		if (!c->token)
 			ret = -ENOMEM;
 	} else if (fl_y_str(&doc, user, "tokenFile")) {
-		ret = fl_k8s_slurp(fl_y_str(&doc, user, "tokenFile"), &c->token, &len);
+		ret = fl_read_file(fl_y_str(&doc, user, "tokenFile"), FL_K8S_MAX_FILE,
+				   &c->token, &len);
 		if (ret)
 			fl_set_err(err, errlen, "tokenFile: %s", strerror(-ret));
 	}
@@ -250,9 +220,9 @@ int fl_k8s_cfg_in_cluster(struct fl_k8s_cfg *c, char *err, size_t errlen)
 	}
 	snprintf(c->server, sizeof(c->server), strchr(host, ':') ? "https://[%s]:%s" :
 		 "https://%s:%s", host, port && *port ? port : "443");
-	ret = fl_k8s_slurp(FL_K8S_SA_DIR "/ca.crt", &c->ca, &c->ca_len);
+	ret = fl_read_file(FL_K8S_SA_DIR "/ca.crt", FL_K8S_MAX_FILE, &c->ca, &c->ca_len);
 	if (!ret)
-		ret = fl_k8s_slurp(FL_K8S_SA_DIR "/token", &c->token, &len);
+		ret = fl_read_file(FL_K8S_SA_DIR "/token", FL_K8S_MAX_FILE, &c->token, &len);
 	if (ret) {
 		fl_set_err(err, errlen, "in-cluster: %s: %s", FL_K8S_SA_DIR, strerror(-ret));
 		fl_k8s_cfg_free(c);

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The small helpers every layer uses (see common.h). */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "common.h"
 
@@ -22,4 +26,62 @@ void fl_set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+}
+
+int fl_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	size_t n = 0, cap = 0;
+	char *buf = NULL, *nb;
+	ssize_t got;
+	int fd, ret = 0;
+
+	*out = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (n == cap) {
+			if (cap > max) {
+				ret = -EFBIG;
+				goto cleanup;
+			}
+			cap = cap ? cap * 2 : 4096;
+			nb = realloc(buf, cap + 1);
+			if (!nb) {
+				ret = -ENOMEM;
+				goto cleanup;
+			}
+			buf = nb;
+		}
+		got = read(fd, buf + n, cap - n);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			goto cleanup;
+		}
+		if (!got)
+			break;
+		n += (size_t)got;
+	}
+	if (n > max) {
+		ret = -EFBIG;
+		goto cleanup;
+	}
+	if (!buf) {
+		buf = malloc(1);
+		if (!buf) {
+			ret = -ENOMEM;
+			goto cleanup;
+		}
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = n;
+	buf = NULL;
+cleanup:
+	free(buf);
+	close(fd);
+	return ret;
 }

@@ -27,4 +27,9 @@ static inline __u64 fl_mono_ns(void)
 void fl_set_err(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Read all of @path (to the end, so pipes work too), NUL-terminated, into
+ * a new buffer in *out: 0, -EFBIG past @max bytes, or another -errno.
+ */
+int fl_read_file(const char *path, size_t max, char **out, size_t *len);
+
 #endif /* FL_COMMON_H */

@@ -244,41 +244,8 @@ int fl_prom_parse(const char *body, double *value, char *err, size_t errlen)
 
 /* ---- HTTP ---- */
 
-struct body {
-	char *buf;
-	size_t len, cap;
-	int too_big;
-};
-
-static size_t body_write(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-	struct body *b = arg;
-	size_t n = size * nmemb;
-
-	if (b->len + n + 1 > FL_PROM_MAX_BODY) {
-		b->too_big = 1;
-		return 0;	/* aborts the transfer */
-	}
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->buf, cap);
-		if (!p)
-			return 0;
-		b->buf = p;
-		b->cap = cap;
-	}
-	memcpy(b->buf + b->len, ptr, n);
-	b->len += n;
-	b->buf[b->len] = '\0';
-	return n;
-}
-
 /* The first line of a non-API answer, printable, for a message. */
-static void body_excerpt(const struct body *b, char *out, size_t len)
+static void body_excerpt(const struct fl_http_body *b, char *out, size_t len)
 {
 	size_t i, j = 0;
 
@@ -296,7 +263,7 @@ int fl_prom_query(const char *base_url, const char *query, __u64 timeout_ns, dou
 		  char *err, size_t errlen)
 {
 	char curl_err[CURL_ERROR_SIZE] = "", excerpt[80];
-	struct body b = { 0 };
+	struct fl_http_body b = { .max = FL_PROM_MAX_BODY };
 	char *url = NULL, *q = NULL;
 	size_t blen;
 	long code = 0;
@@ -348,7 +315,7 @@ int fl_prom_query(const char *base_url, const char *query, __u64 timeout_ns, dou
 	bad |= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)ms);
 	bad |= curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
 	bad |= curl_easy_setopt(c, CURLOPT_USERAGENT, "faultline/" FL_VERSION);
-	bad |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_write);
+	bad |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fl_http_body_write);
 	bad |= curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	bad |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
 	if (bad) {
@@ -395,7 +362,7 @@ int fl_prom_query(const char *base_url, const char *query, __u64 timeout_ns, dou
 out:
 	free(url);
 	curl_free(q);
-	free(b.buf);
+	fl_http_body_free(&b);
 	curl_easy_cleanup(c);
 	return ret;
 }

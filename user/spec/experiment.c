@@ -1978,56 +1978,18 @@ static int io_error(const char *path, int e, char *err, size_t errlen)
 int fl_experiment_load(const char *path, struct fl_experiment *exp, char *err,
 		       size_t errlen)
 {
-	size_t len = 0, cap = 0;
 	char *buf = NULL;
-	int fd, ret;
+	size_t len = 0;
+	int ret;
 
 	if (!path || !exp)
 		return -EINVAL;
 	memset(exp, 0, sizeof(*exp));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return io_error(path, errno, err, errlen);
-	/* Read to the end rather than trusting st_size, so pipes and
-	 * /dev/stdin work too.
-	 */
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) {
-			char *nb;
-
-			if (cap > FL_EXP_MAX_FILE_BYTES) {
-				ret = io_error(path, EFBIG, err, errlen);
-				goto out;
-			}
-			cap = cap ? cap * 2 : 4096;
-			nb = realloc(buf, cap + 1);
-			if (!nb) {
-				ret = io_error(path, ENOMEM, err, errlen);
-				goto out;
-			}
-			buf = nb;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = io_error(path, errno, err, errlen);
-			goto out;
-		}
-		if (!n)
-			break;
-		len += (size_t)n;
-	}
-	if (len > FL_EXP_MAX_FILE_BYTES) {
-		ret = io_error(path, EFBIG, err, errlen);
-		goto out;
-	}
-	ret = fl_experiment_parse(path, buf ? buf : "", len, exp, err, errlen);
-out:
+	ret = fl_read_file(path, FL_EXP_MAX_FILE_BYTES, &buf, &len);
+	if (ret)
+		return io_error(path, -ret, err, errlen);
+	ret = fl_experiment_parse(path, buf, len, exp, err, errlen);
 	free(buf);
-	close(fd);
 	return ret;
 }
 
