@@ -10,7 +10,10 @@
  *   fl_tcx_pin  tcx egress of a target namespace's host-side peer: the
  *               target's ingress, where delay can be applied
  *   fl_cls_pin  the same on clsact
- *   fl_cg_in    cgroup_skb ingress on a target cgroup (shared namespace)
+ *   fl_cg_in    cgroup_skb ingress on a target cgroup (shared namespace),
+ *               and the fallback when an owned namespace becomes shared
+ *   fl_sock_watch  cgroup/sock_create at the cgroup root: ends a target's
+ *               ownership of its namespace when someone else opens a socket
  *   fl_tp_*     tracepoints: the targets' TCP signals, for experiments
  */
 #include "vmlinux.h"
@@ -321,16 +324,59 @@ int fl_cg_in(struct __sk_buff *skb)
 
 	if (!fl_ctl.armed)
 		return 1;
+	/* while every owned namespace is still owned, XDP or tc decided */
+	if (fl_ctl.owner_in && !fl_ctl.n_shared)
+		return 1;
 	t = fl_target_by_cgroup(skb, &rq.cgid);
 	if (!t)
 		return 1;
 	rq.parse_rc = fl_parse_cg(skb, &rq.pkt);
+	if (fl_ctl.owner_in) {
+		struct fl_target *o;
+
+		/* decide here what the owner hooks would have decided, for the
+		 * namespaces they gave up; the rest they decide themselves
+		 */
+		if (rq.parse_rc)
+			return 1;
+		o = bpf_map_lookup_elem(&fl_owned, &rq.pkt.dst);
+		if (!o || fl_ns_owned(o->ns_slot))
+			return 1;
+	}
 	rq.len = skb->len;
 	rq.target_id = t->target_id;
 	if (fl_decide(t, &rq) == FL_DROP)
 		return 0;
 	if (!rq.parse_rc && fl_ctl.observe)
 		fl_http(skb, &rq);
+	return 1;
+}
+
+/* Ownership lets the ingress hooks decide by destination address; it holds
+ * only while every socket in the namespace is a target's. The first socket
+ * anyone else creates there ends it, before that socket can send or
+ * receive a packet: from then on the namespace is decided at the target's
+ * sockets (fl_cg_in), and the newcomer is never mistaken for the target.
+ * Sockets that exist at the start are the loader's to check.
+ */
+SEC("cgroup/sock_create")
+int fl_sock_watch(struct bpf_sock *sk)
+{
+	__u64 cookie = bpf_get_netns_cookie(sk);
+	struct fl_ns_state *s;
+	__u32 *slot;
+
+	slot = bpf_map_lookup_elem(&fl_ns_slots, &cookie);
+	if (!slot || fl_current_is_target())
+		return 1;
+	s = bpf_map_lookup_elem(&fl_nsstate, slot);
+	if (!s || s->shared_ns)
+		return 1;
+	if (__sync_val_compare_and_swap(&s->shared_ns, 0, bpf_ktime_get_ns()) == 0) {
+		s->cgroup_id = bpf_get_current_cgroup_id();
+		s->pid = bpf_get_current_pid_tgid() >> 32;
+		__sync_fetch_and_add(&fl_ctl.n_shared, 1);
+	}
 	return 1;
 }
 

@@ -21,6 +21,21 @@ struct {
 	__type(value, struct fl_target);
 } fl_owned SEC(".maps");
 
+/* netns cookie of a namespace a target owns -> its fl_nsstate slot */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FL_MAX_OWNED_NS);
+	__type(key, __u64);
+	__type(value, __u32);
+} fl_ns_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FL_MAX_OWNED_NS);
+	__type(key, __u32);
+	__type(value, struct fl_ns_state);
+} fl_nsstate SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, FL_MAX_RULES);

@@ -29,6 +29,7 @@
 #define FL_DIST_SIZE		4096	/* entries per delay distribution table */
 #define FL_DIST_SCALE		10000	/* table values are standard deviations x 10000 */
 #define FL_HORIZON_NS		(10ULL * 1000000000ULL)	/* never hold a packet longer */
+#define FL_MAX_OWNED_NS		256	/* namespaces owned by targets, per run (slot 0 unused) */
 
 enum fl_dir {
 	FL_DIR_INGRESS = 0,
@@ -156,7 +157,20 @@ struct fl_target {
 	__u32 n_rules;
 	__u32 rule_ids[FL_RULES_PER_TARGET];
 	__u32 peer_rules;	/* bit i: rule_ids[i] restricts peers */
-	__u32 pad;
+	__u32 ns_slot;		/* owned map: its namespace's fl_nsstate slot; else 0 */
+};
+
+/* A namespace that a target owned when the run started. Ownership is
+ * what lets ingress hooks decide by destination address; it ends, in the
+ * kernel, at the first socket that a process outside the targets creates
+ * there, and from then on that namespace's packets are decided at the
+ * target's sockets instead.
+ */
+struct fl_ns_state {
+	__u64 shared_ns;	/* 0: still owned; else when it ended (CLOCK_MONOTONIC) */
+	__u64 cgroup_id;	/* the cgroup of the process that created the socket */
+	__u32 pid;		/* that process (tgid) */
+	__u32 by_scan;		/* 1: found by the loader's scan right after attaching */
 };
 
 struct fl_rule {
@@ -247,8 +261,10 @@ struct fl_control {
 	__u32 armed;		/* 0: every program passes everything */
 	__u32 n_levels;
 	__u32 observe;		/* 1: report TCP and HTTP signal events too */
-	__u32 pad;
+	__u32 owner_in;		/* 1: owner hooks decide ingress while ownership holds */
 	__u64 deadline_ns;	/* CLOCK_MONOTONIC; past it, everything passes */
+	__u32 n_shared;		/* owned namespaces that became shared */
+	__u32 pad;
 	__u32 levels[FL_MAX_LEVELS];	/* cgroup depths of targets, deepest first */
 	__u64 filter[FL_FILTER_WORDS];	/* see fl_filter_bit() */
 };

@@ -9,6 +9,9 @@
 #                on the veth's ifindex (bpftool 7.1 does not list tcx)
 #   tc (legacy)  tc filter show ... ingress: fl_tc_in, handle 0xfa17
 #   cgroup       bpftool cgroup show TARGET: cgroup_inet_ingress fl_cg_in
+#   sock_watch   faultline's own link fds: a cgroup link, attach type
+#                sock_create (with every owner hook, and the cgroup hook
+#                beside it, which takes over if the namespace turns shared)
 # and the target's UDP pings get no echo (and got every echo before).
 # A target that owns its namespace (its process alone in the client
 # namespace) is tried with every choice (default: XDP native). In a shared
@@ -50,6 +53,9 @@ hooks()
 	*prog/xdp*) out+=(xdp_foreign) ;;
 	esac
 	for f in /proc/"$pid"/fdinfo/*; do
+		# the socket watcher: a cgroup link of type sock_create (2)
+		grep -q '^link_type:[[:space:]]*cgroup' "$f" 2>/dev/null &&
+			grep -qE '^attach_type:[[:space:]]*2$' "$f" && out+=(sock_watch)
 		grep -q '^link_type:[[:space:]]*tcx' "$f" 2>/dev/null || continue
 		grep -q '^attach_type:.*(ingress)' "$f" &&
 			grep -qx "ifindex:[[:space:]]*$ifindex" "$f" && out+=(tcx_ingress)
@@ -91,12 +97,15 @@ fl_udp_ping "$FL_CG_TARGET" "$FL_SRV4" 100 --timeout-ms 3000
 [[ $PING_REPLIES == 100 ]]
 fl_ok $? "control: every echo comes back without faultline ($PING)"
 
-owned default xdp_native
-owned xdp xdp_native FAULTLINE_INGRESS=xdp
-owned xdpnative xdp_native FAULTLINE_INGRESS=xdp FAULTLINE_XDP=native
-owned xdpgeneric xdp_generic FAULTLINE_XDP=generic
-owned tc tcx_ingress FAULTLINE_INGRESS=tc
-owned tclegacy clsact_ingress FAULTLINE_INGRESS=tc FAULTLINE_TC=legacy
+# Deciding by address holds only while the namespace is the target's
+# alone: the socket watcher (at the cgroup root) ends it, and the cgroup
+# hook, attached beside the owner hook, takes over (bystander_late.sh).
+owned default "cgroup_ingress sock_watch xdp_native"
+owned xdp "cgroup_ingress sock_watch xdp_native" FAULTLINE_INGRESS=xdp
+owned xdpnative "cgroup_ingress sock_watch xdp_native" FAULTLINE_INGRESS=xdp FAULTLINE_XDP=native
+owned xdpgeneric "cgroup_ingress sock_watch xdp_generic" FAULTLINE_XDP=generic
+owned tc "cgroup_ingress sock_watch tcx_ingress" FAULTLINE_INGRESS=tc
+owned tclegacy "cgroup_ingress clsact_ingress sock_watch" FAULTLINE_INGRESS=tc FAULTLINE_TC=legacy
 owned cgroup cgroup_ingress FAULTLINE_INGRESS=cgroup
 
 # IPv6 through generic XDP, the path of a driver without native XDP.
@@ -104,7 +113,7 @@ fl_faultline_start gen6 FAULTLINE_XDP=generic --cgroup "$FL_CG_TARGET" --directi
 	--drop 100 --duration 60s
 fl_wait_armed gen6
 fl_udp_ping "$FL_CG_TARGET" "$FL_SRV6" 100
-[[ $(hooks gen6) == xdp_generic && $PING_SENT == 100 && $PING_REPLIES == 0 ]]
+[[ $(hooks gen6) == "cgroup_ingress sock_watch xdp_generic" && $PING_SENT == 100 && $PING_REPLIES == 0 ]]
 fl_ok $? "owned, FAULTLINE_XDP=generic: IPv6 echoes are dropped too ($PING)"
 fl_stop gen6 INT
 

@@ -167,7 +167,7 @@ static void fl_fg_started(const struct fl_job *j)
 		x->n_targets, x->n_targets == 1 ? "" : "s", run->n_att, run->n_att == 1 ? "" : "s");
 	for (i = 0; i < run->n_att; i++)
 		fprintf(stderr, "%s %s on %s", i ? "," : ":", fl_hook_name(run->att[i].hook),
-			run->att[i].hook == FL_HOOK_CGROUP_INGRESS ? run->att[i].cgroup :
+			fl_hook_is_cgroup(run->att[i].hook) ? run->att[i].cgroup :
 			run->att[i].ifname);
 	if (run->n_qd)
 		fprintf(stderr, ", fq on %d interface%s", run->n_qd, run->n_qd == 1 ? "" : "s");

@@ -572,6 +572,21 @@ static void fl_job_fill_result(struct fl_job *j)
 		mc->t_s = mc->v = NULL;
 		mc->n = mc->cap = 0;
 	}
+	r->shared = calloc(run->n_ns ? run->n_ns : 1, sizeof(*r->shared));
+	for (i = 0; maps && r->shared && i < run->n_ns; i++) {
+		struct fl_result_shared *x;
+		struct fl_ns_state st;
+
+		if (!run->ns[i].owned || fl_dp_read_ns(&run->dp, fl_run_ns_slot(i), &st) ||
+		    !st.shared_ns)
+			continue;
+		x = &r->shared[r->n_shared++];
+		snprintf(x->netns, sizeof(x->netns), "%s", run->ns[i].path);
+		x->at_ns = st.shared_ns;
+		x->cgroup_id = st.cgroup_id;
+		x->pid = st.pid;
+		x->by_scan = st.by_scan;
+	}
 	r->probes = calloc(j->exp.n_probes ? j->exp.n_probes : 1, sizeof(*r->probes));
 	for (i = 0; r->probes && i < j->exp.n_probes; i++) {
 		struct fl_result_probe *x = &r->probes[r->n_probes++];

@@ -55,5 +55,6 @@ void fl_result_free(struct fl_result *r)
 	free(r->targets);
 	free(r->faults);
 	free(r->probes);
+	free(r->shared);
 	memset(r, 0, sizeof(*r));
 }

@@ -68,6 +68,17 @@ struct fl_result_cond {
 	int n;
 };
 
+/* A namespace a target owned at the start and then shared with someone
+ * else: from @at_ns on, its ingress was decided at the targets' sockets.
+ */
+struct fl_result_shared {
+	char netns[PATH_MAX];
+	__u64 at_ns;		/* CLOCK_MONOTONIC */
+	__u64 cgroup_id;	/* the newcomer's cgroup; 0 when the loader's scan found it */
+	__u32 pid;
+	bool by_scan;
+};
+
 struct fl_result_probe {
 	char name[FL_NAME_MAX];
 	__u64 samples, failures;
@@ -100,6 +111,8 @@ struct fl_result {
 	int n_conds;
 	struct fl_result_probe *probes;
 	int n_probes;
+	struct fl_result_shared *shared;
+	int n_shared;
 
 	int tripped;		/* index into conds, or -1 */
 	double trip_value;

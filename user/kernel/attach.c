@@ -32,13 +32,21 @@ const char *fl_hook_name(enum fl_hook hook)
 		return "xdp_generic";
 	case FL_HOOK_CGROUP_INGRESS:
 		return "cgroup_ingress";
+	case FL_HOOK_CGROUP_SOCK:
+		return "cgroup_sock_create";
 	}
 	return "unknown";
 }
 
 bool fl_hook_is_ingress(enum fl_hook hook)
 {
-	return hook != FL_HOOK_TCX_EGRESS && hook != FL_HOOK_CLS_EGRESS;
+	return hook != FL_HOOK_TCX_EGRESS && hook != FL_HOOK_CLS_EGRESS &&
+	       hook != FL_HOOK_CGROUP_SOCK;
+}
+
+bool fl_hook_is_cgroup(enum fl_hook hook)
+{
+	return hook == FL_HOOK_CGROUP_INGRESS || hook == FL_HOOK_CGROUP_SOCK;
 }
 
 bool fl_prog_id_is_ours(__u32 prog_id)
@@ -206,14 +214,16 @@ cleanup:
 	return ret;
 }
 
-int fl_attach_cgroup(struct fl_attachment *a, const char *cgroup, int prog_fd, char *err,
-		     size_t errlen)
+int fl_attach_cgroup(struct fl_attachment *a, const char *cgroup, enum fl_hook hook, int prog_fd,
+		     char *err, size_t errlen)
 {
+	enum bpf_attach_type type = hook == FL_HOOK_CGROUP_SOCK ? BPF_CGROUP_INET_SOCK_CREATE :
+								  BPF_CGROUP_INET_INGRESS;
 	int cg_fd, ret;
 
 	memset(a, 0, sizeof(*a));
 	a->link_fd = -1;
-	a->hook = FL_HOOK_CGROUP_INGRESS;
+	a->hook = hook;
 	snprintf(a->cgroup, sizeof(a->cgroup), "%s", cgroup);
 	cg_fd = open(cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cg_fd < 0) {
@@ -222,11 +232,11 @@ int fl_attach_cgroup(struct fl_attachment *a, const char *cgroup, int prog_fd, c
 		return ret;
 	}
 	/* a link is always a multi-attach: programs of others stay */
-	ret = bpf_link_create(prog_fd, cg_fd, BPF_CGROUP_INET_INGRESS, NULL);
+	ret = bpf_link_create(prog_fd, cg_fd, type, NULL);
 	if (ret < 0) {
 		ret = -errno;
-		snprintf(err, errlen, "attaching cgroup ingress on %s failed: %s", cgroup,
-			 strerror(-ret));
+		snprintf(err, errlen, "attaching %s on cgroup %s failed: %s", fl_hook_name(hook),
+			 cgroup, strerror(-ret));
 		goto cleanup;
 	}
 	a->link_fd = ret;

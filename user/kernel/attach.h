@@ -28,6 +28,7 @@ enum fl_hook {
 	FL_HOOK_XDP_NATIVE,
 	FL_HOOK_XDP_GENERIC,
 	FL_HOOK_CGROUP_INGRESS,
+	FL_HOOK_CGROUP_SOCK,	/* socket creation, at the cgroup root */
 };
 
 enum fl_xdp_mode {
@@ -49,6 +50,8 @@ struct fl_attachment {
 
 const char *fl_hook_name(enum fl_hook hook);
 bool fl_hook_is_ingress(enum fl_hook hook);
+/* Attached to a cgroup (a->cgroup), not to an interface. */
+bool fl_hook_is_cgroup(enum fl_hook hook);
 
 /* Each returns 0 or a negative errno and leaves @err with a one-line
  * reason that names the device and what to do.
@@ -57,8 +60,9 @@ int fl_attach_tc(struct fl_attachment *a, const struct fl_netns *ns, const char 
 		 int prog_fd, bool egress, bool tcx, char *err, size_t errlen);
 int fl_attach_xdp(struct fl_attachment *a, const struct fl_netns *ns, const char *ifname,
 		  int prog_fd, enum fl_xdp_mode mode, char *err, size_t errlen);
-int fl_attach_cgroup(struct fl_attachment *a, const char *cgroup, int prog_fd, char *err,
-		     size_t errlen);
+/* @hook: FL_HOOK_CGROUP_INGRESS or FL_HOOK_CGROUP_SOCK. */
+int fl_attach_cgroup(struct fl_attachment *a, const char *cgroup, enum fl_hook hook, int prog_fd,
+		     char *err, size_t errlen);
 int fl_detach(struct fl_attachment *a);
 
 /* Does the program with this id carry faultline's name prefix? */

@@ -40,6 +40,8 @@ static struct bpf_program *fl_dp_prog(const struct faultline_bpf *skel, enum fl_
 		return skel->progs.fl_tp_state;
 	case FL_PROG_TP_RTT:
 		return skel->progs.fl_tp_rtt;
+	case FL_PROG_SOCK_WATCH:
+		return skel->progs.fl_sock_watch;
 	default:
 		return NULL;
 	}
@@ -366,19 +368,45 @@ int fl_dp_add_target(struct fl_datapath *dp, const struct fl_target_spec *t, __u
 }
 
 int fl_dp_add_owned(struct fl_datapath *dp, const struct fl_addr *addr, __u32 target_id,
-		    const struct fl_fault *rules, int n)
+		    __u32 ns_slot, const struct fl_fault *rules, int n)
 {
 	struct fl_target v;
-
 	int err;
 
 	/* the same rules as the target's cgroup entry */
 	fl_dp_make_target(&v, target_id, rules, n);
+	v.ns_slot = ns_slot;
 	err = bpf_map__update_elem(dp->skel->maps.fl_owned, addr, sizeof(*addr), &v, sizeof(v),
 				   BPF_ANY);
 	if (!err)
 		fl_dp_filter_set(dp, fl_filter_bit_addr(addr));
 	return err;
+}
+
+int fl_dp_add_owned_ns(struct fl_datapath *dp, __u32 ns_slot, __u64 netns_cookie)
+{
+	if (!ns_slot || ns_slot >= FL_MAX_OWNED_NS)
+		return -E2BIG;
+	return bpf_map__update_elem(dp->skel->maps.fl_ns_slots, &netns_cookie,
+				    sizeof(netns_cookie), &ns_slot, sizeof(ns_slot), BPF_ANY);
+}
+
+int fl_dp_mark_shared(struct fl_datapath *dp, __u32 ns_slot, pid_t pid, __u64 now_ns)
+{
+	struct fl_ns_state st = { .shared_ns = now_ns, .pid = pid, .by_scan = 1 };
+	int err;
+
+	err = bpf_map__update_elem(dp->skel->maps.fl_nsstate, &ns_slot, sizeof(ns_slot), &st,
+				   sizeof(st), BPF_ANY);
+	if (!err)
+		__atomic_add_fetch(&dp->ctl->n_shared, 1, __ATOMIC_SEQ_CST);
+	return err;
+}
+
+int fl_dp_read_ns(const struct fl_datapath *dp, __u32 ns_slot, struct fl_ns_state *out)
+{
+	return bpf_map__lookup_elem(dp->skel->maps.fl_nsstate, &ns_slot, sizeof(ns_slot), out,
+				    sizeof(*out), 0);
 }
 
 void fl_dp_arm(struct fl_datapath *dp, __u64 deadline_ns)

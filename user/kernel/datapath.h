@@ -4,6 +4,7 @@
 #define FL_DATAPATH_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "faultline.h"
 #include "spec.h"
@@ -26,6 +27,7 @@ enum fl_prog {
 	FL_PROG_TP_RST_RX,
 	FL_PROG_TP_STATE,
 	FL_PROG_TP_RTT,
+	FL_PROG_SOCK_WATCH,
 	FL_PROG_MAX,
 };
 
@@ -63,9 +65,16 @@ static inline __u32 fl_rule_id(__u32 target_id, int i)
 /* Install target @target_id with @n rules, evaluated in order. */
 int fl_dp_add_target(struct fl_datapath *dp, const struct fl_target_spec *t, __u32 target_id,
 		     const struct fl_fault *rules, int n);
-/* Let packets to @addr count as target @target_id's (a namespace it owns). */
+/* Let packets to @addr count as target @target_id's while the namespace in
+ * @ns_slot stays owned (fl_dp_add_owned_ns).
+ */
 int fl_dp_add_owned(struct fl_datapath *dp, const struct fl_addr *addr, __u32 target_id,
-		    const struct fl_fault *rules, int n);
+		    __u32 ns_slot, const struct fl_fault *rules, int n);
+/* Watch the namespace with @netns_cookie as @ns_slot (1 .. FL_MAX_OWNED_NS - 1). */
+int fl_dp_add_owned_ns(struct fl_datapath *dp, __u32 ns_slot, __u64 netns_cookie);
+/* End ownership of @ns_slot from userspace: @pid was found there by a scan. */
+int fl_dp_mark_shared(struct fl_datapath *dp, __u32 ns_slot, pid_t pid, __u64 now_ns);
+int fl_dp_read_ns(const struct fl_datapath *dp, __u32 ns_slot, struct fl_ns_state *out);
 /* Arm until CLOCK_MONOTONIC @deadline_ns; disarm is a single store. */
 void fl_dp_arm(struct fl_datapath *dp, __u64 deadline_ns);
 void fl_dp_disarm(struct fl_datapath *dp);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <libmnl/libmnl.h>
@@ -135,21 +136,17 @@ int fl_netns_discover(const struct fl_spec *spec, struct fl_netns *out, int max,
 	return 0;
 }
 
-int fl_netns_check_owned(struct fl_netns *ns, const struct fl_spec *spec)
+int fl_netns_foreign_pid(const struct fl_netns *ns, const struct fl_spec *spec, pid_t *foreign,
+			 bool *any_target)
 {
 	struct dirent *de;
 	DIR *d;
 
-	ns->owned = 0;
-	if (ns->is_self)
-		return 0;
+	*foreign = 0;
+	*any_target = false;
 	d = opendir("/proc");
 	if (!d)
 		return -errno;
-	/* owned only when at least one target process lives here and no
-	 * other process does; an empty namespace proves nothing
-	 */
-	ns->owned = 0;
 	while ((de = readdir(d))) {
 		char path[64];
 		struct stat st;
@@ -162,13 +159,54 @@ int fl_netns_check_owned(struct fl_netns *ns, const struct fl_spec *spec)
 		if (stat(path, &st) || st.st_ino != ns->ino || st.st_dev != ns->dev)
 			continue;
 		if (!fl_pid_in_targets(pid, spec)) {
-			ns->owned = 0;
+			*foreign = pid;
 			break;
 		}
-		ns->owned = 1;
+		*any_target = true;
 	}
 	closedir(d);
 	return 0;
+}
+
+int fl_netns_check_owned(struct fl_netns *ns, const struct fl_spec *spec)
+{
+	bool any_target;
+	pid_t foreign;
+	int err;
+
+	ns->owned = 0;
+	if (ns->is_self)
+		return 0;
+	/* owned only when at least one target process lives here and no
+	 * other process does; an empty namespace proves nothing
+	 */
+	err = fl_netns_foreign_pid(ns, spec, &foreign, &any_target);
+	if (err)
+		return err;
+	ns->owned = !foreign && any_target;
+	return 0;
+}
+
+int fl_netns_cookie(const struct fl_netns *ns, __u64 *cookie)
+{
+	socklen_t len = sizeof(*cookie);
+	int saved = -1, fd, err;
+
+	err = fl_netns_enter(ns, &saved);
+	if (err)
+		return err;
+	/* a socket belongs to the namespace it was made in, whatever its family */
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	if (getsockopt(fd, SOL_SOCKET, FL_SO_NETNS_COOKIE, cookie, &len))
+		err = -errno;
+	close(fd);
+cleanup:
+	fl_netns_restore(saved);
+	return err;
 }
 
 int fl_netns_ifaces(const struct fl_netns *ns, struct fl_iface *out, int max, int *n)

@@ -4,7 +4,9 @@
 #define FL_NETNS_H
 
 #include <limits.h>
+#include <linux/types.h>
 #include <net/if.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "spec.h"
@@ -36,6 +38,14 @@ int fl_netns_restore(int saved);
 int fl_netns_discover(const struct fl_spec *spec, struct fl_netns *out, int max, int *n);
 /* Does any process outside the targets live in @ns? Sets ns->owned. */
 int fl_netns_check_owned(struct fl_netns *ns, const struct fl_spec *spec);
+/* The first process in @ns outside the targets (0: none), and whether a
+ * target process lives there.
+ */
+int fl_netns_foreign_pid(const struct fl_netns *ns, const struct fl_spec *spec, pid_t *foreign,
+			 bool *any_target);
+/* SO_NETNS_COOKIE of @ns: what bpf_get_netns_cookie() says there. */
+#define FL_SO_NETNS_COOKIE	71	/* newer than Debian 12's libc headers */
+int fl_netns_cookie(const struct fl_netns *ns, __u64 *cookie);
 /* Non-loopback interfaces of @ns. */
 int fl_netns_ifaces(const struct fl_netns *ns, struct fl_iface *out, int max, int *n);
 /* Addresses configured on @ns's non-loopback interfaces, IPv4-mapped. */

@@ -355,6 +355,12 @@ unsigned int fl_place_progs(const struct fl_run *run)
 		m |= 1u << (run->tcx ? FL_PROG_TCX_EG : FL_PROG_CLS_EG);
 	if (!(dirs & FL_DIRM_INGRESS) && !run->spec.observe)
 		return m;
+	/* the cgroup hook always: it is where an owned namespace that turns
+	 * shared is decided
+	 */
+	m |= 1u << FL_PROG_CG_IN;
+	if (fl_ingress_by_owner(run->ingress))
+		m |= 1u << FL_PROG_SOCK_WATCH;
 	switch (run->ingress) {
 	case FL_INGRESS_XDP:
 		return m | 1u << FL_PROG_XDP_IN;
@@ -365,5 +371,5 @@ unsigned int fl_place_progs(const struct fl_run *run)
 	case FL_INGRESS_CGROUP:
 		break;
 	}
-	return m | 1u << FL_PROG_CG_IN;
+	return m;
 }

@@ -14,7 +14,7 @@
 #include "spec.h"
 
 #define FL_MAX_PLACES	(FL_MAX_NETNS * FL_MAX_IFACES)
-#define FL_MAX_ATTACH	(FL_MAX_PLACES * 2 + FL_SPEC_MAX_TARGETS)
+#define FL_MAX_ATTACH	(FL_MAX_PLACES * 2 + FL_SPEC_MAX_TARGETS + 1)
 #define FL_MAX_QDISC	(FL_MAX_NETNS * 4)
 
 enum fl_ingress_mode {
@@ -23,6 +23,21 @@ enum fl_ingress_mode {
 	FL_INGRESS_TC,		/* tc ingress on a namespace a target owns */
 	FL_INGRESS_PEER,	/* egress of the host-side veth peer: can delay */
 };
+
+/* The owner hooks (XDP, tc, peer) decide by address while the targets own
+ * their namespaces; a socket watcher ends that in the kernel, and the
+ * cgroup hook takes over. The cgroup mode never owned anything.
+ */
+static inline bool fl_ingress_by_owner(enum fl_ingress_mode mode)
+{
+	return mode != FL_INGRESS_CGROUP;
+}
+
+/* fl_nsstate slot of run->ns[i], an owned namespace; 0 is never used */
+static inline __u32 fl_run_ns_slot(int i)
+{
+	return (__u32)i + 1;
+}
 
 /* An interface faultline attaches to, resolved before anything changes. */
 struct fl_place {

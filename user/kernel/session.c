@@ -8,9 +8,11 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 
+#include "common.h"
 #include "log.h"
 #include "run.h"
 #include "state.h"
+#include "targets.h"
 
 static int fl_session_fill(struct fl_run *run, const char *who)
 {
@@ -30,6 +32,7 @@ static int fl_session_fill(struct fl_run *run, const char *who)
 	/* the addresses of the namespaces the targets own (not of peers) */
 	for (i = 0; i < run->n_ns; i++) {
 		struct fl_addr addrs[FL_MAX_ADDRS];
+		__u64 cookie;
 
 		if (!run->ns[i].owned)
 			continue;
@@ -39,12 +42,47 @@ static int fl_session_fill(struct fl_run *run, const char *who)
 				run->ns[i].path, strerror(-ret));
 			return ret;
 		}
+		ret = fl_netns_cookie(&run->ns[i], &cookie);
+		if (!ret)
+			ret = fl_dp_add_owned_ns(&run->dp, fl_run_ns_slot(i), cookie);
+		if (ret) {
+			pr_warn("%s: watching %s for other processes' sockets failed: %s\n", who,
+				run->ns[i].path, strerror(-ret));
+			return ret;
+		}
 		for (j = 0; j < n; j++) {
-			ret = fl_dp_add_owned(&run->dp, &addrs[j], run->ns_owner[i], spec->rules,
-					      spec->n_rules);
+			ret = fl_dp_add_owned(&run->dp, &addrs[j], run->ns_owner[i],
+					      fl_run_ns_slot(i), spec->rules, spec->n_rules);
 			if (ret)
 				return ret;
 		}
+	}
+	return 0;
+}
+
+/* The watcher sees sockets made after it was attached; a process that
+ * came in between the first scan and then is found by scanning again.
+ */
+static int fl_session_recheck_owned(struct fl_run *run, const char *who)
+{
+	int i, ret;
+
+	for (i = 0; i < run->n_ns; i++) {
+		bool any_target;
+		pid_t pid;
+
+		if (!run->ns[i].owned)
+			continue;
+		ret = fl_netns_foreign_pid(&run->ns[i], &run->spec, &pid, &any_target);
+		if (ret)
+			return ret;
+		if (!pid)
+			continue;
+		pr_info("%s: %s is no longer the targets' alone (pid %d came in): its ingress is decided at the targets' sockets\n",
+			who, run->ns[i].path, pid);
+		ret = fl_dp_mark_shared(&run->dp, fl_run_ns_slot(i), pid, fl_mono_ns());
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -103,6 +141,26 @@ static int fl_session_attach(struct fl_run *run, const char *who)
 	char err[512];
 	int i, ret = 0;
 
+	if (ingress && fl_ingress_by_owner(run->ingress)) {
+		char root[PATH_MAX];
+
+		ret = fl_cgroup2_mount(root, sizeof(root));
+		if (ret) {
+			snprintf(err, sizeof(err), "finding the cgroup v2 mount failed: %s",
+				 strerror(-ret));
+			goto fail;
+		}
+		/* at the root: whoever enters a target's namespace, from any cgroup */
+		ret = fl_attach_cgroup(&run->att[run->n_att], root, FL_HOOK_CGROUP_SOCK,
+				       fl_dp_prog_fd(&run->dp, FL_PROG_SOCK_WATCH), err, sizeof(err));
+		if (ret)
+			goto fail;
+		run->n_att++;
+		ret = fl_session_recheck_owned(run, who);
+		if (ret)
+			return ret;
+		run->dp.ctl->owner_in = 1;
+	}
 	for (i = 0; i < run->n_place; i++) {
 		const struct fl_place *p = &run->place[i];
 		struct fl_netns *ns = &run->ns[p->ns];
@@ -152,9 +210,10 @@ static int fl_session_attach(struct fl_run *run, const char *who)
 			return ret;
 		run->dp.ctl->observe = 1;
 	}
-	if (ingress && run->ingress == FL_INGRESS_CGROUP) {
+	if (ingress) {
 		for (i = 0; i < spec->n_targets; i++) {
 			ret = fl_attach_cgroup(&run->att[run->n_att], spec->targets[i].path,
+					       FL_HOOK_CGROUP_INGRESS,
 					       fl_dp_prog_fd(&run->dp, FL_PROG_CG_IN), err, sizeof(err));
 			if (ret)
 				goto fail;
@@ -210,7 +269,7 @@ static int fl_session_detach(struct fl_attachment *a, const char *who)
 	if (ret)
 		pr_warn("%s: detaching %s from %s failed: %s; run 'faultline cleanup'\n",
 			who, fl_hook_name(a->hook),
-			a->hook == FL_HOOK_CGROUP_INGRESS ? a->cgroup : a->ifname, strerror(-ret));
+			fl_hook_is_cgroup(a->hook) ? a->cgroup : a->ifname, strerror(-ret));
 	return ret;
 }
 

@@ -174,6 +174,13 @@ void fl_report_text(FILE *out, const struct fl_result *r)
 		fprintf(out, "  probe %s: %llu samples, %llu failed\n", r->probes[i].name,
 			(unsigned long long)r->probes[i].samples,
 			(unsigned long long)r->probes[i].failures);
+	for (i = 0; i < r->n_shared; i++) {
+		const struct fl_result_shared *x = &r->shared[i];
+
+		fprintf(out, "  netns %s: shared from %+.3fs on (pid %u%s), ingress decided at the targets' sockets\n",
+			x->netns, r->start_ns ? ((double)(__s64)(x->at_ns - r->start_ns)) / 1e9 : 0,
+			x->pid, x->by_scan ? ", found at the start" : ", opened a socket");
+	}
 	for (d = 0; d < FL_DIR_MAX; d++) {
 		const struct fl_dir_totals *x = &r->counters.dir[d];
 		const struct fl_stats *s = &r->counters.stats[d];
@@ -356,7 +363,7 @@ static json_object *fl_json_attach(const struct fl_result_attach *a)
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "hook", json_object_new_string(fl_hook_name(a->hook)));
-	if (a->hook == FL_HOOK_CGROUP_INGRESS) {
+	if (fl_hook_is_cgroup(a->hook)) {
 		json_object_object_add(o, "cgroup", json_object_new_string(a->cgroup));
 	} else {
 		json_object_object_add(o, "netns", json_object_new_string(a->netns));
@@ -446,6 +453,20 @@ json_object *fl_report_json_object(const struct fl_result *r)
 	for (i = 0; i < r->n_att; i++)
 		json_object_array_add(arr, fl_json_attach(&r->att[i]));
 	json_object_object_add(root, "attach", arr);
+	arr = json_object_new_array();
+	for (i = 0; i < r->n_shared; i++) {
+		const struct fl_result_shared *x = &r->shared[i];
+
+		o = json_object_new_object();
+		json_object_object_add(o, "netns", json_object_new_string(x->netns));
+		json_object_object_add(o, "sharedAt", fl_json_ts(x->at_ns, r->real_minus_mono));
+		json_object_object_add(o, "pid", json_object_new_int64(x->pid));
+		json_object_object_add(o, "cgroup_id", json_object_new_uint64(x->cgroup_id));
+		json_object_object_add(o, "foundBy",
+				       json_object_new_string(x->by_scan ? "scan" : "socket"));
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(root, "sharedNamespaces", arr);
 	o = json_object_new_object();
 	for (d = 0; d < FL_DIR_MAX; d++)
 		json_object_object_add(o, fl_dir_name(d),
