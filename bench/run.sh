@@ -5,7 +5,8 @@
 #
 # Environment: OUTPUT (build directory, default build), BENCH_ARGS (extra
 # arguments for bench_datapath, e.g. "--runs 9"), BENCH_DATAPATH=0,
-# BENCH_ABORT=0 or BENCH_VM=0 to leave a part out, BENCH_TRIPS (abort
+# BENCH_ABORT=0, BENCH_BYSTANDER=0 or BENCH_VM=0 to leave a part out,
+# BENCH_BYSTANDER_ROUNDS (default 5), BENCH_TRIPS (abort
 # latency trips, default 100), FL_FIDELITY_ROUNDS (VM rounds, default 3).
 set -euo pipefail
 
@@ -97,6 +98,29 @@ if [[ ${BENCH_ABORT:-1} == 1 ]]; then
 		echo "<!-- abort_latency: end -->"
 	} >"$tmp/section"
 	put_section abort_latency "$tmp/section"
+fi
+
+# A bystander that enters a target's namespace after the start (host).
+if [[ ${BENCH_BYSTANDER:-1} == 1 ]]; then
+	echo "bench/run.sh: bench/bystander.sh ${BENCH_BYSTANDER_ROUNDS:-5}" >&2
+	load=$(cut -d' ' -f1-3 /proc/loadavg)
+	bash "$here/bystander.sh" "${BENCH_BYSTANDER_ROUNDS:-5}" >"$tmp/bystander"
+	{
+		echo "<!-- bystander: begin (written by bench/run.sh) -->"
+		echo "## bystander throughput: a late bystander in a target's namespace"
+		echo
+		echo "- command: \`make bench\`, which runs \`bench/bystander.sh ${BENCH_BYSTANDER_ROUNDS:-5}\`"
+		echo "- kernel: \`$(uname -r)\`; $(nproc) CPUs; date: $(date -u '+%Y-%m-%d %H:%M UTC'); load average before/after: $load / $(cut -d' ' -f1-3 /proc/loadavg)"
+		echo "- method: the target's process alone in the client namespace, \`faultline inject"
+		echo "  --cgroup TARGET --direction both --drop 30\` armed, then the bystander's iperf3 TCP"
+		echo "  client started there from its own cgroup; the same client without faultline in"
+		echo "  the same round."
+		echo
+		cat "$tmp/bystander"
+		echo
+		echo "<!-- bystander: end -->"
+	} >"$tmp/section"
+	put_section bystander "$tmp/section"
 fi
 
 # Fidelity against netem, in a VM on each kernel (the host has no fq).

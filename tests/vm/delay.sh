@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # delay (VM: needs sch_fq and sch_netem): a fixed delay adds its value to
 # the target's RTT and nothing to the bystander's, on egress and on the
-# ingress of a target that owns its namespace; jitter has the requested
+# ingress of a target that owns its namespace (and not to a bystander
+# that enters that namespace afterwards); jitter has the requested
 # spread, pareto a heavier tail than normal, flows stay in order unless
 # --reorder; a rate limit holds TCP to it while the bystander runs free.
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
@@ -13,7 +14,7 @@ fl_require_cmds ip tc ping iperf3
 fl_require_traffic
 fl_require_faultline
 
-fl_plan 16
+fl_plan 18
 fl_setup
 fl_start_servers
 UDP_SINK_PORT=7300
@@ -85,7 +86,17 @@ fl_ok $? "ingress: armed on the server namespace's host-side peer" || fl_diag_fi
 read -r t _ <<<"$(ping_stats "$FL_CG_BYSTANDER" 60)"
 awk -v t="$t" -v b0="$base_b" 'BEGIN { d = t - b0; exit !(d >= 17 && d <= 23) }'
 fl_ok $? "ingress: RTT to the pod $t ms is baseline $base_b + 20 ± 3 ms"
+# A bystander that enters the pod's namespace now: its own pings (echo
+# replies come in through the delayed peer) must not be delayed. The
+# namespace is no longer the target's alone, so the peer stops deciding
+# by address there.
+b=$(fl_run_in "$FL_NS_SRV" "$FL_CG_BYSTANDER" ping -n -c 40 -i 0.05 -W 2 "$FL_CLI4" 2>/dev/null |
+	sed -n 's/.*time=\([0-9.]*\) ms/\1/p' | sort -n | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : "nan" }')
+awk -v b="$b" -v b0="$base_b" 'BEGIN { exit !(b - b0 < 3) }'
+fl_ok $? "ingress: a bystander that enters the pod's namespace after arming is not delayed (median RTT $b ms, baseline $base_b)"
 fl_stop podin INT
+grep -q 'shared from' "$FL_STATE/podin.out"
+fl_ok $? "ingress: the report says the namespace became shared" || fl_diag_file "$FL_STATE/podin.out" 30
 fl_stop podproc TERM
 fl_start_servers
 
