@@ -151,9 +151,15 @@ static __always_inline void fl_flow_finish(const struct fl_flow_key *k, struct f
 }
 
 /* One signal record for target @target_id; counted on failure. */
+int fl_brk_signal(__u32 target_id, __u32 sig, __u64 value);
+
 static __always_inline void fl_signal_emit(__u32 target_id, __u32 sig, __u64 value, __u32 dir)
 {
 	struct fl_event *e;
+
+	/* breakers first: the record below may find the ring buffer full */
+	if (fl_ctl.brk_mask & ~FL_BRK_PATH_MASK)
+		fl_brk_signal(target_id, sig, value);
 
 	e = bpf_ringbuf_reserve(&fl_events, sizeof(*e), 0);
 	if (!e) {

@@ -111,6 +111,13 @@ struct {
 	__type(value, struct fl_edt_pending);
 } fl_scratch SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FL_MAX_BREAKERS * FL_BRK_MAX_TARGETS);
+	__type(key, __u32);
+	__type(value, struct fl_brk_state);
+} fl_brk SEC(".maps");
+
 /* Written by the loader through the mmap'ed .bss: disarming is one store. */
 struct fl_control fl_ctl = {};
 

@@ -114,6 +114,9 @@ enum fl_event_kind {
 	FL_EV_FLOW_SNAPSHOT = 2,
 	FL_EV_FLOW_END = 3,
 	FL_EV_SIGNAL = 4,	/* one TCP or HTTP event of a target: sig, value */
+	FL_EV_BREAKER = 5,	/* a breaker tripped: sig = its condition, value = the
+				 * window's total, ts_ns = the crossing, at_ns = armed
+				 * flag cleared, key.target_id */
 };
 
 /* What an FL_EV_SIGNAL record reports; value is given per kind. */
@@ -143,6 +146,61 @@ struct fl_event {
 	__u32 sig;		/* FL_EV_SIGNAL: enum fl_ksig */
 	__u32 pad;
 	__u64 value;		/* FL_EV_SIGNAL: see enum fl_ksig */
+	__u64 at_ns;		/* FL_EV_BREAKER: when the faults went off */
+};
+
+/* In-kernel breakers: a failure condition on a count the kernel makes
+ * (packets, bytes, drops, delays, TCP and HTTP events), judged by the
+ * program that counts it. Each (breaker, target) keeps its window as
+ * FL_BRK_SLOTS buckets of 2^shift ns; the window is the newest n_slots of
+ * them, so it spans between (n_slots - 1) and n_slots bucket widths of
+ * history (the loader makes a bucket at most 1/16 of the window).
+ */
+#define FL_MAX_BREAKERS		8
+#define FL_BRK_SLOTS		32
+#define FL_BRK_MAX_TARGETS	64	/* targets a breaker judges; FL_SPEC_MAX_TARGETS */
+
+/* What a breaker counts. */
+enum fl_brk_ev {
+	FL_BRK_PACKETS_IN = 0,
+	FL_BRK_PACKETS_OUT,
+	FL_BRK_BYTES_IN,
+	FL_BRK_BYTES_OUT,
+	FL_BRK_DROPPED,
+	FL_BRK_DELAYED,
+	FL_BRK_RETRANS,
+	FL_BRK_RST_SENT,
+	FL_BRK_RST_RECV,
+	FL_BRK_CONNECT_FAIL,
+	FL_BRK_HTTP_5XX,
+	FL_BRK_HTTP_TOTAL,
+	FL_BRK_EV_MAX,
+};
+
+/* on the packet path (fl_decide), as opposed to signal records */
+#define FL_BRK_PATH_MASK	((1u << FL_BRK_PACKETS_IN) | (1u << FL_BRK_PACKETS_OUT) | \
+				 (1u << FL_BRK_BYTES_IN) | (1u << FL_BRK_BYTES_OUT) | \
+				 (1u << FL_BRK_DROPPED) | (1u << FL_BRK_DELAYED))
+
+struct fl_brk_cfg {
+	__u64 trip_at;		/* trips when the window's total reaches it */
+	__u32 ev;		/* enum fl_brk_ev */
+	__u16 cond;		/* the condition's index in the experiment */
+	__u8 shift;		/* bucket width: 2^shift ns */
+	__u8 n_slots;		/* buckets per window, 2 .. FL_BRK_SLOTS */
+};
+
+/* One breaker's window for one target (map fl_brk, index
+ * breaker * FL_BRK_MAX_TARGETS + target).
+ */
+struct fl_brk_state {
+	__u64 slot_epoch[FL_BRK_SLOTS];	/* which bucket (now >> shift) a slot holds */
+	__u64 slot_count[FL_BRK_SLOTS];
+	__u64 total;		/* the sum of the live slots */
+	__u64 last_epoch;	/* newest bucket seen; older ones were expired then */
+	__u64 tripped_ns;	/* the crossing event's bpf_ktime_get_ns(); 0: not */
+	__u64 disarmed_ns;	/* right after the armed flag was cleared */
+	__u64 value;		/* the total that crossed */
 };
 
 #define FL_END_FIN	1
@@ -264,7 +322,10 @@ struct fl_control {
 	__u32 owner_in;		/* 1: owner hooks decide ingress while ownership holds */
 	__u64 deadline_ns;	/* CLOCK_MONOTONIC; past it, everything passes */
 	__u32 n_shared;		/* owned namespaces that became shared */
+	__u32 n_brk;		/* breakers in brk[] */
+	__u32 brk_mask;		/* bit per enum fl_brk_ev some breaker counts */
 	__u32 pad;
+	struct fl_brk_cfg brk[FL_MAX_BREAKERS];
 	__u32 levels[FL_MAX_LEVELS];	/* cgroup depths of targets, deepest first */
 	__u64 filter[FL_FILTER_WORDS];	/* see fl_filter_bit() */
 };

@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "common.h"
+#include "breaker.h"
 #include "engine.h"
 #include "events.h"
 #include "k8s_cgroups.h"
@@ -338,6 +339,64 @@ static void fl_job_signal_cb(void *ctx, const struct fl_event *ev)
 	fl_monitor_signal(&j->mon, ev);
 }
 
+/* A breaker tripped in the kernel: it has cleared the armed flag already,
+ * at the time it stamped.
+ */
+static void fl_job_kernel_trip(struct fl_job *j, int cond, int target, double value, __u64 ts,
+			       __u64 at)
+{
+	if (fl_monitor_kernel_trip(&j->mon, cond, target, value, ts)) {
+		fl_dp_disarm(&j->run.dp);
+		j->disarmed_ns = at;
+	}
+}
+
+static void fl_job_breaker_cb(void *ctx, const struct fl_event *ev)
+{
+	struct fl_job *j = ctx;
+
+	fl_job_kernel_trip(j, (int)ev->sig, (int)ev->key.target_id, (double)ev->value, ev->ts_ns,
+			   ev->at_ns);
+}
+
+/* A trip whose record the ring buffer had no room for is still in the map. */
+static void fl_job_read_breakers(struct fl_job *j)
+{
+	__u32 b, t;
+
+	if (!j->run.dp.skel || j->mon.tripped >= 0)
+		return;
+	for (b = 0; b < j->run.dp.ctl->n_brk; b++) {
+		for (t = 0; t < (__u32)j->exp.n_targets && t < FL_BRK_MAX_TARGETS; t++) {
+			struct fl_brk_state st;
+
+			if (fl_dp_read_breaker(&j->run.dp, b, t, &st) || !st.tripped_ns)
+				continue;
+			fl_job_kernel_trip(j, j->run.dp.ctl->brk[b].cond, (int)t, (double)st.value,
+					   st.tripped_ns, st.disarmed_ns);
+		}
+	}
+}
+
+/* Install the conditions the kernel judges, before the faults are armed. */
+static void fl_job_plan_breakers(struct fl_job *j)
+{
+	struct fl_brk_plan plan[FL_EXP_MAX_CONDITIONS];
+	volatile struct fl_control *ctl = j->run.dp.ctl;
+	int i, n = 0;
+
+	fl_brk_plan(j->exp.conditions, j->exp.n_conditions, j->exp.n_targets, plan);
+	for (i = 0; i < j->exp.n_conditions; i++) {
+		if (!plan[i].kernel)
+			continue;
+		ctl->brk[n] = plan[i].cfg;
+		ctl->brk_mask |= 1u << plan[i].cfg.ev;
+		fl_monitor_set_kernel(&j->mon, i);
+		n++;
+	}
+	ctl->n_brk = n;
+}
+
 static void fl_job_probe_cb(const struct fl_probe_sample *s, void *arg)
 {
 	struct fl_job *j = arg;
@@ -606,6 +665,11 @@ static void fl_job_finish(struct fl_job *j, int loop_err)
 	if (j->ended)
 		return;
 	fl_dp_disarm(&j->run.dp);
+	if (j->state == FL_STATE_STARTED && j->ev.rb) {
+		/* a breaker may have tripped while the loader was not looking */
+		ring_buffer__consume(j->ev.rb);
+		fl_job_read_breakers(j);
+	}
 	/* decided: records read while detaching update values, trip nothing */
 	j->mon.closed = true;
 	j->end_ns = fl_mono_ns();
@@ -661,6 +725,7 @@ int fl_job_start(struct fl_job *j)
 	}
 	j->ev.on_flow = fl_job_flow_cb;
 	j->ev.on_signal = fl_job_signal_cb;
+	j->ev.on_breaker = fl_job_breaker_cb;
 	j->ev.cb_ctx = j;
 	j->start_ns = fl_mono_ns();
 	j->deadline_ns = j->start_ns + j->exp.duration_ns;
@@ -673,6 +738,7 @@ int fl_job_start(struct fl_job *j)
 	}
 	j->mon.on_trip = fl_job_on_trip;
 	j->mon.ctx = j;
+	fl_job_plan_breakers(j);
 	/* armed first: a probe sample taken before the faults is no evidence */
 	fl_dp_arm(&j->run.dp, j->deadline_ns);
 	j->state = FL_STATE_STARTED;

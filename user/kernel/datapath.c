@@ -409,6 +409,17 @@ int fl_dp_read_ns(const struct fl_datapath *dp, __u32 ns_slot, struct fl_ns_stat
 				    sizeof(*out), 0);
 }
 
+int fl_dp_read_breaker(const struct fl_datapath *dp, __u32 b, __u32 target,
+		       struct fl_brk_state *out)
+{
+	__u32 key = b * FL_BRK_MAX_TARGETS + target;
+
+	if (b >= FL_MAX_BREAKERS || target >= FL_BRK_MAX_TARGETS)
+		return -E2BIG;
+	return bpf_map__lookup_elem(dp->skel->maps.fl_brk, &key, sizeof(key), out, sizeof(*out),
+				    0);
+}
+
 void fl_dp_arm(struct fl_datapath *dp, __u64 deadline_ns)
 {
 	dp->ctl->deadline_ns = deadline_ns;

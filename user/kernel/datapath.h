@@ -75,6 +75,9 @@ int fl_dp_add_owned_ns(struct fl_datapath *dp, __u32 ns_slot, __u64 netns_cookie
 /* End ownership of @ns_slot from userspace: @pid was found there by a scan. */
 int fl_dp_mark_shared(struct fl_datapath *dp, __u32 ns_slot, pid_t pid, __u64 now_ns);
 int fl_dp_read_ns(const struct fl_datapath *dp, __u32 ns_slot, struct fl_ns_state *out);
+/* Breaker @b's window for target @target. */
+int fl_dp_read_breaker(const struct fl_datapath *dp, __u32 b, __u32 target,
+		       struct fl_brk_state *out);
 /* Arm until CLOCK_MONOTONIC @deadline_ns; disarm is a single store. */
 void fl_dp_arm(struct fl_datapath *dp, __u64 deadline_ns);
 void fl_dp_disarm(struct fl_datapath *dp);

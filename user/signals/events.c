@@ -17,6 +17,12 @@ static int fl_events_handle(void *ctx, void *data, size_t size)
 		ev->n_bad++;
 		return 0;
 	}
+	if (e->kind == FL_EV_BREAKER) {
+		ev->n_signals++;
+		if (ev->on_breaker)
+			ev->on_breaker(ev->cb_ctx, e);
+		return 0;
+	}
 	if (e->kind == FL_EV_SIGNAL) {
 		ev->n_signals++;
 		if (ev->on_signal)

@@ -16,6 +16,7 @@ struct fl_events {
 	/* optional, called as each record is taken, on the polling thread */
 	void (*on_flow)(void *ctx, const struct fl_event *e, const struct fl_flow_delta *d);
 	void (*on_signal)(void *ctx, const struct fl_event *e);
+	void (*on_breaker)(void *ctx, const struct fl_event *e);	/* FL_EV_BREAKER */
 	void *cb_ctx;
 };
 

@@ -181,7 +181,7 @@ static void fl_mon_eval_one(struct fl_monitor *m, int i, int k, __u64 now)
 		return;
 	sr->has_value = true;
 	sr->value = value;
-	if (ret == 1 && m->tripped < 0 && !m->closed && fl_mon_warm(m, mc, now)) {
+	if (ret == 1 && !mc->kernel && m->tripped < 0 && !m->closed && fl_mon_warm(m, mc, now)) {
 		m->tripped = i;
 		m->trip_target = mc->per_target ? k : -1;
 		m->trip_value = value;
@@ -377,4 +377,21 @@ void fl_monitor_tick(struct fl_monitor *m, __u64 now_ns)
 
 	for (i = 0; i < m->n; i++)
 		fl_mon_eval(m, i, -1, now_ns);
+}
+
+void fl_monitor_set_kernel(struct fl_monitor *m, int i)
+{
+	if (i >= 0 && i < m->n)
+		m->conds[i].kernel = true;
+}
+
+bool fl_monitor_kernel_trip(struct fl_monitor *m, int i, int target, double value, __u64 ts_ns)
+{
+	if (i < 0 || i >= m->n || m->tripped >= 0 || m->closed)
+		return false;
+	m->tripped = i;
+	m->trip_target = m->conds[i].per_target ? target : -1;
+	m->trip_value = value;
+	m->trip_ns = ts_ns;
+	return true;
 }

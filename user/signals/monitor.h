@@ -30,6 +30,7 @@ struct fl_mon_cond {
 	struct fl_mon_series *s;	/* [n_s] */
 	int n_s;
 	bool per_target;
+	bool kernel;		/* judged by an in-kernel breaker: values only here */
 	bool has_value;
 	double value;		/* the worst series' value at the last evaluation */
 	int worst;		/* that series (a target id for kernel signals) */
@@ -73,6 +74,14 @@ void fl_monitor_flow(struct fl_monitor *m, const struct fl_event *e, const struc
 void fl_monitor_signal(struct fl_monitor *m, const struct fl_event *e);
 void fl_monitor_probe(struct fl_monitor *m, const struct fl_probe_sample *s);
 void fl_monitor_prom(struct fl_monitor *m, int cond, __u64 ts_ns, double value, const char *err);
+/* Condition @i is judged in the kernel: its values are still kept here,
+ * but only fl_monitor_kernel_trip() trips it.
+ */
+void fl_monitor_set_kernel(struct fl_monitor *m, int i);
+/* The kernel's breaker for condition @i tripped on target @target with
+ * @value at @ts_ns (the crossing event). Returns true if this is the trip.
+ */
+bool fl_monitor_kernel_trip(struct fl_monitor *m, int i, int target, double value, __u64 ts_ns);
 /* Evaluate everything at @now_ns (for conditions that trip on silence,
  * such as a rate below a floor) and add a point to each timeline.
  */
