@@ -17,6 +17,9 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
+#include <json-c/json.h>
+
+#include "breaker.h"
 #include "commands.h"
 #include "control.h"
 #include "experiment.h"
@@ -29,6 +32,7 @@
 struct fl_run_args {
 	bool json;
 	bool dry_run;
+	bool explain;
 	bool agent;
 	const char *socket;
 	char report_dir[PATH_MAX];
@@ -39,6 +43,7 @@ static void fl_exp_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: faultline run FILE [--json] [--report-dir DIR] [--dry-run] [-v]\n"
+		"       faultline run FILE --explain [--json]\n"
 		"       faultline run FILE --agent [--socket PATH] [--json]\n"
 		"       faultline validate FILE\n"
 		"       faultline stop [NAME|--all] [--socket PATH]\n"
@@ -50,6 +55,9 @@ static void fl_exp_usage(FILE *out)
 		"  --report-dir DIR  write DIR/report.json and DIR/timeline.svg\n"
 		"  --dry-run         resolve targets and kernel features, load the BPF programs\n"
 		"                    and unload them, and show what would be attached where\n"
+		"  --explain         say which failure conditions the kernel judges itself (and\n"
+		"                    stops the faults the moment one trips) and which the loader\n"
+		"                    judges, and why; touches nothing\n"
 		"  --agent           run it in the agent ('faultline agent') and follow it there;\n"
 		"                    the same report and exit code\n"
 		"  --socket PATH     the agent's control socket (default " FL_AGENT_SOCKET ")\n"
@@ -65,6 +73,7 @@ static int fl_exp_parse_args(int argc, char **argv, struct fl_run_args *r, bool 
 		{ "json", no_argument, NULL, 'j' },
 		{ "report-dir", required_argument, NULL, 'r' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "explain", no_argument, NULL, 'e' },
 		{ "agent", no_argument, NULL, 'a' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -75,7 +84,7 @@ static int fl_exp_parse_args(int argc, char **argv, struct fl_run_args *r, bool 
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jr:nas:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jr:neas:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			r->json = true;
@@ -85,6 +94,9 @@ static int fl_exp_parse_args(int argc, char **argv, struct fl_run_args *r, bool 
 			break;
 		case 'n':
 			r->dry_run = true;
+			break;
+		case 'e':
+			r->explain = true;
 			break;
 		case 'a':
 			r->agent = true;
@@ -109,11 +121,72 @@ static int fl_exp_parse_args(int argc, char **argv, struct fl_run_args *r, bool 
 		return -EINVAL;
 	}
 	r->path = argv[optind];
+	if (r->explain && (r->agent || r->dry_run || r->report_dir[0])) {
+		fprintf(stderr, FL_WHO ": --explain takes only --json\n");
+		return -EINVAL;
+	}
 	if (r->agent && (r->dry_run || r->report_dir[0])) {
 		fprintf(stderr, FL_WHO ": --agent takes only --socket and --json\n");
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* Where each condition is judged (signals/breaker.c decides). */
+static void fl_cmd_explain(const struct fl_experiment *exp, bool json)
+{
+	struct fl_brk_plan plan[FL_EXP_MAX_CONDITIONS];
+	json_object *root = NULL, *arr = NULL;
+	int i;
+
+	fl_brk_plan(exp->conditions, exp->n_conditions, exp->n_targets, plan);
+	if (json) {
+		root = json_object_new_object();
+		arr = json_object_new_array();
+		json_object_object_add(root, "experiment", json_object_new_string(exp->name));
+		json_object_object_add(root, "conditions", arr);
+	} else {
+		printf("experiment %s: %d condition%s\n", exp->name, exp->n_conditions,
+		       exp->n_conditions == 1 ? "" : "s");
+	}
+	for (i = 0; i < exp->n_conditions; i++) {
+		const struct fl_condition *c = &exp->conditions[i];
+		const struct fl_brk_plan *p = &plan[i];
+
+		if (json) {
+			json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "name", json_object_new_string(c->name));
+			json_object_object_add(o, "signal",
+					       json_object_new_string(fl_signal_name(c->signal)));
+			json_object_object_add(o, "judgedIn",
+					       json_object_new_string(p->kernel ? "kernel" : "userspace"));
+			json_object_object_add(o, "why", json_object_new_string(p->why));
+			if (p->kernel) {
+				json_object_object_add(o, "tripsAt",
+						       json_object_new_uint64(p->cfg.trip_at));
+				json_object_object_add(o, "bucket_s",
+						       json_object_new_double(p->bucket_ns / 1e9));
+			}
+			json_object_array_add(arr, o);
+			continue;
+		}
+		if (p->kernel)
+			printf("%s: kernel: %s %s %g over %.3gs trips at the event that makes it %llu, "
+			       "and that program stops the faults; the window is kept in %u buckets "
+			       "of %.3gs (it spans %.3gs to %.3gs)\n",
+			       c->name, fl_signal_name(c->signal), fl_cmp_symbol(c->cmp), c->threshold,
+			       c->window_ns / 1e9, (unsigned long long)p->cfg.trip_at, p->cfg.n_slots,
+			       p->bucket_ns / 1e9, (p->cfg.n_slots - 1) * (p->bucket_ns / 1e9),
+			       p->cfg.n_slots * (p->bucket_ns / 1e9));
+		else
+			printf("%s: userspace: %s %s %g: %s\n", c->name, fl_signal_name(c->signal),
+			       fl_cmp_symbol(c->cmp), c->threshold, p->why);
+	}
+	if (json) {
+		printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));
+		json_object_put(root);
+	}
 }
 
 int fl_cmd_run(int argc, char **argv)
@@ -144,6 +217,12 @@ int fl_cmd_run(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		free(exp);
 		return ret == -EINVAL ? FL_EXIT_USAGE : FL_EXIT_RUNTIME;
+	}
+	if (args.explain) {
+		fl_cmd_explain(exp, args.json);
+		fl_experiment_free(exp);
+		free(exp);
+		return FL_EXIT_OK;
 	}
 	o.json = args.json;
 	o.dry_run = args.dry_run;

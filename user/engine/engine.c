@@ -619,6 +619,7 @@ static void fl_job_fill_result(struct fl_job *j)
 		x->has_value = mc->has_value;
 		x->value = mc->value;
 		x->per_target = mc->per_target;
+		x->kernel = mc->kernel;
 		if (mc->per_target && mc->worst >= 0 && mc->worst < j->exp.n_targets)
 			x->target = mc->worst;
 		x->n_answers = mc->n_answers;

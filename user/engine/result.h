@@ -60,6 +60,7 @@ struct fl_result_cond {
 	bool has_value;
 	double value;		/* final; the worst target's for kernel signals */
 	bool per_target;	/* a kernel signal, judged per target */
+	bool kernel;		/* judged by an in-kernel breaker */
 	int target;		/* the worst target's index, or -1 */
 	bool tripped;
 	__u64 n_answers, n_errors;	/* prometheus */

@@ -130,8 +130,9 @@ void fl_report_text(FILE *out, const struct fl_result *r)
 			fprintf(out, ", target %s", tg);
 		fprintf(out, "\n");
 		fl_text_ts(out, r, "faults off", r->disarmed_ns);
-		fprintf(out, "  %-12s %.3f ms after the trip\n", "",
-			(double)(__s64)(r->disarmed_ns - r->trip_ns) / 1e6);
+		fprintf(out, "  %-12s %.3f ms after the trip, %s\n", "",
+			(double)(__s64)(r->disarmed_ns - r->trip_ns) / 1e6,
+			t->kernel ? "by the kernel's breaker" : "by the loader");
 		fl_text_ts(out, r, "detached", r->detached_ns);
 		fprintf(out, "  %-12s %.3f ms after the trip, %d link%s\n", "",
 			(double)(__s64)(r->detached_ns - r->trip_ns) / 1e6, r->links,
@@ -302,6 +303,8 @@ static json_object *fl_json_failure(const struct fl_result *r)
 	json_object_object_add(o, "operator", json_object_new_string(fl_cmp_name(c->cmp)));
 	json_object_object_add(o, "window_s", json_object_new_double(c->window_ns / 1e9));
 	json_object_object_add(o, "target", tg ? json_object_new_string(tg) : json_object_new_null());
+	json_object_object_add(o, "judgedIn", json_object_new_string(r->conds[r->tripped].kernel ?
+								     "kernel" : "userspace"));
 	json_object_object_add(o, "trippedAt", fl_json_ts(r->trip_ns, r->real_minus_mono));
 	json_object_object_add(o, "disarmedAt", fl_json_ts(r->disarmed_ns, r->real_minus_mono));
 	json_object_object_add(o, "detachedAt", fl_json_ts(r->detached_ns, r->real_minus_mono));
@@ -326,6 +329,8 @@ static json_object *fl_json_cond(const struct fl_result *r, const struct fl_resu
 	json_object_object_add(o, "value", c->has_value ? fl_json_num(c->value) :
 							 json_object_new_null());
 	json_object_object_add(o, "tripped", json_object_new_boolean(c->tripped));
+	json_object_object_add(o, "judgedIn",
+			       json_object_new_string(c->kernel ? "kernel" : "userspace"));
 	if (c->per_target)
 		json_object_object_add(o, "target", tg ? json_object_new_string(tg) :
 						       json_object_new_null());
