@@ -5,7 +5,8 @@
 #
 # Environment: OUTPUT (build directory, default build), BENCH_ARGS (extra
 # arguments for bench_datapath, e.g. "--runs 9"), BENCH_DATAPATH=0,
-# BENCH_ABORT=0, BENCH_BYSTANDER=0 or BENCH_VM=0 to leave a part out,
+# BENCH_ABORT=0, BENCH_BREAKER=0, BENCH_BYSTANDER=0 or BENCH_VM=0 to leave a
+# part out,
 # BENCH_BYSTANDER_ROUNDS (default 5), BENCH_TRIPS (abort
 # latency trips, default 100), FL_FIDELITY_ROUNDS (VM rounds, default 3).
 set -euo pipefail
@@ -98,6 +99,28 @@ if [[ ${BENCH_ABORT:-1} == 1 ]]; then
 		echo "<!-- abort_latency: end -->"
 	} >"$tmp/section"
 	put_section abort_latency "$tmp/section"
+fi
+
+# In-kernel breakers: trip to faults off, and the bookkeeping per packet.
+if [[ ${BENCH_BREAKER:-1} == 1 ]]; then
+	echo "bench/run.sh: $out/bench/bench_breaker 1000 9" >&2
+	"$out/bench/bench_breaker" 1000 9 >"$tmp/breaker"
+	{
+		echo "<!-- breaker: begin (written by bench/run.sh) -->"
+		echo "## in-kernel breakers: trip to faults off, bookkeeping per packet"
+		echo
+		echo "- command: \`make bench\`, which runs \`${out#"$repo"/}/bench/bench_breaker 1000 9\`"
+		echo "- kernel: \`$(uname -r)\`; $(nproc) CPUs; date: $(date -u '+%Y-%m-%d %H:%M UTC'); tree: $(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)"
+		echo "- method: BPF_PROG_TEST_RUN on CPU 0. Trips: a \`faults.dropped > 0\` breaker is reset and"
+		echo "  one dropped target packet crosses it; the time is the breaker's own stamps, from the"
+		echo "  crossing event to the armed flag cleared, in the same program. Bookkeeping: the"
+		echo "  same passing target packet with and without a breaker, alternated, medians."
+		echo
+		cat "$tmp/breaker"
+		echo
+		echo "<!-- breaker: end -->"
+	} >"$tmp/section"
+	put_section breaker "$tmp/section"
 fi
 
 # A bystander that enters a target's namespace after the start (host).
