@@ -91,7 +91,8 @@ if [[ ${BENCH_ABORT:-1} == 1 ]]; then
 		echo "- command: \`make bench\`, which runs \`bench/abort_latency.sh ${BENCH_TRIPS:-100}\`"
 		echo "- kernel: \`$(uname -r)\`; $(nproc) CPUs; date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 		echo "- method: an experiment drops all of a target's egress and trips on the first"
-		echo "  \`faults.dropped\` ring buffer record; the times are the report's"
+		echo "  flow record (\`packets.out.rate > 0\`, judged by the loader; conditions the kernel"
+		echo "  judges are in the breaker section); the times are the report's"
 		echo "  \`disarm_latency_ns\` and \`detach_latency_ns\` (CLOCK_MONOTONIC throughout)."
 		echo
 		cat "$tmp/abort"
