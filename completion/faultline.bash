@@ -11,7 +11,7 @@ _faultline_opts()
 		      --jitter --distribution --correlation --reorder --rate --rate-per
 		      --force-qdisc --abort-if --duration -t --name --json --dry-run
 		      --verbose -v --help" ;;
-	run) echo "--json --report-dir --dry-run --agent --socket --verbose -v --help" ;;
+	run) echo "--json --report-dir --dry-run --explain --agent --socket --verbose -v --help" ;;
 	validate) echo "--help" ;;
 	stop) echo "--all --socket --help" ;;
 	agent)
