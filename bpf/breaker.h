@@ -5,8 +5,9 @@
  * loader is running. See struct fl_brk_state for the window.
  *
  * Error bounds, documented in the README: the window covers between
- * (n_slots - 1) and n_slots bucket widths of history; two CPUs that count
- * at the very instant a bucket is recycled may lose one of their counts.
+ * (n_slots - 1) and n_slots bucket widths of history, by the coarse clock
+ * (a tick behind at most); an event another CPU counts at the very instant
+ * a bucket begins may land in the bucket before.
  */
 #ifndef FL_BREAKER_H
 #define FL_BREAKER_H
@@ -14,34 +15,36 @@
 #include "maps.h"
 
 /* Defined in faultline.bpf.c (global: verified once). */
-int fl_brk_path(__u32 target_id, __u32 dir, __u32 len, __u32 verdict);
+int fl_brk_path(__u32 target_id, __u32 dir, __u32 len, __u32 verdict, __u64 now);
 int fl_brk_signal(__u32 target_id, __u32 sig, __u64 value);
 
-/* Expire the buckets that left the window, once per new bucket: only the
- * CPU that moves last_epoch on does it.
+/* Begin the buckets from the newest one seen back to @epoch, once per new
+ * bucket: only the CPU that moves last_epoch on does it. Buckets that had
+ * no event begin with the count as it is now, which is what it was then.
  */
-static __always_inline void fl_brk_rotate(struct fl_brk_state *st, __u64 epoch, __u32 n_slots)
+static __always_inline void fl_brk_rotate(struct fl_brk_state *st, __u64 epoch)
 {
-	__u64 last = st->last_epoch;
-	int i;
+	__u64 last = st->last_epoch, count;
+	int k;
 
 	if (last == epoch || __sync_val_compare_and_swap(&st->last_epoch, last, epoch) != last)
 		return;
-	for (i = 0; i < FL_BRK_SLOTS; i++) {
-		__u64 old;
+	count = st->count;
+	for (k = 0; k < FL_BRK_SLOTS; k++) {
+		__u64 e = epoch - k;
 
-		if (st->slot_epoch[i] + n_slots > epoch)
-			continue;
-		old = __sync_lock_test_and_set(&st->slot_count[i], 0);
-		if (old)
-			__sync_fetch_and_sub(&st->total, old);
+		if (e <= last && last)
+			break;
+		st->slot_start[e & (FL_BRK_SLOTS - 1)] = count;
+		st->slot_epoch[e & (FL_BRK_SLOTS - 1)] = e;
 	}
-	st->slot_epoch[epoch & (FL_BRK_SLOTS - 1)] = epoch;
 }
 
 static __always_inline void fl_brk_trip(struct fl_brk_state *st, const struct fl_brk_cfg *c,
-					__u32 target_id, __u64 total, __u64 now)
+					__u32 target_id, __u64 sum)
 {
+	/* the fine clock for the stamps: they are the report's trippedAt */
+	__u64 now = bpf_ktime_get_ns();
 	struct fl_event *e;
 
 	if (__sync_val_compare_and_swap(&st->tripped_ns, 0, now) != 0)
@@ -49,7 +52,7 @@ static __always_inline void fl_brk_trip(struct fl_brk_state *st, const struct fl
 	/* the faults stop here, before the record is even written */
 	fl_ctl.armed = 0;
 	st->disarmed_ns = bpf_ktime_get_ns();
-	st->value = total;
+	st->value = sum;
 	e = bpf_ringbuf_reserve(&fl_events, sizeof(*e), 0);
 	if (!e)
 		return;		/* the loader reads fl_brk at the end */
@@ -59,14 +62,17 @@ static __always_inline void fl_brk_trip(struct fl_brk_state *st, const struct fl
 	e->at_ns = st->disarmed_ns;
 	e->key.target_id = target_id;
 	e->sig = c->cond;
-	e->value = total;
+	e->value = sum;
 	bpf_ringbuf_submit(e, 0);
 }
 
-/* Count @v for every breaker on @ev of target @target_id. */
-static __always_inline void fl_brk_count(__u32 ev, __u32 target_id, __u64 v)
+/* Count @v for every breaker on @ev of target @target_id at @now, the
+ * coarse clock: buckets are 3 ms or wider, and the coarse clock costs
+ * half as much per packet (it lags by at most a tick, which the window's
+ * bound in the README includes).
+ */
+static __always_inline void fl_brk_count(__u32 ev, __u32 target_id, __u64 v, __u64 now)
 {
-	__u64 now = 0;
 	__u32 b;
 
 	if (!(fl_ctl.brk_mask & (1u << ev)) || target_id >= FL_BRK_MAX_TARGETS)
@@ -74,8 +80,8 @@ static __always_inline void fl_brk_count(__u32 ev, __u32 target_id, __u64 v)
 	for (b = 0; b < FL_MAX_BREAKERS; b++) {
 		const struct fl_brk_cfg *c;
 		struct fl_brk_state *st;
-		__u64 epoch, total;
-		__u32 key;
+		__u64 epoch, count, sum;
+		__u32 key, oldest;
 
 		if (b >= fl_ctl.n_brk)
 			break;
@@ -86,14 +92,14 @@ static __always_inline void fl_brk_count(__u32 ev, __u32 target_id, __u64 v)
 		st = bpf_map_lookup_elem(&fl_brk, &key);
 		if (!st)
 			continue;
-		if (!now)
-			now = bpf_ktime_get_ns();
 		epoch = now >> (c->shift & 63);
-		fl_brk_rotate(st, epoch, c->n_slots);
-		__sync_fetch_and_add(&st->slot_count[epoch & (FL_BRK_SLOTS - 1)], v);
-		total = __sync_add_and_fetch(&st->total, v);
-		if (total >= c->trip_at && !st->tripped_ns)
-			fl_brk_trip(st, c, target_id, total, now);
+		fl_brk_rotate(st, epoch);
+		count = __sync_add_and_fetch(&st->count, v);
+		oldest = (epoch - c->n_slots + 1) & (FL_BRK_SLOTS - 1);
+		sum = count - st->slot_start[oldest];
+		st->sum = sum;
+		if (sum >= c->trip_at && !st->tripped_ns)
+			fl_brk_trip(st, c, target_id, sum);
 	}
 }
 

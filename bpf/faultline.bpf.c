@@ -152,50 +152,52 @@ __noinline int fl_decide(const struct fl_target *t, struct fl_req *rq)
 	fl_flow_finish(&k, flow, end, st);
 	/* one load when no breaker counts on the packet path */
 	if (fl_ctl.brk_mask & FL_BRK_PATH_MASK)
-		fl_brk_path(t->target_id, rq->dir, ip_len, d.verdict);
+		fl_brk_path(t->target_id, rq->dir, ip_len, d.verdict, now);
 	return d.verdict;
 }
 
 /* The packet path's breakers, for a target packet whose verdict is final. */
-__noinline int fl_brk_path(__u32 target_id, __u32 dir, __u32 len, __u32 verdict)
+__noinline int fl_brk_path(__u32 target_id, __u32 dir, __u32 len, __u32 verdict, __u64 now)
 {
 	if (dir == FL_DIR_INGRESS) {
-		fl_brk_count(FL_BRK_PACKETS_IN, target_id, 1);
-		fl_brk_count(FL_BRK_BYTES_IN, target_id, len);
+		fl_brk_count(FL_BRK_PACKETS_IN, target_id, 1, now);
+		fl_brk_count(FL_BRK_BYTES_IN, target_id, len, now);
 	} else {
-		fl_brk_count(FL_BRK_PACKETS_OUT, target_id, 1);
-		fl_brk_count(FL_BRK_BYTES_OUT, target_id, len);
+		fl_brk_count(FL_BRK_PACKETS_OUT, target_id, 1, now);
+		fl_brk_count(FL_BRK_BYTES_OUT, target_id, len, now);
 	}
 	if (verdict == FL_DROP)
-		fl_brk_count(FL_BRK_DROPPED, target_id, 1);
+		fl_brk_count(FL_BRK_DROPPED, target_id, 1, now);
 	else if (verdict == FL_DELAY || verdict == FL_PACE)
-		fl_brk_count(FL_BRK_DELAYED, target_id, 1);
+		fl_brk_count(FL_BRK_DELAYED, target_id, 1, now);
 	return 0;
 }
 
 /* The TCP and HTTP signals' breakers, as each record is made. */
 __noinline int fl_brk_signal(__u32 target_id, __u32 sig, __u64 value)
 {
+	__u64 now = bpf_ktime_get_coarse_ns();
+
 	/* a record made after the end counts for nothing */
 	if (!fl_ctl.armed)
 		return 0;
 	switch (sig) {
 	case FL_KSIG_RETRANS:
-		fl_brk_count(FL_BRK_RETRANS, target_id, 1);
+		fl_brk_count(FL_BRK_RETRANS, target_id, 1, now);
 		break;
 	case FL_KSIG_RST_SENT:
-		fl_brk_count(FL_BRK_RST_SENT, target_id, 1);
+		fl_brk_count(FL_BRK_RST_SENT, target_id, 1, now);
 		break;
 	case FL_KSIG_RST_RECV:
-		fl_brk_count(FL_BRK_RST_RECV, target_id, 1);
+		fl_brk_count(FL_BRK_RST_RECV, target_id, 1, now);
 		break;
 	case FL_KSIG_CONNECT_FAIL:
-		fl_brk_count(FL_BRK_CONNECT_FAIL, target_id, 1);
+		fl_brk_count(FL_BRK_CONNECT_FAIL, target_id, 1, now);
 		break;
 	case FL_KSIG_HTTP:
-		fl_brk_count(FL_BRK_HTTP_TOTAL, target_id, 1);
+		fl_brk_count(FL_BRK_HTTP_TOTAL, target_id, 1, now);
 		if (value >= 500)
-			fl_brk_count(FL_BRK_HTTP_5XX, target_id, 1);
+			fl_brk_count(FL_BRK_HTTP_5XX, target_id, 1, now);
 		break;
 	}
 	return 0;

@@ -191,16 +191,20 @@ struct fl_brk_cfg {
 };
 
 /* One breaker's window for one target (map fl_brk, index
- * breaker * FL_BRK_MAX_TARGETS + target).
+ * breaker * FL_BRK_MAX_TARGETS + target). One counter only goes up; each
+ * bucket keeps what the counter was when the bucket began, so the
+ * window's sum is the counter less the oldest live bucket's start: one
+ * atomic add per event, and a bucket's bookkeeping once per bucket.
  */
 struct fl_brk_state {
 	__u64 slot_epoch[FL_BRK_SLOTS];	/* which bucket (now >> shift) a slot holds */
-	__u64 slot_count[FL_BRK_SLOTS];
-	__u64 total;		/* the sum of the live slots */
-	__u64 last_epoch;	/* newest bucket seen; older ones were expired then */
+	__u64 slot_start[FL_BRK_SLOTS];	/* count when that bucket began */
+	__u64 count;		/* events since the start */
+	__u64 last_epoch;	/* newest bucket begun */
+	__u64 sum;		/* the window's sum at the newest event */
 	__u64 tripped_ns;	/* the crossing event's bpf_ktime_get_ns(); 0: not */
 	__u64 disarmed_ns;	/* right after the armed flag was cleared */
-	__u64 value;		/* the total that crossed */
+	__u64 value;		/* the sum that crossed */
 };
 
 #define FL_END_FIN	1

@@ -163,7 +163,7 @@ static void check_window(void)
 	usleep(260000);
 	drops(4);
 	brk_state(TID, &st);
-	TAP_EQ(st.total, 4u);
+	TAP_EQ(st.sum, 4u);
 	TAP_EQ(st.tripped_ns, 0u);
 	TAP_EQ(F.ctl->armed, 1u);
 	drops(1);
@@ -245,9 +245,9 @@ static void check_other_target(void)
 		fx_run(&F, FL_PROG_CG_IN, pk.data, pk.len, 1, NULL, NULL);
 	TAP_EQ(F.ctl->armed, 1u);
 	brk_state(TID, &st);
-	TAP_EQ(st.total, 0u);
+	TAP_EQ(st.sum, 0u);
 	brk_state(2, &st);
-	TAP_EQ(st.total, 4u);
+	TAP_EQ(st.sum, 4u);
 	fx_run(&F, FL_PROG_CG_IN, pk.data, pk.len, 1, NULL, NULL);
 	brk_state(2, &st);
 	TAP_EQ(st.value, 5u);
