@@ -176,7 +176,10 @@ __noinline int fl_brk_path(__u32 target_id, __u32 dir, __u32 len, __u32 verdict,
 /* The TCP and HTTP signals' breakers, as each record is made. */
 __noinline int fl_brk_signal(__u32 target_id, __u32 sig, __u64 value)
 {
-	__u64 now = bpf_ktime_get_coarse_ns();
+	/* tracing programs may not read the coarse clock; these are not
+	 * per-packet, the fine one will do
+	 */
+	__u64 now = bpf_ktime_get_ns();
 
 	/* a record made after the end counts for nothing */
 	if (!fl_ctl.armed)
