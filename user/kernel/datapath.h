@@ -66,6 +66,11 @@ int fl_dp_add_target(struct fl_datapath *dp, const struct fl_target_spec *t, __u
 /* Let packets to @addr count as target @target_id's (a namespace it owns). */
 int fl_dp_add_owned(struct fl_datapath *dp, const struct fl_addr *addr, __u32 target_id,
 		    const struct fl_fault *rules, int n);
+/* Take target @t's cgroup entry out (its rules and counters stay), and
+ * every address that counts as target @target_id's. 0 or -errno.
+ */
+int fl_dp_remove_target(struct fl_datapath *dp, const struct fl_target_spec *t);
+int fl_dp_remove_owned(struct fl_datapath *dp, __u32 target_id);
 /* Arm until CLOCK_MONOTONIC @deadline_ns; disarm is a single store. */
 void fl_dp_arm(struct fl_datapath *dp, __u64 deadline_ns);
 void fl_dp_disarm(struct fl_datapath *dp);
