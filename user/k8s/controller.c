@@ -791,6 +791,11 @@ void fl_k8s_ctl_tick(struct fl_k8s_ctl *k)
 		if (!x->used || x->local != FL_K8S_RUNNING || now < x->next_status_ns)
 			continue;
 		x->next_status_ns = now + FL_K8S_STATUS_NS;
+		/* a pod whose add failed (its processes not there yet) is
+		 * tried again without waiting for it to change
+		 */
+		if (json_object_object_length(x->deferred))
+			fl_k8s_retarget(k, x);
 		fl_k8s_put_running(k, x);
 	}
 }
