@@ -57,7 +57,7 @@ trap 'k8s_down; fl_teardown' EXIT
 trap 'k8s_down; fl_teardown; exit 130' INT
 trap 'k8s_down; fl_teardown; exit 143' TERM
 
-fl_plan 29
+fl_plan 30
 
 out=$("$ENV" build 2>"$FL_STATE/build.err") || {
 	fl_diag_file "$FL_STATE/build.err" 40
@@ -228,7 +228,8 @@ lost ratings-a && la=$r && lost ratings-b && lb=$r && lost details-a && ld=$r
 [[ $la == 0 && $lb == 0 && $ld == 0 ]]
 fl_ok $? "before any Experiment nothing is lost (a $la, b $lb, details $ld)"
 
-# exp NAME DURATION THRESHOLD: an Experiment on app=ratings, 100 % egress UDP drop
+# exp NAME DURATION THRESHOLD [PODS]: an Experiment on PODS (default
+# app=ratings in namespace default), 100 % egress UDP drop
 exp()
 {
 	kc apply -f - <<X
@@ -238,7 +239,7 @@ metadata: {name: $1, namespace: default}
 spec:
   duration: $2
   targets:
-    - pods: {namespace: default, matchLabels: {app: ratings}}
+    - pods: ${4:-"{namespace: default, matchLabels: {app: ratings}}"}
   faults:
     - {name: drop-udp, direction: egress, match: {protocol: udp}, drop: {percent: 100}}
   failureConditions:
@@ -339,10 +340,13 @@ lost details-a && ld=$r
 [[ $ld == 0 ]] && fl_bg_alive agent_a && fl_bg_alive agent_b
 fl_ok $? "the bystander never lost a datagram; both agents still run"
 
-# 19-27: pods that come, restart and go while an Experiment runs (node-a)
+# 19-28: pods that come, restart and go while an Experiment runs (node-a)
 E3=pods-$FL_RAND
-exp "$E3" 120s 1000000 >"$FL_STATE/e3.out" 2>&1
+# its selector names no namespace: the Experiment's own (default)
+exp "$E3" 120s 1000000 "{matchLabels: {app: ratings}}" >"$FL_STATE/e3.out" 2>&1
 fl_wait_for 15 eval '[[ $(node_field $E3 node-a phase) == Started && $(node_field $E3 node-b phase) == Started ]]'
+fl_ok $? "$E3, whose pods selector names no namespace, selects in the Experiment's own: Started on both nodes" ||
+	fl_diag "$(cat "$FL_STATE/e3.out"; kc get experiment "$E3" -n default -o json | jq -c .status)"
 started_a=$(node_field "$E3" node-a startedAt)
 pod_create ratings-a2 node-a ratings
 fl_wait_for 10 eval '[[ $(node_field $E3 node-a deferredPods | jq -r ".[]?") == default/ratings-a2 ]]'
@@ -396,7 +400,7 @@ grep '"level":"warn"' "$FL_STATE/agent_a.err" | grep -q "default.$E3"
 fl_ok $? "no warning about $E3 in node-a's log" ||
 	fl_diag "$(grep '"level":"warn"' "$FL_STATE/agent_a.err" | grep "$E3" | tail -n 3)"
 
-# 28: SIGTERM ends both agents
+# 29: SIGTERM ends both agents
 fl_stop agent_a TERM && fl_stop agent_b TERM
 fl_ok $? "both agents end on SIGTERM" || fl_diag_file "$FL_STATE/agent_a.err" 20
 fl_done
