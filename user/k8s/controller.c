@@ -13,6 +13,7 @@
 #include "experiment.h"
 #include "log.h"
 #include "report.h"
+#include "status.h"
 #include "timestamp.h"
 #include "watch.h"
 
@@ -244,18 +245,6 @@ static json_object *fl_k8s_targets(struct fl_k8s_ctl *k, struct fl_k8s_exp *x,
 	return out;
 }
 
-/* The values of @o (uid -> name), as an array. */
-static json_object *fl_k8s_names(json_object *o)
-{
-	json_object *arr = json_object_new_array();
-
-	json_object_object_foreach(o, uid, name) {
-		(void)uid;
-		json_object_array_add(arr, json_object_get(name));
-	}
-	return arr;
-}
-
 /* ---- status ---- */
 
 /* Apply @status to @x's status subresource as @manager. @rv: a
@@ -313,34 +302,7 @@ static void fl_k8s_put_entry(struct fl_k8s_ctl *k, struct fl_k8s_exp *x, json_ob
 static json_object *fl_k8s_entry(struct fl_k8s_ctl *k, struct fl_k8s_exp *x, const char *phase,
 				 const char *message)
 {
-	json_object *e = json_object_new_object();
-
-	fl_jadd_str(e, "node", k->node);
-	fl_jadd_str(e, "phase", phase);
-	if (message)
-		fl_jadd_str(e, "message", message);
-	if (x->pods)
-		json_object_object_add(e, "pods", fl_k8s_names(x->pods));
-	if (x->deferred && json_object_object_length(x->deferred))
-		json_object_object_add(e, "deferredPods", fl_k8s_names(x->deferred));
-	return e;
-}
-
-static json_object *fl_k8s_counters(const struct fl_dp_counters *c)
-{
-	json_object *o = json_object_new_object();
-	__u64 m = 0, dr = 0, de = 0;
-	int d;
-
-	for (d = 0; d < FL_DIR_MAX; d++) {
-		m += c->dir[d].matched;
-		dr += c->dir[d].dropped;
-		de += c->dir[d].delayed;
-	}
-	json_object_object_add(o, "matched", json_object_new_uint64(m));
-	json_object_object_add(o, "dropped", json_object_new_uint64(dr));
-	json_object_object_add(o, "delayed", json_object_new_uint64(de));
-	return o;
+	return fl_k8s_entry_new(k->node, phase, message, x->pods, x->deferred);
 }
 
 /* A running job's entry, with its live counters and condition values. */
@@ -356,7 +318,7 @@ static void fl_k8s_put_running(struct fl_k8s_ctl *k, struct fl_k8s_exp *x)
 	if (x->entry && fl_jo(x->entry, "startedAt"))
 		json_object_object_add(e, "startedAt",
 				       json_object_get(fl_jo(x->entry, "startedAt")));
-	json_object_object_add(e, "counters", fl_k8s_counters(&st.counters));
+	json_object_object_add(e, "counters", fl_k8s_counters_new(&st.counters));
 	conds = json_object_new_array();
 	for (i = 0; i < st.n_conds; i++) {
 		json_object *c = json_object_new_object();
@@ -370,68 +332,19 @@ static void fl_k8s_put_running(struct fl_k8s_ctl *k, struct fl_k8s_exp *x)
 	fl_k8s_put_entry(k, x, e);
 }
 
-static bool fl_k8s_terminal(const char *phase)
-{
-	return phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed") ||
-			 !strcmp(phase, "Aborted") || !strcmp(phase, "Error"));
-}
-
-/* The overall phase from every node's entry: Failed if one failed (with
- * that node's trip), else Started while one runs, else Error, Aborted,
- * or Succeeded when every node that had targets succeeded. Applied, with
- * the observed resourceVersion as a precondition, only when it differs.
+/* The overall status (status.h), applied with the observed
+ * resourceVersion as a precondition, only when it differs.
  */
 static void fl_k8s_summary(struct fl_k8s_ctl *k, struct fl_k8s_exp *x)
 {
-	json_object *st = fl_jo(x->obj, "status"), *nodes = fl_jo(st, "nodes");
-	json_object *failed = NULL, *sum, *tr = NULL;
-	int n_run = 0, n_err = 0, n_abort = 0, n_ok = 0;
-	const char *phase, *cur = fl_js(st, "phase", NULL);
-	size_t i, n = nodes ? json_object_array_length(nodes) : 0;
-	json_object *cnt = fl_jo(st, "nodeCount");
+	json_object *now = fl_k8s_now();
+	json_object *sum = fl_k8s_summary_new(fl_jo(x->obj, "status"), json_object_get_string(now));
 
-	if (!n)
-		return;
-	for (i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(nodes, i);
-		const char *p = fl_js(e, "phase", NULL) ?: "Pending";
-
-		if (!strcmp(p, "Failed")) {
-			if (!failed)
-				failed = e;
-		} else if (!strcmp(p, "Error")) {
-			n_err++;
-		} else if (!strcmp(p, "Aborted")) {
-			n_abort++;
-		} else if (!strcmp(p, "Succeeded")) {
-			n_ok++;
-		} else {
-			n_run++;
-		}
-	}
-	phase = failed ? "Failed" : n_run ? "Started" : n_err ? "Error" : n_abort ? "Aborted" :
-		"Succeeded";
-	if (cur && !strcmp(cur, phase) && cnt && json_object_get_int(cnt) == (int)n)
-		return;
-	sum = json_object_new_object();
-	fl_jadd_str(sum, "phase", phase);
-	json_object_object_add(sum, "nodeCount", json_object_new_int(n));
-	if (failed) {
-		tr = json_object_new_object();
-		fl_jadd_str(tr, "node", fl_js(failed, "node", NULL) ?: "");
-		if (fl_js(failed, "tripped", NULL))
-			fl_jadd_str(tr, "condition", fl_js(failed, "tripped", NULL));
-		if (fl_js(failed, "trippedAt", NULL))
-			fl_jadd_str(tr, "at", fl_js(failed, "trippedAt", NULL));
-		if (fl_js(failed, "message", NULL))
-			fl_jadd_str(tr, "message", fl_js(failed, "message", NULL));
-		json_object_object_add(sum, "tripped", tr);
-	}
-	if (fl_k8s_terminal(phase))
-		json_object_object_add(sum, "endedAt", fl_k8s_now());
-	fl_k8s_apply_status(k, x, FL_K8S_SUMMARY_MANAGER, sum,
-			    fl_js(x->obj, "metadata", "resourceVersion"));
+	if (sum)
+		fl_k8s_apply_status(k, x, FL_K8S_SUMMARY_MANAGER, sum,
+				    fl_js(x->obj, "metadata", "resourceVersion"));
 	json_object_put(sum);
+	json_object_put(now);
 }
 
 /* ---- experiments ---- */
@@ -654,7 +567,7 @@ static void fl_k8s_reconcile(struct fl_k8s_ctl *k, struct fl_k8s_exp *x)
 	if (failed && x->local == FL_K8S_RUNNING) {
 		fl_log_exp(FL_LOG_INFO, x->job, "node %s failed: stopping here\n", failed);
 		k->ops->stop(k->ctx, x->job);
-	} else if (x->local == FL_K8S_NONE && !failed && !fl_k8s_terminal(phase)) {
+	} else if (x->local == FL_K8S_NONE && !failed && !fl_k8s_phase_terminal(phase)) {
 		fl_k8s_start(k, x);
 	} else if (x->local == FL_K8S_RUNNING) {
 		if (fl_k8s_retarget(k, x))
@@ -817,7 +730,7 @@ bool fl_k8s_ctl_ended(struct fl_k8s_ctl *k, const char *name, const struct fl_re
 	else
 		snprintf(msg, sizeof(msg), "%s", r->reason);
 	e = fl_k8s_entry(k, x, fl_state_name(r->state), msg);
-	json_object_object_add(e, "counters", fl_k8s_counters(&r->counters));
+	json_object_object_add(e, "counters", fl_k8s_counters_new(&r->counters));
 	if (x->entry && fl_jo(x->entry, "startedAt"))
 		json_object_object_add(e, "startedAt",
 				       json_object_get(fl_jo(x->entry, "startedAt")));
