@@ -465,7 +465,11 @@ static bool fl_k8s_retarget(struct fl_k8s_ctl *k, struct fl_k8s_exp *x)
 	x->pods = json_object_new_object();
 	x->deferred = json_object_new_object();
 	json_object_object_foreach(had, huid, hname) {
-		if (json_object_object_get_ex(running, huid, NULL)) {
+		/* a phase that is not Running any more (Unknown, when the
+		 * kubelet cannot report) does not say the pod went
+		 */
+		if (json_object_object_get_ex(running, huid, NULL) ||
+		    json_object_object_get_ex(waiting, huid, NULL)) {
 			json_object_object_add(x->pods, huid, json_object_get(hname));
 			continue;
 		}
@@ -502,6 +506,8 @@ static bool fl_k8s_retarget(struct fl_k8s_ctl *k, struct fl_k8s_exp *x)
 		json_object_object_add(x->deferred, ruid, json_object_get(rname));
 	}
 	json_object_object_foreach(waiting, wuid, wname) {
+		if (json_object_object_get_ex(x->pods, wuid, NULL))
+			continue;
 		if (!json_object_object_get_ex(old_deferred, wuid, NULL)) {
 			fl_log_exp(FL_LOG_INFO, x->job, "pod %s matches; added once it runs\n",
 				   json_object_get_string(wname));
