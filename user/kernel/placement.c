@@ -20,38 +20,46 @@
 #include "run.h"
 #include "targets.h"
 
-static int fl_place_error(const char *who, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fl_place_error(const char *who, int err, const char *fmt, ...)
+/* The message goes into @err when the caller takes it, else to the log. */
+static int fl_place_vfail(const char *who, char *err, size_t errlen, int code, const char *fmt,
+			  va_list ap)
 {
 	char msg[1024];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	pr_warn("%s: %s\n", who, msg);
-	return err;
-}
-
-/* As fl_place_error, but into @err when the caller takes the message. */
-static int fl_place_fail(const char *who, char *err, size_t errlen, int code, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-
-static int fl_place_fail(const char *who, char *err, size_t errlen, int code, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	if (err)
 		fl_set_err(err, errlen, "%s", msg);
 	else
 		pr_warn("%s: %s\n", who, msg);
 	return code;
+}
+
+static int fl_place_error(const char *who, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fl_place_error(const char *who, int err, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = fl_place_vfail(who, NULL, 0, err, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+static int fl_place_fail(const char *who, char *err, size_t errlen, int code, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static int fl_place_fail(const char *who, char *err, size_t errlen, int code, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = fl_place_vfail(who, err, errlen, code, fmt, ap);
+	va_end(ap);
+	return ret;
 }
 
 const char *fl_ingress_name(enum fl_ingress_mode mode)
