@@ -8,9 +8,11 @@
  *   stop                                     (or end of input)
  *
  * Each answer line also gives the return value ("rc=-17"). At the end it
- * prints "ended NAME STATE" and writes the JSON report to REPORT.
+ * prints "ended NAME STATE" and writes the JSON report to REPORT. An
+ * OTHER experiment file runs beside it in the same engine, untouched, so
+ * that a target of the other is refused.
  *
- *   fl_engine_retarget FILE REPORT
+ *   fl_engine_retarget FILE REPORT [OTHER]
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -82,14 +84,14 @@ int main(int argc, char **argv)
 	struct fl_engine *e = NULL;
 	const struct fl_result *r;
 	bool stop = false, eof = false;
-	struct fl_job *j = NULL;
+	struct fl_job *j = NULL, *o = NULL;
 	char err[1024], line[4096];
 	size_t have = 0;
 	int ret = 1;
 	FILE *f;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: fl_engine_retarget FILE REPORT\n");
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: fl_engine_retarget FILE REPORT [OTHER]\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -107,6 +109,16 @@ int main(int argc, char **argv)
 	if (fl_job_start(j)) {
 		fprintf(stderr, "%s: starting failed\n", argv[1]);
 		goto out;
+	}
+	if (argc == 4) {
+		fl_experiment_free(x);
+		memset(x, 0, sizeof(*x));
+		if (fl_experiment_load(argv[3], x, err, sizeof(err)) ||
+		    fl_engine_add(e, x, &o, err, sizeof(err)) || fl_job_start(o)) {
+			fprintf(stderr, "%s: %s\n", argv[3], err);
+			goto out;
+		}
+		printf("started %s\n", fl_job_experiment(o)->name);
 	}
 	printf("started %s\n", fl_job_experiment(j)->name);
 	while (!fl_job_ended(j)) {

@@ -9,6 +9,8 @@
 #   C  added while it runs: a cgroup whose process lives in a third
 #      namespace that the experiment did not cover, so adding it attaches
 #      there; removing it takes the filter and the clsact off again
+#   D  the target of a second experiment in the same engine: adding it is
+#      refused (targets overlap)
 # Would fail if an added target were not faulted, if a removed one still
 # were, if the namespace C brought kept faultline's filter, if the job
 # restarted (its start and deadline are its own), or if the report lost
@@ -26,7 +28,7 @@ fl_require_faultline
 TOOL=$FL_OUTPUT/tests/lib/fl_engine_retarget
 [[ -x $TOOL ]] || fl_skip_all "no $TOOL: run make all"
 
-fl_plan 14
+fl_plan 15
 fl_setup
 fl_start_servers
 
@@ -45,11 +47,20 @@ ip netns add "$NS3" && FL_NETNS+=("$NS3") && ip -n "$NS3" link set lo up &&
 	fl_wait_for 5 ip netns exec "$NS3" ping -c 1 -W 1 -q "$SRV3" >/dev/null ||
 	fl_bail "cannot set up the third namespace"
 mkdir "$CG_C" "$CG_EMPTY" && FL_CGROUPS+=("$CG_C" "$CG_EMPTY") || fl_bail "cannot create cgroups"
+# D: the other experiment's target, alone in a namespace with a veth pair
+NS4=fl4_$FL_RAND
+IF4=fl4a$FL_RAND
+CG_D=$FL_CG/d
+ip netns add "$NS4" && FL_NETNS+=("$NS4") &&
+	ip -n "$NS4" link add "$IF4" type veth peer name "fl4b$FL_RAND" &&
+	ip -n "$NS4" link set "$IF4" up && mkdir "$CG_D" && FL_CGROUPS+=("$CG_D") ||
+	fl_bail "cannot set up D's namespace"
 
 fl_bg_in holda "$FL_NS_CLI" "$FL_CG_TARGET" sleep 120
 fl_bg_in holdb "$FL_NS_CLI" "$FL_CG_BYSTANDER" sleep 120
 fl_bg_in holdc "$NS3" "$CG_C" sleep 120
-for cg in "$FL_CG_TARGET" "$FL_CG_BYSTANDER" "$CG_C"; do
+fl_bg_in holdd "$NS4" "$CG_D" sleep 120
+for cg in "$FL_CG_TARGET" "$FL_CG_BYSTANDER" "$CG_C" "$CG_D"; do
 	fl_wait_for 5 grep -q . "$cg/cgroup.procs" || fl_bail "no process entered $cg"
 done
 
@@ -79,9 +90,21 @@ say()
 }
 
 fl_exp_drop_udp "$FL_STATE/x.yaml" retarget "$FL_CG_TARGET" 1000000 60s
+# beside it in the same engine, on D (its own namespace, so that the
+# legacy filters of the two never share an interface)
+cat >"$FL_STATE/other.yaml" <<EOF
+apiVersion: faultline/v1alpha1
+kind: Experiment
+metadata: {name: other}
+spec:
+  duration: 60s
+  targets: [{cgroup: $CG_D}]
+  faults: [{name: tcp-only, direction: egress, match: {protocol: tcp}, drop: {percent: 100}}]
+  failureConditions: [{name: never, signal: faults.dropped, above: 1000000}]
+EOF
 mkfifo "$FL_STATE/cmd" || fl_bail "mkfifo failed"
-FAULTLINE_TC=legacy fl_bg retarget bash -c 'exec "$0" "$1" "$2" <"$3"' "$TOOL" \
-	"$FL_STATE/x.yaml" "$FL_STATE/report.json" "$FL_STATE/cmd"
+FAULTLINE_TC=legacy fl_bg retarget bash -c 'exec "$0" "$1" "$2" "$3" <"$4"' "$TOOL" \
+	"$FL_STATE/x.yaml" "$FL_STATE/report.json" "$FL_STATE/other.yaml" "$FL_STATE/cmd"
 exec 7>"$FL_STATE/cmd"
 fl_wait_for 10 grep -q '^started retarget' "$FL_STATE/retarget.out"
 fl_ok $? "the experiment runs on A" || fl_bail "$(cat "$FL_STATE/retarget.err")"
@@ -105,6 +128,11 @@ say "add cgroup $CG_EMPTY" && [[ $ANS == "error $CG_EMPTY: "*"no process runs in
 fl_ok $? "a cgroup with no process is refused, naming why ($ANS)"
 say "add cgroup $FL_CG/none" && [[ $ANS == "error $FL_CG/none: "*"rc=-22" ]]
 fl_ok $? "a cgroup that does not exist is refused ($ANS)"
+say "add cgroup $CG_D" &&
+	[[ $ANS == "error $CG_D: targets overlap: "*"the running experiment other"*"rc=-16" ]] &&
+	[[ $(tc -n "$NS4" filter show dev "$IF4" egress | grep -c fl_cls_eg) == 1 ]]
+fl_ok $? "a target of another running experiment is refused, nothing added there ($ANS)" ||
+	fl_diag "$(tc -n "$NS4" filter show dev "$IF4" egress)"
 
 say "remove $CG_C" && [[ $ANS == "removed $CG_C rc=0" ]]
 fl_ok $? "C removed ($ANS)"
