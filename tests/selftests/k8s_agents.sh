@@ -15,7 +15,13 @@
 # minus node-a's trippedAt <= 1 s); the overall phase is Failed. The
 # bystander never loses a datagram. Deleting a second running Experiment
 # stops it on both nodes. A malformed Experiment is refused by the API
-# server. The env and the agents go down on every path.
+# server. While a third Experiment runs, node-a's kubelet (played) adds a
+# matching pod: listed in deferredPods while Pending, then added when it
+# runs (it loses its datagrams from then on); its container restarts (a
+# new container cgroup and id in the same pod cgroup) and it stays covered
+# without the experiment restarting; it is deleted and taken out (its
+# datagrams pass, the report keeps its counters). The env and the agents
+# go down on every path.
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
 source "$(dirname "$0")/../lib/lib.sh"
 
@@ -51,7 +57,7 @@ trap 'k8s_down; fl_teardown' EXIT
 trap 'k8s_down; fl_teardown; exit 130' INT
 trap 'k8s_down; fl_teardown; exit 143' TERM
 
-fl_plan 20
+fl_plan 30
 
 out=$("$ENV" build 2>"$FL_STATE/build.err") || {
 	fl_diag_file "$FL_STATE/build.err" 40
@@ -125,14 +131,15 @@ mkcg "$ROOT" "$ROOT/kubepods.slice" "$ROOT/kubepods.slice/kubepods-burstable.sli
 fl_setup_pair || fl_bail "cannot set up the namespace pair"
 fl_start_servers
 
-declare -A CG=()
-# pod NAME NODE APP: a Burstable pod bound to NODE, its cgroup and process,
-# and its status (Running, podIP, qosClass, containerStatuses).
-pod()
+declare -A CG=() PCG=() APP=()
+# pod_create NAME NODE APP: a Burstable pod bound to NODE, as the scheduler
+# leaves it (Pending: no cgroup, no process yet).
+pod_create()
 {
-	local name=$1 node=$2 app=$3 uid cid pcg ccg
+	local name=$1 node=$2 app=$3
 
-	kc apply -f - >>"$FL_STATE/pods.log" 2>&1 <<P || return 1
+	APP[$name]=$app
+	kc apply -f - >>"$FL_STATE/pods.log" 2>&1 <<P
 apiVersion: v1
 kind: Pod
 metadata: {name: $name, namespace: default, labels: {app: $app}}
@@ -140,20 +147,38 @@ spec:
   nodeName: $node
   containers: [{name: main, image: registry.invalid/$app:1, resources: {requests: {cpu: 10m}}}]
 P
+}
+
+# pod_container NAME RESTARTS: what the kubelet does to (re)start the pod's
+# container: a new container cgroup inside the pod's (a new id), its
+# process in the client namespace, and the status (Running, podIP,
+# qosClass, containerStatuses with that id and restart count).
+pod_container()
+{
+	local name=$1 restarts=$2 uid cid ccg app=${APP[$1]}
+
 	uid=$(kc get pod "$name" -n default -o jsonpath='{.metadata.uid}') || return 1
 	cid=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
-	pcg=$ROOT/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod$(uuid_ "$uid").slice
-	ccg=$pcg/cri-containerd-$cid.scope
-	mkcg "$pcg" "$ccg" || return 1
+	PCG[$name]=$ROOT/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod$(uuid_ "$uid").slice
+	ccg=${PCG[$name]}/cri-containerd-$cid.scope
+	[[ -d ${PCG[$name]} ]] || mkcg "${PCG[$name]}" || return 1
+	mkcg "$ccg" || return 1
 	CG[$name]=$ccg
-	fl_bg_in "proc_$name" "$FL_NS_CLI" "$ccg" sleep 600
+	fl_bg_in "proc_${name}_$restarts" "$FL_NS_CLI" "$ccg" sleep 600
+	fl_wait_for 5 grep -q . "$ccg/cgroup.procs" || return 1
 	kc patch pod "$name" -n default --subresource=status --type=merge -p "{\"status\":{
 		\"phase\":\"Running\",\"podIP\":\"$FL_CLI4\",\"qosClass\":\"Burstable\",
 		\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}],
-		\"containerStatuses\":[{\"name\":\"main\",\"ready\":true,\"restartCount\":0,
+		\"containerStatuses\":[{\"name\":\"main\",\"ready\":true,\"restartCount\":$restarts,
 		\"image\":\"registry.invalid/$app:1\",\"imageID\":\"\",
 		\"containerID\":\"containerd://$cid\",\"state\":{\"running\":{}}}]}}" \
 		>>"$FL_STATE/pods.log" 2>&1
+}
+
+# pod NAME NODE APP: created and running
+pod()
+{
+	pod_create "$@" && pod_container "$1" 0
 }
 
 # 3: nodes and pods
@@ -203,7 +228,8 @@ lost ratings-a && la=$r && lost ratings-b && lb=$r && lost details-a && ld=$r
 [[ $la == 0 && $lb == 0 && $ld == 0 ]]
 fl_ok $? "before any Experiment nothing is lost (a $la, b $lb, details $ld)"
 
-# exp NAME DURATION THRESHOLD: an Experiment on app=ratings, 100 % egress UDP drop
+# exp NAME DURATION THRESHOLD [PODS]: an Experiment on PODS (default
+# app=ratings in namespace default), 100 % egress UDP drop
 exp()
 {
 	kc apply -f - <<X
@@ -213,7 +239,7 @@ metadata: {name: $1, namespace: default}
 spec:
   duration: $2
   targets:
-    - pods: {namespace: default, matchLabels: {app: ratings}}
+    - pods: ${4:-"{namespace: default, matchLabels: {app: ratings}}"}
   faults:
     - {name: drop-udp, direction: egress, match: {protocol: udp}, drop: {percent: 100}}
   failureConditions:
@@ -314,7 +340,67 @@ lost details-a && ld=$r
 [[ $ld == 0 ]] && fl_bg_alive agent_a && fl_bg_alive agent_b
 fl_ok $? "the bystander never lost a datagram; both agents still run"
 
-# 19: SIGTERM ends both agents
+# 19-28: pods that come, restart and go while an Experiment runs (node-a)
+E3=pods-$FL_RAND
+# its selector names no namespace: the Experiment's own (default)
+exp "$E3" 120s 1000000 "{matchLabels: {app: ratings}}" >"$FL_STATE/e3.out" 2>&1
+fl_wait_for 15 eval '[[ $(node_field $E3 node-a phase) == Started && $(node_field $E3 node-b phase) == Started ]]'
+fl_ok $? "$E3, whose pods selector names no namespace, selects in the Experiment's own: Started on both nodes" ||
+	fl_diag "$(cat "$FL_STATE/e3.out"; kc get experiment "$E3" -n default -o json | jq -c .status)"
+started_a=$(node_field "$E3" node-a startedAt)
+pod_create ratings-a2 node-a ratings
+fl_wait_for 10 eval '[[ $(node_field $E3 node-a deferredPods | jq -r ".[]?") == default/ratings-a2 ]]'
+fl_ok $? "$E3: a matching pod created on node-a waits in deferredPods while it is Pending" ||
+	fl_diag "$(kc get experiment "$E3" -n default -o json | jq -c '.status.nodes')"
+pod_container ratings-a2 0 || fl_bail "cannot start ratings-a2's container"
+fl_wait_for 10 eval '[[ $(node_field $E3 node-a pods | jq -c "sort") == "[\"default/ratings-a\",\"default/ratings-a2\"]" &&
+	-z $(node_field $E3 node-a deferredPods) ]]'
+fl_ok $? "once it runs, node-a's entry lists it in pods and no longer in deferredPods" ||
+	fl_diag "$(kc get experiment "$E3" -n default -o json | jq -c '.status.nodes')"
+lost ratings-a2 10 && l2=$r && lost ratings-a 10 && la=$r && lost details-a && ld=$r
+[[ $l2 == 10 && $la == 10 && $ld == 0 ]]
+fl_ok $? "the pod added mid-experiment loses 10 of 10 from then on (a2 $l2, a $la, details $ld of $N)"
+
+# the container restarts: its process dies, its cgroup goes, a new one
+# with a new id starts inside the same pod cgroup
+old_ccg=${CG[ratings-a2]}
+fl_stop proc_ratings-a2_0 KILL >/dev/null 2>&1
+rmdir "$old_ccg" 2>/dev/null
+pod_container ratings-a2 1 || fl_bail "cannot restart ratings-a2's container"
+fl_wait_for 5 grep -q . "${CG[ratings-a2]}/cgroup.procs"
+[[ ! -d $old_ccg ]] && lost ratings-a2 10 && l2=$r && [[ $l2 == 10 ]]
+fl_ok $? "after a container restart (new container cgroup and id) the pod still loses 10 of 10 ($l2)"
+sleep 1	# let the status change reach the agent
+[[ $(node_field "$E3" node-a phase) == Started && $(node_field "$E3" node-a startedAt) == "$started_a" &&
+   $(grep -c "started for Experiment.*\"experiment\":\"default.$E3\"" "$FL_STATE/agent_a.err") == 1 &&
+   $(grep -c "added to the experiment.*\"experiment\":\"default.$E3\"" "$FL_STATE/agent_a.err") == 1 ]] &&
+	! grep -q "ratings-a2 went" "$FL_STATE/agent_a.err"
+fl_ok $? "the restart did not restart the experiment: still Started since $started_a, started once, the pod never taken out" ||
+	fl_diag "$(grep -h "$E3" "$FL_STATE/agent_a.err" | tail -n 6)"
+
+kc delete pod ratings-a2 -n default --wait=false >>"$FL_STATE/pods.log" 2>&1
+fl_wait_for 10 eval '[[ $(node_field $E3 node-a pods | jq -c .) == "[\"default/ratings-a\"]" ]]' &&
+	grep -q "pod default/ratings-a2 went: taken out of the experiment" "$FL_STATE/agent_a.err"
+fl_ok $? "a targeted pod deleted is taken out: node-a's entry lists ratings-a only" ||
+	fl_diag "$(grep -h "$E3" "$FL_STATE/agent_a.err" | tail -n 6)"
+lost ratings-a2 && l2=$r && lost ratings-a 10 && la=$r
+[[ $l2 == 0 && $la == 10 ]]
+fl_ok $? "its traffic passes again (lost $l2 of $N) while ratings-a still loses 10 of 10 ($la)"
+"$FL_BIN" stop "default.$E3" --socket "$FL_STATE/a.sock" >"$FL_STATE/stop3.out" 2>&1
+fl_wait_for 10 eval '[[ $(node_field $E3 node-a phase) == Aborted ]]'
+rep=$(kc get experiment "$E3" -n default -o json |
+	jq -c '.status.nodes[] | select(.node == "node-a") | .report.targets')
+uid2=$(kc get pod ratings-a2 -n default -o jsonpath='{.metadata.uid}' 2>/dev/null)
+jq -e --arg u "$uid2" 'length == 2 and (.[1] | .ref == $u and .added == true and .removed == true
+	and .egress.dropped >= 20) and (.[0] | .added != true and .removed != true)' <<<"$rep" >/dev/null
+fl_ok $? "node-a's report keeps the removed pod's counters, marked added and removed" ||
+	fl_diag "$rep"
+grep '"level":"warn"' "$FL_STATE/agent_a.err" | grep -q "default.$E3"
+(($? != 0))
+fl_ok $? "no warning about $E3 in node-a's log" ||
+	fl_diag "$(grep '"level":"warn"' "$FL_STATE/agent_a.err" | grep "$E3" | tail -n 3)"
+
+# 29: SIGTERM ends both agents
 fl_stop agent_a TERM && fl_stop agent_b TERM
 fl_ok $? "both agents end on SIGTERM" || fl_diag_file "$FL_STATE/agent_a.err" 20
 fl_done

@@ -743,7 +743,6 @@ static const struct bad_case bad_cases[] = {
 	{ "pod_name_twice", TGT "    - pod: {namespace: x, name: y}\n    - pod: @{name: y, namespace: x}\n",
 	  "targets[1].pod: 'x/y' is already targets[0]" },
 	{ "pods_no_labels", TGT "    - pods: @{namespace: x}\n", "missing field 'matchLabels' in targets[0].pods" },
-	{ "pods_no_namespace", TGT "    - pods: @{matchLabels: {a: b}}\n", "missing field 'namespace' in targets[0].pods" },
 	{ "pods_unknown", TGT "    - pods: {namespace: x, matchLabels: {a: b}, @name: y}\n",
 	  "unknown field 'name' in targets[0].pods; expected one of namespace, matchLabels" },
 	{ "pods_labels_empty", TGT "    - pods: {namespace: x, matchLabels: @{}}\n",
@@ -1132,6 +1131,13 @@ static void test_target_kinds(void **state)
 	assert_int_equal(fl_experiment_check_local(&exp, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err,
 			    "t.yaml:11:13: targets[1].pods: pods chosen by labels needs the Kubernetes API: run it with the faultline agent that has API access, or name the pod by uid (pod: {uid: UID}) on its node");
+	fl_experiment_free(&exp);
+
+	/* pods without a namespace: the Experiment resource's own */
+	parse_ok(TGT "    - pods: {matchLabels: {app: web, tier: db}}\n");
+	assert_int_equal(t[0].kind, FL_TARGET_POD_SELECTOR);
+	assert_null(t[0].namespace);
+	assert_string_equal(t[0].ref, "app=web,tier=db");
 	fl_experiment_free(&exp);
 
 	parse_ok(TGT "    - pod: {uid: ab}\n    - pid: 7\n    - container: {id: 0123456789ab}\n");

@@ -169,52 +169,15 @@ static struct fl_agent_exp *fl_agent_slot(struct fl_agent *a)
 	return old;
 }
 
-/* Is a the same cgroup as b, or an ancestor of it? Ids first: the
- * paths may name one directory two ways.
- */
-static bool fl_agent_cg_covers(const struct fl_target_spec *a, const struct fl_target_spec *b)
-{
-	size_t n = strlen(a->rel);
-
-	if (a->cgid == b->cgid)
-		return true;
-	if (!strcmp(a->rel, "/"))
-		return true;
-	return !strncmp(a->rel, b->rel, n) && b->rel[n] == '/';
-}
-
 /* Does @j's target overlap a running experiment's? Says which in @err. */
 static bool fl_agent_overlaps(struct fl_agent *a, struct fl_job *j, char *err, size_t errlen)
 {
 	const struct fl_spec *s = &fl_job_run(j)->spec;
-	size_t i;
-	int t, u;
+	int t;
 
-	for (i = 0; i < ARRAY_SIZE(a->exps); i++) {
-		const struct fl_spec *o;
-
-		if (!a->exps[i].used || !a->exps[i].job || a->exps[i].job == j)
-			continue;
-		o = &fl_job_run(a->exps[i].job)->spec;
-		for (t = 0; t < s->n_targets; t++)
-			for (u = 0; u < o->n_targets; u++) {
-				const struct fl_target_spec *x = &s->targets[t], *y = &o->targets[u];
-				const char *how;
-
-				if (x->cgid == y->cgid)
-					how = "is the same cgroup as";
-				else if (fl_agent_cg_covers(x, y))
-					how = "is an ancestor of";
-				else if (fl_agent_cg_covers(y, x))
-					how = "is inside";
-				else
-					continue;
-				fl_set_err(err, errlen,
-					   "targets overlap: %s %s %s, a target of the running experiment %s; stop it first or choose another target",
-					   x->path, how, y->path, a->exps[i].name);
-				return true;
-			}
-	}
+	for (t = 0; t < s->n_targets; t++)
+		if (fl_engine_overlap(a->e, j, &s->targets[t], err, errlen))
+			return true;
 	return false;
 }
 
@@ -406,10 +369,46 @@ static int fl_agent_k8s_status(void *ctx, const char *name, struct fl_job_status
 	return 0;
 }
 
+static int fl_agent_k8s_add_pod(void *ctx, const char *name, const char *uid, char *err,
+				size_t errlen)
+{
+	struct fl_agent_exp *x = fl_agent_find(ctx, name, true);
+	struct fl_exp_target t;
+	const char *what;
+	int ret;
+
+	if (!x || !x->job) {
+		fl_set_err(err, errlen, "experiment %s is not running here", name);
+		return -ENOENT;
+	}
+	ret = fl_exp_target_set(&t, FL_TARGET_POD_UID, uid, &what);
+	if (ret) {
+		fl_set_err(err, errlen, "pod uid %s: expected %s", uid, what);
+		return ret;
+	}
+	ret = fl_job_add_target(x->job, &t, err, errlen);
+	fl_exp_target_free(&t);
+	return ret;
+}
+
+static int fl_agent_k8s_remove_pod(void *ctx, const char *name, const char *uid, char *err,
+				   size_t errlen)
+{
+	struct fl_agent_exp *x = fl_agent_find(ctx, name, true);
+
+	if (!x || !x->job) {
+		fl_set_err(err, errlen, "experiment %s is not running here", name);
+		return -ENOENT;
+	}
+	return fl_job_remove_target(x->job, uid, err, errlen);
+}
+
 static const struct fl_k8s_ops fl_agent_k8s_ops = {
 	.start = fl_agent_k8s_start,
 	.stop = fl_agent_k8s_stop,
 	.status = fl_agent_k8s_status,
+	.add_pod = fl_agent_k8s_add_pod,
+	.remove_pod = fl_agent_k8s_remove_pod,
 };
 
 /* ---- the spec directory ---- */

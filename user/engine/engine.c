@@ -41,6 +41,7 @@ struct fl_job {
 	__s64 real_minus_mono;
 	__u64 start_ns, deadline_ns, end_ns, disarmed_ns, detached_ns, idle_ns;
 	int links;
+	int n_targets_start;	/* those after it were added while it ran */
 	__u64 probe_samples[FL_EXP_MAX_PROBES];
 	__u64 probe_failures[FL_EXP_MAX_PROBES];
 	int stop_signo;
@@ -264,6 +265,7 @@ int fl_engine_add(struct fl_engine *e, struct fl_experiment *exp, struct fl_job 
 		fl_job_free(j);
 		return ret;
 	}
+	j->n_targets_start = j->exp.n_targets;
 	e->jobs[slot] = j;
 	e->n++;
 	*out = j;
@@ -578,6 +580,8 @@ static void fl_job_fill_result(struct fl_job *j)
 		snprintf(x->kind, sizeof(x->kind), "%s", fl_target_kind_name(j->exp.targets[t].kind));
 		snprintf(x->ref, sizeof(x->ref), "%s", j->exp.targets[t].ref);
 		x->cgid = run->spec.targets[t].cgid;
+		x->added = t >= j->n_targets_start;
+		x->removed = run->gone & (1ULL << t);
 		if (maps)
 			fl_dp_read_target(&run->dp, t, run->spec.n_rules, x->tot);
 	}
@@ -857,6 +861,158 @@ int fl_engine_step(struct fl_engine *e, int timeout_ms)
 			running++;
 	}
 	return ret ? ret : running;
+}
+
+/* ---- targets of a running job ---- */
+
+/* Is a the same cgroup as b, or an ancestor of it? Ids first: the paths
+ * may name one directory two ways.
+ */
+static bool fl_cg_covers(const struct fl_target_spec *a, const struct fl_target_spec *b)
+{
+	size_t n = strlen(a->rel);
+
+	if (a->cgid == b->cgid)
+		return true;
+	if (!strcmp(a->rel, "/"))
+		return true;
+	return !strncmp(a->rel, b->rel, n) && b->rel[n] == '/';
+}
+
+bool fl_engine_overlap(const struct fl_engine *e, const struct fl_job *self,
+		       const struct fl_target_spec *t, char *err, size_t errlen)
+{
+	int i, u;
+
+	for (i = 0; i < FL_ENGINE_MAX_JOBS; i++) {
+		const struct fl_job *o = e->jobs[i];
+
+		if (!o || o == self || o->ended)
+			continue;
+		for (u = 0; u < o->run.spec.n_targets; u++) {
+			const struct fl_target_spec *y = &o->run.spec.targets[u];
+			const char *how;
+
+			if (o->run.gone & (1ULL << u))
+				continue;
+			if (t->cgid == y->cgid)
+				how = "is the same cgroup as";
+			else if (fl_cg_covers(t, y))
+				how = "is an ancestor of";
+			else if (fl_cg_covers(y, t))
+				how = "is inside";
+			else
+				continue;
+			fl_set_err(err, errlen,
+				   "targets overlap: %s %s %s, a target of the running experiment %s; stop it first or choose another target",
+				   t->path, how, y->path, o->exp.name);
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool fl_job_running(const struct fl_job *j);
+
+int fl_job_add_target(struct fl_job *j, struct fl_exp_target *t, char *err, size_t errlen)
+{
+	struct fl_run *run = &j->run;
+	int i = j->exp.n_targets, k, first_ns = 0, first_place = 0, ret;
+	char why[1600], root[PATH_MAX];
+	struct fl_target_spec *ts;
+	struct fl_exp_target *x;
+	bool have_root = false;
+
+	if (!fl_job_running(j) || j->stop_asked) {
+		fl_set_err(err, errlen, "experiment %s is not running", j->exp.name);
+		fl_exp_target_free(t);
+		return -EALREADY;
+	}
+	if (i >= FL_EXP_MAX_TARGETS || i >= FL_SPEC_MAX_TARGETS) {
+		fl_set_err(err, errlen, "%s %s: experiment %s has had %d targets, the most one run may have over its life; start another experiment",
+			   fl_target_kind_name(t->kind), t->ref ? t->ref : "", j->exp.name, i);
+		fl_exp_target_free(t);
+		return -E2BIG;
+	}
+	x = &j->exp.targets[i];
+	*x = *t;
+	memset(t, 0, sizeof(*t));	/* the job's now; freed below on failure */
+	x->line = x->col = 0;
+	ts = &run->spec.targets[i];
+	memset(ts, 0, sizeof(*ts));
+	if (x->kind == FL_TARGET_CGROUP)
+		snprintf(ts->path, sizeof(ts->path), "%s", x->cgroup);
+	ret = fl_job_locate(j, i, root, &have_root, why, sizeof(why));
+	if (!ret)
+		ret = fl_target_resolve(ts, why, sizeof(why));
+	if (ret) {
+		fl_set_err(err, errlen, "%s %s: %s", fl_target_kind_name(x->kind), x->ref, why);
+		ret = -EINVAL;
+		goto fail;
+	}
+	for (k = 0; k < i; k++) {
+		if ((run->gone & (1ULL << k)) || run->spec.targets[k].cgid != ts->cgid)
+			continue;
+		fl_set_err(err, errlen, "%s %s: resolves to %s, already a target of experiment %s (%s %s)",
+			   fl_target_kind_name(x->kind), x->ref, ts->path, j->exp.name,
+			   fl_target_kind_name(j->exp.targets[k].kind), j->exp.targets[k].ref);
+		ret = -EEXIST;
+		goto fail;
+	}
+	if (fl_engine_overlap(j->e, j, ts, err, errlen)) {
+		ret = -EBUSY;
+		goto fail;
+	}
+	/* counted first: whether a namespace is owned is judged over all of
+	 * the job's targets, this one included
+	 */
+	run->spec.n_targets = i + 1;
+	ret = fl_place_add_target(run, i, j->e->who, &first_ns, &first_place, err, errlen);
+	if (ret)
+		goto fail;
+	ret = fl_session_add_target(run, i, first_ns, first_place, j->e->who, err, errlen);
+	if (ret) {
+		fl_place_undo_target(run, i, first_ns, first_place);
+		goto fail;
+	}
+	ret = fl_monitor_add_target(&j->mon, i, fl_mono_ns());
+	if (ret) {
+		fl_set_err(err, errlen, "%s %s: setting up its conditions failed: %s",
+			   fl_target_kind_name(x->kind), x->ref, strerror(-ret));
+		fl_session_remove_target(run, i, j->e->who, why, sizeof(why));
+		goto fail_placed;
+	}
+	j->exp.n_targets = i + 1;
+	return 0;
+fail_placed:
+	/* the id stays taken: its maps and series exist */
+	j->exp.n_targets = i + 1;
+	return ret;
+fail:
+	run->spec.n_targets = i;
+	memset(ts, 0, sizeof(*ts));
+	fl_exp_target_free(x);
+	return ret;
+}
+
+int fl_job_remove_target(struct fl_job *j, const char *ref, char *err, size_t errlen)
+{
+	int k;
+
+	if (!fl_job_running(j) || j->stop_asked) {
+		fl_set_err(err, errlen, "experiment %s is not running", j->exp.name);
+		return -EALREADY;
+	}
+	for (k = 0; k < j->exp.n_targets; k++)
+		if (!(j->run.gone & (1ULL << k)) && j->exp.targets[k].ref &&
+		    !strcmp(j->exp.targets[k].ref, ref))
+			break;
+	if (k == j->exp.n_targets) {
+		fl_set_err(err, errlen, "%s is not a target of experiment %s", ref, j->exp.name);
+		return -ENOENT;
+	}
+	fl_monitor_remove_target(&j->mon, k);
+	return fl_session_remove_target(&j->run, k, j->e->who, err, errlen);
 }
 
 /* ---- views ---- */

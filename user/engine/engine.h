@@ -45,6 +45,33 @@ int fl_engine_add(struct fl_engine *e, struct fl_experiment *exp, struct fl_job 
 void fl_engine_remove(struct fl_engine *e, struct fl_job *j);
 int fl_engine_count(const struct fl_engine *e);
 
+/* Add @t (moved: *t is left empty) to the running job @j, as it would
+ * have been placed at the start: resolved to its cgroup, the namespaces
+ * of its processes that the job does not cover yet get the job's
+ * programs (and fq where delay or rate need it), then its map entries.
+ * Its faults act from then on until the job's own end; a condition on a
+ * kernel signal judges it from now. Target ids are never reused, so a
+ * job takes at most FL_EXP_MAX_TARGETS over its life. 0; -EINVAL (it
+ * resolves to nothing here, has no process, or its namespace cannot be
+ * covered), -EEXIST (already a target of @j), -EBUSY (it overlaps
+ * another running job's target), -EALREADY (@j is not running), -E2BIG,
+ * or another -errno; "what: why" in @err, and nothing of it is left.
+ */
+int fl_job_add_target(struct fl_job *j, struct fl_exp_target *t, char *err, size_t errlen);
+/* Take the target @ref (its ref as the report names it: a pod uid, a
+ * path, ...) out of the running job @j: its packets pass at once; then
+ * what only it needed is detached and its qdiscs restored. Its counters
+ * stay in the result, where it is marked removed. 0; -ENOENT (no such
+ * live target), -EALREADY; another -errno when something could not be
+ * taken off (then the job's end does it), with @err.
+ */
+int fl_job_remove_target(struct fl_job *j, const char *ref, char *err, size_t errlen);
+/* Does @t overlap a target of a running job other than @self: the same
+ * cgroup, or one the ancestor of the other? Says which in @err.
+ */
+bool fl_engine_overlap(const struct fl_engine *e, const struct fl_job *self,
+		       const struct fl_target_spec *t, char *err, size_t errlen);
+
 /* Load, fill the maps, attach, arm, start probes and Prometheus polls.
  * On failure the job has ended as Error (its result says why) and
  * nothing of it is left attached.

@@ -47,6 +47,8 @@ struct fl_result_target {
 	char ref[PATH_MAX];	/* its value: the path, pid, container id or pod uid */
 	char path[PATH_MAX];	/* the cgroup it resolved to */
 	__u64 cgid;
+	bool added;		/* added while the experiment ran */
+	bool removed;		/* removed while it ran: counted until then */
 	struct fl_dir_totals tot[FL_DIR_MAX];	/* its rules added up */
 };
 

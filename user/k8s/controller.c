@@ -13,6 +13,7 @@
 #include "experiment.h"
 #include "log.h"
 #include "report.h"
+#include "status.h"
 #include "timestamp.h"
 #include "watch.h"
 
@@ -34,8 +35,9 @@ struct fl_k8s_exp {
 	char job[FL_NAME_MAX];
 	enum fl_k8s_local local;
 	json_object *obj;	/* the newest Experiment seen */
-	json_object *pods;	/* array: "NS/NAME" of the pods targeted here */
-	json_object *deferred;	/* array: matching pods that came after the start */
+	json_object *pods;	/* uid -> "NS/NAME": the pods targeted here now */
+	json_object *deferred;	/* uid -> "NS/NAME": matching pods not targeted
+				 * yet (not running, or their add failed) */
 	json_object *entry;	/* this node's last status entry */
 	__u64 next_status_ns;
 };
@@ -183,49 +185,30 @@ static bool fl_k8s_labels_match(json_object *pod, json_object *want)
 	return true;
 }
 
-static bool fl_k8s_has_str(json_object *arr, const char *s)
+/* Add {pod: {uid}} to @targets. */
+static void fl_k8s_add_pod(json_object *targets, const char *uid)
 {
-	size_t i;
+	json_object *t = json_object_new_object(), *p = json_object_new_object();
 
-	for (i = 0; i < json_object_array_length(arr); i++)
-		if (!strcmp(json_object_get_string(json_object_array_get_idx(arr, i)), s))
-			return true;
-	return false;
-}
-
-/* Add {pod: {uid}} for @pod to @targets, once; its name to @names. */
-static void fl_k8s_add_pod(json_object *targets, json_object *names, json_object *uids,
-			   json_object *pod)
-{
-	const char *uid = fl_js(pod, "metadata", "uid");
-	json_object *t, *p;
-	char ref[320];
-
-	if (!uid || fl_k8s_has_str(uids, uid))
-		return;
-	json_object_array_add(uids, json_object_new_string(uid));
-	snprintf(ref, sizeof(ref), "%s/%s", fl_js(pod, "metadata", "namespace") ?: "",
-		 fl_js(pod, "metadata", "name") ?: "");
-	json_object_array_add(names, json_object_new_string(ref));
-	t = json_object_new_object();
-	p = json_object_new_object();
 	fl_jadd_str(p, "uid", uid);
 	json_object_object_add(t, "pod", p);
 	json_object_array_add(targets, t);
 }
 
-/* The targets of @x on this node: pod and pods entries become the local
- * pods they select, by uid; a pod by uid stays if it is here; cgroup,
- * pid and container entries stay as written. Returns the array and the
- * selected pods' names in *@names; the array may be empty.
+/* The targets of @x on this node. pod and pods entries select the local
+ * live pods: those Running go to *@running, the others (not started yet)
+ * to *@waiting, each as uid -> "NS/NAME"; cgroup, pid and container
+ * entries are returned as written (an array, maybe empty).
  */
-static json_object *fl_k8s_targets(struct fl_k8s_ctl *k, struct fl_k8s_exp *x, json_object **names)
+static json_object *fl_k8s_targets(struct fl_k8s_ctl *k, struct fl_k8s_exp *x,
+				   json_object **running, json_object **waiting)
 {
 	json_object *spec = fl_jo(x->obj, "spec"), *in = fl_jo(spec, "targets");
-	json_object *out = json_object_new_array(), *uids = json_object_new_array();
+	json_object *out = json_object_new_array();
 	size_t i;
 
-	*names = json_object_new_array();
+	*running = json_object_new_object();
+	*waiting = json_object_new_object();
 	for (i = 0; in && i < json_object_array_length(in); i++) {
 		json_object *t = json_object_array_get_idx(in, i);
 		json_object *sel = fl_jo(t, "pods"), *one = fl_jo(t, "pod");
@@ -242,6 +225,9 @@ static json_object *fl_k8s_targets(struct fl_k8s_ctl *k, struct fl_k8s_exp *x, j
 			continue;
 		}
 		json_object_object_foreach(k->pods, puid, pod) {
+			const char *phase = fl_js(pod, "status", "phase");
+			char ref[320];
+
 			if (!fl_k8s_pod_live(pod))
 				continue;
 			if (uid ? strcmp(puid, uid) :
@@ -249,10 +235,13 @@ static json_object *fl_k8s_targets(struct fl_k8s_ctl *k, struct fl_k8s_exp *x, j
 			     (name && strcmp(fl_js(pod, "metadata", "name") ?: "", name)) ||
 			     (sel && !fl_k8s_labels_match(pod, fl_jo(sel, "matchLabels")))))
 				continue;
-			fl_k8s_add_pod(out, *names, uids, pod);
+			snprintf(ref, sizeof(ref), "%s/%s", fl_js(pod, "metadata", "namespace") ?: "",
+				 fl_js(pod, "metadata", "name") ?: "");
+			/* its cgroup and processes exist once it runs */
+			json_object_object_add(phase && !strcmp(phase, "Running") ? *running : *waiting,
+					       puid, json_object_new_string(ref));
 		}
 	}
-	json_object_put(uids);
 	return out;
 }
 
@@ -313,34 +302,7 @@ static void fl_k8s_put_entry(struct fl_k8s_ctl *k, struct fl_k8s_exp *x, json_ob
 static json_object *fl_k8s_entry(struct fl_k8s_ctl *k, struct fl_k8s_exp *x, const char *phase,
 				 const char *message)
 {
-	json_object *e = json_object_new_object();
-
-	fl_jadd_str(e, "node", k->node);
-	fl_jadd_str(e, "phase", phase);
-	if (message)
-		fl_jadd_str(e, "message", message);
-	if (x->pods)
-		json_object_object_add(e, "pods", json_object_get(x->pods));
-	if (x->deferred && json_object_array_length(x->deferred))
-		json_object_object_add(e, "deferredPods", json_object_get(x->deferred));
-	return e;
-}
-
-static json_object *fl_k8s_counters(const struct fl_dp_counters *c)
-{
-	json_object *o = json_object_new_object();
-	__u64 m = 0, dr = 0, de = 0;
-	int d;
-
-	for (d = 0; d < FL_DIR_MAX; d++) {
-		m += c->dir[d].matched;
-		dr += c->dir[d].dropped;
-		de += c->dir[d].delayed;
-	}
-	json_object_object_add(o, "matched", json_object_new_uint64(m));
-	json_object_object_add(o, "dropped", json_object_new_uint64(dr));
-	json_object_object_add(o, "delayed", json_object_new_uint64(de));
-	return o;
+	return fl_k8s_entry_new(k->node, phase, message, x->pods, x->deferred);
 }
 
 /* A running job's entry, with its live counters and condition values. */
@@ -356,7 +318,7 @@ static void fl_k8s_put_running(struct fl_k8s_ctl *k, struct fl_k8s_exp *x)
 	if (x->entry && fl_jo(x->entry, "startedAt"))
 		json_object_object_add(e, "startedAt",
 				       json_object_get(fl_jo(x->entry, "startedAt")));
-	json_object_object_add(e, "counters", fl_k8s_counters(&st.counters));
+	json_object_object_add(e, "counters", fl_k8s_counters_new(&st.counters));
 	conds = json_object_new_array();
 	for (i = 0; i < st.n_conds; i++) {
 		json_object *c = json_object_new_object();
@@ -370,68 +332,19 @@ static void fl_k8s_put_running(struct fl_k8s_ctl *k, struct fl_k8s_exp *x)
 	fl_k8s_put_entry(k, x, e);
 }
 
-static bool fl_k8s_terminal(const char *phase)
-{
-	return phase && (!strcmp(phase, "Succeeded") || !strcmp(phase, "Failed") ||
-			 !strcmp(phase, "Aborted") || !strcmp(phase, "Error"));
-}
-
-/* The overall phase from every node's entry: Failed if one failed (with
- * that node's trip), else Started while one runs, else Error, Aborted,
- * or Succeeded when every node that had targets succeeded. Applied, with
- * the observed resourceVersion as a precondition, only when it differs.
+/* The overall status (status.h), applied with the observed
+ * resourceVersion as a precondition, only when it differs.
  */
 static void fl_k8s_summary(struct fl_k8s_ctl *k, struct fl_k8s_exp *x)
 {
-	json_object *st = fl_jo(x->obj, "status"), *nodes = fl_jo(st, "nodes");
-	json_object *failed = NULL, *sum, *tr = NULL;
-	int n_run = 0, n_err = 0, n_abort = 0, n_ok = 0;
-	const char *phase, *cur = fl_js(st, "phase", NULL);
-	size_t i, n = nodes ? json_object_array_length(nodes) : 0;
-	json_object *cnt = fl_jo(st, "nodeCount");
+	json_object *now = fl_k8s_now();
+	json_object *sum = fl_k8s_summary_new(fl_jo(x->obj, "status"), json_object_get_string(now));
 
-	if (!n)
-		return;
-	for (i = 0; i < n; i++) {
-		json_object *e = json_object_array_get_idx(nodes, i);
-		const char *p = fl_js(e, "phase", NULL) ?: "Pending";
-
-		if (!strcmp(p, "Failed")) {
-			if (!failed)
-				failed = e;
-		} else if (!strcmp(p, "Error")) {
-			n_err++;
-		} else if (!strcmp(p, "Aborted")) {
-			n_abort++;
-		} else if (!strcmp(p, "Succeeded")) {
-			n_ok++;
-		} else {
-			n_run++;
-		}
-	}
-	phase = failed ? "Failed" : n_run ? "Started" : n_err ? "Error" : n_abort ? "Aborted" :
-		"Succeeded";
-	if (cur && !strcmp(cur, phase) && cnt && json_object_get_int(cnt) == (int)n)
-		return;
-	sum = json_object_new_object();
-	fl_jadd_str(sum, "phase", phase);
-	json_object_object_add(sum, "nodeCount", json_object_new_int(n));
-	if (failed) {
-		tr = json_object_new_object();
-		fl_jadd_str(tr, "node", fl_js(failed, "node", NULL) ?: "");
-		if (fl_js(failed, "tripped", NULL))
-			fl_jadd_str(tr, "condition", fl_js(failed, "tripped", NULL));
-		if (fl_js(failed, "trippedAt", NULL))
-			fl_jadd_str(tr, "at", fl_js(failed, "trippedAt", NULL));
-		if (fl_js(failed, "message", NULL))
-			fl_jadd_str(tr, "message", fl_js(failed, "message", NULL));
-		json_object_object_add(sum, "tripped", tr);
-	}
-	if (fl_k8s_terminal(phase))
-		json_object_object_add(sum, "endedAt", fl_k8s_now());
-	fl_k8s_apply_status(k, x, FL_K8S_SUMMARY_MANAGER, sum,
-			    fl_js(x->obj, "metadata", "resourceVersion"));
+	if (sum)
+		fl_k8s_apply_status(k, x, FL_K8S_SUMMARY_MANAGER, sum,
+				    fl_js(x->obj, "metadata", "resourceVersion"));
 	json_object_put(sum);
+	json_object_put(now);
 }
 
 /* ---- experiments ---- */
@@ -468,13 +381,17 @@ static void fl_k8s_exp_clear(struct fl_k8s_exp *x)
 /* Start @x here with the targets it selects now; nothing when none. */
 static void fl_k8s_start(struct fl_k8s_ctl *k, struct fl_k8s_exp *x)
 {
-	json_object *names, *targets = fl_k8s_targets(k, x, &names);
+	json_object *running, *waiting, *targets = fl_k8s_targets(k, x, &running, &waiting);
 	json_object *doc = NULL, *md, *spec;
 	char err[1024] = "", *yaml = NULL;
 	size_t len = 0;
 	FILE *f;
 	int ret;
 
+	json_object_object_foreach(running, uid, name) {
+		(void)name;
+		fl_k8s_add_pod(targets, uid);
+	}
 	if (!json_object_array_length(targets))
 		goto cleanup;	/* no target here (yet): nothing is written */
 	doc = json_object_new_object();
@@ -493,8 +410,8 @@ static void fl_k8s_start(struct fl_k8s_ctl *k, struct fl_k8s_exp *x)
 		goto cleanup;
 	fl_k8s_yaml(f, doc, NULL);
 	fclose(f);
-	x->pods = json_object_get(names);
-	x->deferred = json_object_new_array();
+	x->pods = json_object_get(running);
+	x->deferred = json_object_get(waiting);
 	if (strlen(x->ns) + 1 + strlen(x->name) >= FL_NAME_MAX) {
 		fl_set_err(err, sizeof(err), "%s.%s: the job name would exceed %d bytes; shorten the name",
 			   x->ns, x->name, FL_NAME_MAX - 1);
@@ -512,8 +429,8 @@ static void fl_k8s_start(struct fl_k8s_ctl *k, struct fl_k8s_exp *x)
 		goto cleanup;
 	}
 	x->local = FL_K8S_RUNNING;
-	fl_log_exp(FL_LOG_INFO, x->job, "started for Experiment %s/%s on %zu pod(s)\n", x->ns,
-		   x->name, json_object_array_length(names));
+	fl_log_exp(FL_LOG_INFO, x->job, "started for Experiment %s/%s on %d pod(s)\n", x->ns,
+		   x->name, json_object_object_length(running));
 	{
 		json_object *e = fl_k8s_entry(k, x, "Started", NULL);
 
@@ -525,7 +442,92 @@ cleanup:
 	free(yaml);
 	json_object_put(doc);
 	json_object_put(targets);
-	json_object_put(names);
+	json_object_put(running);
+	json_object_put(waiting);
+}
+
+/* Bring a running job's pods in line with what @x selects now: a pod
+ * that runs and matches is added, one that went (deleted, ended, no
+ * longer matching) is taken out; a matching pod that does not run yet,
+ * or whose add failed, waits in deferred and is tried again on the next
+ * change. A container that restarts inside a targeted pod changes
+ * nothing here: the target is the pod's cgroup, which holds the new
+ * container's. Returns whether the node's entry changed.
+ */
+static bool fl_k8s_retarget(struct fl_k8s_ctl *k, struct fl_k8s_exp *x)
+{
+	json_object *running, *waiting, *t = fl_k8s_targets(k, x, &running, &waiting);
+	json_object *had = json_object_get(x->pods), *old_deferred = x->deferred;
+	char err[1024];
+	bool changed = false;
+	int ret;
+
+	x->pods = json_object_new_object();
+	x->deferred = json_object_new_object();
+	json_object_object_foreach(had, huid, hname) {
+		/* a phase that is not Running any more (Unknown, when the
+		 * kubelet cannot report) does not say the pod went
+		 */
+		if (json_object_object_get_ex(running, huid, NULL) ||
+		    json_object_object_get_ex(waiting, huid, NULL)) {
+			json_object_object_add(x->pods, huid, json_object_get(hname));
+			continue;
+		}
+		changed = true;
+		err[0] = 0;
+		ret = k->ops->remove_pod(k->ctx, x->job, huid, err, sizeof(err));
+		if (ret)
+			fl_log_exp(FL_LOG_WARN, x->job, "pod %s went; taking it out: %s\n",
+				   json_object_get_string(hname), err);
+		else
+			fl_log_exp(FL_LOG_INFO, x->job, "pod %s went: taken out of the experiment\n",
+				   json_object_get_string(hname));
+	}
+	json_object_object_foreach(running, ruid, rname) {
+		const char *n = json_object_get_string(rname);
+		bool was_deferred = json_object_object_get_ex(old_deferred, ruid, NULL);
+
+		if (json_object_object_get_ex(x->pods, ruid, NULL))
+			continue;
+		err[0] = 0;
+		ret = k->ops->add_pod(k->ctx, x->job, ruid, err, sizeof(err));
+		if (!ret) {
+			fl_log_exp(FL_LOG_INFO, x->job, "pod %s matches: added to the experiment\n", n);
+			json_object_object_add(x->pods, ruid, json_object_get(rname));
+			changed = true;
+			continue;
+		}
+		/* said once; tried again on the next change */
+		if (!was_deferred) {
+			fl_log_exp(FL_LOG_WARN, x->job, "pod %s matches but could not be added: %s\n",
+				   n, err);
+			changed = true;
+		}
+		json_object_object_add(x->deferred, ruid, json_object_get(rname));
+	}
+	json_object_object_foreach(waiting, wuid, wname) {
+		if (json_object_object_get_ex(x->pods, wuid, NULL))
+			continue;
+		if (!json_object_object_get_ex(old_deferred, wuid, NULL)) {
+			fl_log_exp(FL_LOG_INFO, x->job, "pod %s matches; added once it runs\n",
+				   json_object_get_string(wname));
+			changed = true;
+		}
+		json_object_object_add(x->deferred, wuid, json_object_get(wname));
+	}
+	/* a deferred pod that went, or no longer matches */
+	json_object_object_foreach(old_deferred, duid, dname) {
+		(void)dname;
+		if (!json_object_object_get_ex(x->deferred, duid, NULL) &&
+		    !json_object_object_get_ex(x->pods, duid, NULL))
+			changed = true;
+	}
+	json_object_put(old_deferred);
+	json_object_put(had);
+	json_object_put(t);
+	json_object_put(running);
+	json_object_put(waiting);
+	return changed;
 }
 
 /* Another node's entry Failed: its name, or NULL. */
@@ -571,28 +573,10 @@ static void fl_k8s_reconcile(struct fl_k8s_ctl *k, struct fl_k8s_exp *x)
 	if (failed && x->local == FL_K8S_RUNNING) {
 		fl_log_exp(FL_LOG_INFO, x->job, "node %s failed: stopping here\n", failed);
 		k->ops->stop(k->ctx, x->job);
-	} else if (x->local == FL_K8S_NONE && !failed && !fl_k8s_terminal(phase)) {
+	} else if (x->local == FL_K8S_NONE && !failed && !fl_k8s_phase_terminal(phase)) {
 		fl_k8s_start(k, x);
 	} else if (x->local == FL_K8S_RUNNING) {
-		json_object *names, *t = fl_k8s_targets(k, x, &names);
-		size_t i;
-		bool more = false;
-
-		/* the engine cannot add a target to a running job: noted */
-		for (i = 0; i < json_object_array_length(names); i++) {
-			const char *n = json_object_get_string(json_object_array_get_idx(names, i));
-
-			if (!fl_k8s_has_str(x->pods, n) && !fl_k8s_has_str(x->deferred, n)) {
-				fl_log_exp(FL_LOG_WARN, x->job,
-					   "pod %s matches but came after the start: not added (a running job's targets are fixed)\n",
-					   n);
-				json_object_array_add(x->deferred, json_object_new_string(n));
-				more = true;
-			}
-		}
-		json_object_put(t);
-		json_object_put(names);
-		if (more)
+		if (fl_k8s_retarget(k, x))
 			fl_k8s_put_running(k, x);
 	}
 	fl_k8s_summary(k, x);
@@ -726,6 +710,11 @@ void fl_k8s_ctl_tick(struct fl_k8s_ctl *k)
 		if (!x->used || x->local != FL_K8S_RUNNING || now < x->next_status_ns)
 			continue;
 		x->next_status_ns = now + FL_K8S_STATUS_NS;
+		/* a pod whose add failed (its processes not there yet) is
+		 * tried again without waiting for it to change
+		 */
+		if (json_object_object_length(x->deferred))
+			fl_k8s_retarget(k, x);
 		fl_k8s_put_running(k, x);
 	}
 }
@@ -747,7 +736,7 @@ bool fl_k8s_ctl_ended(struct fl_k8s_ctl *k, const char *name, const struct fl_re
 	else
 		snprintf(msg, sizeof(msg), "%s", r->reason);
 	e = fl_k8s_entry(k, x, fl_state_name(r->state), msg);
-	json_object_object_add(e, "counters", fl_k8s_counters(&r->counters));
+	json_object_object_add(e, "counters", fl_k8s_counters_new(&r->counters));
 	if (x->entry && fl_jo(x->entry, "startedAt"))
 		json_object_object_add(e, "startedAt",
 				       json_object_get(fl_jo(x->entry, "startedAt")));

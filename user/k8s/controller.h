@@ -30,6 +30,11 @@ struct fl_k8s_ops {
 	void (*stop)(void *ctx, const char *name);
 	/* A running job's live view: 0, or -ENOENT. */
 	int (*status)(void *ctx, const char *name, struct fl_job_status *st);
+	/* Add the pod @uid to, or take it out of, the running job @name:
+	 * 0, or -errno with why in @err.
+	 */
+	int (*add_pod)(void *ctx, const char *name, const char *uid, char *err, size_t errlen);
+	int (*remove_pod)(void *ctx, const char *name, const char *uid, char *err, size_t errlen);
 };
 
 struct fl_k8s_opts {

@@ -114,7 +114,8 @@ static int fl_k8s_blob(yaml_document_t *d, yaml_node_t *map, const char *key, ch
 	if (v) {
 		ret = fl_b64_decode(v, out, len);
 		if (ret)
-			fl_set_err(err, errlen, "%s: not base64", dkey);
+			fl_set_err(err, errlen, "%s: not base64; it holds the PEM file base64-encoded ('base64 -w0 FILE')",
+				   dkey);
 		return ret;
 	}
 	v = fl_y_str(d, map, key);
@@ -122,7 +123,8 @@ static int fl_k8s_blob(yaml_document_t *d, yaml_node_t *map, const char *key, ch
 		return 0;
 	ret = fl_read_file(v, FL_K8S_MAX_FILE, out, len);
 	if (ret)
-		fl_set_err(err, errlen, "%s %s: %s", key, v, strerror(-ret));
+		fl_set_err(err, errlen, "%s %s: %s; the kubeconfig names a file this agent cannot read",
+			   key, v, strerror(-ret));
 	return ret;
 }
 
@@ -159,17 +161,23 @@ int fl_k8s_cfg_load(const char *path, struct fl_k8s_cfg *c, char *err, size_t er
 	have_doc = true;
 	ret = -EINVAL;
 	cur = fl_y_str(&doc, yaml_document_get_root_node(&doc), "current-context");
+	if (!cur || !*cur) {
+		fl_set_err(err, errlen, "--kubeconfig %s: no current-context; choose one with 'kubectl config use-context NAME'",
+			   path);
+		goto cleanup;
+	}
 	ctx = fl_y_named(&doc, "contexts", cur, "context");
 	if (!ctx) {
-		fl_set_err(err, errlen, "--kubeconfig %s: no current-context, or no context %s",
-			   path, cur ?: "");
+		fl_set_err(err, errlen, "--kubeconfig %s: current-context %s is not in contexts; list them with 'kubectl config get-contexts'",
+			   path, cur);
 		goto cleanup;
 	}
 	cluster = fl_y_named(&doc, "clusters", fl_y_str(&doc, ctx, "cluster"), "cluster");
 	user = fl_y_named(&doc, "users", fl_y_str(&doc, ctx, "user"), "user");
 	server = fl_y_str(&doc, cluster, "server");
-	if (!server || strlen(server) >= sizeof(c->server)) {
-		fl_set_err(err, errlen, "--kubeconfig %s: context %s: no cluster server", path, cur);
+	if (!server || !*server || strlen(server) >= sizeof(c->server)) {
+		fl_set_err(err, errlen, "--kubeconfig %s: context %s: its cluster %s has no server (https://HOST:PORT)",
+			   path, cur, fl_y_str(&doc, ctx, "cluster") ?: "(none)");
 		goto cleanup;
 	}
 	snprintf(c->server, sizeof(c->server), "%s", server);
@@ -195,7 +203,10 @@ int fl_k8s_cfg_load(const char *path, struct fl_k8s_cfg *c, char *err, size_t er
 		ret = fl_read_file(fl_y_str(&doc, user, "tokenFile"), FL_K8S_MAX_FILE,
 				   &c->token, &len);
 		if (ret)
-			fl_set_err(err, errlen, "tokenFile: %s", strerror(-ret));
+			fl_set_err(err, errlen, "--kubeconfig %s: tokenFile %s: %s", path,
+				   fl_y_str(&doc, user, "tokenFile"), strerror(-ret));
+		else	/* a token file usually ends in a newline */
+			c->token[strcspn(c->token, "\r\n")] = 0;
 	}
 cleanup:
 	if (have_doc)

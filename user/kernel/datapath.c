@@ -420,6 +420,48 @@ int fl_dp_read_breaker(const struct fl_datapath *dp, __u32 b, __u32 target,
 				    0);
 }
 
+/* The filter bit and the cgroup depth stay: another target may share
+ * them, and a stale bit only costs a lookup that finds nothing.
+ */
+int fl_dp_remove_target(struct fl_datapath *dp, const struct fl_target_spec *t)
+{
+	if (!dp->skel)
+		return 0;
+	return bpf_map__delete_elem(dp->skel->maps.fl_targets, &t->cgid, sizeof(t->cgid), 0);
+}
+
+int fl_dp_remove_owned(struct fl_datapath *dp, __u32 target_id)
+{
+	struct fl_addr key, next, *prev = NULL;
+	struct fl_target v;
+	int err;
+
+	if (!dp->skel)
+		return 0;
+	/* deleting while walking would restart the walk: find one, delete
+	 * it, walk again from the start
+	 */
+	for (;;) {
+		bool found = false;
+
+		prev = NULL;
+		while (!bpf_map__get_next_key(dp->skel->maps.fl_owned, prev, &next, sizeof(next))) {
+			key = next;
+			prev = &key;
+			if (bpf_map__lookup_elem(dp->skel->maps.fl_owned, &key, sizeof(key), &v,
+						 sizeof(v), 0) || v.target_id != target_id)
+				continue;
+			found = true;
+			break;
+		}
+		if (!found)
+			return 0;
+		err = bpf_map__delete_elem(dp->skel->maps.fl_owned, &key, sizeof(key), 0);
+		if (err && err != -ENOENT)
+			return err;
+	}
+}
+
 void fl_dp_arm(struct fl_datapath *dp, __u64 deadline_ns)
 {
 	dp->ctl->deadline_ns = deadline_ns;

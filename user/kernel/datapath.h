@@ -78,6 +78,11 @@ int fl_dp_read_ns(const struct fl_datapath *dp, __u32 ns_slot, struct fl_ns_stat
 /* Breaker @b's window for target @target. */
 int fl_dp_read_breaker(const struct fl_datapath *dp, __u32 b, __u32 target,
 		       struct fl_brk_state *out);
+/* Take target @t's cgroup entry out (its rules and counters stay), and
+ * every address that counts as target @target_id's. 0 or -errno.
+ */
+int fl_dp_remove_target(struct fl_datapath *dp, const struct fl_target_spec *t);
+int fl_dp_remove_owned(struct fl_datapath *dp, __u32 target_id);
 /* Arm until CLOCK_MONOTONIC @deadline_ns; disarm is a single store. */
 void fl_dp_arm(struct fl_datapath *dp, __u64 deadline_ns);
 void fl_dp_disarm(struct fl_datapath *dp);

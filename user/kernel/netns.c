@@ -123,13 +123,19 @@ static int fl_discover_pid(pid_t pid, void *vctx)
 	return ctx->err;
 }
 
-int fl_netns_discover(const struct fl_spec *spec, struct fl_netns *out, int max, int *n)
+int fl_netns_discover_one(const struct fl_target_spec *t, struct fl_netns *out, int max, int *n)
 {
 	struct fl_discover_ctx ctx = { .out = out, .max = max, .n = n };
+
+	return fl_target_for_each_pid(t, fl_discover_pid, &ctx);
+}
+
+int fl_netns_discover(const struct fl_spec *spec, struct fl_netns *out, int max, int *n)
+{
 	int i, err;
 
 	for (i = 0; i < spec->n_targets; i++) {
-		err = fl_target_for_each_pid(&spec->targets[i], fl_discover_pid, &ctx);
+		err = fl_netns_discover_one(&spec->targets[i], out, max, n);
 		if (err)
 			return err;
 	}

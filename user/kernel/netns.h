@@ -34,7 +34,10 @@ void fl_netns_close(struct fl_netns *ns);
 /* Enter @ns; *saved gets a descriptor to return with fl_netns_restore. */
 int fl_netns_enter(const struct fl_netns *ns, int *saved);
 int fl_netns_restore(int saved);
-/* Namespaces of the targets' processes, deduplicated. */
+/* Namespaces of the targets' processes, deduplicated; the _one variant
+ * adds those of one target to @out's first *@n.
+ */
+int fl_netns_discover_one(const struct fl_target_spec *t, struct fl_netns *out, int max, int *n);
 int fl_netns_discover(const struct fl_spec *spec, struct fl_netns *out, int max, int *n);
 /* Does any process outside the targets live in @ns? Sets ns->owned. */
 int fl_netns_check_owned(struct fl_netns *ns, const struct fl_spec *spec);

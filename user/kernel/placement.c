@@ -14,24 +14,52 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "log.h"
 #include "probe.h"
 #include "run.h"
 #include "targets.h"
+
+/* The message goes into @err when the caller takes it, else to the log. */
+static int fl_place_vfail(const char *who, char *err, size_t errlen, int code, const char *fmt,
+			  va_list ap)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (err)
+		fl_set_err(err, errlen, "%s", msg);
+	else
+		pr_warn("%s: %s\n", who, msg);
+	return code;
+}
 
 static int fl_place_error(const char *who, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static int fl_place_error(const char *who, int err, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
+	int ret;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	ret = fl_place_vfail(who, NULL, 0, err, fmt, ap);
 	va_end(ap);
-	pr_warn("%s: %s\n", who, msg);
-	return err;
+	return ret;
+}
+
+static int fl_place_fail(const char *who, char *err, size_t errlen, int code, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static int fl_place_fail(const char *who, char *err, size_t errlen, int code, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = fl_place_vfail(who, err, errlen, code, fmt, ap);
+	va_end(ap);
+	return ret;
 }
 
 const char *fl_ingress_name(enum fl_ingress_mode mode)
@@ -83,6 +111,22 @@ static int fl_netns_owner(const struct fl_spec *spec, const struct fl_netns *ns)
 			return i;
 	}
 	return 0;
+}
+
+/* Which targets have a process in @ns: a bit per target id. */
+static __u64 fl_netns_targets(const struct fl_spec *spec, const struct fl_netns *ns)
+{
+	__u64 mask = 0;
+	int i;
+
+	for (i = 0; i < spec->n_targets; i++) {
+		struct fl_owner_ctx ctx = { .ns = ns };
+
+		fl_target_for_each_pid(&spec->targets[i], fl_owner_pid, &ctx);
+		if (ctx.found)
+			mask |= 1ULL << i;
+	}
+	return mask;
 }
 
 static int fl_env_choice(const char *who, const char *name, const char *const *values, int n)
@@ -142,6 +186,10 @@ static int fl_place_namespaces(struct fl_run *run, const char *who, bool *all_ow
 	for (i = 0; i < run->n_ns; i++) {
 		fl_netns_check_owned(&run->ns[i], spec);
 		run->ns_owner[i] = fl_netns_owner(spec, &run->ns[i]);
+		/* a namespace named for the run holds them all */
+		run->ns_targets[i] = spec->netns[0] ? (spec->n_targets >= 64 ? ~0ULL :
+						       (1ULL << spec->n_targets) - 1) :
+				     fl_netns_targets(spec, &run->ns[i]);
 		*all_owned &= run->ns[i].owned;
 		pr_debug("netns %s: %s\n", run->ns[i].path,
 			 run->ns[i].owned ? "owned by a target" : "shared");
@@ -199,17 +247,20 @@ static int fl_place_add(struct fl_run *run, int ns, int ifindex, const char *ifn
 	return 0;
 }
 
-/* Add the host-side peer of each of the target's interfaces. */
-static int fl_place_peers(struct fl_run *run, const char *who)
+/* Add the host-side peer of each of the target's interfaces, from place
+ * @from on.
+ */
+static int fl_place_peers(struct fl_run *run, const char *who, int from, char *err,
+			  size_t errlen)
 {
 	static struct fl_netns all[256];
 	int n_all = 0, i, n_target_places = run->n_place, ret;
 
 	ret = fl_netns_all(all, 256, &n_all);
 	if (ret)
-		return fl_place_error(who, ret, "listing network namespaces failed: %s",
-				      strerror(-ret));
-	for (i = 0; i < n_target_places; i++) {
+		return fl_place_fail(who, err, errlen, ret, "listing network namespaces failed: %s",
+				     strerror(-ret));
+	for (i = from; i < n_target_places; i++) {
 		struct fl_place *p = &run->place[i];
 		char name[IF_NAMESIZE];
 		int pns, pifindex, j, k;
@@ -217,9 +268,9 @@ static int fl_place_peers(struct fl_run *run, const char *who)
 		ret = fl_netns_veth_peer(&run->ns[p->ns], p->ifindex, all, n_all, &pns, &pifindex,
 					 name);
 		if (ret) {
-			ret = fl_place_error(who, -EINVAL,
-					     "cannot find the host-side peer of %s in %s, where ingress delay and rate are applied; it must be a veth whose other end is in a namespace faultline can see",
-					     p->ifname, run->ns[p->ns].path);
+			ret = fl_place_fail(who, err, errlen, -EINVAL,
+					    "cannot find the host-side peer of %s in %s, where ingress delay and rate are applied; it must be a veth whose other end is in a namespace faultline can see",
+					    p->ifname, run->ns[p->ns].path);
 			goto cleanup;
 		}
 		for (k = 0; k < run->n_ns; k++)
@@ -245,6 +296,7 @@ static int fl_place_peers(struct fl_run *run, const char *who)
 			if (ret)
 				goto cleanup;
 		}
+		run->place[j].targets |= run->place[i].targets;
 	}
 	ret = 0;
 cleanup:
@@ -253,33 +305,37 @@ cleanup:
 	return ret;
 }
 
-/* fq must exist, and each root it replaces must be one it may replace. */
-static int fl_place_check_qdiscs(struct fl_run *run, const char *who)
+/* fq must exist, and each root it replaces (from place @from on) must be
+ * one it may replace.
+ */
+static int fl_place_check_qdiscs(struct fl_run *run, const char *who, int from, char *err,
+				 size_t errlen)
 {
 	int i, saved = -1, ret;
 
-	for (i = 0; i < run->n_place; i++) {
+	for (i = from; i < run->n_place; i++) {
 		struct fl_place *p = &run->place[i];
 		struct fl_qdisc_saved cur;
 
 		if (!p->fq)
 			continue;
 		if (fl_probe_qdisc("fq") != 1)
-			return fl_place_error(who, -EOPNOTSUPP,
-					      "this kernel has no fq qdisc (CONFIG_NET_SCH_FQ, module sch_fq), which delay and rate need; load it with 'modprobe sch_fq' or use a kernel that has it ('faultline features' shows it)");
+			return fl_place_fail(who, err, errlen, -EOPNOTSUPP,
+					     "this kernel has no fq qdisc (CONFIG_NET_SCH_FQ, module sch_fq), which delay and rate need; load it with 'modprobe sch_fq' or use a kernel that has it ('faultline features' shows it)");
 		ret = fl_netns_enter(&run->ns[p->ns], &saved);
 		if (ret)
-			return fl_place_error(who, ret, "entering %s failed: %s", run->ns[p->ns].path,
-					      strerror(-ret));
+			return fl_place_fail(who, err, errlen, ret, "entering %s failed: %s",
+					     run->ns[p->ns].path, strerror(-ret));
 		ret = fl_qdisc_get_root(p->ifindex, &cur);
 		fl_netns_restore(saved);
 		if (ret)
-			return fl_place_error(who, ret, "reading the root qdisc of %s failed: %s",
-					      p->ifname, strerror(-ret));
+			return fl_place_fail(who, err, errlen, ret,
+					     "reading the root qdisc of %s failed: %s", p->ifname,
+					     strerror(-ret));
 		if (!fl_qdisc_replaceable(cur.kind) && !run->spec.force_qdisc)
-			return fl_place_error(who, -EBUSY,
-					      "%s has a '%s' root qdisc, which faultline will not replace; remove it, or pass --force-qdisc (only the root is restored afterwards)",
-					      p->ifname, cur.kind);
+			return fl_place_fail(who, err, errlen, -EBUSY,
+					     "%s has a '%s' root qdisc, which faultline will not replace; remove it, or pass --force-qdisc (only the root is restored afterwards)",
+					     p->ifname, cur.kind);
 	}
 	return 0;
 }
@@ -332,6 +388,7 @@ int fl_place_resolve(struct fl_run *run, const char *who)
 			ret = fl_place_add(run, i, ifs[k].ifindex, ifs[k].name, false, egress_fq);
 			if (ret)
 				return fl_place_error(who, ret, "too many interfaces");
+			run->place[run->n_place - 1].targets = run->ns_targets[i];
 		}
 	}
 	if (!run->n_place && (dirs & FL_DIRM_EGRESS || spec->observe ||
@@ -339,11 +396,152 @@ int fl_place_resolve(struct fl_run *run, const char *who)
 		return fl_place_error(who, -EINVAL,
 				      "nothing to attach to: the target namespaces have no interface but lo; name one with --netns");
 	if ((edt & FL_DIRM_INGRESS) && run->ingress == FL_INGRESS_PEER) {
-		ret = fl_place_peers(run, who);
+		ret = fl_place_peers(run, who, 0, NULL, 0);
 		if (ret)
 			return ret;
 	}
-	return fl_place_check_qdiscs(run, who);
+	return fl_place_check_qdiscs(run, who, 0, NULL, 0);
+}
+
+void fl_place_undo_target(struct fl_run *run, int t, int first_ns, int first_place)
+{
+	int i;
+
+	for (i = first_ns; i < run->n_ns; i++)
+		fl_netns_close(&run->ns[i]);
+	run->n_ns = first_ns;
+	run->n_place = first_place;
+	for (i = 0; i < run->n_ns; i++)
+		run->ns_targets[i] &= ~(1ULL << t);
+	for (i = 0; i < run->n_place; i++)
+		run->place[i].targets &= ~(1ULL << t);
+}
+
+/* A namespace of the new target that the run covers already: it adds the
+ * target to what passes there. With an ingress hook that tells targets
+ * apart by address, a second target there cannot be told apart.
+ */
+static int fl_place_join(struct fl_run *run, int t, int k, char *err, size_t errlen)
+{
+	int i;
+
+	if (run->ingress != FL_INGRESS_CGROUP && (run->ns_targets[k] & ~(1ULL << t))) {
+		fl_set_err(err, errlen,
+			   "%s: its network namespace %s holds another target of this experiment, and this experiment's ingress hook (%s) tells targets apart by address there; give it a namespace of its own",
+			   run->spec.targets[t].path, run->ns[k].path, fl_ingress_name(run->ingress));
+		return -EINVAL;
+	}
+	run->ns_targets[k] |= 1ULL << t;
+	for (i = 0; i < run->n_place; i++)
+		if (run->place[i].ns == k)
+			run->place[i].targets |= 1ULL << t;
+	return 0;
+}
+
+int fl_place_add_target(struct fl_run *run, int t, const char *who, int *first_ns,
+			int *first_place, char *err, size_t errlen)
+{
+	struct fl_spec *spec = &run->spec;
+	bool egress_fq = fl_spec_edt_dirs(spec) & FL_DIRM_EGRESS;
+	bool need_place = (fl_spec_dirs(spec) & FL_DIRM_EGRESS) || spec->observe ||
+			  run->ingress != FL_INGRESS_CGROUP;
+	struct fl_netns found[FL_MAX_NETNS];
+	int n_found = 0, i, k, m, n, ret;
+
+	*first_ns = run->n_ns;
+	*first_place = run->n_place;
+	if (spec->netns[0])
+		return fl_place_join(run, t, 0, err, errlen);
+	ret = fl_netns_discover_one(&spec->targets[t], found, FL_MAX_NETNS, &n_found);
+	if (ret) {
+		fl_set_err(err, errlen, "finding the network namespaces of %s failed: %s",
+			   spec->targets[t].path, strerror(-ret));
+		goto fail;
+	}
+	if (!n_found) {
+		fl_set_err(err, errlen,
+			   "no process runs in %s, so there is no network namespace to attach in; add it once its workload runs",
+			   spec->targets[t].path);
+		ret = -EINVAL;
+		goto fail;
+	}
+	for (i = 0; i < n_found; i++) {
+		struct fl_iface ifs[FL_MAX_IFACES];
+
+		for (k = 0; k < run->n_ns; k++)
+			if (run->ns[k].fd >= 0 && run->ns[k].ino == found[i].ino &&
+			    run->ns[k].dev == found[i].dev)
+				break;
+		if (k < run->n_ns) {
+			ret = fl_place_join(run, t, k, err, errlen);
+			if (ret)
+				goto fail;
+			continue;
+		}
+		if (run->n_ns >= FL_MAX_NETNS * 2) {
+			fl_set_err(err, errlen, "%s: the experiment covers %d network namespaces already",
+				   spec->targets[t].path, run->n_ns);
+			ret = -E2BIG;
+			goto fail;
+		}
+		k = run->n_ns++;
+		run->ns[k] = found[i];
+		found[i].fd = -1;	/* the run's now */
+		fl_netns_check_owned(&run->ns[k], spec);
+		run->ns_owner[k] = t;
+		run->ns_targets[k] = 1ULL << t;
+		if (run->ingress != FL_INGRESS_CGROUP && !run->ns[k].owned) {
+			fl_set_err(err, errlen,
+				   "%s: its network namespace %s has processes that are not targets, and this experiment's ingress hook (%s) needs namespaces that only targets use",
+				   spec->targets[t].path, run->ns[k].path,
+				   fl_ingress_name(run->ingress));
+			ret = -EINVAL;
+			goto fail;
+		}
+		ret = fl_netns_ifaces(&run->ns[k], ifs, FL_MAX_IFACES, &n);
+		if (ret) {
+			fl_set_err(err, errlen, "listing the interfaces of %s failed: %s",
+				   run->ns[k].path, strerror(-ret));
+			goto fail;
+		}
+		for (m = 0; m < n; m++) {
+			if (!fl_iface_selected(spec, ifs[m].name))
+				continue;
+			ret = fl_place_add(run, k, ifs[m].ifindex, ifs[m].name, false, egress_fq);
+			if (ret) {
+				fl_set_err(err, errlen, "%s: too many interfaces", run->ns[k].path);
+				goto fail;
+			}
+			run->place[run->n_place - 1].targets = 1ULL << t;
+		}
+	}
+	if (need_place && run->n_place == *first_place) {
+		/* only namespaces the run covers already: nothing new is needed */
+		for (k = 0; k < run->n_ns; k++)
+			if ((run->ns_targets[k] & (1ULL << t)) && k < *first_ns)
+				break;
+		if (k == run->n_ns) {
+			fl_set_err(err, errlen,
+				   "nothing to attach to: the network namespace of %s has no interface but lo",
+				   spec->targets[t].path);
+			ret = -EINVAL;
+			goto fail;
+		}
+	}
+	if (run->ingress == FL_INGRESS_PEER) {
+		ret = fl_place_peers(run, who, *first_place, err, errlen);
+		if (ret)
+			goto fail;
+	}
+	ret = fl_place_check_qdiscs(run, who, *first_place, err, errlen);
+	if (ret)
+		goto fail;
+	return 0;
+fail:
+	for (i = 0; i < n_found; i++)
+		fl_netns_close(&found[i]);
+	fl_place_undo_target(run, t, *first_ns, *first_place);
+	return ret;
 }
 
 unsigned int fl_place_progs(const struct fl_run *run)

@@ -46,22 +46,28 @@ struct fl_place {
 	char ifname[IF_NAMESIZE];
 	bool peer;		/* a host-side peer: the target's ingress */
 	bool fq;		/* needs fq as its root qdisc */
+	__u64 targets;		/* bit per target id whose traffic passes here:
+				 * the place goes when its last target does */
 };
 
 struct fl_run {
 	struct fl_spec spec;
 	struct fl_netns ns[FL_MAX_NETNS * 2];
 	int ns_owner[FL_MAX_NETNS * 2];
+	__u64 ns_targets[FL_MAX_NETNS * 2];	/* bit per target with a process there */
 	int n_ns;		/* the targets' namespaces, then those of peers */
 	struct fl_place place[FL_MAX_PLACES];
 	int n_place;
 	struct fl_attachment att[FL_MAX_ATTACH];
+	int att_place[FL_MAX_ATTACH];	/* its place, or -1 for a target's cgroup link */
+	int att_target[FL_MAX_ATTACH];	/* a cgroup link's target, else -1 */
 	int n_att;
 	struct fl_qdisc_saved qd[FL_MAX_QDISC];
 	int qd_place[FL_MAX_QDISC];
 	int n_qd;
 	__u64 fq_drops;		/* what faultline's fq qdiscs dropped, read before restoring */
 	struct fl_datapath dp;
+	__u64 gone;		/* targets removed while it ran (their ids stay taken) */
 	int lock_fd;
 	unsigned int rec;	/* its record in the state directory */
 	bool tcx;
@@ -84,5 +90,28 @@ int fl_session_start(struct fl_run *run, const char *who);
 void fl_session_stop(struct fl_run *run, const char *who);
 /* Release what is left (maps, ring buffer, namespaces, lock). */
 void fl_session_free(struct fl_run *run);
+
+/* A target added to a running session: spec.targets[@t] is resolved and
+ * spec.n_targets counts it. fl_place_add_target finds the namespaces of
+ * its processes that the run does not cover yet, and their interfaces
+ * (and host-side peers for ingress delay), and checks them as
+ * fl_place_resolve does; fl_session_add_target then fills its map
+ * entries, installs fq where needed and attaches. On failure each takes
+ * back what it added and says why in @err.
+ */
+int fl_place_add_target(struct fl_run *run, int t, const char *who, int *first_ns,
+			int *first_place, char *err, size_t errlen);
+int fl_session_add_target(struct fl_run *run, int t, int first_ns, int first_place,
+			  const char *who, char *err, size_t errlen);
+/* Take back what fl_place_add_target added (after a failed session add). */
+void fl_place_undo_target(struct fl_run *run, int t, int first_ns, int first_place);
+/* Take target @t out: its map entries first (its packets pass from then
+ * on), then the cgroup link and every attachment and fq qdisc that only
+ * it needed, restoring what fq replaced. Its counters stay in the maps.
+ * 0, or the first error (with @err); what could not be taken back is
+ * left to fl_session_stop.
+ */
+int fl_session_remove_target(struct fl_run *run, int t, const char *who, char *err,
+			     size_t errlen);
 
 #endif /* FL_RUN_H */

@@ -193,10 +193,12 @@ void fl_report_text(FILE *out, const struct fl_result *r)
 			(unsigned long long)s->target_bytes);
 	}
 	for (i = 0; i < r->n_targets && r->n_targets > 1; i++)
-		fprintf(out, "  target %s: egress dropped %llu, ingress dropped %llu\n",
+		fprintf(out, "  target %s: egress dropped %llu, ingress dropped %llu%s%s\n",
 			r->targets[i].path,
 			(unsigned long long)r->targets[i].tot[FL_DIR_EGRESS].dropped,
-			(unsigned long long)r->targets[i].tot[FL_DIR_INGRESS].dropped);
+			(unsigned long long)r->targets[i].tot[FL_DIR_INGRESS].dropped,
+			r->targets[i].added ? " (added while it ran)" : "",
+			r->targets[i].removed ? " (removed while it ran)" : "");
 	fprintf(out, "  ringbuf: %llu records, %llu lost\n", (unsigned long long)r->rb_events,
 		(unsigned long long)fl_lost(&r->counters));
 	if (!r->n_top)
@@ -448,6 +450,10 @@ json_object *fl_report_json_object(const struct fl_result *r)
 		json_object_object_add(o, "ref", json_object_new_string(r->targets[i].ref));
 		json_object_object_add(o, "cgroup", json_object_new_string(r->targets[i].path));
 		json_object_object_add(o, "cgroup_id", json_object_new_uint64(r->targets[i].cgid));
+		if (r->targets[i].added)
+			json_object_object_add(o, "added", json_object_new_boolean(true));
+		if (r->targets[i].removed)
+			json_object_object_add(o, "removed", json_object_new_boolean(true));
 		for (d = 0; d < FL_DIR_MAX; d++)
 			json_object_object_add(o, fl_dir_name(d),
 					       fl_json_totals(&r->targets[i].tot[d], NULL));

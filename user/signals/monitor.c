@@ -105,6 +105,41 @@ void fl_monitor_free(struct fl_monitor *m)
 	m->n = 0;
 }
 
+int fl_monitor_add_target(struct fl_monitor *m, int target, __u64 now_ns)
+{
+	int i, err;
+
+	for (i = 0; i < m->n; i++) {
+		struct fl_mon_cond *mc = &m->conds[i];
+		struct fl_mon_series *s;
+
+		if (!mc->per_target)
+			continue;
+		if (target != mc->n_s)
+			return -EINVAL;
+		s = realloc(mc->s, (mc->n_s + 1) * sizeof(*s));
+		if (!s)
+			return -ENOMEM;
+		mc->s = s;
+		memset(&s[mc->n_s], 0, sizeof(s[0]));
+		err = fl_window_init(&s[mc->n_s].w, s[0].w.len_ns, FL_WINDOW_DELTA, now_ns);
+		if (err)
+			return err;
+		s[mc->n_s].start_ns = now_ns;
+		mc->n_s++;
+	}
+	return 0;
+}
+
+void fl_monitor_remove_target(struct fl_monitor *m, int target)
+{
+	int i;
+
+	for (i = 0; i < m->n; i++)
+		if (m->conds[i].per_target && target < m->conds[i].n_s)
+			m->conds[i].s[target].gone = true;
+}
+
 static void fl_mon_point(struct fl_monitor *m, struct fl_mon_cond *mc, __u64 ts, double v)
 {
 	if (mc->n && ts - mc->last_point_ns < FL_MON_POINT_NS)
@@ -132,14 +167,16 @@ static void fl_mon_point(struct fl_monitor *m, struct fl_mon_cond *mc, __u64 ts,
 /* Conditions that trip on a low count or rate cannot be judged before a
  * whole window has passed: silence at the start is not evidence.
  */
-static bool fl_mon_warm(const struct fl_monitor *m, const struct fl_mon_cond *mc, __u64 now)
+static bool fl_mon_warm(const struct fl_monitor *m, const struct fl_mon_cond *mc,
+			const struct fl_mon_series *sr, __u64 now)
 {
 	const struct fl_signal_info *si = fl_signal_info(mc->c->signal);
 	bool low = mc->c->cmp == FL_CMP_BELOW || mc->c->cmp == FL_CMP_AT_MOST;
+	__u64 start = sr->start_ns > m->start_ns ? sr->start_ns : m->start_ns;
 
 	if (!low || !si || (si->stat != FL_STAT_SUM && si->stat != FL_STAT_RATE))
 		return true;
-	return now >= m->start_ns + mc->s[0].w.len_ns;
+	return now >= start + mc->s[0].w.len_ns;
 }
 
 /* The series nearest to tripping: the highest value for above/atLeast,
@@ -154,7 +191,7 @@ static void fl_mon_worst(struct fl_mon_cond *mc)
 	for (k = 0; k < mc->n_s; k++) {
 		const struct fl_mon_series *sr = &mc->s[k];
 
-		if (!sr->has_value || isnan(sr->value))
+		if (!sr->has_value || isnan(sr->value) || sr->gone)
 			continue;
 		if (mc->worst < 0 || (low ? sr->value < mc->value : sr->value > mc->value)) {
 			mc->worst = k;
@@ -176,12 +213,14 @@ static void fl_mon_eval_one(struct fl_monitor *m, int i, int k, __u64 now)
 	double value;
 	int ret;
 
+	if (sr->gone)
+		return;
 	ret = fl_condition_eval(mc->c, &sr->w, now, &value);
 	if (ret < 0)
 		return;
 	sr->has_value = true;
 	sr->value = value;
-	if (ret == 1 && !mc->kernel && m->tripped < 0 && !m->closed && fl_mon_warm(m, mc, now)) {
+	if (ret == 1 && !mc->kernel && m->tripped < 0 && !m->closed && fl_mon_warm(m, mc, sr, now)) {
 		m->tripped = i;
 		m->trip_target = mc->per_target ? k : -1;
 		m->trip_value = value;

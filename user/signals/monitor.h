@@ -23,6 +23,8 @@ struct fl_mon_series {
 	struct fl_window w;
 	bool has_value;
 	double value;		/* at the last evaluation */
+	__u64 start_ns;		/* a target added later: its own start */
+	bool gone;		/* its target was removed: neither judged nor worst */
 };
 
 struct fl_mon_cond {
@@ -70,6 +72,12 @@ unsigned int fl_monitor_tracepoints(const struct fl_condition *conds, int n);
 int fl_monitor_init(struct fl_monitor *m, const struct fl_condition *conds, int n,
 		    int n_targets, __u64 start_ns);
 void fl_monitor_free(struct fl_monitor *m);
+/* A target added at @now_ns gets series id @target in each per-target
+ * condition (the next id: ids are never reused), judged from then on;
+ * a removed one is judged no more. 0 or -errno.
+ */
+int fl_monitor_add_target(struct fl_monitor *m, int target, __u64 now_ns);
+void fl_monitor_remove_target(struct fl_monitor *m, int target);
 void fl_monitor_flow(struct fl_monitor *m, const struct fl_event *e, const struct fl_flow_delta *d);
 void fl_monitor_signal(struct fl_monitor *m, const struct fl_event *e);
 void fl_monitor_probe(struct fl_monitor *m, const struct fl_probe_sample *s);

@@ -752,21 +752,25 @@ static int parse_target_pods(struct ctx *c, yaml_node_t *n, const char *where,
 
 	err = load_map(c, n, where, pods_fields, PS_N, &m);
 	if (!err)
-		err = require(c, &m, PS_NAMESPACE);
-	if (!err)
 		err = require(c, &m, PS_MATCH_LABELS);
 	if (err)
 		return err;
-	field_path(path, sizeof(path), where, "namespace");
-	err = get_string(c, m.val[PS_NAMESPACE], path, NAMESPACE_EXPECT, &ns);
-	if (err)
-		return err;
-	if (!is_dns_name(ns, 63, false))
-		return bad_value(c, m.val[PS_NAMESPACE], path, NAMESPACE_EXPECT);
 	t->kind = FL_TARGET_POD_SELECTOR;
-	err = dup_string(c, n, ns, &t->namespace);
-	if (err)
-		return err;
+	/* without one, the namespace of the Experiment resource that holds
+	 * it (the agent fills it in)
+	 */
+	ns = "";
+	if (m.key[PS_NAMESPACE]) {
+		field_path(path, sizeof(path), where, "namespace");
+		err = get_string(c, m.val[PS_NAMESPACE], path, NAMESPACE_EXPECT, &ns);
+		if (err)
+			return err;
+		if (!is_dns_name(ns, 63, false))
+			return bad_value(c, m.val[PS_NAMESPACE], path, NAMESPACE_EXPECT);
+		err = dup_string(c, n, ns, &t->namespace);
+		if (err)
+			return err;
+	}
 
 	labels = m.val[PS_MATCH_LABELS];
 	fmt(lwhere, sizeof(lwhere), "%s.matchLabels", where);
@@ -807,14 +811,14 @@ static int parse_target_pods(struct ctx *c, yaml_node_t *n, const char *where,
 		t->n_labels++;
 	}
 
-	/* "NAMESPACE/k=v,k=v", as the report names it */
+	/* "NAMESPACE/k=v,k=v" (or "k=v,k=v"), as the report names it */
 	size = strlen(ns) + 2;
 	for (j = 0; j < t->n_labels; j++)
 		size += strlen(t->labels[j].key) + strlen(t->labels[j].value) + 2;
 	t->ref = malloc(size);
 	if (!t->ref)
 		return fail(c, n, "out of memory");
-	used = (size_t)snprintf(t->ref, size, "%s/", ns);
+	used = (size_t)snprintf(t->ref, size, "%s%s", ns, *ns ? "/" : "");
 	for (j = 0; j < t->n_labels; j++)
 		used += (size_t)snprintf(t->ref + used, size - used, "%s%s=%s", j ? "," : "",
 					 t->labels[j].key, t->labels[j].value);
