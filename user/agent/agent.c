@@ -27,6 +27,7 @@
 #include "metrics.h"
 #include "report.h"
 #include "specdir.h"
+#include "targets.h"
 
 #define FL_AGENT_TICK_MS	50
 #define FL_AGENT_MAX_CLIENTS	32
@@ -169,20 +170,6 @@ static struct fl_agent_exp *fl_agent_slot(struct fl_agent *a)
 	return old;
 }
 
-/* Is a the same cgroup as b, or an ancestor of it? Ids first: the
- * paths may name one directory two ways.
- */
-static bool fl_agent_cg_covers(const struct fl_target_spec *a, const struct fl_target_spec *b)
-{
-	size_t n = strlen(a->rel);
-
-	if (a->cgid == b->cgid)
-		return true;
-	if (!strcmp(a->rel, "/"))
-		return true;
-	return !strncmp(a->rel, b->rel, n) && b->rel[n] == '/';
-}
-
 /* Does @j's target overlap a running experiment's? Says which in @err. */
 static bool fl_agent_overlaps(struct fl_agent *a, struct fl_job *j, char *err, size_t errlen)
 {
@@ -203,9 +190,9 @@ static bool fl_agent_overlaps(struct fl_agent *a, struct fl_job *j, char *err, s
 
 				if (x->cgid == y->cgid)
 					how = "is the same cgroup as";
-				else if (fl_agent_cg_covers(x, y))
+				else if (fl_target_covers(x, y))
 					how = "is an ancestor of";
-				else if (fl_agent_cg_covers(y, x))
+				else if (fl_target_covers(y, x))
 					how = "is inside";
 				else
 					continue;

@@ -15,6 +15,7 @@
 
 #include "common.h"
 #include "engine.h"
+#include "guards.h"
 #include "events.h"
 #include "k8s_cgroups.h"
 #include "monitor.h"
@@ -99,6 +100,7 @@ static int fl_job_spec(struct fl_job *j, char *err, size_t errlen)
 	spec->n_ifaces = x->place.n_ifaces;
 	memcpy(spec->ifaces, x->place.ifaces, sizeof(spec->ifaces));
 	spec->force_qdisc = x->place.force_qdisc;
+	spec->force = x->place.force;
 	return 0;
 }
 
@@ -253,12 +255,16 @@ int fl_engine_add(struct fl_engine *e, struct fl_experiment *exp, struct fl_job 
 	ret = fl_job_spec(j, err, errlen);
 	if (!ret)
 		ret = fl_job_check_targets(j, err, errlen);
+	if (!ret)
+		ret = fl_guards_check_spec(&j->run.spec, err, errlen);
 	if (!ret) {
 		/* it says what failed itself, with the engine's prefix */
 		ret = fl_place_resolve(&j->run, e->who);
 		if (ret)
 			fl_set_err(err, errlen, "%s", "");
 	}
+	if (!ret)
+		ret = fl_guards_check_place(&j->run, err, errlen);
 	if (ret) {
 		fl_job_free(j);
 		return ret;
