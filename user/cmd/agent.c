@@ -161,16 +161,16 @@ int fl_cmd_agent(int argc, char **argv)
 	}
 	fl_log_set_format(fmt);
 	fl_log_set_level(level);
-	if (geteuid() != 0) {
-		pr_warn("faultline agent: needs root (CAP_BPF, CAP_NET_ADMIN, CAP_SYS_ADMIN); run it with sudo\n");
-		return FL_EXIT_RUNTIME;
-	}
 	if (fl_caps_check(err, sizeof(err), warn, sizeof(warn))) {
 		pr_warn("faultline agent: missing capabilities: %s\n", err);
 		return FL_EXIT_RUNTIME;
 	}
 	if (warn[0])
 		pr_warn("faultline agent: running without %s\n", warn);
+	if (geteuid() != 0) {
+		pr_warn("faultline agent: runs as uid 0, limited to the capabilities it needs: its run state (" FL_STATE_DIR ") and bpffs pins are root's; run it with sudo\n");
+		return FL_EXIT_RUNTIME;
+	}
 	/* the default socket's directory; another --socket names its own */
 	if (!strcmp(o.socket, FL_AGENT_SOCKET))
 		mkdir(FL_STATE_DIR, 0700);
@@ -185,6 +185,15 @@ int fl_cmd_agent(int argc, char **argv)
 	if (ret) {
 		pr_warn("faultline agent: %s\n", err);
 		return ret == -EINVAL ? FL_EXIT_USAGE : FL_EXIT_RUNTIME;
+	}
+	/* set up (socket, metrics port, pin directory): from here on only
+	 * what experiments need; CAP_SYS_PTRACE stays for their pids
+	 */
+	ret = fl_caps_drop_others(true, err, sizeof(err));
+	if (ret) {
+		pr_warn("faultline agent: %s\n", err);
+		fl_agent_free(a);
+		return FL_EXIT_RUNTIME;
 	}
 	fl_agent_self = a;
 	fl_agent_run(a, &fl_agent_signo, &fl_agent_hup);

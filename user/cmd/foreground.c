@@ -215,17 +215,18 @@ int fl_fg_run(struct fl_experiment *exp, const struct fl_fg_opts *o)
 	int ret, code = FL_EXIT_RUNTIME;
 
 	snprintf(file, sizeof(file), "%s", exp->file);
-	if (geteuid() != 0) {
-		fprintf(stderr, "%s: needs root (CAP_BPF, CAP_NET_ADMIN, CAP_SYS_ADMIN); run it with sudo\n",
-			o->who);
-		goto cleanup;
-	}
 	if (fl_caps_check(err, sizeof(err), warn, sizeof(warn))) {
 		fprintf(stderr, "%s: missing capabilities: %s\n", o->who, err);
 		goto cleanup;
 	}
 	if (warn[0])
 		fprintf(stderr, "%s: running without %s\n", o->who, warn);
+	/* the capabilities first, so a missing one is named for any uid */
+	if (geteuid() != 0) {
+		fprintf(stderr, "%s: runs as uid 0, limited to the capabilities it needs: its run state (" FL_STATE_DIR ") and bpffs pins are root's; run it with sudo\n",
+			o->who);
+		goto cleanup;
+	}
 	if (fl_engine_new(&e, o->who)) {
 		fprintf(stderr, "%s: out of memory\n", o->who);
 		goto cleanup;
@@ -264,6 +265,13 @@ int fl_fg_run(struct fl_experiment *exp, const struct fl_fg_opts *o)
 		fl_job_stop(j, fl_fg_signo, fl_fg_stopper);
 	if (!fl_job_start(j) && !fl_job_ended(j))
 		fl_fg_started(j);
+	/* attached, probes started: the rest (detaching, restoring qdiscs,
+	 * entering namespaces for it) needs only the four
+	 */
+	if (fl_caps_drop_others(false, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s; stopping\n", o->who, err);
+		fl_job_stop(j, SIGTERM, fl_fg_stopper);
+	}
 	fl_fg_loop(e, j, o);
 
 	res = fl_job_result(j);

@@ -83,6 +83,7 @@ struct fl_discover_ctx {
 	int max;
 	int *n;
 	int err;
+	int denied;	/* processes whose namespace faultline may not read */
 };
 
 static int fl_add_unique(struct fl_netns *out, int max, int *n, const char *path)
@@ -118,6 +119,11 @@ static int fl_discover_pid(pid_t pid, void *vctx)
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	/* a process with capabilities faultline lacks is hidden from it
+	 * without CAP_SYS_PTRACE (ptrace access mode read)
+	 */
+	if (access(path, F_OK) && (errno == EACCES || errno == EPERM))
+		ctx->denied++;
 	ctx->err = fl_add_unique(ctx->out, ctx->max, ctx->n, path);
 	return ctx->err;
 }
@@ -132,7 +138,7 @@ int fl_netns_discover(const struct fl_spec *spec, struct fl_netns *out, int max,
 		if (err)
 			return err;
 	}
-	return 0;
+	return !*n && ctx.denied ? -EACCES : 0;
 }
 
 int fl_netns_check_owned(struct fl_netns *ns, const struct fl_spec *spec)
@@ -159,7 +165,17 @@ int fl_netns_check_owned(struct fl_netns *ns, const struct fl_spec *spec)
 		if (pid <= 0)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
-		if (stat(path, &st) || st.st_ino != ns->ino || st.st_dev != ns->dev)
+		if (stat(path, &st)) {
+			/* a process faultline may not inspect could live
+			 * here: the namespace cannot be proved a target's
+			 */
+			if ((errno == EACCES || errno == EPERM) && !fl_pid_in_targets(pid, spec)) {
+				ns->owned = 0;
+				break;
+			}
+			continue;
+		}
+		if (st.st_ino != ns->ino || st.st_dev != ns->dev)
 			continue;
 		if (!fl_pid_in_targets(pid, spec)) {
 			ns->owned = 0;

@@ -32,9 +32,14 @@ void fl_netns_close(struct fl_netns *ns);
 /* Enter @ns; *saved gets a descriptor to return with fl_netns_restore. */
 int fl_netns_enter(const struct fl_netns *ns, int *saved);
 int fl_netns_restore(int saved);
-/* Namespaces of the targets' processes, deduplicated. */
+/* Namespaces of the targets' processes, deduplicated. -EACCES when none
+ * was found and some process's could not be read (it holds capabilities
+ * faultline lacks, and faultline has no CAP_SYS_PTRACE).
+ */
 int fl_netns_discover(const struct fl_spec *spec, struct fl_netns *out, int max, int *n);
-/* Does any process outside the targets live in @ns? Sets ns->owned. */
+/* Does any process outside the targets live in @ns? Sets ns->owned; a
+ * process whose namespace cannot be read counts as one that might.
+ */
 int fl_netns_check_owned(struct fl_netns *ns, const struct fl_spec *spec);
 /* Non-loopback interfaces of @ns. */
 int fl_netns_ifaces(const struct fl_netns *ns, struct fl_iface *out, int max, int *n);

@@ -130,6 +130,9 @@ static int fl_place_namespaces(struct fl_run *run, const char *who, bool *all_ow
 		run->n_ns = 1;
 	} else {
 		ret = fl_netns_discover(spec, run->ns, FL_MAX_NETNS, &run->n_ns);
+		if (ret == -EACCES)
+			return fl_place_error(who, -EPERM,
+					      "the target's processes cannot be inspected (/proc/PID/ns/net: permission denied): they hold capabilities faultline lacks; grant CAP_SYS_PTRACE, or name the namespace with --netns");
 		if (ret)
 			return fl_place_error(who, ret,
 					      "finding the targets' network namespaces failed: %s",

@@ -7,6 +7,7 @@
 #ifndef FL_CAPS_H
 #define FL_CAPS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* 0 when every required capability is in the effective set; otherwise
@@ -16,5 +17,14 @@
  * (empty when none), for the caller to log.
  */
 int fl_caps_check(char *err, size_t errlen, char *warn, size_t warnlen);
+
+/* After setup: keep only the required capabilities (and the optional one
+ * with @keep_optional, for work still to come: the agent resolves every
+ * new experiment's pids), in the effective and permitted sets, and drop
+ * every other from the permitted, inheritable, ambient and (when
+ * CAP_SETPCAP allows) bounding sets, so nothing can be regained. 0, or a
+ * negative errno with the reason in @err.
+ */
+int fl_caps_drop_others(bool keep_optional, char *err, size_t errlen);
 
 #endif /* FL_CAPS_H */
