@@ -12,12 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 
+#include "caps.h"
 #include "netns.h"
 #include "targets.h"
 
@@ -143,12 +145,14 @@ int fl_netns_discover(const struct fl_spec *spec, struct fl_netns *out, int max,
 
 int fl_netns_check_owned(struct fl_netns *ns, const struct fl_spec *spec)
 {
+	bool ptrace;
 	struct dirent *de;
 	DIR *d;
 
 	ns->owned = 0;
 	if (ns->is_self)
 		return 0;
+	ptrace = fl_caps_effective(CAP_SYS_PTRACE);
 	d = opendir("/proc");
 	if (!d)
 		return -errno;
@@ -166,10 +170,14 @@ int fl_netns_check_owned(struct fl_netns *ns, const struct fl_spec *spec)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
 		if (stat(path, &st)) {
-			/* a process faultline may not inspect could live
-			 * here: the namespace cannot be proved a target's
+			/* without CAP_SYS_PTRACE a process with capabilities
+			 * faultline lacks is hidden from it and could live
+			 * here: the namespace cannot be proved a target's.
+			 * (With it, only a sandbox hides a process: PID 1 of
+			 * some container hosts, as before.)
 			 */
-			if ((errno == EACCES || errno == EPERM) && !fl_pid_in_targets(pid, spec)) {
+			if ((errno == EACCES || errno == EPERM) && !ptrace &&
+			    !fl_pid_in_targets(pid, spec)) {
 				ns->owned = 0;
 				break;
 			}

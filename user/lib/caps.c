@@ -154,3 +154,15 @@ cleanup:
 	cap_free(cur);
 	return ret;
 }
+
+bool fl_caps_effective(int cap)
+{
+	cap_flag_value_t v = CAP_CLEAR;
+	cap_t cur = cap_get_proc();
+
+	if (cur) {
+		cap_get_flag(cur, cap, CAP_EFFECTIVE, &v);
+		cap_free(cur);
+	}
+	return v == CAP_SET;
+}

@@ -27,4 +27,7 @@ int fl_caps_check(char *err, size_t errlen, char *warn, size_t warnlen);
  */
 int fl_caps_drop_others(bool keep_optional, char *err, size_t errlen);
 
+/* Is capability @cap (CAP_*) in this process's effective set? */
+bool fl_caps_effective(int cap);
+
 #endif /* FL_CAPS_H */
