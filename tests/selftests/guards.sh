@@ -7,7 +7,8 @@
 #     PID namespace made here, whose cgroup is the test's), or holds
 #     faultline's own cgroup (the cgroup itself and an ancestor);
 #   - a drop over 50 % on the host namespace's default-route interface:
-#     refusal and --dry-run only, the host's traffic is never touched.
+#     refusal and --dry-run only, the host's traffic is never touched;
+#   - the agent refuses the same, with no --force.
 # Each refusal exits 2 naming the guard and --force; with --force the same
 # run is accepted, and (but for the default route) really drops the test's
 # UDP, confined to the test's namespaces by --netns and --peer.
@@ -20,7 +21,7 @@ fl_require_cmds ip jq unshare
 fl_require_traffic
 fl_require_faultline
 
-fl_plan 21
+fl_plan 23
 
 fl_setup
 fl_start_servers
@@ -100,6 +101,18 @@ fl_ok $? "validate --force accepts it ($(cat "$FL_STATE/valf.out"))"
 refused $? "$FL_STATE/run.err" "over 1h"
 "$FL_BIN" run "$FL_STATE/long.yaml" --dry-run --force >/dev/null 2>"$FL_STATE/runf.err"
 fl_ok $? "run --dry-run --force accepts it" || fl_diag_file "$FL_STATE/runf.err"
+
+# the agent applies the guards with no way past them
+SOCK=$FL_STATE/agent.sock
+fl_bg agent "$FL_BIN" agent --socket "$SOCK" --pin-dir "$FL_STATE/pin" --metrics-addr none
+fl_wait_for 10 test -S "$SOCK" || fl_bail "the agent did not start: $(cat "$FL_STATE/agent.err")"
+"$FL_BIN" run "$FL_STATE/long.yaml" --agent --socket "$SOCK" >/dev/null 2>"$FL_STATE/agent_run.err"
+refused $? "$FL_STATE/agent_run.err" "over 1h"
+"$FL_BIN" run "$FL_STATE/long.yaml" --agent --force --socket "$SOCK" >/dev/null 2>"$FL_STATE/agent_force.err"
+rc=$?
+[[ $rc == 2 ]] && grep -q -- "--agent takes only" "$FL_STATE/agent_force.err"
+fl_ok $? "run --agent --force is refused: the agent has no way past the guards (exit $rc)"
+fl_stop agent TERM
 
 # ---- the root cgroup ----
 "$FL_BIN" inject --cgroup "$FL_CG_ROOT" "${CONFINE[@]}" --duration 2s --dry-run \
