@@ -212,7 +212,7 @@ int fl_cmd_validate(int argc, char **argv)
 		return FL_EXIT_USAGE;
 	}
 	/* the one guard that needs no host; run checks the others */
-	if (!force && fl_guard_duration(exp->duration_ns, err, sizeof(err))) {
+	if (!force && fl_guard_duration(exp->duration_ns, FL_GUARD_FORCE_HOW, err, sizeof(err))) {
 		fprintf(stderr, "%s: %s\n", path, err);
 		fl_experiment_free(exp);
 		free(exp);

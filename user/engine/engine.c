@@ -52,6 +52,7 @@ struct fl_job {
 
 struct fl_engine {
 	const char *who;	/* the prefix of the kernel layer's messages */
+	const char *force_how;	/* how to get past a guard, for its message */
 	/* a handler may walk this while the loop runs: a slot is cleared
 	 * before its job is freed
 	 */
@@ -65,7 +66,13 @@ int fl_engine_new(struct fl_engine **out, const char *who)
 	if (!*out)
 		return -ENOMEM;
 	(*out)->who = who ? who : "faultline";
+	(*out)->force_how = FL_GUARD_FORCE_HOW;
 	return 0;
+}
+
+void fl_engine_set_force_how(struct fl_engine *e, const char *how)
+{
+	e->force_how = how;
 }
 
 int fl_engine_count(const struct fl_engine *e)
@@ -256,7 +263,7 @@ int fl_engine_add(struct fl_engine *e, struct fl_experiment *exp, struct fl_job 
 	if (!ret)
 		ret = fl_job_check_targets(j, err, errlen);
 	if (!ret)
-		ret = fl_guards_check_spec(&j->run.spec, err, errlen);
+		ret = fl_guards_check_spec(&j->run.spec, e->force_how, err, errlen);
 	if (!ret) {
 		/* it says what failed itself, with the engine's prefix */
 		ret = fl_place_resolve(&j->run, e->who);
@@ -264,7 +271,7 @@ int fl_engine_add(struct fl_engine *e, struct fl_experiment *exp, struct fl_job 
 			fl_set_err(err, errlen, "%s", "");
 	}
 	if (!ret)
-		ret = fl_guards_check_place(&j->run, err, errlen);
+		ret = fl_guards_check_place(&j->run, e->force_how, err, errlen);
 	if (ret) {
 		fl_job_free(j);
 		return ret;

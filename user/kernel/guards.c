@@ -13,15 +13,13 @@
 #include "guards.h"
 #include "targets.h"
 
-#define FL_GUARD_FORCE	"pass --force if that is what you mean"
-
-int fl_guard_duration(__u64 duration_ns, char *err, size_t errlen)
+int fl_guard_duration(__u64 duration_ns, const char *how, char *err, size_t errlen)
 {
 	if (duration_ns <= FL_GUARD_MAX_DURATION_NS)
 		return 0;
 	fl_set_err(err, errlen,
 		   "guard: the duration %.0fs is over 1h; a forgotten run would go on for hours; shorten it, or %s",
-		   duration_ns / 1e9, FL_GUARD_FORCE);
+		   duration_ns / 1e9, how);
 	return -EINVAL;
 }
 
@@ -38,7 +36,7 @@ static bool fl_guard_pid_cgroup(pid_t pid, struct fl_target_spec *t)
 	return !fl_target_resolve(t, why, sizeof(why));
 }
 
-static int fl_guard_targets(const struct fl_spec *spec, char *err, size_t errlen)
+static int fl_guard_targets(const struct fl_spec *spec, const char *how, char *err, size_t errlen)
 {
 	struct fl_target_spec init, self;
 	bool have_init, have_self;
@@ -52,21 +50,21 @@ static int fl_guard_targets(const struct fl_spec *spec, char *err, size_t errlen
 		if (!strcmp(t->rel, "/")) {
 			fl_set_err(err, errlen,
 				   "guard: target %s is the root cgroup: every process on the host would be affected; name the service's own cgroup, or %s",
-				   t->path, FL_GUARD_FORCE);
+				   t->path, how);
 			return -EINVAL;
 		}
 		if (have_init && fl_target_covers(t, &init)) {
 			fl_set_err(err, errlen,
 				   "guard: target %s %s the cgroup of PID 1 (%s), the init system; name the service's own cgroup, or %s",
 				   t->path, t->cgid == init.cgid ? "is" : "contains", init.path,
-				   FL_GUARD_FORCE);
+				   how);
 			return -EINVAL;
 		}
 		if (have_self && fl_target_covers(t, &self)) {
 			fl_set_err(err, errlen,
 				   "guard: target %s %s faultline's own cgroup (%s): its faults would cut off faultline's own probes, queries and control; run faultline outside the target, or %s",
 				   t->path, t->cgid == self.cgid ? "is" : "contains", self.path,
-				   FL_GUARD_FORCE);
+				   how);
 			return -EINVAL;
 		}
 	}
@@ -111,7 +109,7 @@ static bool fl_guard_default_route(const char *pid, const char *ifname)
  * that hides PID 1 even from root), faultline's own, which is the host's
  * for the agent (hostNetwork) and for a run from a shell on the host.
  */
-static int fl_guard_host_route(const struct fl_run *run, char *err, size_t errlen)
+static int fl_guard_host_route(const struct fl_run *run, const char *how, char *err, size_t errlen)
 {
 	const char *pid = "1";
 	struct fl_netns host;
@@ -139,7 +137,7 @@ static int fl_guard_host_route(const struct fl_run *run, char *err, size_t errle
 			continue;
 		fl_set_err(err, errlen,
 			   "guard: fault %s drops %g %% on %s, the host namespace's default-route interface: the host's own traffic would be cut off; drop 50 %% or less, name another interface (--iface), or %s",
-			   run->spec.rules[r].name, worst, p->ifname, FL_GUARD_FORCE);
+			   run->spec.rules[r].name, worst, p->ifname, how);
 		fl_netns_close(&host);
 		return -EINVAL;
 	}
@@ -147,21 +145,21 @@ static int fl_guard_host_route(const struct fl_run *run, char *err, size_t errle
 	return 0;
 }
 
-int fl_guards_check_spec(const struct fl_spec *spec, char *err, size_t errlen)
+int fl_guards_check_spec(const struct fl_spec *spec, const char *how, char *err, size_t errlen)
 {
 	int ret;
 
 	if (spec->force)
 		return 0;
-	ret = fl_guard_duration(spec->duration_ns, err, errlen);
+	ret = fl_guard_duration(spec->duration_ns, how, err, errlen);
 	if (!ret)
-		ret = fl_guard_targets(spec, err, errlen);
+		ret = fl_guard_targets(spec, how, err, errlen);
 	return ret;
 }
 
-int fl_guards_check_place(const struct fl_run *run, char *err, size_t errlen)
+int fl_guards_check_place(const struct fl_run *run, const char *how, char *err, size_t errlen)
 {
 	if (run->spec.force)
 		return 0;
-	return fl_guard_host_route(run, err, errlen);
+	return fl_guard_host_route(run, how, err, errlen);
 }

@@ -19,19 +19,23 @@
 /* A drop above this on the host's default-route interface needs --force. */
 #define FL_GUARD_MAX_HOST_DROP_PCT	50.0
 
-/* 0; or -EINVAL with "guard: ...; pass --force ..." in @err. */
-int fl_guard_duration(__u64 duration_ns, char *err, size_t errlen);
+/* The end of a refusal for a run that can say --force. */
+#define FL_GUARD_FORCE_HOW	"pass --force if that is what you mean"
+
+/* 0; or -EINVAL with "guard: ...; shorten it, or @how" in @err. */
+int fl_guard_duration(__u64 duration_ns, const char *how, char *err, size_t errlen);
 
 /* The guards on the resolved targets, before the placement is looked for:
  * the duration; a target that is the root cgroup, or is or contains the
  * cgroup of PID 1 or faultline's own. 0 when none applies or spec->force
- * is set; else -EINVAL (bad input: exit 2) with the guard in @err.
+ * is set; else -EINVAL (bad input: exit 2) with the guard in @err, ending
+ * with @how.
  */
-int fl_guards_check_spec(const struct fl_spec *spec, char *err, size_t errlen);
+int fl_guards_check_spec(const struct fl_spec *spec, const char *how, char *err, size_t errlen);
 
 /* The guard on the resolved placement: a fault dropping more than 50 % on
  * the default-route interface of the host namespace. As above.
  */
-int fl_guards_check_place(const struct fl_run *run, char *err, size_t errlen);
+int fl_guards_check_place(const struct fl_run *run, const char *how, char *err, size_t errlen);
 
 #endif /* FL_GUARDS_H */
