@@ -23,7 +23,7 @@ fl_require_traffic
 fl_require_faultline
 
 FOUR=(BPF NET_ADMIN PERFMON SYS_ADMIN)
-fl_plan $((9 + 2 * ${#FOUR[@]}))
+fl_plan $((11 + 2 * ${#FOUR[@]}))
 
 # lower-case cap_ names, comma-separated, sorted
 capset()
@@ -89,6 +89,54 @@ rc=$?
 [[ $rc == 0 && $PING_SENT == 20 && $PING_REPLIES == 0 ]]
 fl_ok $? "with only the four left it drops the target's UDP ($PING) and ends Succeeded (exit $rc)" ||
 	fl_diag_file "$FL_STATE/root.err"
+
+# tasks_within PID SET: every thread's effective, permitted and bounding
+# sets are within SET (capabilities are per thread)
+tasks_within()
+{
+	local t f bad=0
+
+	for t in /proc/"$1"/task/*; do
+		for f in CapEff CapPrm CapBnd; do
+			caps_of "${t#/proc/}" "$f" | tr ',' '\n' | grep -v '^$' |
+				grep -qvxF -f <(tr ',' '\n' <<<"$2") && bad=1
+		done
+	done
+	return "$bad"
+}
+
+# a run with a probe (threads) and an agent (metrics and control threads),
+# started as full root: no thread keeps more than the four (and
+# CAP_SYS_PTRACE, which they keep for pids and probe namespaces)
+KEEP5=$(capset "${FOUR[@]}" SYS_PTRACE)
+cat >"$FL_STATE/probe.yaml" <<EOF
+apiVersion: faultline/v1alpha1
+kind: Experiment
+metadata: {name: probe$FL_RAND}
+spec:
+  duration: 3s
+  targets: [{cgroup: $FL_CG_TARGET}]
+  faults: [{name: d, direction: egress, match: {protocol: udp}, drop: {percent: 100}}]
+  failureConditions: [{name: f, signal: probe.failures, probe: p, above: 1000}]
+  probes:
+    - {name: p, tcp: {address: "$FL_SRV4:$FL_TCP_PORT"}, interval: 100ms, netns: /run/netns/$FL_NS_CLI}
+EOF
+fl_bg prun "$FL_BIN" run "$FL_STATE/probe.yaml"
+fl_wait_armed prun || fl_diag_file "$FL_STATE/prun.err"
+pid=$(fl_pid_of prun)
+n=$(find "/proc/$pid/task" -mindepth 1 -maxdepth 1 | wc -l)
+tasks_within "$pid" "$KEEP5" && [[ $n -ge 2 && $(caps_of "$pid" CapEff) == "$KEEP" ]]
+fl_ok $? "run with a probe, from full root: $n threads, none holds more than ${KEEP5//,/ }; the main one only the four"
+fl_wait prun 10
+SOCK=$FL_STATE/agent.sock
+fl_bg agent "$FL_BIN" agent --socket "$SOCK" --pin-dir "$FL_STATE/pin" \
+	--metrics-addr "127.0.0.1:$(fl_free_port)"
+fl_wait_for 10 test -S "$SOCK" || fl_diag_file "$FL_STATE/agent.err"
+pid=$(fl_pid_of agent)
+n=$(find "/proc/$pid/task" -mindepth 1 -maxdepth 1 | wc -l)
+tasks_within "$pid" "$KEEP5" && [[ $n -ge 2 ]]
+fl_ok $? "the agent, from full root: $n threads, none holds more than ${KEEP5//,/ }"
+fl_stop agent TERM
 
 # ---- started with only the four ----
 fl_bg four under "$KEEP" "$FL_BIN" "${INJ[@]}"

@@ -181,19 +181,19 @@ int fl_cmd_agent(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* before fl_agent_new starts threads (metrics, the Kubernetes
+	 * watches), since capabilities are per thread: nothing in its setup
+	 * needs more than what experiments need (a metrics port below 1024
+	 * would: use one above); CAP_SYS_PTRACE stays for their pids
+	 */
+	if (fl_caps_drop_others(true, err, sizeof(err))) {
+		pr_warn("faultline agent: %s\n", err);
+		return FL_EXIT_RUNTIME;
+	}
 	ret = fl_agent_new(&a, &o, err, sizeof(err));
 	if (ret) {
 		pr_warn("faultline agent: %s\n", err);
 		return ret == -EINVAL ? FL_EXIT_USAGE : FL_EXIT_RUNTIME;
-	}
-	/* set up (socket, metrics port, pin directory): from here on only
-	 * what experiments need; CAP_SYS_PTRACE stays for their pids
-	 */
-	ret = fl_caps_drop_others(true, err, sizeof(err));
-	if (ret) {
-		pr_warn("faultline agent: %s\n", err);
-		fl_agent_free(a);
-		return FL_EXIT_RUNTIME;
 	}
 	fl_agent_self = a;
 	fl_agent_run(a, &fl_agent_signo, &fl_agent_hup);

@@ -258,6 +258,15 @@ int fl_fg_run(struct fl_experiment *exp, const struct fl_fg_opts *o)
 		goto cleanup;
 	}
 
+	/* resolved (placement read /proc): attaching needs only the four,
+	 * and capabilities are per thread, so they go before the probe
+	 * threads start; CAP_SYS_PTRACE, when given, stays for a probe's
+	 * /proc/PID/ns path, opened at start
+	 */
+	if (fl_caps_drop_others(true, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", o->who, err);
+		goto cleanup;
+	}
 	fl_fg_signals();
 	fl_fg_engine = e;
 	fl_fg_write_state(fl_job_experiment(j)->name);
@@ -265,9 +274,7 @@ int fl_fg_run(struct fl_experiment *exp, const struct fl_fg_opts *o)
 		fl_job_stop(j, fl_fg_signo, fl_fg_stopper);
 	if (!fl_job_start(j) && !fl_job_ended(j))
 		fl_fg_started(j);
-	/* attached, probes started: the rest (detaching, restoring qdiscs,
-	 * entering namespaces for it) needs only the four
-	 */
+	/* started: detaching and restoring need only the four */
 	if (fl_caps_drop_others(false, err, sizeof(err))) {
 		fprintf(stderr, "%s: %s; stopping\n", o->who, err);
 		fl_job_stop(j, SIGTERM, fl_fg_stopper);

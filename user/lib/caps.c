@@ -121,13 +121,16 @@ int fl_caps_drop_others(bool keep_optional, char *err, size_t errlen)
 			keep[n++] = c;
 	}
 	/* the bounding set first, while CAP_SETPCAP (if held) is still
-	 * effective: a later execve (or a setuid binary) cannot get the
-	 * others back. Without CAP_SETPCAP the set was already limited by
-	 * whoever started faultline (capsh, systemd, the container runtime).
+	 * effective, so that an execve (or a setuid binary) cannot get the
+	 * others back; only the required ones stay in it even when the
+	 * optional one stays effective, since a later call will have no
+	 * CAP_SETPCAP left to drop it. Without CAP_SETPCAP the set was
+	 * already limited by whoever started faultline (capsh, systemd, the
+	 * container runtime).
 	 */
 	if (!cap_get_flag(cur, CAP_SETPCAP, CAP_EFFECTIVE, &v) && v == CAP_SET)
 		for (c = 0; c < (cap_value_t)cap_max_bits(); c++)
-			if (!fl_caps_keep(c, keep_optional) && cap_get_bound(c) == 1 &&
+			if (!fl_caps_keep(c, false) && cap_get_bound(c) == 1 &&
 			    cap_drop_bound(c)) {
 				ret = -errno;
 				fl_set_err(err, errlen, "dropping %s from the bounding set failed: %s",

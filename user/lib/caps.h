@@ -20,10 +20,12 @@ int fl_caps_check(char *err, size_t errlen, char *warn, size_t warnlen);
 
 /* After setup: keep only the required capabilities (and the optional one
  * with @keep_optional, for work still to come: the agent resolves every
- * new experiment's pids), in the effective and permitted sets, and drop
- * every other from the permitted, inheritable, ambient and (when
- * CAP_SETPCAP allows) bounding sets, so nothing can be regained. 0, or a
- * negative errno with the reason in @err.
+ * new experiment's pids), in the effective and permitted sets of the
+ * calling thread (capabilities are per thread: threads started later
+ * inherit them), and drop every other from the permitted, inheritable and
+ * ambient sets, and all but the required ones from the bounding set (when
+ * CAP_SETPCAP allows), so nothing can be regained. 0, or a negative errno
+ * with the reason in @err.
  */
 int fl_caps_drop_others(bool keep_optional, char *err, size_t errlen);
 
