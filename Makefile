@@ -14,7 +14,7 @@ SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 CLANG     ?= clang
 BPFTOOL   ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 CC        ?= cc
-PKGS      := libbpf libelf zlib json-c libmnl yaml-0.1 libcurl libmicrohttpd
+PKGS      := libbpf libelf zlib json-c libmnl yaml-0.1 libcurl libmicrohttpd libcap
 VERSION   := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
@@ -43,13 +43,16 @@ BPFT_BINS := $(patsubst tests/bpf/%.c,$(OUTPUT)/tests/bpf/%,$(wildcard tests/bpf
 TLIB_BINS := $(patsubst tests/lib/%.c,$(OUTPUT)/tests/lib/%,$(wildcard tests/lib/*.c))
 TOOL_BINS := $(patsubst tools/%.c,$(OUTPUT)/tools/%,$(wildcard tools/*.c))
 BENCH_BINS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(wildcard bench/*.c))
+# someone else's tc program (tests/selftests/neighbours.sh): one for a
+# legacy clsact filter, one for a tcx link, each dropping its own port
+NB_OBJS   := $(OUTPUT)/tests/bpf/nb_legacy.bpf.o $(OUTPUT)/tests/bpf/nb_tcx.bpf.o
 
 .PHONY: all clean test demo bench install vmlinux deps k8s-bins
 # keep the intermediate objects, so one edit does not rebuild everything
 .SECONDARY:
 # a recipe that fails leaves no half-written target behind
 .DELETE_ON_ERROR:
-all: $(OUTPUT)/faultline $(UNIT_BINS) $(BPFT_BINS) $(TLIB_BINS) $(TOOL_BINS) $(BENCH_BINS)
+all: $(OUTPUT)/faultline $(UNIT_BINS) $(BPFT_BINS) $(TLIB_BINS) $(TOOL_BINS) $(BENCH_BINS) $(NB_OBJS)
 
 # Installing packages is a target of its own, never a side effect of
 # reading this file: 'make' alone builds with what is there.
@@ -81,6 +84,11 @@ $(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/tests/unit
 
 $(OUTPUT)/tests/bpf/%: tests/bpf/%.c $(LIB_OBJS) | $(OUTPUT)/tests/bpf
 	$(CC) $(CFLAGS) -Itests/lib $< $(LIB_OBJS) $(LDLIBS) $(BIN_DEPS) -o $@
+
+$(OUTPUT)/tests/bpf/nb_legacy.bpf.o: NB_PORT := 7091
+$(OUTPUT)/tests/bpf/nb_tcx.bpf.o: NB_PORT := 7092
+$(NB_OBJS): tests/bpf/neighbour.bpf.c | $(OUTPUT)/tests/bpf
+	$(CLANG) $(BPF_CFLAGS) -DFL_NB_PORT=$(NB_PORT) -c $< -o $@
 
 $(OUTPUT)/tests/lib/%: tests/lib/%.c $(LIB_OBJS) | $(OUTPUT)/tests/lib
 	$(CC) $(CFLAGS) $< $(LIB_OBJS) $(LDLIBS) $(BIN_DEPS) -o $@

@@ -10,9 +10,9 @@ _faultline_opts()
 		      --iface -i --direction -d --proto -p --peer --port --drop --delay
 		      --jitter --distribution --correlation --reorder --rate --rate-per
 		      --force-qdisc --abort-if --duration -t --name --json --dry-run
-		      --verbose -v --help" ;;
-	run) echo "--json --report-dir --dry-run --explain --agent --socket --verbose -v --help" ;;
-	validate) echo "--help" ;;
+		      --force --verbose -v --help" ;;
+	run) echo "--json --report-dir --dry-run --explain --force --agent --socket --verbose -v --help" ;;
+	validate) echo "--force --help" ;;
 	stop) echo "--all --socket --help" ;;
 	agent)
 		echo "--socket --spec-dir --metrics-addr --pin-dir --log-format

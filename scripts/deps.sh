@@ -21,6 +21,8 @@ PKGS=(
 	"libyaml-dev:/usr/include/yaml.h"
 	"libcurl4-openssl-dev:curl-config"
 	"libmicrohttpd-dev:/usr/include/microhttpd.h"
+	"libcap-dev:/usr/include/sys/capability.h"
+	"xdp-tools:xdp-filter"
 	"librsvg2-bin:rsvg-convert"
 	"prometheus:prometheus"
 	"libcmocka-dev:/usr/include/cmocka.h"

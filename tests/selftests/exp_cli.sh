@@ -10,11 +10,13 @@
 #              placement refuses (ingress delay for a target that shares
 #              its namespace with a bystander): exit 2, nothing attached; a
 #              file that does not exist: exit 2 (invalid input)
-#   Error      a foreign XDP program on the interface of the namespace the
-#              target owns: faultline must not replace it, so attaching
+#   Error      on the legacy path, a foreign clsact filter (not named fl_*)
+#              that holds faultline's handle and priority on the target's
+#              interface: faultline must not replace it, so attaching
 #              fails: exit 3, --json state Error, no failureReport; the
-#              foreign program is still there, and nothing of faultline's
-#              is left
+#              foreign filter is still there, and nothing of faultline's
+#              is left. (A foreign XDP program no longer makes an Error:
+#              faultline takes tc ingress beside it; neighbours.sh.)
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
 source "$(dirname "$0")/../lib/lib.sh"
 # shellcheck source=SCRIPTDIR/../lib/lib_exp.sh
@@ -111,26 +113,30 @@ fl_ok $? "run: a missing file: exit $rc (want 2, invalid input), names the file"
 	fl_diag_file "$FL_STATE/rmissing.err"
 
 # ---- Error: attaching fails at run time ----
-# A foreign XDP program (not named fl_*) on the client's veth. The target
-# alone in the client namespace owns it, so ingress goes to XDP, which
-# faultline must refuse to take over.
+# A foreign filter (not named fl_*) with faultline's handle and priority on
+# the client's veth egress; faultline on the legacy path must refuse to
+# take it over, and finds out only when it attaches.
 printf '%s\n' \
-	'__attribute__((section("xdp"), used)) int foreign_pass(void *ctx) { return 2; /* XDP_PASS */ }' \
+	'__attribute__((section("tc"), used)) int foreign_pass(void *ctx) { return -1; /* TC_ACT_UNSPEC */ }' \
 	'char _license[] __attribute__((section("license"), used)) = "GPL";' >"$FL_STATE/foreign.c"
 clang -O2 -target bpf -c "$FL_STATE/foreign.c" -o "$FL_STATE/foreign.o" 2>"$FL_STATE/clang.err" &&
-	ip -n "$FL_NS_CLI" link set dev "$FL_IF_CLI" xdpgeneric obj "$FL_STATE/foreign.o" sec xdp
-fl_ok $? "a foreign XDP program is attached to $FL_IF_CLI" || fl_diag_file "$FL_STATE/clang.err"
-xdp_id()
+	tc -n "$FL_NS_CLI" qdisc add dev "$FL_IF_CLI" clsact &&
+	tc -n "$FL_NS_CLI" filter add dev "$FL_IF_CLI" egress prio 0xfa17 handle 0xfa17 bpf da \
+		obj "$FL_STATE/foreign.o" sec tc
+fl_ok $? "a foreign clsact filter with faultline's handle is on $FL_IF_CLI" ||
+	fl_diag_file "$FL_STATE/clang.err"
+foreign_id()
 {
-	ip -n "$FL_NS_CLI" -d link show dev "$FL_IF_CLI" | grep -o 'prog/xdp id [0-9]*' | awk '{ print $3 }'
+	tc -n "$FL_NS_CLI" filter show dev "$FL_IF_CLI" egress | grep -o 'foreign_pass.* id [0-9]*\|id [0-9]* name foreign_pass' |
+		grep -o 'id [0-9]*' | awk '{ print $2 }'
 }
-foreign=$(xdp_id)
+foreign=$(foreign_id)
 
 # A name of its own: a run that dies leaves its state file behind, and
 # the test removes it by that name.
 name=error-$FL_RAND
 fl_exp_write "$FL_STATE/error.yaml" "$name" 10s '[]' "$conds"
-cli error "$FL_BIN" run "$FL_STATE/error.yaml" --json
+cli error env FAULTLINE_TC=legacy "$FL_BIN" run "$FL_STATE/error.yaml" --json
 for f in /run/faultline/exp.*; do
 	[[ -f $f && $(cat "$f" 2>/dev/null) == "$name" ]] || continue
 	kill -0 "${f##*.}" 2>/dev/null || rm -f "$f"
@@ -142,24 +148,24 @@ fl_ok $? "Error: exit $rc (want 3), state ${state:-none} (want Error)" || {
 	fl_diag_file "$FL_STATE/error.out"
 }
 [[ $(fl_exp_q error .failureReport) == null && -n $(fl_exp_q error .reason) ]] &&
-	grep -q "already has an XDP program (id $foreign" "$FL_STATE/error.err"
-fl_ok $? "Error: a reason ($(fl_exp_q error .reason)), no failureReport, the log names the foreign program" ||
+	grep -q "a filter with faultline's handle is already on $FL_IF_CLI egress" "$FL_STATE/error.err"
+fl_ok $? "Error: a reason ($(fl_exp_q error .reason)), no failureReport, the log names the foreign filter" ||
 	fl_diag_file "$FL_STATE/error.err"
-[[ -n $foreign && $(xdp_id) == "$foreign" ]]
-fl_ok $? "Error: the foreign XDP program (id ${foreign:-none}) is still attached"
+[[ -n $foreign && $(foreign_id) == "$foreign" ]]
+fl_ok $? "Error: the foreign filter (id ${foreign:-none}) is still attached"
 
-# The foreign program is the test's: remove it, then nothing may be left.
-ip -n "$FL_NS_CLI" link set dev "$FL_IF_CLI" xdpgeneric off
+# The foreign filter is the test's: remove it, then nothing may be left.
+tc -n "$FL_NS_CLI" qdisc del dev "$FL_IF_CLI" clsact
 fl_no_faultline_attached
 fl_ok $? "Error: nothing of faultline's left attached"
 
-# The control for the case above: without the foreign program the same
-# file runs (so the Error was the foreign program's doing).
+# The control for the case above: without the foreign filter the same
+# file runs (so the Error was the foreign filter's doing).
 fl_exp_write "$FL_STATE/error.yaml" control 1s '[]' "$conds"
-cli control "$FL_BIN" run "$FL_STATE/error.yaml" --json
+cli control env FAULTLINE_TC=legacy "$FL_BIN" run "$FL_STATE/error.yaml" --json
 state=$(fl_exp_q control .state)
 [[ $rc == 0 && $state == Succeeded ]]
-fl_ok $? "control: without the foreign program the same run succeeds (exit $rc, ${state:-none})" ||
+fl_ok $? "control: without the foreign filter the same run succeeds (exit $rc, ${state:-none})" ||
 	fl_diag_file "$FL_STATE/control.err"
 fl_no_faultline_attached
 fl_ok $? "control: nothing attached"

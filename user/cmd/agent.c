@@ -161,16 +161,16 @@ int fl_cmd_agent(int argc, char **argv)
 	}
 	fl_log_set_format(fmt);
 	fl_log_set_level(level);
-	if (geteuid() != 0) {
-		pr_warn("faultline agent: needs root (CAP_BPF, CAP_NET_ADMIN, CAP_SYS_ADMIN); run it with sudo\n");
-		return FL_EXIT_RUNTIME;
-	}
 	if (fl_caps_check(err, sizeof(err), warn, sizeof(warn))) {
 		pr_warn("faultline agent: missing capabilities: %s\n", err);
 		return FL_EXIT_RUNTIME;
 	}
 	if (warn[0])
 		pr_warn("faultline agent: running without %s\n", warn);
+	if (geteuid() != 0) {
+		pr_warn("faultline agent: runs as uid 0, limited to the capabilities it needs: its run state (" FL_STATE_DIR ") and bpffs pins are root's; run it with sudo\n");
+		return FL_EXIT_RUNTIME;
+	}
 	/* the default socket's directory; another --socket names its own */
 	if (!strcmp(o.socket, FL_AGENT_SOCKET))
 		mkdir(FL_STATE_DIR, 0700);
@@ -181,6 +181,15 @@ int fl_cmd_agent(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* before fl_agent_new starts threads (metrics, the Kubernetes
+	 * watches), since capabilities are per thread: nothing in its setup
+	 * needs more than what experiments need (a metrics port below 1024
+	 * would: use one above); CAP_SYS_PTRACE stays for their pids
+	 */
+	if (fl_caps_drop_others(true, err, sizeof(err))) {
+		pr_warn("faultline agent: %s\n", err);
+		return FL_EXIT_RUNTIME;
+	}
 	ret = fl_agent_new(&a, &o, err, sizeof(err));
 	if (ret) {
 		pr_warn("faultline agent: %s\n", err);

@@ -215,17 +215,18 @@ int fl_fg_run(struct fl_experiment *exp, const struct fl_fg_opts *o)
 	int ret, code = FL_EXIT_RUNTIME;
 
 	snprintf(file, sizeof(file), "%s", exp->file);
-	if (geteuid() != 0) {
-		fprintf(stderr, "%s: needs root (CAP_BPF, CAP_NET_ADMIN, CAP_SYS_ADMIN); run it with sudo\n",
-			o->who);
-		goto cleanup;
-	}
 	if (fl_caps_check(err, sizeof(err), warn, sizeof(warn))) {
 		fprintf(stderr, "%s: missing capabilities: %s\n", o->who, err);
 		goto cleanup;
 	}
 	if (warn[0])
 		fprintf(stderr, "%s: running without %s\n", o->who, warn);
+	/* the capabilities first, so a missing one is named for any uid */
+	if (geteuid() != 0) {
+		fprintf(stderr, "%s: runs as uid 0, limited to the capabilities it needs: its run state (" FL_STATE_DIR ") and bpffs pins are root's; run it with sudo\n",
+			o->who);
+		goto cleanup;
+	}
 	if (fl_engine_new(&e, o->who)) {
 		fprintf(stderr, "%s: out of memory\n", o->who);
 		goto cleanup;
@@ -257,6 +258,15 @@ int fl_fg_run(struct fl_experiment *exp, const struct fl_fg_opts *o)
 		goto cleanup;
 	}
 
+	/* resolved (placement read /proc): attaching needs only the four,
+	 * and capabilities are per thread, so they go before the probe
+	 * threads start; CAP_SYS_PTRACE, when given, stays for a probe's
+	 * /proc/PID/ns path, opened at start
+	 */
+	if (fl_caps_drop_others(true, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", o->who, err);
+		goto cleanup;
+	}
 	fl_fg_signals();
 	fl_fg_engine = e;
 	fl_fg_write_state(fl_job_experiment(j)->name);
@@ -264,6 +274,11 @@ int fl_fg_run(struct fl_experiment *exp, const struct fl_fg_opts *o)
 		fl_job_stop(j, fl_fg_signo, fl_fg_stopper);
 	if (!fl_job_start(j) && !fl_job_ended(j))
 		fl_fg_started(j);
+	/* started: detaching and restoring need only the four */
+	if (fl_caps_drop_others(false, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s; stopping\n", o->who, err);
+		fl_job_stop(j, SIGTERM, fl_fg_stopper);
+	}
 	fl_fg_loop(e, j, o);
 
 	res = fl_job_result(j);

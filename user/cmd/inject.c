@@ -36,7 +36,7 @@ static void fl_inject_usage(FILE *out)
 		"                        [--delay D [--jitter D] [--distribution NAME] [--correlation PCT]\n"
 		"                         [--reorder]] [--rate R [--rate-per target|flow]] [--force-qdisc]\n"
 		"                        [--abort-if COND]... [--duration DURATION] [--name NAME] [--json]\n"
-		"                        [--dry-run] [-v]\n"
+		"                        [--dry-run] [--force] [-v]\n"
 		"\n"
 		"Drop, delay or rate-limit the packets of the target cgroups (and their\n"
 		"descendants), in the kernel, until DURATION ends (default 60s, at most 24h)\n"
@@ -80,6 +80,9 @@ static void fl_inject_usage(FILE *out)
 		"                        of 'faultline run --json')\n"
 		"      --dry-run         validate, load the BPF programs and unload them, and show\n"
 		"                        what would be attached where\n"
+		"      --force           run past the guards: a duration over 1h; a target that is\n"
+		"                        the root cgroup or holds PID 1's or faultline's own; a drop\n"
+		"                        over 50%% on the host's default-route interface\n"
 		"  -v, --verbose         more detail, including libbpf's\n"
 		"\n"
 		"Environment: FAULTLINE_TC=legacy forces clsact over tcx; FAULTLINE_INGRESS=xdp|tc|cgroup\n"
@@ -165,6 +168,7 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 		OPT_PEER = 256, OPT_PORT, OPT_DROP, OPT_JSON, OPT_DELAY, OPT_JITTER, OPT_DIST,
 		OPT_CORR, OPT_REORDER, OPT_RATE, OPT_RATE_PER, OPT_FORCE_QDISC, OPT_ABORT_IF,
 		OPT_NAME, OPT_DRY_RUN, OPT_PID, OPT_CONTAINER, OPT_POD_UID, OPT_CGROUP_ROOT,
+		OPT_FORCE,
 	};
 	static const struct option opts[] = {
 		{ "cgroup", required_argument, NULL, 'c' },
@@ -192,6 +196,7 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 		{ "abort-if", required_argument, NULL, OPT_ABORT_IF },
 		{ "name", required_argument, NULL, OPT_NAME },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -349,6 +354,9 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 			break;
 		case OPT_DRY_RUN:
 			o->dry_run = true;
+			break;
+		case OPT_FORCE:
+			x->place.force = true;
 			break;
 		case 'v':
 			fl_log_set_level(FL_LOG_DEBUG);

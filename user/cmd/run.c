@@ -24,6 +24,7 @@
 #include "control.h"
 #include "experiment.h"
 #include "foreground.h"
+#include "guards.h"
 #include "log.h"
 #include "state.h"
 
@@ -34,6 +35,7 @@ struct fl_run_args {
 	bool dry_run;
 	bool explain;
 	bool agent;
+	bool force;
 	const char *socket;
 	char report_dir[PATH_MAX];
 	const char *path;
@@ -42,10 +44,10 @@ struct fl_run_args {
 static void fl_exp_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: faultline run FILE [--json] [--report-dir DIR] [--dry-run] [-v]\n"
+		"Usage: faultline run FILE [--json] [--report-dir DIR] [--dry-run] [--force] [-v]\n"
 		"       faultline run FILE --explain [--json]\n"
 		"       faultline run FILE --agent [--socket PATH] [--json]\n"
-		"       faultline validate FILE\n"
+		"       faultline validate FILE [--force]\n"
 		"       faultline stop [NAME|--all] [--socket PATH]\n"
 		"\n"
 		"Run an experiment: inject its faults into its targets for its duration, and\n"
@@ -58,6 +60,9 @@ static void fl_exp_usage(FILE *out)
 		"  --explain         say which failure conditions the kernel judges itself (and\n"
 		"                    stops the faults the moment one trips) and which the loader\n"
 		"                    judges, and why; touches nothing\n"
+		"  --force           run past the guards: a duration over 1h; a target that is\n"
+		"                    the root cgroup or holds PID 1's or faultline's own; a drop\n"
+		"                    over 50%% on the host's default-route interface\n"
 		"  --agent           run it in the agent ('faultline agent') and follow it there;\n"
 		"                    the same report and exit code\n"
 		"  --socket PATH     the agent's control socket (default " FL_AGENT_SOCKET ")\n"
@@ -76,6 +81,7 @@ static int fl_exp_parse_args(int argc, char **argv, struct fl_run_args *r, bool 
 		{ "explain", no_argument, NULL, 'e' },
 		{ "agent", no_argument, NULL, 'a' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -84,7 +90,7 @@ static int fl_exp_parse_args(int argc, char **argv, struct fl_run_args *r, bool 
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":jr:neas:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jr:neas:fvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			r->json = true;
@@ -104,6 +110,9 @@ static int fl_exp_parse_args(int argc, char **argv, struct fl_run_args *r, bool 
 		case 's':
 			r->socket = optarg;
 			break;
+		case 'f':
+			r->force = true;
+			break;
 		case 'v':
 			fl_log_set_level(FL_LOG_DEBUG);
 			break;
@@ -121,11 +130,12 @@ static int fl_exp_parse_args(int argc, char **argv, struct fl_run_args *r, bool 
 		return -EINVAL;
 	}
 	r->path = argv[optind];
-	if (r->explain && (r->agent || r->dry_run || r->report_dir[0])) {
+	if (r->explain && (r->agent || r->dry_run || r->report_dir[0] || r->force)) {
 		fprintf(stderr, FL_WHO ": --explain takes only --json\n");
 		return -EINVAL;
 	}
-	if (r->agent && (r->dry_run || r->report_dir[0])) {
+	/* the agent applies the guards with no way past them: see README */
+	if (r->agent && (r->dry_run || r->report_dir[0] || r->force)) {
 		fprintf(stderr, FL_WHO ": --agent takes only --socket and --json\n");
 		return -EINVAL;
 	}
@@ -224,6 +234,7 @@ int fl_cmd_run(int argc, char **argv)
 		free(exp);
 		return FL_EXIT_OK;
 	}
+	exp->place.force = args.force;
 	o.json = args.json;
 	o.dry_run = args.dry_run;
 	o.report_dir = args.report_dir[0] ? args.report_dir : NULL;
@@ -234,14 +245,31 @@ int fl_cmd_run(int argc, char **argv)
 
 int fl_cmd_validate(int argc, char **argv)
 {
+	const char *path = NULL;
 	struct fl_experiment *exp;
+	bool force = false;
 	char err[1024];
-	int ret;
+	int ret, i;
 
-	if (argc != 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		fprintf(argc == 2 ? stdout : stderr,
-			"Usage: faultline validate FILE\n\nCheck an experiment file without touching the kernel.\n");
-		return argc == 2 ? FL_EXIT_OK : FL_EXIT_USAGE;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("Usage: faultline validate FILE [--force]\n\n"
+			       "Check an experiment file without touching the kernel. The duration\n"
+			       "guard (over 1h) is checked here, the others when 'run' resolves the\n"
+			       "targets; --force accepts what 'run --force' would.\n");
+			return FL_EXIT_OK;
+		} else if (!strcmp(argv[i], "--force")) {
+			force = true;
+		} else if (argv[i][0] != '-' && !path) {
+			path = argv[i];
+		} else {
+			path = NULL;
+			break;
+		}
+	}
+	if (!path) {
+		fprintf(stderr, "Usage: faultline validate FILE [--force]\n");
+		return FL_EXIT_USAGE;
 	}
 	exp = calloc(1, sizeof(*exp));
 	if (!exp) {
@@ -249,7 +277,7 @@ int fl_cmd_validate(int argc, char **argv)
 		return FL_EXIT_RUNTIME;
 	}
 	/* the parser runs every fault through the validator inject uses */
-	ret = fl_experiment_load(argv[1], exp, err, sizeof(err));
+	ret = fl_experiment_load(path, exp, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "%s\n", err);
 		free(exp);
@@ -262,8 +290,15 @@ int fl_cmd_validate(int argc, char **argv)
 		free(exp);
 		return FL_EXIT_USAGE;
 	}
+	/* the one guard that needs no host; run checks the others */
+	if (!force && fl_guard_duration(exp->duration_ns, FL_GUARD_FORCE_HOW, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", path, err);
+		fl_experiment_free(exp);
+		free(exp);
+		return FL_EXIT_USAGE;
+	}
 	printf("%s: valid: experiment %s, %d target%s, %d fault%s, %d condition%s, %d probe%s\n",
-	       argv[1], exp->name, exp->n_targets, exp->n_targets == 1 ? "" : "s", exp->n_faults,
+	       path, exp->name, exp->n_targets, exp->n_targets == 1 ? "" : "s", exp->n_faults,
 	       exp->n_faults == 1 ? "" : "s", exp->n_conditions, exp->n_conditions == 1 ? "" : "s",
 	       exp->n_probes, exp->n_probes == 1 ? "" : "s");
 	fl_experiment_free(exp);

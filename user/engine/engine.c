@@ -16,6 +16,7 @@
 #include "common.h"
 #include "breaker.h"
 #include "engine.h"
+#include "guards.h"
 #include "events.h"
 #include "k8s_cgroups.h"
 #include "monitor.h"
@@ -53,6 +54,7 @@ struct fl_job {
 
 struct fl_engine {
 	const char *who;	/* the prefix of the kernel layer's messages */
+	const char *force_how;	/* how to get past a guard, for its message */
 	/* a handler may walk this while the loop runs: a slot is cleared
 	 * before its job is freed
 	 */
@@ -66,7 +68,13 @@ int fl_engine_new(struct fl_engine **out, const char *who)
 	if (!*out)
 		return -ENOMEM;
 	(*out)->who = who ? who : "faultline";
+	(*out)->force_how = FL_GUARD_FORCE_HOW;
 	return 0;
+}
+
+void fl_engine_set_force_how(struct fl_engine *e, const char *how)
+{
+	e->force_how = how;
 }
 
 int fl_engine_count(const struct fl_engine *e)
@@ -101,6 +109,7 @@ static int fl_job_spec(struct fl_job *j, char *err, size_t errlen)
 	spec->n_ifaces = x->place.n_ifaces;
 	memcpy(spec->ifaces, x->place.ifaces, sizeof(spec->ifaces));
 	spec->force_qdisc = x->place.force_qdisc;
+	spec->force = x->place.force;
 	return 0;
 }
 
@@ -255,12 +264,16 @@ int fl_engine_add(struct fl_engine *e, struct fl_experiment *exp, struct fl_job 
 	ret = fl_job_spec(j, err, errlen);
 	if (!ret)
 		ret = fl_job_check_targets(j, err, errlen);
+	if (!ret)
+		ret = fl_guards_check_spec(&j->run.spec, e->force_how, err, errlen);
 	if (!ret) {
 		/* it says what failed itself, with the engine's prefix */
 		ret = fl_place_resolve(&j->run, e->who);
 		if (ret)
 			fl_set_err(err, errlen, "%s", "");
 	}
+	if (!ret)
+		ret = fl_guards_check_place(&j->run, e->force_how, err, errlen);
 	if (ret) {
 		fl_job_free(j);
 		return ret;
@@ -865,20 +878,6 @@ int fl_engine_step(struct fl_engine *e, int timeout_ms)
 
 /* ---- targets of a running job ---- */
 
-/* Is a the same cgroup as b, or an ancestor of it? Ids first: the paths
- * may name one directory two ways.
- */
-static bool fl_cg_covers(const struct fl_target_spec *a, const struct fl_target_spec *b)
-{
-	size_t n = strlen(a->rel);
-
-	if (a->cgid == b->cgid)
-		return true;
-	if (!strcmp(a->rel, "/"))
-		return true;
-	return !strncmp(a->rel, b->rel, n) && b->rel[n] == '/';
-}
-
 bool fl_engine_overlap(const struct fl_engine *e, const struct fl_job *self,
 		       const struct fl_target_spec *t, char *err, size_t errlen)
 {
@@ -897,9 +896,9 @@ bool fl_engine_overlap(const struct fl_engine *e, const struct fl_job *self,
 				continue;
 			if (t->cgid == y->cgid)
 				how = "is the same cgroup as";
-			else if (fl_cg_covers(t, y))
+			else if (fl_target_covers(t, y))
 				how = "is an ancestor of";
-			else if (fl_cg_covers(y, t))
+			else if (fl_target_covers(y, t))
 				how = "is inside";
 			else
 				continue;

@@ -31,6 +31,11 @@ struct fl_job;
 
 /* @who prefixes what the kernel layer says ("faultline run"); a static string. */
 int fl_engine_new(struct fl_engine **out, const char *who);
+/* How a refused guard's message says to get past it (guards.h); default
+ * "pass --force ...": the agent, which has no --force, says otherwise. A
+ * static string.
+ */
+void fl_engine_set_force_how(struct fl_engine *e, const char *how);
 /* Stops (as Aborted) and frees every job left. */
 void fl_engine_free(struct fl_engine *e);
 

@@ -65,6 +65,25 @@ bool fl_prog_id_is_ours(__u32 prog_id)
 	return ours;
 }
 
+int fl_xdp_present(int ifindex, __u32 *id, char *name, size_t len)
+{
+	struct bpf_prog_info info = {};
+	__u32 ilen = sizeof(info);
+	int fd;
+
+	*id = 0;
+	snprintf(name, len, "?");
+	if (bpf_xdp_query_id(ifindex, 0, id) || !*id)
+		return 0;
+	fd = bpf_prog_get_fd_by_id(*id);
+	if (fd >= 0) {
+		if (!bpf_obj_get_info_by_fd(fd, &info, &ilen))
+			snprintf(name, len, "%s", info.name);
+		close(fd);
+	}
+	return 1;
+}
+
 static int fl_resolve_ifindex(const char *ifname, char *err, size_t errlen)
 {
 	int ifindex = if_nametoindex(ifname);

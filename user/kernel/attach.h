@@ -68,4 +68,10 @@ int fl_detach(struct fl_attachment *a);
 /* Does the program with this id carry faultline's name prefix? */
 bool fl_prog_id_is_ours(__u32 prog_id);
 
+/* The XDP program on @ifindex in the current namespace, if any: 1 with its
+ * id and name (libxdp's multi-program dispatcher is "xdp_dispatcher"),
+ * 0 when there is none.
+ */
+int fl_xdp_present(int ifindex, __u32 *id, char *name, size_t len);
+
 #endif /* FL_ATTACH_H */

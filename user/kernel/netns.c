@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 
+#include "caps.h"
 #include "netns.h"
 #include "targets.h"
 
@@ -84,6 +86,7 @@ struct fl_discover_ctx {
 	int max;
 	int *n;
 	int err;
+	int denied;	/* processes whose namespace faultline may not read */
 };
 
 static int fl_add_unique(struct fl_netns *out, int max, int *n, const char *path)
@@ -119,6 +122,11 @@ static int fl_discover_pid(pid_t pid, void *vctx)
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	/* a process with capabilities faultline lacks is hidden from it
+	 * without CAP_SYS_PTRACE (ptrace access mode read)
+	 */
+	if (access(path, F_OK) && (errno == EACCES || errno == EPERM))
+		ctx->denied++;
 	ctx->err = fl_add_unique(ctx->out, ctx->max, ctx->n, path);
 	return ctx->err;
 }
@@ -126,30 +134,38 @@ static int fl_discover_pid(pid_t pid, void *vctx)
 int fl_netns_discover_one(const struct fl_target_spec *t, struct fl_netns *out, int max, int *n)
 {
 	struct fl_discover_ctx ctx = { .out = out, .max = max, .n = n };
+	int first = *n, err;
 
-	return fl_target_for_each_pid(t, fl_discover_pid, &ctx);
+	err = fl_target_for_each_pid(t, fl_discover_pid, &ctx);
+	if (err)
+		return err;
+	return *n == first && ctx.denied ? -EACCES : 0;
 }
 
 int fl_netns_discover(const struct fl_spec *spec, struct fl_netns *out, int max, int *n)
 {
-	int i, err;
+	int i, err, denied = 0;
 
 	for (i = 0; i < spec->n_targets; i++) {
 		err = fl_netns_discover_one(&spec->targets[i], out, max, n);
-		if (err)
+		if (err == -EACCES)
+			denied = 1;
+		else if (err)
 			return err;
 	}
-	return 0;
+	return !*n && denied ? -EACCES : 0;
 }
 
 int fl_netns_foreign_pid(const struct fl_netns *ns, const struct fl_spec *spec, pid_t *foreign,
 			 bool *any_target)
 {
+	bool ptrace;
 	struct dirent *de;
 	DIR *d;
 
 	*foreign = 0;
 	*any_target = false;
+	ptrace = fl_caps_effective(CAP_SYS_PTRACE);
 	d = opendir("/proc");
 	if (!d)
 		return -errno;
@@ -162,7 +178,21 @@ int fl_netns_foreign_pid(const struct fl_netns *ns, const struct fl_spec *spec, 
 		if (pid <= 0)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
-		if (stat(path, &st) || st.st_ino != ns->ino || st.st_dev != ns->dev)
+		if (stat(path, &st)) {
+			/* without CAP_SYS_PTRACE a process with capabilities
+			 * faultline lacks is hidden from it and could live
+			 * here: the namespace cannot be proved a target's.
+			 * (With it, only a sandbox hides a process: PID 1 of
+			 * some container hosts, as before.)
+			 */
+			if ((errno == EACCES || errno == EPERM) && !ptrace &&
+			    !fl_pid_in_targets(pid, spec)) {
+				*foreign = pid;
+				break;
+			}
+			continue;
+		}
+		if (st.st_ino != ns->ino || st.st_dev != ns->dev)
 			continue;
 		if (!fl_pid_in_targets(pid, spec)) {
 			*foreign = pid;

@@ -35,11 +35,15 @@ void fl_netns_close(struct fl_netns *ns);
 int fl_netns_enter(const struct fl_netns *ns, int *saved);
 int fl_netns_restore(int saved);
 /* Namespaces of the targets' processes, deduplicated; the _one variant
- * adds those of one target to @out's first *@n.
+ * adds those of one target to @out's first *@n. -EACCES when none was
+ * found and some process's could not be read (it holds capabilities
+ * faultline lacks, and faultline has no CAP_SYS_PTRACE).
  */
 int fl_netns_discover_one(const struct fl_target_spec *t, struct fl_netns *out, int max, int *n);
 int fl_netns_discover(const struct fl_spec *spec, struct fl_netns *out, int max, int *n);
-/* Does any process outside the targets live in @ns? Sets ns->owned. */
+/* Does any process outside the targets live in @ns? Sets ns->owned; a
+ * process whose namespace cannot be read counts as one that might.
+ */
 int fl_netns_check_owned(struct fl_netns *ns, const struct fl_spec *spec);
 /* The first process in @ns outside the targets (0: none), and whether a
  * target process lives there.

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/bpf.h>
 
 #include "common.h"
 #include "log.h"
@@ -174,6 +175,9 @@ static int fl_place_namespaces(struct fl_run *run, const char *who, bool *all_ow
 		run->n_ns = 1;
 	} else {
 		ret = fl_netns_discover(spec, run->ns, FL_MAX_NETNS, &run->n_ns);
+		if (ret == -EACCES)
+			return fl_place_error(who, -EPERM,
+					      "the target's processes cannot be inspected (/proc/PID/ns/net: permission denied): they hold capabilities faultline lacks; grant CAP_SYS_PTRACE, or name the namespace with --netns");
 		if (ret)
 			return fl_place_error(who, ret,
 					      "finding the targets' network namespaces failed: %s",
@@ -220,6 +224,7 @@ static int fl_place_modes(struct fl_run *run, const char *who, bool all_owned)
 		run->ingress = FL_INGRESS_PEER;
 		return 0;
 	}
+	run->ingress_auto = in == 0;
 	if (in == 0)
 		run->ingress = all_owned ? FL_INGRESS_XDP : FL_INGRESS_CGROUP;
 	else
@@ -303,6 +308,50 @@ cleanup:
 	for (i = 0; i < n_all; i++)
 		fl_netns_close(&all[i]);
 	return ret;
+}
+
+/* An interface that has an XDP program already (xdp-filter, say, often
+ * through libxdp's multi-program dispatcher) keeps it, untouched and first:
+ * faultline chosen freely takes tc ingress there, which runs after XDP;
+ * FAULTLINE_INGRESS=xdp is refused before anything is attached. faultline
+ * does not join libxdp's dispatcher: its components are freplace programs
+ * that libxdp loads and pins in bpffs, where they would outlive a killed
+ * faultline, and faultline's programs share maps in one object.
+ */
+static int fl_place_check_xdp(struct fl_run *run, const char *who)
+{
+	__u32 dirs = fl_spec_dirs(&run->spec);
+	int i, saved = -1, ret, on;
+	char name[BPF_OBJ_NAME_LEN];
+	__u32 id;
+
+	if (run->ingress != FL_INGRESS_XDP || (!(dirs & FL_DIRM_INGRESS) && !run->spec.observe))
+		return 0;
+	for (i = 0; i < run->n_place; i++) {
+		const struct fl_place *p = &run->place[i];
+
+		if (p->peer)
+			continue;
+		ret = fl_netns_enter(&run->ns[p->ns], &saved);
+		if (ret)
+			return fl_place_error(who, ret, "entering %s failed: %s", run->ns[p->ns].path,
+					      strerror(-ret));
+		on = fl_xdp_present(p->ifindex, &id, name, sizeof(name));
+		fl_netns_restore(saved);
+		if (!on)
+			continue;
+		if (!run->ingress_auto)
+			return fl_place_error(who, -EBUSY,
+					      "%s already has an XDP program (id %u, %s%s); faultline neither replaces it nor joins libxdp's dispatcher: unset FAULTLINE_INGRESS (faultline then uses tc ingress beside it) or set FAULTLINE_INGRESS=tc",
+					      p->ifname, id, name,
+					      !strcmp(name, "xdp_dispatcher") ? ": libxdp's multi-program dispatcher" :
+					      fl_prog_id_is_ours(id) ? ": another faultline run's" : "");
+		pr_info("%s: %s already has an XDP program (id %u, %s): ingress goes to tc, after it\n",
+			who, p->ifname, id, name);
+		run->ingress = FL_INGRESS_TC;
+		return 0;
+	}
+	return 0;
 }
 
 /* fq must exist, and each root it replaces (from place @from on) must be
@@ -400,6 +449,9 @@ int fl_place_resolve(struct fl_run *run, const char *who)
 		if (ret)
 			return ret;
 	}
+	ret = fl_place_check_xdp(run, who);
+	if (ret)
+		return ret;
 	return fl_place_check_qdiscs(run, who, 0, NULL, 0);
 }
 

@@ -72,6 +72,7 @@ struct fl_run {
 	unsigned int rec;	/* its record in the state directory */
 	bool tcx;
 	enum fl_ingress_mode ingress;
+	bool ingress_auto;	/* chosen by faultline, not FAULTLINE_INGRESS */
 	enum fl_xdp_mode xdp_mode;
 };
 

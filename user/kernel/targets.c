@@ -167,6 +167,17 @@ int fl_target_for_each_pid(const struct fl_target_spec *t,
 	return fl_walk_cgroup(t->path, fn, ctx, 0);
 }
 
+bool fl_target_covers(const struct fl_target_spec *a, const struct fl_target_spec *b)
+{
+	size_t n = strlen(a->rel);
+
+	if (a->cgid == b->cgid)
+		return true;
+	if (!strcmp(a->rel, "/"))
+		return true;
+	return !strncmp(a->rel, b->rel, n) && b->rel[n] == '/';
+}
+
 int fl_pid_in_targets(pid_t pid, const struct fl_spec *spec)
 {
 	char path[64], line[PATH_MAX + 8];

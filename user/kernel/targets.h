@@ -3,6 +3,7 @@
 #ifndef FL_TARGETS_H
 #define FL_TARGETS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -14,6 +15,11 @@ int fl_target_resolve(struct fl_target_spec *t, char *err, size_t errlen);
 /* Call @fn for every process in the target's cgroup and its descendants. */
 int fl_target_for_each_pid(const struct fl_target_spec *t,
 			   int (*fn)(pid_t pid, void *ctx), void *ctx);
+
+/* Is @a the same cgroup as @b, or an ancestor of it (both resolved)? Ids
+ * first: two paths may name one directory.
+ */
+bool fl_target_covers(const struct fl_target_spec *a, const struct fl_target_spec *b);
 
 /* Is @pid's cgroup v2 path one of the targets or below one? */
 int fl_pid_in_targets(pid_t pid, const struct fl_spec *spec);

@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* Startup capability check (caps.h), with capget(2): no libcap needed.
- * The table mirrors deploy/daemonset.yaml and deploy/faultline.service;
+/* Capabilities (caps.h): the startup check and the drop
+ * of everything else after setup, with libcap. The table mirrors
+ * deploy/daemonset.yaml and deploy/faultline.service;
  * tests/selftests/agent_caps.sh runs the agent with exactly the YAML's
- * list, and with one of them removed.
+ * list, and with one of them removed; tests/selftests/caps.sh runs inject
+ * and run with exactly the four and checks what is left after setup.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/syscall.h>
-#include <linux/capability.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
 
 #include "caps.h"
 #include "common.h"
@@ -37,7 +39,7 @@ static const struct {
 	{ CAP_SYS_ADMIN, "CAP_SYS_ADMIN", true,
 	  "to setns(2) into the targets' network namespaces" },
 	{ CAP_SYS_PTRACE, "CAP_SYS_PTRACE", false,
-	  "to read /proc/PID/ns and /proc/PID/cgroup of other users' processes, for pid and container targets" },
+	  "to read /proc/PID/ns of the targets' processes that run as another user or hold capabilities faultline lacks; without it, name the namespace with --netns" },
 };
 
 /* appends "; NAME: WHY" (no "; " first) to @buf */
@@ -54,23 +56,23 @@ static void fl_append(char *buf, size_t len, const char *name, const char *why)
 
 int fl_caps_check(char *err, size_t errlen, char *warn, size_t warnlen)
 {
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
 	bool missing = false;
+	cap_flag_value_t v;
+	cap_t cur;
 	size_t i;
 
 	if (err && errlen)
 		err[0] = '\0';
 	if (warn && warnlen)
 		warn[0] = '\0';
-	if (syscall(SYS_capget, &hdr, data)) {
-		fl_set_err(err, errlen, "capget: %s", strerror(errno));
+	cur = cap_get_proc();
+	if (!cur) {
+		fl_set_err(err, errlen, "reading this process's capabilities failed: %s",
+			   strerror(errno));
 		return -errno;
 	}
 	for (i = 0; i < ARRAY_SIZE(fl_caps); i++) {
-		int c = fl_caps[i].cap;
-
-		if (data[c / 32].effective & (1U << (c % 32)))
+		if (!cap_get_flag(cur, fl_caps[i].cap, CAP_EFFECTIVE, &v) && v == CAP_SET)
 			continue;
 		if (fl_caps[i].required) {
 			fl_append(err, errlen, fl_caps[i].name, fl_caps[i].why);
@@ -79,5 +81,91 @@ int fl_caps_check(char *err, size_t errlen, char *warn, size_t warnlen)
 			fl_append(warn, warnlen, fl_caps[i].name, fl_caps[i].why);
 		}
 	}
+	cap_free(cur);
 	return missing ? -EPERM : 0;
+}
+
+/* Is @c one to keep: a required one, or the optional one when asked? */
+static bool fl_caps_keep(cap_value_t c, bool keep_optional)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(fl_caps); i++)
+		if (fl_caps[i].cap == c)
+			return fl_caps[i].required || keep_optional;
+	return false;
+}
+
+int fl_caps_drop_others(bool keep_optional, char *err, size_t errlen)
+{
+	cap_value_t keep[ARRAY_SIZE(fl_caps)];
+	cap_t cur = NULL, want = NULL;
+	cap_flag_value_t v;
+	int n = 0, ret = 0;
+	cap_value_t c;
+	size_t i;
+
+	cur = cap_get_proc();
+	want = cap_init();
+	if (!cur || !want) {
+		ret = -errno;
+		fl_set_err(err, errlen, "reading this process's capabilities failed: %s",
+			   strerror(-ret));
+		goto cleanup;
+	}
+	for (i = 0; i < ARRAY_SIZE(fl_caps); i++) {
+		c = fl_caps[i].cap;
+		if (!fl_caps_keep(c, keep_optional))
+			continue;
+		if (!cap_get_flag(cur, c, CAP_PERMITTED, &v) && v == CAP_SET)
+			keep[n++] = c;
+	}
+	/* the bounding set first, while CAP_SETPCAP (if held) is still
+	 * effective, so that an execve (or a setuid binary) cannot get the
+	 * others back; only the required ones stay in it even when the
+	 * optional one stays effective, since a later call will have no
+	 * CAP_SETPCAP left to drop it. Without CAP_SETPCAP the set was
+	 * already limited by whoever started faultline (capsh, systemd, the
+	 * container runtime).
+	 */
+	if (!cap_get_flag(cur, CAP_SETPCAP, CAP_EFFECTIVE, &v) && v == CAP_SET)
+		for (c = 0; c < (cap_value_t)cap_max_bits(); c++)
+			if (!fl_caps_keep(c, false) && cap_get_bound(c) == 1 &&
+			    cap_drop_bound(c)) {
+				ret = -errno;
+				fl_set_err(err, errlen, "dropping %s from the bounding set failed: %s",
+					   cap_to_name(c), strerror(-ret));
+				goto cleanup;
+			}
+	/* nothing inheritable, nothing ambient: a child gets nothing */
+	if (CAP_AMBIENT_SUPPORTED() && cap_reset_ambient()) {
+		ret = -errno;
+		fl_set_err(err, errlen, "clearing the ambient capabilities failed: %s",
+			   strerror(-ret));
+		goto cleanup;
+	}
+	if ((n && (cap_set_flag(want, CAP_EFFECTIVE, n, keep, CAP_SET) ||
+		   cap_set_flag(want, CAP_PERMITTED, n, keep, CAP_SET))) ||
+	    cap_set_proc(want)) {
+		ret = -errno;
+		fl_set_err(err, errlen, "dropping the capabilities faultline does not need failed: %s",
+			   strerror(-ret));
+		goto cleanup;
+	}
+cleanup:
+	cap_free(want);
+	cap_free(cur);
+	return ret;
+}
+
+bool fl_caps_effective(int cap)
+{
+	cap_flag_value_t v = CAP_CLEAR;
+	cap_t cur = cap_get_proc();
+
+	if (cur) {
+		cap_get_flag(cur, cap, CAP_EFFECTIVE, &v);
+		cap_free(cur);
+	}
+	return v == CAP_SET;
 }

@@ -7,6 +7,7 @@
 #ifndef FL_CAPS_H
 #define FL_CAPS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* 0 when every required capability is in the effective set; otherwise
@@ -16,5 +17,19 @@
  * (empty when none), for the caller to log.
  */
 int fl_caps_check(char *err, size_t errlen, char *warn, size_t warnlen);
+
+/* After setup: keep only the required capabilities (and the optional one
+ * with @keep_optional, for work still to come: the agent resolves every
+ * new experiment's pids), in the effective and permitted sets of the
+ * calling thread (capabilities are per thread: threads started later
+ * inherit them), and drop every other from the permitted, inheritable and
+ * ambient sets, and all but the required ones from the bounding set (when
+ * CAP_SETPCAP allows), so nothing can be regained. 0, or a negative errno
+ * with the reason in @err.
+ */
+int fl_caps_drop_others(bool keep_optional, char *err, size_t errlen);
+
+/* Is capability @cap (CAP_*) in this process's effective set? */
+bool fl_caps_effective(int cap);
 
 #endif /* FL_CAPS_H */

@@ -146,6 +146,8 @@ struct fl_exp_place {
 	int n_ifaces;
 	char ifaces[16][IF_NAMESIZE];
 	bool force_qdisc;
+	bool force;		/* --force: past the guards (guards.h); a
+				 * file has no such field */
 };
 
 struct fl_experiment {

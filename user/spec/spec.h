@@ -33,6 +33,7 @@ struct fl_spec {
 	char ifaces[FL_SPEC_MAX_IFACES][IF_NAMESIZE];
 	__u64 duration_ns;
 	bool force_qdisc;
+	bool force;			/* past the guards (guards.h) */
 };
 
 /* Directions in which some rule acts. */
