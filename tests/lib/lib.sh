@@ -45,6 +45,7 @@ FL_STATE=$(mktemp -d "/tmp/$FL_ID.XXXXXX") || {
 
 FL_NETNS=()			# namespaces to delete
 FL_CGROUPS=()			# cgroup dirs to remove, parents first
+FL_PIN_DIRS=()			# bpffs mounts to empty and unmount (fl_pin_dir)
 declare -A FL_BG=()		# background name -> pid
 FL_TAP_N=0
 FL_TAP_FAIL=0
@@ -622,6 +623,19 @@ fl_clsact_present()
 	return 1
 }
 
+# fl_pin_dir: sets FL_PIN to a new directory for an agent's --pin-dir, on
+# a bpffs instance of this run's own (each bpf mount is a file system of
+# its own), emptied and unmounted on teardown. Not in $(...): the mount
+# must be remembered.
+fl_pin_dir()
+{
+	local mnt=$FL_STATE/bpffs.${#FL_PIN_DIRS[@]}
+
+	mkdir "$mnt" && mount -t bpf "fl_$FL_RAND" "$mnt" || return 1
+	FL_PIN_DIRS+=("$mnt")
+	FL_PIN=$mnt/faultline
+}
+
 # ---- teardown ----
 
 # Kills the processes left in a test cgroup (they were all started by the
@@ -692,6 +706,13 @@ fl_teardown()
 	for ((i = ${#FL_CGROUPS[@]} - 1; i >= 0; i--)); do
 		_fl_cgroup_remove "${FL_CGROUPS[i]}"
 	done
+	# an agent's pins hold their links: unpinning detaches them
+	for name in "${FL_PIN_DIRS[@]}"; do
+		mountpoint -q "$name" || continue
+		rm -rf "${name:?}"/faultline
+		umount "$name"
+	done
+	FL_PIN_DIRS=()
 	# Only a test that built something can have left faultline state.
 	if [[ -x $FL_BIN && ${#FL_NETNS[@]} -gt 0 ]]; then
 		timeout 20 "$FL_BIN" cleanup >"$FL_STATE/cleanup.log" 2>&1 ||
