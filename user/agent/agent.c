@@ -48,6 +48,8 @@ struct fl_agent_exp {
 	__u64 seq;			/* submission order */
 	bool adopted;			/* taken back from a previous agent's pins */
 	bool k8s;			/* an Experiment of the Kubernetes API */
+	bool held;			/* adopted from the API: kept, even ended, until
+					 * the controller's first list claims it */
 	/* once ended */
 	enum fl_state state;
 	double elapsed_s, duration_s;
@@ -292,8 +294,32 @@ static void fl_agent_reap_all(struct fl_agent *a)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(a->exps); i++)
-		if (a->exps[i].used && a->exps[i].job && fl_job_ended(a->exps[i].job))
+		if (a->exps[i].used && a->exps[i].job && !a->exps[i].held &&
+		    fl_job_ended(a->exps[i].job))
 			fl_agent_reap(a, &a->exps[i]);
+}
+
+/* Once the controller has its first list: the taken-back Experiments it
+ * claimed are its own again (their ends are written to their entries);
+ * the others were deleted while no agent ran, and stop.
+ */
+static void fl_agent_k8s_claims(struct fl_agent *a)
+{
+	size_t i;
+
+	if (!a->k8s || !fl_k8s_ctl_synced(a->k8s))
+		return;
+	for (i = 0; i < ARRAY_SIZE(a->exps); i++) {
+		struct fl_agent_exp *x = &a->exps[i];
+
+		if (!x->used || !x->held)
+			continue;
+		x->held = false;
+		if (x->job && !fl_job_ended(x->job) && !fl_k8s_ctl_owns(a->k8s, x->name)) {
+			fl_log_exp(FL_LOG_INFO, x->name, "taken back, then stopped: its Experiment is gone\n");
+			fl_job_stop_why(x->job, "its Experiment was deleted while the agent was down");
+		}
+	}
 }
 
 /* Stop one experiment and wait for its end (a restart needs its name and
@@ -1006,6 +1032,7 @@ static void fl_agent_restart(struct fl_agent *a)
 		x->k8s = json_object_get_boolean(json_object_object_get(note, "k8s"));
 		x->mtime.tv_sec = json_object_get_int64(json_object_object_get(note, "mtime_s"));
 		x->mtime.tv_nsec = json_object_get_int64(json_object_object_get(note, "mtime_ns"));
+		x->held = x->k8s && a->o.k8s;
 		json_object_put(note);
 		fl_agent_held(fl_job_run(j), held, sizeof(held));
 		if (ret) {
@@ -1151,8 +1178,10 @@ int fl_agent_run(struct fl_agent *a, volatile sig_atomic_t *stop, volatile sig_a
 		if (ret < 0)
 			pr_warn("agent: waiting for evidence failed: %s\n", strerror(-ret));
 		fl_agent_reap_all(a);
-		if (a->k8s)
+		if (a->k8s) {
+			fl_agent_k8s_claims(a);
 			fl_k8s_ctl_tick(a->k8s);
+		}
 		for (i = 0; i < ARRAY_SIZE(a->clients); i++) {
 			struct fl_agent_client *c = &a->clients[i];
 
