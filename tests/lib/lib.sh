@@ -552,10 +552,23 @@ fl_wait_armed()
 # test did not start hold open (another faultline run on the machine).
 _fl_foreign_prog_ids()
 {
+	local ns dev dir
+
 	grep -H '^prog_id:' /proc/[0-9]*/fdinfo/* 2>/dev/null |
 		awk -F'[/:\t ]+' -v mine=" ${FL_BG[*]} " '{
 			if (index(mine, " " $3 " ")) ours[$NF] = 1; else theirs[$NF] = 1
 		} END { for (id in theirs) if (!(id in ours)) print id }'
+	# and legacy clsact filters in namespaces of other runs: no process
+	# holds their programs (a killed run's, until its deadline and cleanup)
+	for ns in $(ip netns list 2>/dev/null | awk '{ print $1 }'); do
+		[[ " ${FL_NETNS[*]} " == *" $ns "* ]] && continue
+		tc -n "$ns" qdisc show 2>/dev/null | grep -q clsact || continue
+		for dev in $(ip -n "$ns" -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do
+			for dir in ingress egress; do
+				tc -n "$ns" filter show dev "$dev" "$dir" 2>/dev/null
+			done
+		done
+	done | grep -o ' id [0-9]* name fl_' | awk '{ print $2 }'
 }
 
 # fl_leftovers: prints one line per faultline attachment that exists.
@@ -636,6 +649,20 @@ fl_pin_dir()
 	FL_PIN=$mnt/faultline
 }
 
+# fl_hold_run_lock: holds faultline's run lock (/run/faultline/lock) shared
+# until teardown, as every run does. A test that kills an agent with
+# SIGKILL on purpose leaves its experiment running with no process
+# holding the lock; another test's teardown 'faultline cleanup'
+# (machine-wide) would then take it off under the test.
+# The test's shell holds it (no helper process that could outlive the
+# test); teardown lets it go.
+fl_hold_run_lock()
+{
+	(umask 077 && mkdir -p /run/faultline && : >>/run/faultline/lock) || return 1
+	exec {FL_RUN_LOCK_FD}<>/run/faultline/lock || return 1
+	flock -s -w 20 "$FL_RUN_LOCK_FD"
+}
+
 # ---- teardown ----
 
 # Kills the processes left in a test cgroup (they were all started by the
@@ -706,6 +733,10 @@ fl_teardown()
 	for ((i = ${#FL_CGROUPS[@]} - 1; i >= 0; i--)); do
 		_fl_cgroup_remove "${FL_CGROUPS[i]}"
 	done
+	if [[ -n ${FL_RUN_LOCK_FD:-} ]]; then
+		exec {FL_RUN_LOCK_FD}>&-
+		FL_RUN_LOCK_FD=
+	fi
 	# an agent's pins hold their links: unpinning detaches them
 	for name in "${FL_PIN_DIRS[@]}"; do
 		mountpoint -q "$name" || continue

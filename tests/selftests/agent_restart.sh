@@ -6,8 +6,9 @@
 # (--on-restart adopt) or takes them off (clean); with no agent at all the
 # kernel-side deadline ends them. On the host's tcx path and on the legacy
 # clsact path (FAULTLINE_TC=legacy), each:
-#   adopt: a spec-directory experiment (100 % egress UDP drop, 12 s) is
-#     pinned (record, links, maps; files 0600); after kill -9 the target's
+#   adopt: a spec-directory experiment (100 % egress UDP drop, 12 s, with a
+#     tcp.retransmits condition too, so its tracepoint program is loaded
+#     again and attached on the reused maps when taken back) is pinned (record, links, maps; files 0600); after kill -9 the target's
 #     datagrams are still dropped; the restarted agent logs it taken back,
 #     `status` shows it Started and it still drops; it ends Succeeded at
 #     its original deadline (elapsed = duration, not duration + downtime);
@@ -18,7 +19,8 @@
 #     the pin directory is empty and nothing is attached;
 #   no restart: kill -9 and no agent: the faults end at the deadline by the
 #     kernel's clock (datagrams pass), though the links are still pinned;
-#     an agent started later with the default policy removes them.
+#     an agent started later removes them: with the default policy (tcx), or
+#     with adopt (legacy), which ends it Succeeded "while no agent ran".
 # The root qdisc restore (delay) needs sch_fq, which this host lacks.
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
 source "$(dirname "$0")/../lib/lib.sh"
@@ -35,6 +37,7 @@ fl_plan 26
 fl_setup
 fl_start_servers
 fl_pin_dir || fl_bail "cannot mount a bpffs instance under $FL_STATE"
+fl_hold_run_lock || fl_bail "cannot take /run/faultline/lock"
 
 SOCK=$FL_STATE/agent.sock
 SPEC=$FL_STATE/spec
@@ -109,6 +112,7 @@ for mode in tcx legacy; do
 	name=adopt-$mode-$FL_RAND
 	agent a1 clean || fl_bail "the agent did not start"
 	fl_exp_drop_udp "$FL_STATE/a.yaml" "$name" "$FL_CG_TARGET" 1000000 "${DUR}s"
+	echo "    - {name: retx, signal: tcp.retransmits, above: 1000000, window: 5s}" >>"$FL_STATE/a.yaml"
 	mv "$FL_STATE/a.yaml" "$SPEC/a.yaml"
 	fl_wait_for 10 eval '[[ $(phase_of $name) == Started ]]'
 	p=$(pins "$name")
@@ -181,10 +185,15 @@ for mode in tcx legacy; do
 	lost
 	[[ $r == 0 && $(pins "$name") == ok ]]
 	fl_ok $? "$mode no restart: past the deadline the kernel passes every datagram ($PING) though the links are still pinned"
-	agent n2 clean
-	pin_dir_empty && fl_no_faultline_attached && ! fl_clsact_present &&
-		grep -q "removed at the agent's restart" "$FL_STATE/n2.err"
-	fl_ok $? "$mode no restart: an agent started later with the default policy removed what was left" ||
+	if [[ $mode == tcx ]]; then
+		policy=clean want="ended Aborted: removed at the agent's restart"
+	else
+		policy=adopt want="ended Succeeded: the duration elapsed while no agent ran"
+	fi
+	agent n2 "$policy"
+	fl_wait_for 5 grep -q "$want" "$FL_STATE/n2.err" &&
+		fl_wait_for 5 pin_dir_empty && fl_no_faultline_attached && ! fl_clsact_present
+	fl_ok $? "$mode no restart: an agent started later with --on-restart $policy removed what was left ('$want')" ||
 		fl_diag_file "$FL_STATE/n2.err"
 	fl_stop n2 TERM
 done

@@ -47,6 +47,7 @@ fl_plan 14
 
 fl_k8s_up
 fl_pin_dir || fl_bail "cannot mount a bpffs instance under $FL_STATE"
+fl_hold_run_lock || fl_bail "cannot take /run/faultline/lock"
 PIN_A=$FL_PIN
 
 fl_k8s_deploy

@@ -984,6 +984,7 @@ static bool fl_agent_source_wants(struct fl_agent *a, struct fl_agent_exp *x, co
 static void fl_agent_restart(struct fl_agent *a)
 {
 	char path[PATH_MAX], err[1024], held[1024];
+	struct fl_job_status js;
 	struct dirent *de;
 	struct stat st;
 	DIR *d;
@@ -1043,14 +1044,14 @@ static void fl_agent_restart(struct fl_agent *a)
 				   held);
 			fl_job_stop_why(j, "removed at the agent's restart (--on-restart clean)");
 			fl_agent_stop_wait(a, x);
+		} else if (fl_job_status(j, &js), js.elapsed_s >= js.duration_s) {
+			/* its end came while no agent ran: the next step says so */
+			fl_log_exp(FL_LOG_INFO, name, "taken back after its end: %s\n", held);
 		} else if (!fl_agent_source_wants(a, x, &why)) {
 			fl_log_exp(FL_LOG_INFO, name, "taken back, then stopped: %s\n", why);
 			fl_job_stop_why(j, why);
 			fl_agent_stop_wait(a, x);
 		} else {
-			struct fl_job_status js;
-
-			fl_job_status(j, &js);
 			fl_log_exp(FL_LOG_INFO, name, "taken back from %s (--on-restart adopt): %s; it ends at its deadline, in %.1fs\n",
 				   path, held, js.duration_s > js.elapsed_s ?
 				   js.duration_s - js.elapsed_s : 0);

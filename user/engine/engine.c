@@ -476,9 +476,13 @@ static void fl_job_decide(struct fl_job *j, int loop_err)
 		j->state = FL_STATE_ERROR;
 	} else {
 		j->state = FL_STATE_SUCCEEDED;
-		if (j->adopted_ns)
+		if (j->adopted_ns >= j->deadline_ns)
 			snprintf(j->reason, sizeof(j->reason),
-				 "the duration elapsed and no condition tripped (judged from the agent's restart, %.1fs in)",
+				 "the duration elapsed while no agent ran (taken back %.1fs after its end); the conditions were judged only until the previous agent stopped",
+				 (j->adopted_ns - j->deadline_ns) / 1e9);
+		else if (j->adopted_ns)
+			snprintf(j->reason, sizeof(j->reason),
+				 "the duration elapsed and no condition tripped (judged again from the agent's restart, %.1fs in)",
 				 (j->adopted_ns - j->start_ns) / 1e9);
 		else
 			snprintf(j->reason, sizeof(j->reason),
@@ -809,14 +813,19 @@ int fl_engine_adopt(struct fl_engine *e, const char *dir, struct fl_job **out, c
 	 */
 	ret = text ? fl_experiment_parse(file && file[0] ? file : "<pinned>", text, strlen(text),
 					 &j->exp, perr, sizeof(perr)) : -EINVAL;
+	if (!ret)
+		ret = fl_job_spec(j, perr, sizeof(perr));
 	if (ret) {
 		snprintf(why, sizeof(why), "its experiment no longer parses: %s", perr[0] ? perr : "no text");
+		fl_experiment_free(&j->exp);
 		snprintf(j->exp.name, sizeof(j->exp.name), "%s", name ? name : "unknown");
 	}
 	snprintf(j->exp.file, sizeof(j->exp.file), "%s", file ? file : "");
-	if (!ret)
-		ret = fl_job_spec(j, perr, sizeof(perr));
-	ret = fl_pin_open(&j->run, dir, rec, ret ? perr : why, ret ? sizeof(perr) : sizeof(why)) ?: ret;
+	/* even when it does not parse: what it holds must come off */
+	if (fl_pin_open(&j->run, dir, rec, perr, sizeof(perr)) && !ret) {
+		snprintf(why, sizeof(why), "%s", perr);
+		ret = -EIO;
+	}
 	json_object_put(rec);
 	e->jobs[slot] = j;
 	e->n++;
@@ -841,7 +850,7 @@ int fl_engine_adopt(struct fl_engine *e, const char *dir, struct fl_job **out, c
 				 strerror(-ret));
 	}
 	if (ret) {
-		fl_set_err(err, errlen, "%s", why[0] ? why : perr);
+		fl_set_err(err, errlen, "%s", why);
 		fl_job_fail_start(j, "taking it back from %s failed: %s", dir, err);
 	}
 	return ret;
