@@ -130,7 +130,7 @@ for mode in tcx legacy; do
 		fl_wait_log a2 "taken back from $FL_PIN/$name (--on-restart adopt)" 5
 	st=$(status_of "$name")
 	lost
-	[[ $(jq -r .phase <<<"$st") == Started && $r == "$N" ]]
+	[[ $(jq -r .phase <<<"$st") == Started && $(jq -r .adopted <<<"$st") == true && $r == "$N" ]]
 	fl_ok $? "$mode adopt: the restarted agent took it back: status $st; still dropping ($PING)"
 	fl_wait_for $((DUR + 5)) eval '[[ $(phase_of $name) == Succeeded ]]'
 	st=$(status_of "$name")

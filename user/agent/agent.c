@@ -337,9 +337,6 @@ static void fl_agent_stop_wait(struct fl_agent *a, struct fl_agent_exp *x)
 	fl_agent_reap_all(a);
 }
 
-/* Add, check and start @exp (moved). On success the record; otherwise
- * NULL with the error's class and message.
- */
 /* The pins of experiment @name: <pin-dir>/<name>, its '.' spelled '+'
  * (bpffs refuses a dot in a name; a name has no '+': fl_name_valid).
  */
@@ -379,6 +376,9 @@ static int fl_agent_pin(struct fl_agent *a, struct fl_agent_exp *x)
 	return ret;
 }
 
+/* Add, check and start @exp (moved). On success the record; otherwise
+ * NULL with the error's class and message.
+ */
 static struct fl_agent_exp *fl_agent_submit(struct fl_agent *a, struct fl_experiment *exp,
 					    const char *source, bool k8s, const char **class,
 					    char *err, size_t errlen)
@@ -570,6 +570,8 @@ static json_object *fl_agent_exp_json(struct fl_agent_exp *x)
 	json_object_object_add(o, "name", json_object_new_string(x->name));
 	json_object_object_add(o, "source", x->source[0] ?
 			       json_object_new_string(x->source) : NULL);
+	if (x->adopted)
+		json_object_object_add(o, "adopted", json_object_new_boolean(true));
 	if (!x->job) {
 		json_object_object_add(o, "phase", json_object_new_string(fl_state_name(x->state)));
 		json_object_object_add(o, "elapsed_s", fl_json_num(x->elapsed_s));
@@ -955,7 +957,7 @@ static void fl_agent_held(const struct fl_run *run, char *buf, size_t len)
 
 /* Is the adopted @x still wanted by its source? A spec file must still be
  * in this agent's spec directory; a socket's has no source and runs on;
- * an Experiment's is judged once the API's list is in (fl_agent_claims).
+ * an Experiment's is judged once the API's list is in (fl_agent_k8s_claims).
  */
 static bool fl_agent_source_wants(struct fl_agent *a, struct fl_agent_exp *x, const char **why)
 {

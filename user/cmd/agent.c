@@ -504,6 +504,8 @@ int fl_cmd_status(int argc, char **argv)
 			printf("%s%s=%s", k ? ", " : " ", fl_json_str(cd, "name") ?: "?",
 			       v ? json_object_to_json_string(v) : "-");
 		}
+		if (json_object_get_boolean(json_object_object_get(x, "adopted")))
+			printf(" (taken back after an agent restart)");
 		printf("\n");
 	}
 	json_object_put(o);
