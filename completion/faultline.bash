@@ -15,7 +15,7 @@ _faultline_opts()
 	validate) echo "--force --help" ;;
 	stop) echo "--all --socket --help" ;;
 	agent)
-		echo "--socket --spec-dir --metrics-addr --pin-dir --log-format
+		echo "--socket --spec-dir --metrics-addr --pin-dir --on-restart --log-format
 		      --allow-uid --kubeconfig --node-name --cgroup-root --verbose -v --help" ;;
 	status) echo "--json --socket --help" ;;
 	cleanup) echo "--force --json --help" ;;
@@ -51,6 +51,7 @@ _faultline()
 		return 0 ;;
 	--rate-per) mapfile -t COMPREPLY < <(compgen -W "target flow" -- "$cur"); return 0 ;;
 	--log-format) mapfile -t COMPREPLY < <(compgen -W "text json" -- "$cur"); return 0 ;;
+	--on-restart) mapfile -t COMPREPLY < <(compgen -W "clean adopt" -- "$cur"); return 0 ;;
 	--metrics-addr) mapfile -t COMPREPLY < <(compgen -W "127.0.0.1:9464 none" -- "$cur"); return 0 ;;
 	-c | --cgroup | --cgroup-root | --spec-dir | --pin-dir | --report-dir)
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur"); return 0 ;;

@@ -45,6 +45,7 @@ FL_STATE=$(mktemp -d "/tmp/$FL_ID.XXXXXX") || {
 
 FL_NETNS=()			# namespaces to delete
 FL_CGROUPS=()			# cgroup dirs to remove, parents first
+FL_PIN_DIRS=()			# bpffs mounts to empty and unmount (fl_pin_dir)
 declare -A FL_BG=()		# background name -> pid
 FL_TAP_N=0
 FL_TAP_FAIL=0
@@ -551,10 +552,23 @@ fl_wait_armed()
 # test did not start hold open (another faultline run on the machine).
 _fl_foreign_prog_ids()
 {
+	local ns dev dir
+
 	grep -H '^prog_id:' /proc/[0-9]*/fdinfo/* 2>/dev/null |
 		awk -F'[/:\t ]+' -v mine=" ${FL_BG[*]} " '{
 			if (index(mine, " " $3 " ")) ours[$NF] = 1; else theirs[$NF] = 1
 		} END { for (id in theirs) if (!(id in ours)) print id }'
+	# and legacy clsact filters in namespaces of other runs: no process
+	# holds their programs (a killed run's, until its deadline and cleanup)
+	for ns in $(ip netns list 2>/dev/null | awk '{ print $1 }'); do
+		[[ " ${FL_NETNS[*]} " == *" $ns "* ]] && continue
+		tc -n "$ns" qdisc show 2>/dev/null | grep -q clsact || continue
+		for dev in $(ip -n "$ns" -o link show 2>/dev/null | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }'); do
+			for dir in ingress egress; do
+				tc -n "$ns" filter show dev "$dev" "$dir" 2>/dev/null
+			done
+		done
+	done | grep -o ' id [0-9]* name fl_' | awk '{ print $2 }'
 }
 
 # fl_leftovers: prints one line per faultline attachment that exists.
@@ -620,6 +634,33 @@ fl_clsact_present()
 		tc -n "$ns" qdisc show 2>/dev/null | grep -q clsact && return 0
 	done
 	return 1
+}
+
+# fl_pin_dir: sets FL_PIN to a new directory for an agent's --pin-dir, on
+# a bpffs instance of this run's own (each bpf mount is a file system of
+# its own), emptied and unmounted on teardown. Not in $(...): the mount
+# must be remembered.
+fl_pin_dir()
+{
+	local mnt=$FL_STATE/bpffs.${#FL_PIN_DIRS[@]}
+
+	mkdir "$mnt" && mount -t bpf "fl_$FL_RAND" "$mnt" || return 1
+	FL_PIN_DIRS+=("$mnt")
+	FL_PIN=$mnt/faultline
+}
+
+# fl_hold_run_lock: holds faultline's run lock (/run/faultline/lock) shared
+# until teardown, as every run does. A test that kills an agent with
+# SIGKILL on purpose leaves its experiment running with no process
+# holding the lock; another test's teardown 'faultline cleanup'
+# (machine-wide) would then take it off under the test.
+# The test's shell holds it (no helper process that could outlive the
+# test); teardown lets it go.
+fl_hold_run_lock()
+{
+	(umask 077 && mkdir -p /run/faultline && : >>/run/faultline/lock) || return 1
+	exec {FL_RUN_LOCK_FD}<>/run/faultline/lock || return 1
+	flock -s -w 20 "$FL_RUN_LOCK_FD"
 }
 
 # ---- teardown ----
@@ -692,6 +733,17 @@ fl_teardown()
 	for ((i = ${#FL_CGROUPS[@]} - 1; i >= 0; i--)); do
 		_fl_cgroup_remove "${FL_CGROUPS[i]}"
 	done
+	if [[ -n ${FL_RUN_LOCK_FD:-} ]]; then
+		exec {FL_RUN_LOCK_FD}>&-
+		FL_RUN_LOCK_FD=
+	fi
+	# an agent's pins hold their links: unpinning detaches them
+	for name in "${FL_PIN_DIRS[@]}"; do
+		mountpoint -q "$name" || continue
+		rm -rf "${name:?}"/faultline
+		umount "$name"
+	done
+	FL_PIN_DIRS=()
 	# Only a test that built something can have left faultline state.
 	if [[ -x $FL_BIN && ${#FL_NETNS[@]} -gt 0 ]]; then
 		timeout 20 "$FL_BIN" cleanup >"$FL_STATE/cleanup.log" 2>&1 ||

@@ -24,17 +24,15 @@
 # go down on every path.
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
 source "$(dirname "$0")/../lib/lib.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib_k8s.sh
+source "$(dirname "$0")/../lib/lib_k8s.sh"
 
-export PATH=$PATH:/usr/local/go/bin
 fl_require_root
 fl_require_cgroup2
 fl_require_cmds ip tc jq openssl curl setsid flock
 fl_require_traffic
 fl_require_faultline
 
-ENV=$FL_REPO/scripts/k8s-env.sh
-DEPLOY=$FL_REPO/deploy
-K8S_DIR=
 N=20			# datagrams per check
 THRESH=30		# node-a trips after this many drops
 PIN_A=$FL_STATE/pin_a
@@ -48,10 +46,7 @@ k8s_down()
 		fl_bg_alive "$n" && fl_stop "$n" TERM >/dev/null 2>&1
 	done
 	rmdir "$PIN_A" "$PIN_B" 2>/dev/null
-	[[ -n $K8S_DIR ]] || return 0
-	"$ENV" down "$K8S_DIR" >>"$FL_STATE/down.log" 2>&1 ||
-		echo "# teardown: k8s-env.sh down $K8S_DIR failed" >&2
-	K8S_DIR=
+	fl_k8s_down
 }
 trap 'k8s_down; fl_teardown' EXIT
 trap 'k8s_down; fl_teardown; exit 130' INT
@@ -59,142 +54,26 @@ trap 'k8s_down; fl_teardown; exit 143' TERM
 
 fl_plan 30
 
-out=$("$ENV" build 2>"$FL_STATE/build.err") || {
-	fl_diag_file "$FL_STATE/build.err" 40
-	fl_bail "no Kubernetes binaries (scripts/k8s-env.sh build)"
-}
-BINDIR=$(tail -n 1 <<<"$out")
-KUBECTL=$BINDIR/kubectl
-K8S_DIR=$(mktemp -d /tmp/fl_k8s.XXXXXX) || fl_bail "mktemp failed"
-out=$("$ENV" up "$K8S_DIR" 2>"$FL_STATE/up.err")
-[[ $out == "KUBECONFIG=$K8S_DIR/kubeconfig" ]] || {
-	fl_diag_file "$FL_STATE/up.err" 40
-	fl_bail "the control plane did not come up"
-}
-export KUBECONFIG=$K8S_DIR/kubeconfig
-
-kc()
-{
-	"$KUBECTL" --request-timeout=30s "$@"
-}
+fl_k8s_up
 
 # 1: the manifests
-kc apply -f "$DEPLOY/namespace.yaml" -f "$DEPLOY/crd.yaml" -f "$DEPLOY/rbac.yaml" \
-	>"$FL_STATE/apply.out" 2>&1 &&
-	kc wait --for=condition=Established crd/experiments.faultline.dev --timeout=30s \
-		>>"$FL_STATE/apply.out" 2>&1
+fl_k8s_deploy
 fl_ok $? "deploy/namespace.yaml, crd.yaml and rbac.yaml applied" ||
 	fl_bail "$(cat "$FL_STATE/apply.out")"
 
 # 2: the agents' kubeconfig: the service account's token, nothing else
-token=$(kc create token faultline -n faultline-system --duration=1h 2>"$FL_STATE/token.err")
-server=$(kc config view --minify -o jsonpath='{.clusters[0].cluster.server}')
-SA_KC=$FL_STATE/sa.kubeconfig
-cat >"$SA_KC" <<KC
-apiVersion: v1
-kind: Config
-clusters:
-- name: c
-  cluster: {server: "$server", certificate-authority: "$K8S_DIR/pki/ca.crt"}
-users:
-- name: faultline
-  user: {token: "$token"}
-contexts:
-- name: sa
-  context: {cluster: c, user: faultline}
-current-context: sa
-KC
-[[ $token == *.*.* ]] && ! grep -q "client-certificate\|client-key" "$SA_KC" &&
-	! "$KUBECTL" --kubeconfig "$SA_KC" auth can-i delete pods -A >/dev/null 2>&1
+fl_k8s_sa_kubeconfig
 fl_ok $? "a kubeconfig with the faultline service account's token only (it may not delete pods)" ||
 	fl_diag_file "$FL_STATE/token.err"
 
-# ---- the kubelet's part: nodes, pods, cgroups, status ----
+# ---- the kubelet's part: nodes, pods, cgroups, status (lib_k8s.sh) ----
 
-uuid_()
-{
-	echo "${1//-/_}"
-}
-
-ROOT=$FL_CG		# both nodes' kubelet --cgroup-root (the pod uids differ)
-mkcg()
-{
-	local d
-
-	for d in "$@"; do
-		mkdir -p "$d" || return 1
-		FL_CGROUPS+=("$d")
-	done
-}
-mkcg "$ROOT" "$ROOT/kubepods.slice" "$ROOT/kubepods.slice/kubepods-burstable.slice" ||
-	fl_bail "cannot create $ROOT"
+fl_k8s_kubelet_root || fl_bail "cannot create $ROOT"
 fl_setup_pair || fl_bail "cannot set up the namespace pair"
 fl_start_servers
 
-declare -A CG=() PCG=() APP=()
-# pod_create NAME NODE APP: a Burstable pod bound to NODE, as the scheduler
-# leaves it (Pending: no cgroup, no process yet).
-pod_create()
-{
-	local name=$1 node=$2 app=$3
-
-	APP[$name]=$app
-	kc apply -f - >>"$FL_STATE/pods.log" 2>&1 <<P
-apiVersion: v1
-kind: Pod
-metadata: {name: $name, namespace: default, labels: {app: $app}}
-spec:
-  nodeName: $node
-  containers: [{name: main, image: registry.invalid/$app:1, resources: {requests: {cpu: 10m}}}]
-P
-}
-
-# pod_container NAME RESTARTS: what the kubelet does to (re)start the pod's
-# container: a new container cgroup inside the pod's (a new id), its
-# process in the client namespace, and the status (Running, podIP,
-# qosClass, containerStatuses with that id and restart count).
-pod_container()
-{
-	local name=$1 restarts=$2 uid cid ccg app=${APP[$1]}
-
-	uid=$(kc get pod "$name" -n default -o jsonpath='{.metadata.uid}') || return 1
-	cid=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
-	PCG[$name]=$ROOT/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod$(uuid_ "$uid").slice
-	ccg=${PCG[$name]}/cri-containerd-$cid.scope
-	[[ -d ${PCG[$name]} ]] || mkcg "${PCG[$name]}" || return 1
-	mkcg "$ccg" || return 1
-	CG[$name]=$ccg
-	fl_bg_in "proc_${name}_$restarts" "$FL_NS_CLI" "$ccg" sleep 600
-	fl_wait_for 5 grep -q . "$ccg/cgroup.procs" || return 1
-	kc patch pod "$name" -n default --subresource=status --type=merge -p "{\"status\":{
-		\"phase\":\"Running\",\"podIP\":\"$FL_CLI4\",\"qosClass\":\"Burstable\",
-		\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}],
-		\"containerStatuses\":[{\"name\":\"main\",\"ready\":true,\"restartCount\":$restarts,
-		\"image\":\"registry.invalid/$app:1\",\"imageID\":\"\",
-		\"containerID\":\"containerd://$cid\",\"state\":{\"running\":{}}}]}}" \
-		>>"$FL_STATE/pods.log" 2>&1
-}
-
-# pod NAME NODE APP: created and running
-pod()
-{
-	pod_create "$@" && pod_container "$1" 0
-}
-
 # 3: nodes and pods
-{
-	for n in node-a node-b; do
-		kc apply -f - <<NODE || exit 1
-apiVersion: v1
-kind: Node
-metadata: {name: $n, labels: {kubernetes.io/hostname: $n}}
-NODE
-	done
-} >>"$FL_STATE/pods.log" 2>&1
-rc=$?
-# no controller manager makes the namespace's default service account
-((rc == 0)) && { kc create serviceaccount default -n default >>"$FL_STATE/pods.log" 2>&1 ||
-	kc get serviceaccount default -n default >/dev/null 2>&1; } &&
+fl_k8s_nodes node-a node-b &&
 	pod ratings-a node-a ratings && pod details-a node-a details &&
 	pod ratings-b node-b ratings &&
 	[[ $(kc get pods -n default -o jsonpath='{range .items[*]}{.status.phase}{" "}{end}') == "Running Running Running " ]]

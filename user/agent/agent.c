@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -25,6 +26,7 @@
 #include "engine.h"
 #include "log.h"
 #include "metrics.h"
+#include "pin.h"
 #include "report.h"
 #include "specdir.h"
 #include "targets.h"
@@ -45,6 +47,10 @@ struct fl_agent_exp {
 	struct timespec mtime;		/* of source, when it was read */
 	struct fl_job *job;		/* NULL once ended */
 	__u64 seq;			/* submission order */
+	bool adopted;			/* taken back from a previous agent's pins */
+	bool k8s;			/* an Experiment of the Kubernetes API */
+	bool held;			/* adopted from the API: kept, even ended, until
+					 * the controller's first list claims it */
 	/* once ended */
 	enum fl_state state;
 	double elapsed_s, duration_s;
@@ -67,6 +73,7 @@ struct fl_agent {
 	struct fl_engine *e;
 	int listen_fd;
 	int pin_fd;			/* the pin directory, flocked */
+	bool pinning;			/* it is on bpffs: experiments are pinned */
 	struct fl_specdir sd;
 	struct fl_metrics_server *metrics;
 	struct fl_k8s_ctl *k8s;		/* NULL: no Kubernetes API */
@@ -251,8 +258,32 @@ static void fl_agent_reap_all(struct fl_agent *a)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(a->exps); i++)
-		if (a->exps[i].used && a->exps[i].job && fl_job_ended(a->exps[i].job))
+		if (a->exps[i].used && a->exps[i].job && !a->exps[i].held &&
+		    fl_job_ended(a->exps[i].job))
 			fl_agent_reap(a, &a->exps[i]);
+}
+
+/* Once the controller has its first list: the taken-back Experiments it
+ * claimed are its own again (their ends are written to their entries);
+ * the others were deleted while no agent ran, and stop.
+ */
+static void fl_agent_k8s_claims(struct fl_agent *a)
+{
+	size_t i;
+
+	if (!a->k8s || !fl_k8s_ctl_synced(a->k8s))
+		return;
+	for (i = 0; i < ARRAY_SIZE(a->exps); i++) {
+		struct fl_agent_exp *x = &a->exps[i];
+
+		if (!x->used || !x->held)
+			continue;
+		x->held = false;
+		if (x->job && !fl_job_ended(x->job) && !fl_k8s_ctl_owns(a->k8s, x->name)) {
+			fl_log_exp(FL_LOG_INFO, x->name, "taken back, then stopped: its Experiment is gone\n");
+			fl_job_stop_why(x->job, "its Experiment was deleted while the agent was down");
+		}
+	}
 }
 
 /* Stop one experiment and wait for its end (a restart needs its name and
@@ -270,11 +301,50 @@ static void fl_agent_stop_wait(struct fl_agent *a, struct fl_agent_exp *x)
 	fl_agent_reap_all(a);
 }
 
+/* The pins of experiment @name: <pin-dir>/<name>, its '.' spelled '+'
+ * (bpffs refuses a dot in a name; a name has no '+': fl_name_valid).
+ */
+static void fl_agent_pin_path(struct fl_agent *a, const char *name, char *buf, size_t len)
+{
+	char *p;
+	int n;
+
+	n = snprintf(buf, len, "%s/", a->o.pin_dir);
+	snprintf(buf + n, len - n, "%s", name);
+	for (p = buf + n; *p; p++)
+		if (*p == '.')
+			*p = '+';
+}
+
+/* What the agent needs besides the engine's part to take @x back: where it
+ * came from, and the spec file's mtime then (a file changed while no agent
+ * ran starts afresh).
+ */
+static int fl_agent_pin(struct fl_agent *a, struct fl_agent_exp *x)
+{
+	json_object *o = json_object_new_object();
+	char path[PATH_MAX];
+	struct stat st;
+	int ret;
+
+	if (x->source[0] && !stat(x->source, &st)) {
+		x->mtime = st.st_mtim;
+		json_object_object_add(o, "mtime_s", json_object_new_int64(st.st_mtim.tv_sec));
+		json_object_object_add(o, "mtime_ns", json_object_new_int64(st.st_mtim.tv_nsec));
+	}
+	json_object_object_add(o, "source", json_object_new_string(x->source));
+	json_object_object_add(o, "k8s", json_object_new_boolean(x->k8s));
+	fl_agent_pin_path(a, x->name, path, sizeof(path));
+	ret = fl_job_set_pin(x->job, path, json_object_to_json_string(o));
+	json_object_put(o);
+	return ret;
+}
+
 /* Add, check and start @exp (moved). On success the record; otherwise
  * NULL with the error's class and message.
  */
 static struct fl_agent_exp *fl_agent_submit(struct fl_agent *a, struct fl_experiment *exp,
-					    const char *source, const char **class,
+					    const char *source, bool k8s, const char **class,
 					    char *err, size_t errlen)
 {
 	struct fl_agent_exp *x;
@@ -314,7 +384,13 @@ static struct fl_agent_exp *fl_agent_submit(struct fl_agent *a, struct fl_experi
 	snprintf(x->name, sizeof(x->name), "%s", name);
 	snprintf(x->source, sizeof(x->source), "%s", source ? source : "");
 	x->duration_s = fl_job_experiment(j)->duration_ns / 1e9;
-	ret = fl_job_start(j);
+	x->k8s = k8s;
+	if (a->pinning)
+		ret = fl_agent_pin(a, x);
+	else
+		ret = 0;
+	if (!ret)
+		ret = fl_job_start(j);
 	if (ret || fl_job_ended(j)) {
 		const struct fl_result *r = fl_job_result(j);
 
@@ -346,7 +422,7 @@ static int fl_agent_k8s_start(void *ctx, const char *yaml, char *err, size_t err
 		free(exp);
 		return ret;
 	}
-	x = fl_agent_submit(a, exp, NULL, &class, err, errlen);
+	x = fl_agent_submit(a, exp, NULL, true, &class, err, errlen);
 	fl_experiment_free(exp);
 	free(exp);
 	return x ? 0 : -EINVAL;
@@ -431,7 +507,7 @@ static void fl_agent_spec_start(struct fl_agent *a, const char *path, const stru
 		free(exp);
 		return;
 	}
-	x = fl_agent_submit(a, exp, path, &class, err, sizeof(err));
+	x = fl_agent_submit(a, exp, path, false, &class, err, sizeof(err));
 	fl_experiment_free(exp);
 	free(exp);
 	if (!x) {
@@ -494,6 +570,8 @@ static json_object *fl_agent_exp_json(struct fl_agent_exp *x)
 	json_object_object_add(o, "name", json_object_new_string(x->name));
 	json_object_object_add(o, "source", x->source[0] ?
 			       json_object_new_string(x->source) : NULL);
+	if (x->adopted)
+		json_object_object_add(o, "adopted", json_object_new_boolean(true));
 	if (!x->job) {
 		json_object_object_add(o, "phase", json_object_new_string(fl_state_name(x->state)));
 		json_object_object_add(o, "elapsed_s", fl_json_num(x->elapsed_s));
@@ -609,7 +687,7 @@ static void fl_agent_do_submit(struct fl_agent *a, struct fl_agent_client *c,
 						 err));
 		return;
 	}
-	x = fl_agent_submit(a, exp, NULL, &class, err, sizeof(err));
+	x = fl_agent_submit(a, exp, NULL, false, &class, err, sizeof(err));
 	fl_experiment_free(exp);
 	free(exp);
 	if (!x) {
@@ -854,6 +932,137 @@ static int fl_agent_pin_dir(struct fl_agent *a, char *err, size_t errlen)
 	return 0;
 }
 
+/* What a taken-back experiment holds, for the log: "tcx_egress on veth1,
+ * fq on veth1 (puts back noqueue)".
+ */
+static void fl_agent_held(const struct fl_run *run, char *buf, size_t len)
+{
+	size_t off = 0;
+	int i;
+
+	buf[0] = 0;
+	for (i = 0; i < run->n_att && off < len; i++)
+		if (run->att[i].attached)
+			off += snprintf(buf + off, len - off, "%s%s on %s", off ? ", " : "",
+					fl_hook_name(run->att[i].hook), run->att[i].ifname[0] ?
+					run->att[i].ifname : run->att[i].cgroup);
+	for (i = 0; i < run->n_qd && off < len; i++)
+		if (run->qd[i].installed)
+			off += snprintf(buf + off, len - off, "%sfq on %s (puts back %s)",
+					off ? ", " : "", run->place[run->qd_place[i]].ifname,
+					run->qd[i].kind);
+	if (!buf[0])
+		snprintf(buf, len, "nothing attached any more");
+}
+
+/* Is the adopted @x still wanted by its source? A spec file must still be
+ * in this agent's spec directory; a socket's has no source and runs on;
+ * an Experiment's is judged once the API's list is in (fl_agent_k8s_claims).
+ */
+static bool fl_agent_source_wants(struct fl_agent *a, struct fl_agent_exp *x, const char **why)
+{
+	size_t n = a->o.spec_dir ? strlen(a->o.spec_dir) : 0;
+
+	*why = NULL;
+	if (x->k8s) {
+		if (!a->o.k8s)
+			*why = "it came from the Kubernetes API, which this agent does not watch";
+		return !*why;
+	}
+	if (!x->source[0])
+		return true;
+	if (!n || strncmp(x->source, a->o.spec_dir, n) || x->source[n] != '/')
+		*why = "its spec file is not in this agent's spec directory";
+	else if (access(x->source, F_OK))
+		*why = "its spec file was removed";
+	return !*why;
+}
+
+/* The previous agent's experiments, found in the pin directory: taken
+ * back (--on-restart adopt) or taken off (clean), before any source starts
+ * anything, so that a spec file or an Experiment meets its own leftovers
+ * no more.
+ */
+static void fl_agent_restart(struct fl_agent *a)
+{
+	char path[PATH_MAX], err[1024], held[1024];
+	struct fl_job_status js;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	a->pinning = fl_pin_dir_ok(a->o.pin_dir);
+	if (!a->pinning) {
+		pr_warn("agent: --pin-dir %s is not on bpffs: experiments are not pinned and do not outlive this agent\n",
+			a->o.pin_dir);
+		return;
+	}
+	d = opendir(a->o.pin_dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		const char *why, *name;
+		struct fl_agent_exp *x;
+		json_object *note;
+		struct fl_job *j;
+		char *text = NULL;
+		int ret;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", a->o.pin_dir, de->d_name);
+		if (stat(path, &st) || !S_ISDIR(st.st_mode))
+			continue;
+		ret = fl_engine_adopt(a->e, path, &j, &text, err, sizeof(err));
+		if (!j) {
+			pr_warn("agent: %s: %s; removing it (its links go with it; 'faultline cleanup' removes a legacy filter or root qdisc it may have left)\n",
+				path, err);
+			fl_pin_remove(path);
+			continue;
+		}
+		x = fl_agent_slot(a);
+		x->used = true;
+		x->job = j;
+		x->seq = ++a->seq;
+		x->adopted = true;
+		name = fl_job_experiment(j)->name;
+		snprintf(x->name, sizeof(x->name), "%s", name);
+		x->duration_s = fl_job_experiment(j)->duration_ns / 1e9;
+		note = text ? json_tokener_parse(text) : NULL;
+		free(text);
+		snprintf(x->source, sizeof(x->source), "%s",
+			 json_object_get_string(json_object_object_get(note, "source")) ?: "");
+		x->k8s = json_object_get_boolean(json_object_object_get(note, "k8s"));
+		x->mtime.tv_sec = json_object_get_int64(json_object_object_get(note, "mtime_s"));
+		x->mtime.tv_nsec = json_object_get_int64(json_object_object_get(note, "mtime_ns"));
+		x->held = x->k8s && a->o.k8s;
+		json_object_put(note);
+		fl_agent_held(fl_job_run(j), held, sizeof(held));
+		if (ret) {
+			fl_log_exp(FL_LOG_WARN, name, "could not be taken back: %s; removed what was found\n",
+				   err);
+		} else if (!a->o.adopt) {
+			fl_log_exp(FL_LOG_INFO, name, "--on-restart clean: removing what the previous agent left: %s\n",
+				   held);
+			fl_job_stop_why(j, "removed at the agent's restart (--on-restart clean)");
+			fl_agent_stop_wait(a, x);
+		} else if (fl_job_status(j, &js), js.elapsed_s >= js.duration_s) {
+			/* its end came while no agent ran: the next step says so */
+			fl_log_exp(FL_LOG_INFO, name, "taken back after its end: %s\n", held);
+		} else if (!fl_agent_source_wants(a, x, &why)) {
+			fl_log_exp(FL_LOG_INFO, name, "taken back, then stopped: %s\n", why);
+			fl_job_stop_why(j, why);
+			fl_agent_stop_wait(a, x);
+		} else {
+			fl_log_exp(FL_LOG_INFO, name, "taken back from %s (--on-restart adopt): %s; it ends at its deadline, in %.1fs\n",
+				   path, held, js.duration_s > js.elapsed_s ?
+				   js.duration_s - js.elapsed_s : 0);
+		}
+	}
+	closedir(d);
+	fl_agent_reap_all(a);
+}
+
 int fl_agent_new(struct fl_agent **out, const struct fl_agent_opts *o, char *err, size_t errlen)
 {
 	struct fl_agent *a;
@@ -882,6 +1091,7 @@ int fl_agent_new(struct fl_agent **out, const struct fl_agent_opts *o, char *err
 	 * not be this node's administrator: no way past the guards here
 	 */
 	fl_engine_set_force_how(a->e, "run it in the foreground with 'faultline run --force' if that is what you mean (the agent has no way past the guards)");
+	fl_agent_restart(a);
 	if (o->spec_dir) {
 		ret = fl_specdir_open(&a->sd, o->spec_dir, err, errlen);
 		if (ret)
@@ -975,8 +1185,10 @@ int fl_agent_run(struct fl_agent *a, volatile sig_atomic_t *stop, volatile sig_a
 		if (ret < 0)
 			pr_warn("agent: waiting for evidence failed: %s\n", strerror(-ret));
 		fl_agent_reap_all(a);
-		if (a->k8s)
+		if (a->k8s) {
+			fl_agent_k8s_claims(a);
 			fl_k8s_ctl_tick(a->k8s);
+		}
 		for (i = 0; i < ARRAY_SIZE(a->clients); i++) {
 			struct fl_agent_client *c = &a->clients[i];
 

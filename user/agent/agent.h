@@ -30,12 +30,15 @@ struct fl_agent_opts {
 	bool k8s;		/* Experiments from the Kubernetes API (controller.h) */
 	const char *kubeconfig;	/* with k8s; NULL: in-cluster */
 	const char *node_name;	/* with k8s: this node */
+	bool adopt;		/* --on-restart adopt: take back what a previous
+				 * agent pinned; else clean it away */
 };
 
 struct fl_agent;
 
-/* Listen, watch, serve metrics, lock the pin directory; start what the
- * spec directory holds. 0, or -errno with why in @err.
+/* Lock the pin directory and take back (adopt) or remove (clean) the
+ * experiments a previous agent pinned there; listen, watch, serve
+ * metrics; start what the spec directory holds. 0, or -errno with why in @err.
  */
 int fl_agent_new(struct fl_agent **out, const struct fl_agent_opts *o, char *err, size_t errlen);
 /* Serve until *@stop holds a signal number: then every experiment ends

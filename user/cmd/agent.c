@@ -44,7 +44,8 @@ static void fl_agent_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: faultline agent [--socket PATH] [--spec-dir DIR] [--metrics-addr HOST:PORT]\n"
-		"                       [--pin-dir DIR] [--log-format text|json] [--allow-uid UID] [-v]\n"
+		"                       [--pin-dir DIR] [--on-restart adopt|clean]\n"
+		"                       [--log-format text|json] [--allow-uid UID] [-v]\n"
 		"                       [--kubeconfig FILE] [--node-name NODE] [--cgroup-root DIR]\n"
 		"\n"
 		"Run experiments side by side in one process, submitted through the control\n"
@@ -57,8 +58,11 @@ static void fl_agent_usage(FILE *out)
 		"                         removed stops it, rewritten restarts it; SIGHUP rereads\n"
 		"  --metrics-addr ADDR    Prometheus /metrics and /healthz (default " FL_METRICS_ADDR ");\n"
 		"                         'none' serves nothing\n"
-		"  --pin-dir DIR          this agent's bpffs directory, made 0700\n"
-		"                         (default " FL_AGENT_PIN_DIR ")\n"
+		"  --pin-dir DIR          this agent's bpffs directory, made 0700; each experiment's\n"
+		"                         links and maps are pinned in DIR/NAME, so that it outlives\n"
+		"                         the agent (default " FL_AGENT_PIN_DIR ")\n"
+		"  --on-restart POLICY    what a previous agent left in --pin-dir: 'clean' takes it\n"
+		"                         off (default), 'adopt' takes it back to run to its deadline\n"
 		"  --log-format FORMAT    text, or json: one JSON object per line on stderr\n"
 		"  --allow-uid UID        answer this uid too (root always)\n"
 		"  --kubeconfig FILE      run the Experiments of the Kubernetes API on this node's\n"
@@ -77,6 +81,7 @@ int fl_cmd_agent(int argc, char **argv)
 		{ "spec-dir", required_argument, NULL, 'd' },
 		{ "metrics-addr", required_argument, NULL, 'm' },
 		{ "pin-dir", required_argument, NULL, 'p' },
+		{ "on-restart", required_argument, NULL, 'r' },
 		{ "log-format", required_argument, NULL, 'l' },
 		{ "allow-uid", required_argument, NULL, 'u' },
 		{ "kubeconfig", required_argument, NULL, 'k' },
@@ -100,7 +105,7 @@ int fl_cmd_agent(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:d:m:p:l:u:k:n:c:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:d:m:p:r:l:u:k:n:c:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			o.socket = optarg;
@@ -113,6 +118,13 @@ int fl_cmd_agent(int argc, char **argv)
 			break;
 		case 'p':
 			o.pin_dir = optarg;
+			break;
+		case 'r':
+			if (strcmp(optarg, "adopt") && strcmp(optarg, "clean")) {
+				fprintf(stderr, "faultline agent: --on-restart %s: adopt or clean\n", optarg);
+				return FL_EXIT_USAGE;
+			}
+			o.adopt = !strcmp(optarg, "adopt");
 			break;
 		case 'l':
 			if (fl_log_parse_format(optarg, &fmt)) {
@@ -501,6 +513,8 @@ int fl_cmd_status(int argc, char **argv)
 			printf("%s%s=%s", k ? ", " : " ", fl_json_str(cd, "name") ?: "?",
 			       v ? json_object_to_json_string(v) : "-");
 		}
+		if (json_object_get_boolean(json_object_object_get(x, "adopted")))
+			printf(" (taken back after an agent restart)");
 		printf("\n");
 	}
 	json_object_put(o);

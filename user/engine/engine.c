@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
+#include <json-c/json.h>
 
 #include "common.h"
 #include "breaker.h"
@@ -20,6 +21,7 @@
 #include "events.h"
 #include "k8s_cgroups.h"
 #include "monitor.h"
+#include "pin.h"
 #include "probes.h"
 #include "targets.h"
 #include "timestamp.h"
@@ -47,9 +49,13 @@ struct fl_job {
 	__u64 probe_failures[FL_EXP_MAX_PROBES];
 	int stop_signo;
 	pid_t stopper;
+	char stop_why[256];		/* the caller's reason for a stop, or "" */
 	bool stop_asked;
 	bool ended;
 	struct fl_result res;
+	char pin_dir[PATH_MAX];		/* "": nothing pinned */
+	char *pin_note;			/* the caller's, kept in the record */
+	__u64 adopted_ns;		/* taken back from pins at this time; 0: not */
 };
 
 struct fl_engine {
@@ -208,18 +214,31 @@ static int fl_job_check_targets(struct fl_job *j, char *err, size_t errlen)
 	return 0;
 }
 
+/* A pinned link holds its attachment after our descriptor closes: the
+ * pins go first, then detaching takes everything off.
+ */
+static void fl_job_unpin(struct fl_job *j)
+{
+	if (!j->pin_dir[0])
+		return;
+	fl_pin_remove(j->pin_dir);
+	j->pin_dir[0] = 0;
+}
+
 static void fl_job_free(struct fl_job *j)
 {
 	if (!j)
 		return;
 	fl_probes_stop(j->probes);
 	fl_dp_disarm(&j->run.dp);
+	fl_job_unpin(j);
 	fl_session_stop(&j->run, j->e->who);
 	fl_events_close(&j->ev);
 	fl_session_free(&j->run);
 	fl_monitor_free(&j->mon);
 	fl_experiment_free(&j->exp);
 	fl_result_free(&j->res);
+	free(j->pin_note);
 	free(j);
 }
 
@@ -514,7 +533,9 @@ static void fl_job_decide(struct fl_job *j, int loop_err)
 			 fl_cmp_symbol(c->cmp), c->threshold);
 	} else if (j->stop_asked) {
 		j->state = FL_STATE_ABORTED;
-		if (j->stopper)
+		if (j->stop_why[0])
+			snprintf(j->reason, sizeof(j->reason), "%s", j->stop_why);
+		else if (j->stopper)
 			snprintf(j->reason, sizeof(j->reason), "stopped by 'faultline stop' (pid %d)",
 				 (int)j->stopper);
 		else
@@ -529,8 +550,17 @@ static void fl_job_decide(struct fl_job *j, int loop_err)
 		j->state = FL_STATE_ERROR;
 	} else {
 		j->state = FL_STATE_SUCCEEDED;
-		snprintf(j->reason, sizeof(j->reason),
-			 "the duration elapsed and no condition tripped");
+		if (j->adopted_ns >= j->deadline_ns)
+			snprintf(j->reason, sizeof(j->reason),
+				 "the duration elapsed while no agent ran (taken back %.1fs after its end); the conditions were judged only until the previous agent stopped",
+				 (j->adopted_ns - j->deadline_ns) / 1e9);
+		else if (j->adopted_ns)
+			snprintf(j->reason, sizeof(j->reason),
+				 "the duration elapsed and no condition tripped (judged again from the agent's restart, %.1fs in)",
+				 (j->adopted_ns - j->start_ns) / 1e9);
+		else
+			snprintf(j->reason, sizeof(j->reason),
+				 "the duration elapsed and no condition tripped");
 	}
 }
 
@@ -696,6 +726,7 @@ static void fl_job_finish(struct fl_job *j, int loop_err)
 	if (j->state == FL_STATE_STARTED)
 		fl_job_decide(j, loop_err);
 	j->links = j->run.n_att + j->run.dp.n_tp_links;
+	fl_job_unpin(j);
 	fl_session_stop(&j->run, j->e->who);
 	j->detached_ns = fl_mono_ns();
 	fl_probes_stop(j->probes);
@@ -722,6 +753,38 @@ static void fl_job_fail_start(struct fl_job *j, const char *fmt, ...)
 	va_end(ap);
 	j->state = FL_STATE_ERROR;
 	fl_job_finish(j, 0);
+}
+
+int fl_job_set_pin(struct fl_job *j, const char *dir, const char *note)
+{
+	if (j->state != FL_STATE_PENDING)
+		return -EALREADY;
+	free(j->pin_note);
+	j->pin_note = note ? strdup(note) : NULL;
+	if (note && !j->pin_note)
+		return -ENOMEM;
+	snprintf(j->pin_dir, sizeof(j->pin_dir), "%s", dir);
+	return 0;
+}
+
+/* What the engine needs to take the job back: the experiment's text and
+ * its clock. The run's part is pin.c's.
+ */
+static int fl_job_pin(struct fl_job *j)
+{
+	json_object *o = json_object_new_object();
+	int ret;
+
+	json_object_object_add(o, "name", json_object_new_string(j->exp.name));
+	json_object_object_add(o, "file", json_object_new_string(j->exp.file));
+	json_object_object_add(o, "text", j->exp.text ? json_object_new_string(j->exp.text) : NULL);
+	json_object_object_add(o, "note", j->pin_note ? json_object_new_string(j->pin_note) : NULL);
+	json_object_object_add(o, "start_ns", json_object_new_int64(j->start_ns));
+	json_object_object_add(o, "deadline_ns", json_object_new_int64(j->deadline_ns));
+	json_object_object_add(o, "real_minus_mono", json_object_new_int64(j->real_minus_mono));
+	ret = fl_pin_save(&j->run, j->pin_dir, o);
+	json_object_put(o);
+	return ret;
 }
 
 int fl_job_start(struct fl_job *j)
@@ -760,6 +823,14 @@ int fl_job_start(struct fl_job *j)
 	/* armed first: a probe sample taken before the faults is no evidence */
 	fl_dp_arm(&j->run.dp, j->deadline_ns);
 	j->state = FL_STATE_STARTED;
+	if (j->pin_dir[0]) {
+		ret = fl_job_pin(j);
+		if (ret) {
+			fl_job_fail_start(j, "pinning it under %s failed (see above); it would not survive an agent restart",
+					  j->pin_dir);
+			return ret;
+		}
+	}
 	ret = fl_job_start_probes(j);
 	if (ret) {
 		fl_job_fail_start(j, "starting probes or Prometheus queries failed: %s",
@@ -767,6 +838,121 @@ int fl_job_start(struct fl_job *j)
 		return ret;
 	}
 	return 0;
+}
+
+static const char *fl_json_str(json_object *o, const char *key)
+{
+	return json_object_get_string(json_object_object_get(o, key));
+}
+
+/* Seed the flow table from the ring buffer's backlog and the kernel's
+ * table, with no callback: what happened while no one judged is not new
+ * evidence, and the next record of a flow must count only what is new.
+ */
+static int fl_job_adopt_events(struct fl_job *j)
+{
+	int ret;
+
+	ret = fl_events_open(&j->ev, fl_dp_events_fd(&j->run.dp));
+	if (ret)
+		return ret;
+	ring_buffer__consume(j->ev.rb);
+	fl_events_sweep(&j->ev, fl_dp_flows_fd(&j->run.dp));
+	j->ev.on_flow = fl_job_flow_cb;
+	j->ev.on_signal = fl_job_signal_cb;
+	j->ev.cb_ctx = j;
+	return 0;
+}
+
+int fl_engine_adopt(struct fl_engine *e, const char *dir, struct fl_job **out, char **note,
+		    char *err, size_t errlen)
+{
+	char why[1024] = "", perr[1024] = "";
+	json_object *rec = NULL, *job;
+	const char *text, *file, *name;
+	struct fl_job *j;
+	int i, ret, slot = -1;
+
+	*out = NULL;
+	*note = NULL;
+	for (i = 0; i < FL_ENGINE_MAX_JOBS && slot < 0; i++)
+		if (!e->jobs[i])
+			slot = i;
+	if (slot < 0) {
+		fl_set_err(err, errlen, "%d experiments already run in this process", FL_ENGINE_MAX_JOBS);
+		return -EBUSY;
+	}
+	ret = fl_pin_read(dir, &rec, err, errlen);
+	if (ret)
+		return ret;
+	j = calloc(1, sizeof(*j));
+	if (!j) {
+		json_object_put(rec);
+		fl_set_err(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	job = json_object_object_get(rec, "job");
+	text = fl_json_str(job, "text");
+	file = fl_json_str(job, "file");
+	name = fl_json_str(job, "name");
+	j->e = e;
+	j->run.lock_fd = -1;
+	j->mon.tripped = -1;
+	j->mon.trip_target = -1;
+	j->state = FL_STATE_STARTED;
+	j->real_minus_mono = json_object_get_int64(json_object_object_get(job, "real_minus_mono"));
+	j->start_ns = json_object_get_int64(json_object_object_get(job, "start_ns"));
+	j->deadline_ns = json_object_get_int64(json_object_object_get(job, "deadline_ns"));
+	j->adopted_ns = j->idle_ns = fl_mono_ns();
+	snprintf(j->pin_dir, sizeof(j->pin_dir), "%s", dir);
+	if (fl_json_str(job, "note"))
+		*note = strdup(fl_json_str(job, "note"));
+	/* the text passed the validator once; if it fails now (another
+	 * version), the run is still taken back to be removed
+	 */
+	ret = text ? fl_experiment_parse(file && file[0] ? file : "<pinned>", text, strlen(text),
+					 &j->exp, perr, sizeof(perr)) : -EINVAL;
+	if (!ret)
+		ret = fl_job_spec(j, perr, sizeof(perr));
+	if (ret) {
+		snprintf(why, sizeof(why), "its experiment no longer parses: %s", perr[0] ? perr : "no text");
+		fl_experiment_free(&j->exp);
+		snprintf(j->exp.name, sizeof(j->exp.name), "%s", name ? name : "unknown");
+	}
+	snprintf(j->exp.file, sizeof(j->exp.file), "%s", file ? file : "");
+	/* even when it does not parse: what it holds must come off */
+	if (fl_pin_open(&j->run, dir, rec, perr, sizeof(perr)) && !ret) {
+		snprintf(why, sizeof(why), "%s", perr);
+		ret = -EIO;
+	}
+	json_object_put(rec);
+	e->jobs[slot] = j;
+	e->n++;
+	*out = j;
+	if (!ret) {
+		ret = fl_job_adopt_events(j);
+		if (ret)
+			snprintf(why, sizeof(why), "opening the ring buffer failed: %s", strerror(-ret));
+	}
+	if (!ret) {
+		ret = fl_monitor_init(&j->mon, j->exp.conditions, j->exp.n_conditions,
+				      j->exp.n_targets, j->adopted_ns);
+		j->mon.on_trip = fl_job_on_trip;
+		j->mon.ctx = j;
+		if (ret)
+			snprintf(why, sizeof(why), "setting up the conditions failed: %s", strerror(-ret));
+	}
+	if (!ret) {
+		ret = fl_job_start_probes(j);
+		if (ret)
+			snprintf(why, sizeof(why), "starting probes or Prometheus queries failed: %s",
+				 strerror(-ret));
+	}
+	if (ret) {
+		fl_set_err(err, errlen, "%s", why);
+		fl_job_fail_start(j, "taking it back from %s failed: %s", dir, err);
+	}
+	return ret;
 }
 
 /* ---- the loop ---- */
@@ -796,6 +982,14 @@ void fl_job_stop(struct fl_job *j, int signo, pid_t stopper)
 		snprintf(j->reason, sizeof(j->reason), "stopped before it started");
 		fl_job_finish(j, 0);
 	}
+}
+
+void fl_job_stop_why(struct fl_job *j, const char *why)
+{
+	if (j->ended || j->stop_asked)
+		return;
+	snprintf(j->stop_why, sizeof(j->stop_why), "%s", why);
+	fl_job_stop(j, 0, 0);
 }
 
 void fl_engine_stop_all(struct fl_engine *e, int signo, pid_t stopper)

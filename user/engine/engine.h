@@ -82,6 +82,20 @@ bool fl_engine_overlap(const struct fl_engine *e, const struct fl_job *self,
  * nothing of it is left attached.
  */
 int fl_job_start(struct fl_job *j);
+/* Pin the job under @dir (bpffs) when it starts, so that it outlives this
+ * process (pin.h), keeping @note (the caller's, any text) in its record;
+ * the pins go on every end. Before fl_job_start.
+ */
+int fl_job_set_pin(struct fl_job *j, const char *dir, const char *note);
+/* Take back the job a dead process pinned under @dir: it runs on to its
+ * original deadline with its maps, links and qdiscs, its conditions judged
+ * afresh from now, and ends as any job. *@note gets the note (the caller
+ * frees it). On failure, when *@out is set, the job has ended as Error and
+ * what was found of it was removed; without *@out nothing was readable
+ * (the caller removes the directory). @err says why.
+ */
+int fl_engine_adopt(struct fl_engine *e, const char *dir, struct fl_job **out, char **note,
+		    char *err, size_t errlen);
 /* The dry run's kernel check: load the programs the placement needs (the
  * verifier, the maps) and unload them. The number of programs, or -errno.
  */
@@ -102,6 +116,8 @@ void fl_engine_disarm_all(struct fl_engine *e);
  */
 void fl_job_stop(struct fl_job *j, int signo, pid_t stopper);
 void fl_engine_stop_all(struct fl_engine *e, int signo, pid_t stopper);
+/* The same as fl_job_stop, with @why as the Aborted result's reason. */
+void fl_job_stop_why(struct fl_job *j, const char *why);
 
 bool fl_job_ended(const struct fl_job *j);
 const struct fl_experiment *fl_job_experiment(const struct fl_job *j);

@@ -53,6 +53,7 @@ struct fl_k8s_ctl {
 	json_object *pods;	/* this node's pods by uid */
 	struct fl_k8s_exp exps[FL_K8S_MAX_EXPS];
 	__s64 real_minus_mono;
+	bool synced;		/* the first list of Experiments was taken */
 };
 
 /* ---- small JSON helpers ---- */
@@ -312,7 +313,8 @@ static void fl_k8s_put_running(struct fl_k8s_ctl *k, struct fl_k8s_exp *x)
 	json_object *e, *conds;
 	int i;
 
-	if (k->ops->status(k->ctx, x->job, &st))
+	/* a job taken back may have ended already: its end is written next */
+	if (k->ops->status(k->ctx, x->job, &st) || st.state != FL_STATE_STARTED)
 		return;
 	e = fl_k8s_entry(k, x, "Started", NULL);
 	if (x->entry && fl_jo(x->entry, "startedAt"))
@@ -546,16 +548,56 @@ static const char *fl_k8s_other_failed(struct fl_k8s_ctl *k, struct fl_k8s_exp *
 	return NULL;
 }
 
-/* Has this node an entry in @x's status already? */
-static bool fl_k8s_own_entry(struct fl_k8s_ctl *k, struct fl_k8s_exp *x)
+/* This node's entry in @x's status, or NULL. */
+static json_object *fl_k8s_own_entry(struct fl_k8s_ctl *k, struct fl_k8s_exp *x)
 {
 	json_object *nodes = fl_jo(fl_jo(x->obj, "status"), "nodes");
 	size_t i;
 
 	for (i = 0; nodes && i < json_object_array_length(nodes); i++)
 		if (!strcmp(fl_js(json_object_array_get_idx(nodes, i), "node", NULL) ?: "", k->node))
-			return true;
-	return false;
+			return json_object_array_get_idx(nodes, i);
+	return NULL;
+}
+
+/* This node has an entry already: an agent before this one ran @x here.
+ * When a job of its name is here (taken back from the previous agent's
+ * pins; the agent holds it until the first list, even if it has ended),
+ * the entry is this agent's again and the job's end is written as any.
+ * Otherwise it is never run twice, and an entry a dead agent left Started
+ * is ended, so that the overall phase can end.
+ */
+static void fl_k8s_resume(struct fl_k8s_ctl *k, struct fl_k8s_exp *x, json_object *own)
+{
+	const char *phase = fl_js(own, "phase", NULL);
+	struct fl_job_status st;
+	json_object *e;
+
+	x->local = FL_K8S_ENDED;
+	json_object_put(x->pods);
+	json_object_put(x->deferred);
+	x->pods = json_object_get(fl_jo(own, "pods")) ?: json_object_new_array();
+	x->deferred = json_object_get(fl_jo(own, "deferredPods")) ?: json_object_new_array();
+	if (!k->ops->status(k->ctx, x->job, &st)) {
+		x->local = FL_K8S_RUNNING;
+		json_object_put(x->entry);
+		x->entry = json_object_get(own);	/* its startedAt */
+		x->next_status_ns = fl_mono_ns();
+		fl_log_exp(FL_LOG_INFO, x->job, "Experiment %s/%s: taken back after the agent's restart\n",
+			   x->ns, x->name);
+		return;
+	}
+	if (fl_k8s_terminal(phase))
+		return;
+	fl_log_exp(FL_LOG_WARN, x->job,
+		   "Experiment %s/%s: this node's entry says %s, but no job of it runs here: ended as Aborted\n",
+		   x->ns, x->name, phase ?: "nothing");
+	e = fl_k8s_entry(k, x, "Aborted",
+			 "the agent restarted and did not take it back (--on-restart clean, no bpffs pin directory, or it could not be: see the agent's log)");
+	if (fl_jo(own, "startedAt"))
+		json_object_object_add(e, "startedAt", json_object_get(fl_jo(own, "startedAt")));
+	json_object_object_add(e, "endedAt", fl_k8s_now());
+	fl_k8s_put_entry(k, x, e);
 }
 
 /* Act on what @x is now: stop on another node's failure, start when
@@ -566,10 +608,8 @@ static void fl_k8s_reconcile(struct fl_k8s_ctl *k, struct fl_k8s_exp *x)
 	const char *failed = fl_k8s_other_failed(k, x);
 	const char *phase = fl_js(fl_jo(x->obj, "status"), "phase", NULL);
 
-	if (x->local == FL_K8S_NONE && fl_k8s_own_entry(k, x)) {
-		/* ran here before (an agent restarted): never run twice */
-		x->local = FL_K8S_ENDED;
-	}
+	if (x->local == FL_K8S_NONE && fl_k8s_own_entry(k, x))
+		fl_k8s_resume(k, x, fl_k8s_own_entry(k, x));
 	if (failed && x->local == FL_K8S_RUNNING) {
 		fl_log_exp(FL_LOG_INFO, x->job, "node %s failed: stopping here\n", failed);
 		k->ops->stop(k->ctx, x->job);
@@ -687,6 +727,19 @@ static void fl_k8s_event(struct fl_k8s_ctl *k, struct fl_k8s_event *ev)
 	n = json_object_array_length(ev->obj);
 	for (i = 0; i < n; i++)
 		fl_k8s_exp_event(k, FL_K8S_MODIFIED, json_object_array_get_idx(ev->obj, i));
+	k->synced = true;
+}
+
+bool fl_k8s_ctl_synced(const struct fl_k8s_ctl *k)
+{
+	return k->synced;
+}
+
+bool fl_k8s_ctl_owns(struct fl_k8s_ctl *k, const char *name)
+{
+	struct fl_k8s_exp *x = fl_k8s_find_job(k, name);
+
+	return x && x->local == FL_K8S_RUNNING;
 }
 
 void fl_k8s_ctl_process(struct fl_k8s_ctl *k)

@@ -58,6 +58,12 @@ void fl_k8s_ctl_tick(struct fl_k8s_ctl *k);
  */
 bool fl_k8s_ctl_ended(struct fl_k8s_ctl *k, const char *name, const struct fl_result *r,
 		      json_object *report);
+/* The first list of Experiments has been taken: from then on a job the
+ * controller does not own has no Experiment.
+ */
+bool fl_k8s_ctl_synced(const struct fl_k8s_ctl *k);
+/* Is the job @name an Experiment's that runs here (taken back included)? */
+bool fl_k8s_ctl_owns(struct fl_k8s_ctl *k, const char *name);
 void fl_k8s_ctl_free(struct fl_k8s_ctl *k);
 
 #endif /* FL_K8S_CONTROLLER_H */

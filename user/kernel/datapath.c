@@ -3,7 +3,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -73,7 +76,75 @@ static __u32 fl_dp_ringbuf_bytes(void)
 	return (__u32)bytes;
 }
 
+/* The map @map pinned under @dir: "map_NAME", a '.' (".bss") spelled '_':
+ * bpffs refuses names with a dot.
+ */
+static void fl_dp_map_pin_path(const struct bpf_map *map, const char *dir, char *buf, size_t len)
+{
+	char *p;
+	int n;
+
+	n = snprintf(buf, len, "%s/map_", dir);
+	snprintf(buf + n, len - n, "%s", bpf_map__name(map));
+	for (p = buf + n; *p; p++)
+		if (*p == '.')
+			*p = '_';
+}
+
+/* Every map takes the descriptor of its pin under @dir: the object then
+ * creates nothing and its programs share the pinned run's state.
+ */
+static int fl_dp_reuse_pinned(struct fl_datapath *dp, const char *dir)
+{
+	char path[PATH_MAX];
+	struct bpf_map *map;
+	int err, fd;
+
+	bpf_object__for_each_map(map, dp->skel->obj) {
+		fl_dp_map_pin_path(map, dir, path, sizeof(path));
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			err = -errno;
+			pr_warn("faultline: opening the pinned map %s failed: %s\n", path,
+				strerror(-err));
+			return err;
+		}
+		err = bpf_map__reuse_fd(map, fd);
+		close(fd);	/* reuse_fd holds its own duplicate */
+		if (err) {
+			pr_warn("faultline: taking over the pinned map %s failed: %s\n", path,
+				strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+int fl_dp_pin_maps(const struct fl_datapath *dp, const char *dir)
+{
+	char path[PATH_MAX];
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, dp->skel->obj) {
+		fl_dp_map_pin_path(map, dir, path, sizeof(path));
+		if (bpf_obj_pin(bpf_map__fd(map), path)) {
+			int err = -errno;
+
+			pr_warn("faultline: pinning map %s failed: %s\n", path, strerror(-err));
+			return err;
+		}
+		/* bpffs makes pins 0600 less the umask: be exact */
+		chmod(path, 0600);
+	}
+	return 0;
+}
+
 int fl_dp_open(struct fl_datapath *dp, unsigned int want_mask)
+{
+	return fl_dp_open_pinned(dp, NULL, want_mask);
+}
+
+int fl_dp_open_pinned(struct fl_datapath *dp, const char *dir, unsigned int want_mask)
 {
 	int err, i;
 
@@ -108,6 +179,14 @@ int fl_dp_open(struct fl_datapath *dp, unsigned int want_mask)
 			pr_debug("ring buffer: %u bytes (FAULTLINE_RINGBUF_KB)\n", rb);
 		}
 	}
+	if (dir) {
+		err = fl_dp_reuse_pinned(dp, dir);
+		if (err) {
+			faultline_bpf__destroy(dp->skel);
+			dp->skel = NULL;
+			return err;
+		}
+	}
 	err = faultline_bpf__load(dp->skel);
 	if (err) {
 		pr_warn("faultline: loading the BPF programs failed: %s; run with -v for the verifier log\n",
@@ -117,6 +196,7 @@ int fl_dp_open(struct fl_datapath *dp, unsigned int want_mask)
 		return err;
 	}
 	dp->ctl = (volatile struct fl_control *)&dp->skel->bss->fl_ctl;
+	dp->n_levels = dp->ctl->n_levels;	/* nonzero only for a pinned run */
 	return 0;
 }
 

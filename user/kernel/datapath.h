@@ -47,6 +47,13 @@ struct fl_datapath {
 
 /* Open and load; only the programs set in @want_mask (1 << enum fl_prog). */
 int fl_dp_open(struct fl_datapath *dp, unsigned int want_mask);
+/* The same with every map taken from the pins fl_dp_pin_maps made under
+ * @dir (NULL: new maps): a restarted agent takes back a running
+ * experiment's state, and the programs loaded share it.
+ */
+int fl_dp_open_pinned(struct fl_datapath *dp, const char *dir, unsigned int want_mask);
+/* Pin every map under @dir as map_NAME, mode 0600. */
+int fl_dp_pin_maps(const struct fl_datapath *dp, const char *dir);
 void fl_dp_close(struct fl_datapath *dp);
 int fl_dp_prog_fd(const struct fl_datapath *dp, enum fl_prog prog);
 int fl_dp_events_fd(const struct fl_datapath *dp);

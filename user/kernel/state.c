@@ -58,9 +58,14 @@ unsigned int fl_state_new_record(void)
 	return __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED);
 }
 
+static void fl_state_record_path_of(pid_t pid, unsigned int rec, char *buf, size_t len)
+{
+	snprintf(buf, len, FL_STATE_DIR "/run.%d.%u", (int)pid, rec);
+}
+
 static void fl_state_record_path(unsigned int rec, char *buf, size_t len)
 {
-	snprintf(buf, len, FL_STATE_DIR "/run.%d.%u", getpid(), rec);
+	fl_state_record_path_of(getpid(), rec, buf, len);
 }
 
 static FILE *fl_state_append(unsigned int rec)
@@ -107,6 +112,14 @@ void fl_state_forget(unsigned int rec)
 	char path[128];
 
 	fl_state_record_path(rec, path, sizeof(path));
+	unlink(path);
+}
+
+void fl_state_forget_of(pid_t pid, unsigned int rec)
+{
+	char path[128];
+
+	fl_state_record_path_of(pid, rec, path, sizeof(path));
 	unlink(path);
 }
 

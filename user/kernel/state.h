@@ -26,6 +26,11 @@ int fl_state_record_qdisc(unsigned int rec, ino_t netns_ino, dev_t netns_dev, co
 			  const struct fl_qdisc_saved *saved);
 /* This run ended cleanly: its records are no longer needed. */
 void fl_state_forget(unsigned int rec);
+/* The same for a run of process @pid that is gone, whose objects another
+ * process took over (an agent adopting a pinned experiment records them
+ * anew under its own pid).
+ */
+void fl_state_forget_of(pid_t pid, unsigned int rec);
 
 struct fl_state_visitor {
 	int (*clsact)(ino_t ino, dev_t dev, int ifindex, const char *ifname, void *ctx);

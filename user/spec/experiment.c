@@ -1962,10 +1962,14 @@ int fl_experiment_parse(const char *name, const char *text, size_t len,
 out:
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
+	if (!ret) {
+		snprintf(exp->file, sizeof(exp->file), "%s", c.file);
+		exp->text = strndup(text, len);
+		if (!exp->text)
+			ret = -ENOMEM;
+	}
 	if (ret)
 		fl_experiment_free(exp);
-	else
-		snprintf(exp->file, sizeof(exp->file), "%s", c.file);
 	return ret;
 }
 
@@ -2017,6 +2021,7 @@ void fl_experiment_free(struct fl_experiment *exp)
 		free(exp->probes[i].address);
 		free(exp->probes[i].netns);
 	}
+	free(exp->text);
 	memset(exp, 0, sizeof(*exp));
 }
 

@@ -163,6 +163,8 @@ struct fl_experiment {
 	int n_probes;
 	struct fl_exp_probe probes[FL_EXP_MAX_PROBES];
 	struct fl_exp_place place;
+	char *text;		/* the text it was parsed from (owned): what an
+				 * agent's pin record keeps, to take it back */
 };
 
 /* Reads and parses path. 0; -EINVAL with "path:line:col: message" in err;
