@@ -587,7 +587,7 @@ static void fl_k8s_resume(struct fl_k8s_ctl *k, struct fl_k8s_exp *x, json_objec
 			   x->ns, x->name);
 		return;
 	}
-	if (fl_k8s_terminal(phase))
+	if (fl_k8s_phase_terminal(phase))
 		return;
 	fl_log_exp(FL_LOG_WARN, x->job,
 		   "Experiment %s/%s: this node's entry says %s, but no job of it runs here: ended as Aborted\n",
