@@ -63,9 +63,13 @@ static void fz_condition(const char *s)
 	FZ_CHECK(fl_signal_name(c.signal) && fl_cmp_name(c.cmp));
 	FZ_CHECK(!isnan(c.threshold));
 	FZ_CHECK(memchr(c.name, 0, sizeof(c.name)));
-	/* the canonical text is itself a condition, the same one */
+	/* the canonical text is itself a condition, the same one, unless it
+	 * was too long for a name and shortened ("...", by design)
+	 */
 	memcpy(name, c.name, sizeof(c.name));
 	name[FL_NAME_MAX] = 0;
+	if (strlen(name) >= 3 && !strcmp(name + strlen(name) - 3, "..."))
+		return;
 	memset(&back, 0, sizeof(back));
 	FZ_CHECK(fl_condition_parse_short(name, &back, err, sizeof(err)) == 0);
 	FZ_CHECK(back.signal == c.signal && back.cmp == c.cmp);

@@ -194,6 +194,11 @@ int fl_k8s_cfg_parse(const char *path, const char *text, size_t len, struct fl_k
 	n = strlen(c->server);
 	while (n && c->server[n - 1] == '/')
 		c->server[--n] = 0;
+	if (!n) {
+		fl_set_err(err, errlen, "--kubeconfig %s: context %s: cluster server '%s' names no server; write its URL (https://HOST:PORT)",
+			   path, cur, server);
+		goto cleanup;
+	}
 	tok = fl_y_str(&doc, cluster, "insecure-skip-tls-verify");
 	c->insecure = tok && !strcmp(tok, "true");
 	ret = fl_k8s_blob(&doc, cluster, "certificate-authority", &c->ca, &c->ca_len, err, errlen);
