@@ -141,20 +141,22 @@ fuzz: deps
 	$(MAKE) asan-bins
 	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-# The unit tests and every selftest on the sanitizer build: ASan and UBSan
-# findings abort the program, which fails its test.
+# The unit tests, every BPF test and every selftest on the sanitizer
+# build: ASan and UBSan findings abort the program, which fails its test.
+# 'make test' runs the quick part of it (tests/selftests/sanitizers.sh).
 test-asan: deps
 	$(MAKE) all
 	$(MAKE) asan-bins
-	FL_ASAN_FULL=1 tests/run.sh sanitizers
+	FL_ASAN_FULL=1 FL_TEST_TIMEOUT=7200 tests/run.sh selftests/sanitizers
 
-# The long versions of what 'make test' runs quickly (tests/RELIABILITY.md).
+# The long versions of what 'make test' runs quickly (tests/RELIABILITY.md):
+# ten times the packets through every entry point, and every fuzz target
+# for FUZZ_SECONDS.
 stress: deps
 	$(MAKE) all
 	$(MAKE) asan-bins
-	FL_PKT_FUZZ_N=1000000 tests/run.sh test_pkt_fuzz
+	FL_PKT_FUZZ_N=10500000 FL_TEST_TIMEOUT=1800 tests/run.sh test_pkt_fuzz
 	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
-	FL_VALGRIND=1 tests/run.sh valgrind
 
 # kube-apiserver, kubectl and etcd for tests/selftests/k8s_env.sh, built
 # from tests/k8s/go.mod once and cached outside the tree (FL_K8S_CACHE).

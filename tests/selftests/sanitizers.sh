@@ -41,7 +41,8 @@ if [[ ${FL_ASAN_FULL:-0} == 1 ]]; then
 	selftests=()
 	for f in "$FL_REPO"/tests/selftests/*.sh; do
 		t=${f##*/}
-		[[ $t == sanitizers.sh ]] && continue
+		# itself; and valgrind does not run a program built with ASan
+		[[ $t == sanitizers.sh || $t == valgrind.sh ]] && continue
 		selftests+=("${t%.sh}")
 	done
 else
@@ -95,8 +96,8 @@ done
 
 # a program of the BPF or selftest kind runs through the runner itself,
 # on the sanitizer build; its TAP stays in the log
-for t in "${bpfs[@]}" "${selftests[@]}"; do
-	log=$FL_STATE/$t.log
+for t in "${bpfs[@]/#/bpf/}" "${selftests[@]/%/.sh}"; do
+	log=$FL_STATE/${t##*/}.log
 	OUTPUT=${ASAN_OUT#"$FL_REPO"/} FL_LEFTOVER_CHECK=${FL_LEFTOVER_CHECK:-1} \
 		"$FL_REPO/tests/run.sh" "/$t" >"$log" 2>&1
 	rc=$?
