@@ -44,7 +44,7 @@ for t in "${targets[@]}"; do
 		results+=("fuzz_$t: FAILED after ${runs:-?} runs (exit $rc): see $OUTPUT/asan/fuzz-$t.log and $crashes/$t-*")
 		grep -m 3 -E 'ERROR|invariant|runtime error' "$OUTPUT/asan/fuzz-$t.log"
 	else
-		results+=("fuzz_$t: ok, ${runs:-?} runs in ${seconds}s, $(ls "$new" | wc -l) new inputs")
+		results+=("fuzz_$t: ok, ${runs:-?} runs in ${seconds}s; $(ls "$new" | wc -l) inputs in $new")
 	fi
 done
 printf '%s\n' "${results[@]}"
