@@ -2,7 +2,7 @@
 /* Random and mutated frames through every entry point, by
  * BPF_PROG_TEST_RUN: whole random frames, and frames built by pkt.h then
  * cut short, given wrong IP lengths and header lengths, stacked with more
- * VLAN tags than the parser follows, long IPv6 extension chains,
+ * VLAN tags than the parser follows, IPv6 extension chains up to 16 long,
  * fragments, and flipped bytes. Three worlds, each case one program:
  *
  *  - bystander: the only target is a sibling cgroup and an address no
@@ -79,6 +79,29 @@ static void add_vlans(__u8 *d, __u32 *len, int n)
 	}
 }
 
+/* Destination options headers in front of what follows the fixed IPv6
+ * header at @l3, @n of them: chains longer than pkt.h builds (and than
+ * the parser walks).
+ */
+static void add_ext_chain(__u8 *d, __u32 *len, __u32 l3, int n)
+{
+	__u32 at = l3 + 40, grow = 8 * n;
+	int i;
+
+	if (*len < at || *len + grow > BIG)
+		return;
+	memmove(d + at + grow, d + at, *len - at);
+	for (i = 0; i < n; i++) {
+		__u8 *h = d + at + 8 * i;
+
+		memset(h, 0, 8);	/* Pad1 options */
+		h[0] = i + 1 < n ? 60 : d[l3 + 6];
+	}
+	d[l3 + 6] = 60;
+	pkt_put16(d + l3 + 4, ((d[l3 + 4] << 8) | d[l3 + 5]) + grow);
+	*len += grow;
+}
+
 /* A frame built from a random spec and then broken in random ways. */
 static void gen_mutated(__u8 *d, __u32 *len)
 {
@@ -131,6 +154,8 @@ static void gen_mutated(__u8 *d, __u32 *len)
 	memcpy(d, p.data, p.len);
 	*len = p.len;
 	l3 = p.l3_off;
+	if (v6 && !rnd_n(4))
+		add_ext_chain(d, len, l3, 1 + rnd_n(12));
 	for (m = rnd_n(4); m > 0; m--) {
 		switch (rnd_n(8)) {
 		case 0:		/* cut anywhere, down to the Ethernet header */
