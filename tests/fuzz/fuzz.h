@@ -46,6 +46,18 @@ static inline void fz_check_err(const char *err, size_t len)
 	FZ_CHECK(err[0] != 0);
 }
 
+/* The same, for a message that quotes what a file, a client or a server
+ * sent: printable, so it stays one line on a terminal.
+ */
+static inline void fz_check_err_printable(const char *err, size_t len)
+{
+	const char *p;
+
+	fz_check_err(err, len);
+	for (p = err; *p; p++)
+		FZ_CHECK((unsigned char)*p >= 0x20 && *p != 0x7f);
+}
+
 /* warnings only: the targets run millions of inputs */
 static inline void fz_quiet(void)
 {

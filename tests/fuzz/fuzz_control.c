@@ -29,7 +29,7 @@ static void fz_request(const char *line)
 
 	err[0] = 0;
 	if (fl_ctl_parse(line, &r, err, sizeof(err))) {
-		fz_check_err(err, sizeof(err));
+		fz_check_err_printable(err, sizeof(err));
 		FZ_CHECK(r.obj == NULL);
 		return;
 	}

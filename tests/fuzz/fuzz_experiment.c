@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(text);
 	if (ret) {
 		FZ_CHECK(ret < 0);
-		fz_check_err(err, sizeof(err));
+		fz_check_err_printable(err, sizeof(err));
 		return 0;
 	}
 	FZ_CHECK(fl_name_valid(exp.name, strlen(exp.name)));
@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	err[0] = 0;
 	if (fl_experiment_check_local(&exp, err, sizeof(err)))
-		fz_check_err(err, sizeof(err));
+		fz_check_err_printable(err, sizeof(err));
 	fl_experiment_free(&exp);
 	fl_experiment_free(&exp);	/* documented as safe to repeat */
 	return 0;

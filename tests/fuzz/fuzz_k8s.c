@@ -43,7 +43,7 @@ static void fz_experiment(json_object *obj)
 	FZ_CHECK(yaml);
 	err[0] = 0;
 	if (fl_experiment_parse("<Experiment>", yaml, strlen(yaml), &exp, err, sizeof(err)))
-		fz_check_err(err, sizeof(err));
+		fz_check_err_printable(err, sizeof(err));
 	else
 		fl_experiment_free(&exp);
 	free(yaml);

@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(text);
 	if (ret) {
 		if (ret != -ENOMEM)
-			fz_check_err(err, sizeof(err));
+			fz_check_err_printable(err, sizeof(err));
 		return 0;
 	}
 	n = strlen(c.server);

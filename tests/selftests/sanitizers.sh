@@ -3,6 +3,8 @@
 # every finding aborts) on what make test can afford, about a minute:
 #  - every fuzz target replays its committed corpus (tests/fuzz/corpus),
 #    the regression suite of what fuzzing found;
+#  - "faultline validate" on every experiment file of that corpus, through
+#    the command layer that prints: exit 0 or 2, one line of error;
 #  - every unit test;
 #  - the BPF tests test_datapath and test_pkt_fuzz (BPF loading under ASan);
 #  - the selftests in FL_ASAN_SELFTESTS, run on the ASan faultline.
@@ -50,7 +52,7 @@ else
 	read -r -a selftests <<<"$FL_ASAN_SELFTESTS"
 fi
 
-fl_plan $((${#targets[@]} + ${#units[@]} + ${#bpfs[@]} + ${#selftests[@]}))
+fl_plan $((${#targets[@]} + 1 + ${#units[@]} + ${#bpfs[@]} + ${#selftests[@]}))
 
 # A sanitizer's report in @1, or nothing.
 san_report()
@@ -87,6 +89,28 @@ for t in "${targets[@]}"; do
 	"$bin" -runs=0 "$FL_REPO/tests/fuzz/corpus/$t" >"$log" 2>&1
 	judge "fuzz_$t replays its corpus ($n inputs)" $? "$log"
 done
+
+# the files the parser was fuzzed with, through the CLI: accepted (0) or
+# refused (2) with one line naming the file, never a crash or a runtime
+# error (3)
+log=$FL_STATE/validate.log
+bad=()
+n=0
+for f in "$FL_REPO"/tests/fuzz/corpus/experiment/*; do
+	n=$((n + 1))
+	"$ASAN_OUT/faultline" validate "$f" >"$FL_STATE/v.out" 2>"$FL_STATE/v.err"
+	rc=$?
+	cat "$FL_STATE/v.err" >>"$log"
+	lines=$(grep -c . "$FL_STATE/v.err")
+	if [[ $rc == 0 && $lines == 0 ]] || [[ $rc == 2 && $lines == 1 ]] &&
+	   [[ -z $(san_report "$FL_STATE/v.err") ]]; then
+		continue
+	fi
+	bad+=("${f##*/}: exit $rc, $lines lines on stderr")
+done
+judge "faultline validate on $n fuzzed experiment files: exit 0 or 2 with one line (${#bad[@]} not)" \
+	"${#bad[@]}" "$log"
+((${#bad[@]})) && fl_diag "${bad[@]:0:10}"
 
 for t in "${units[@]}"; do
 	log=$FL_STATE/$t.log

@@ -223,8 +223,10 @@ int fl_k8s_cfg_parse(const char *path, const char *text, size_t len, struct fl_k
 cleanup:
 	if (have_doc)
 		yaml_document_delete(&doc);
-	if (ret)
+	if (ret) {
+		fl_str_printable(err, errlen);	/* it quotes the file */
 		fl_k8s_cfg_free(c);
+	}
 	return ret;
 }
 
