@@ -134,8 +134,8 @@ asan-bins:
 fuzz-bins: $(FUZZ_BINS)
 
 # Each fuzz target for FUZZ_SECONDS (default 5 min), from its committed
-# corpus (tests/fuzz/corpus/TARGET); new inputs go to $(OUTPUT)/fuzz-new,
-# crashes to $(OUTPUT)/fuzz-crashes. FUZZ_TARGETS picks some.
+# corpus (tests/fuzz/corpus/TARGET); new inputs go to $(OUTPUT)/asan/fuzz-new,
+# crashes to $(OUTPUT)/asan/fuzz-crashes. FUZZ_TARGETS picks some.
 FUZZ_SECONDS ?= 300
 fuzz: deps
 	$(MAKE) asan-bins

@@ -38,7 +38,7 @@ PKGS=(
 	"groff-base:groff"
 	# libFuzzer and the sanitizers' runtimes for the clang above (make fuzz,
 	# make test-asan); with no clang yet the path names nothing, so both go in
-	"libclang-rt-dev:$(clang -print-resource-dir 2>/dev/null)/lib/linux/libclang_rt.fuzzer-$(uname -m).a"
+	"libclang-rt-dev:$(clang -print-resource-dir 2>/dev/null || true)/lib/linux/libclang_rt.fuzzer-$(uname -m).a"
 	"valgrind:valgrind"
 )
 
