@@ -38,7 +38,8 @@ LDLIBS    += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 ifneq ($(SANITIZE),)
 CC        := clang
 CFLAGS    += -Wno-error -Wno-missing-field-initializers -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
-	     -fno-sanitize-recover=all -fsanitize=fuzzer-no-link
+	     -fno-sanitize-recover=all -fsanitize=fuzzer-no-link \
+	     -fsanitize-coverage-ignorelist=tests/fuzz/coverage-ignore.txt
 endif
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 	      -Ivmlinux/$(ARCH) -Iinclude -Ibpf -Wall -Werror -MMD -MP
