@@ -24,7 +24,7 @@ fl_exp_sleeper "$FL_NS_CLI" || fl_bail "no process in the target cgroup"
 exp=$FL_STATE/vg.yaml
 vlog=$FL_STATE/memcheck.log
 # the threshold is out of reach: the run ends by its duration
-fl_exp_drop_udp "$exp" vg "$FL_CG_TARGET" 1000000 12s
+fl_exp_drop_udp "$exp" vg "$FL_CG_TARGET" 1000000 15s
 fl_bg vg valgrind --tool=memcheck --leak-check=full --show-leak-kinds=all \
 	--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
 	--suppressions="$FL_REPO/tests/lib/valgrind.supp" --log-file="$vlog" \
