@@ -30,6 +30,17 @@ CFLAGS    += -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(OUTPUT) \
 	     $(addprefix -iquote user/,$(USER_DIRS)) -MMD -MP \
 	     $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -DFL_VERSION='"$(VERSION)"'
 LDLIBS    += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+# SANITIZE=1: the same tree built by clang with ASan and UBSan (any
+# finding aborts) and libFuzzer's coverage hooks, for 'make test-asan' and
+# 'make fuzz' (README "Tests": bad input). 'make asan-bins' builds it in
+# $(OUTPUT)/asan. gcc's warnings judge the code (the normal build);
+# clang's extra ones do not stop this one.
+ifneq ($(SANITIZE),)
+CC        := clang
+CFLAGS    += -Wno-error -Wno-missing-field-initializers -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	     -fno-sanitize-recover=all -fsanitize=fuzzer-no-link \
+	     -fsanitize-coverage-ignorelist=tests/fuzz/coverage-ignore.txt
+endif
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 	      -Ivmlinux/$(ARCH) -Iinclude -Ibpf -Wall -Werror -MMD -MP
 
@@ -46,8 +57,10 @@ BENCH_BINS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(wildcard bench/*.c))
 # someone else's tc program (tests/selftests/neighbours.sh): one for a
 # legacy clsact filter, one for a tcx link, each dropping its own port
 NB_OBJS   := $(OUTPUT)/tests/bpf/nb_legacy.bpf.o $(OUTPUT)/tests/bpf/nb_tcx.bpf.o
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/tests/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all clean test demo bench install vmlinux deps k8s-bins
+.PHONY: all clean test demo bench install vmlinux deps k8s-bins asan-bins fuzz-bins \
+	fuzz test-asan stress
 # keep the intermediate objects, so one edit does not rebuild everything
 .SECONDARY:
 # a recipe that fails leaves no half-written target behind
@@ -99,7 +112,11 @@ $(OUTPUT)/tools/%: tools/%.c | $(OUTPUT)/tools
 $(OUTPUT)/bench/%: bench/%.c $(LIB_OBJS) | $(OUTPUT)/bench
 	$(CC) $(CFLAGS) -Itests/lib $< $(LIB_OBJS) $(LDLIBS) $(BIN_DEPS) -o $@
 
-$(OUTPUT)/bpf $(OUTPUT)/tests/unit $(OUTPUT)/tests/bpf $(OUTPUT)/tests/lib $(OUTPUT)/tools $(OUTPUT)/bench:
+# libFuzzer supplies main(); only a SANITIZE=1 build can link these
+$(OUTPUT)/tests/fuzz/%: tests/fuzz/%.c $(LIB_OBJS) | $(OUTPUT)/tests/fuzz
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $< $(LIB_OBJS) $(LDLIBS) $(BIN_DEPS) -o $@
+
+$(OUTPUT)/bpf $(OUTPUT)/tests/unit $(OUTPUT)/tests/bpf $(OUTPUT)/tests/lib $(OUTPUT)/tools $(OUTPUT)/bench $(OUTPUT)/tests/fuzz:
 	mkdir -p $@
 
 # executables built straight from one source keep their dependency file
@@ -113,7 +130,42 @@ BIN_DEPS = -MF $(@D)/.$(@F).d
 test: deps
 	$(MAKE) all
 	-$(MAKE) k8s-bins
+	-$(MAKE) asan-bins
 	tests/run.sh
+
+# The sanitizer build (see SANITIZE above): everything 'all' builds, and
+# the fuzz targets. 'make test' builds it too: tests/selftests/sanitizers.sh
+# replays the fuzz corpus and runs the unit tests and a few selftests on it;
+# a build that fails fails that test.
+asan-bins:
+	$(MAKE) SANITIZE=1 OUTPUT=$(OUTPUT)/asan all fuzz-bins
+
+fuzz-bins: $(FUZZ_BINS)
+
+# Each fuzz target for FUZZ_SECONDS (default 5 min), from its committed
+# corpus (tests/fuzz/corpus/TARGET); new inputs go to $(OUTPUT)/asan/fuzz-new,
+# crashes to $(OUTPUT)/asan/fuzz-crashes. FUZZ_TARGETS picks some.
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	$(MAKE) asan-bins
+	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# The unit tests, every BPF test and every selftest on the sanitizer
+# build: ASan and UBSan findings abort the program, which fails its test.
+# 'make test' runs the quick part of it (tests/selftests/sanitizers.sh).
+test-asan: deps
+	$(MAKE) all
+	$(MAKE) asan-bins
+	FL_ASAN_FULL=1 FL_TEST_TIMEOUT=7200 tests/run.sh selftests/sanitizers
+
+# The long versions of what 'make test' runs quickly (tests/RELIABILITY.md):
+# ten times the packets through every entry point, and every fuzz target
+# for FUZZ_SECONDS.
+stress: deps
+	$(MAKE) all
+	$(MAKE) asan-bins
+	FL_PKT_FUZZ_N=10500000 FL_TEST_TIMEOUT=1800 tests/run.sh test_pkt_fuzz
+	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # kube-apiserver, kubectl and etcd for tests/selftests/k8s_env.sh, built
 # from tests/k8s/go.mod once and cached outside the tree (FL_K8S_CACHE).

@@ -38,6 +38,10 @@ PKGS=(
 	"systemd:systemd-analyze"
 	"man-db:man"
 	"groff-base:groff"
+	# libFuzzer and the sanitizers' runtimes for the clang above (make fuzz,
+	# make test-asan); with no clang yet the path names nothing, so both go in
+	"libclang-rt-dev:$(clang -print-resource-dir 2>/dev/null || true)/lib/linux/libclang_rt.fuzzer-$(uname -m).a"
+	"valgrind:valgrind"
 )
 
 missing=()

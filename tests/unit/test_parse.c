@@ -494,6 +494,40 @@ static void port_bad(const char *s)
 	assert_int_equal(port, 4242);
 }
 
+/* The report's text for a peer prefix parses back to the same prefix. */
+static void cidr_text(const char *in, const char *want)
+{
+	struct fl_cidr c, back;
+	char buf[64];
+
+	assert_int_equal(fl_parse_cidr(in, &c), 0);
+	assert_int_equal(fl_format_cidr(&c, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, want);
+	assert_int_equal(fl_parse_cidr(buf, &back), 0);
+	assert_int_equal(back.family, c.family);
+	assert_int_equal(back.prefixlen, c.prefixlen);
+	assert_memory_equal(&back.addr, &c.addr, sizeof(c.addr));
+}
+
+static void test_format_cidr(void **state)
+{
+	struct fl_cidr c;
+	char buf[64];
+
+	(void)state;
+	cidr_text("198.18.0.0/15", "198.18.0.0/15");
+	cidr_text("198.18.7.9", "198.18.7.9/32");
+	cidr_text("2001:db8::/32", "2001:db8::/32");
+	/* an IPv6 prefix over mapped addresses stays IPv6 (it read a.b.c.d/128) */
+	cidr_text("::ffff:198.18.0.1/128", "::ffff:198.18.0.1/128");
+	cidr_text("::ffff:0:0/96", "::ffff:0.0.0.0/96");
+	assert_int_equal(fl_parse_cidr("198.18.0.0/15", &c), 0);
+	assert_int_equal(fl_format_cidr(&c, buf, strlen("198.18.0.0/15")), -ENOSPC);
+	assert_int_equal(fl_format_cidr(&c, buf, strlen("198.18.0.0/15") + 1), 0);
+	assert_int_equal(fl_format_cidr(&c, buf, 4), -ENOSPC);
+	assert_int_equal(fl_format_cidr(NULL, buf, sizeof(buf)), -EINVAL);
+}
+
 static void test_port(void **state)
 {
 	__u16 port;
@@ -604,6 +638,7 @@ int main(void)
 		cmocka_unit_test(test_cidr_peer_key),
 		cmocka_unit_test(test_format_addr),
 		cmocka_unit_test(test_format_parse_roundtrip),
+		cmocka_unit_test(test_format_cidr),
 		cmocka_unit_test(test_port),
 		cmocka_unit_test(test_proto),
 		cmocka_unit_test(test_direction),

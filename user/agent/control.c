@@ -138,6 +138,8 @@ int fl_ctl_parse(const char *line, struct fl_ctl_req *req, char *err, size_t err
 		goto bad;
 	return 0;
 bad:
+	/* the message quotes the request, which the client prints */
+	fl_str_printable(err, errlen);
 	fl_ctl_req_free(req);
 	return -EINVAL;
 }

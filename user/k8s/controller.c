@@ -77,6 +77,25 @@ static json_object *fl_jo(json_object *o, const char *a)
 	return json_object_object_get_ex(o, a, &x) ? x : NULL;
 }
 
+/* @a of @o when it is an object, or NULL: what the API sends is checked
+ * before it is walked (json-c's object and array accessors assume the
+ * type).
+ */
+static json_object *fl_jmap(json_object *o, const char *a)
+{
+	json_object *x = fl_jo(o, a);
+
+	return json_object_is_type(x, json_type_object) ? x : NULL;
+}
+
+/* @a of @o when it is an array, or NULL. */
+static json_object *fl_jarr(json_object *o, const char *a)
+{
+	json_object *x = fl_jo(o, a);
+
+	return json_object_is_type(x, json_type_array) ? x : NULL;
+}
+
 static void fl_jadd_str(json_object *o, const char *k, const char *v)
 {
 	json_object_object_add(o, k, json_object_new_string(v));
@@ -173,7 +192,7 @@ static bool fl_k8s_pod_live(json_object *pod)
 
 static bool fl_k8s_labels_match(json_object *pod, json_object *want)
 {
-	json_object *have = fl_jo(fl_jo(pod, "metadata"), "labels");
+	json_object *have = fl_jmap(fl_jo(pod, "metadata"), "labels");
 
 	if (!want)
 		return true;
@@ -204,7 +223,7 @@ static void fl_k8s_add_pod(json_object *targets, const char *uid)
 static json_object *fl_k8s_targets(struct fl_k8s_ctl *k, struct fl_k8s_exp *x,
 				   json_object **running, json_object **waiting)
 {
-	json_object *spec = fl_jo(x->obj, "spec"), *in = fl_jo(spec, "targets");
+	json_object *spec = fl_jo(x->obj, "spec"), *in = fl_jarr(spec, "targets");
 	json_object *out = json_object_new_array();
 	size_t i;
 
@@ -234,7 +253,7 @@ static json_object *fl_k8s_targets(struct fl_k8s_ctl *k, struct fl_k8s_exp *x,
 			if (uid ? strcmp(puid, uid) :
 			    (strcmp(fl_js(pod, "metadata", "namespace") ?: "", ns) ||
 			     (name && strcmp(fl_js(pod, "metadata", "name") ?: "", name)) ||
-			     (sel && !fl_k8s_labels_match(pod, fl_jo(sel, "matchLabels")))))
+			     (sel && !fl_k8s_labels_match(pod, fl_jmap(sel, "matchLabels")))))
 				continue;
 			snprintf(ref, sizeof(ref), "%s/%s", fl_js(pod, "metadata", "namespace") ?: "",
 				 fl_js(pod, "metadata", "name") ?: "");
@@ -380,14 +399,41 @@ static void fl_k8s_exp_clear(struct fl_k8s_exp *x)
 	memset(x, 0, sizeof(*x));
 }
 
+char *fl_k8s_exp_yaml(json_object *exp, json_object *targets, const char *job)
+{
+	json_object *doc = json_object_new_object(), *md = json_object_new_object();
+	json_object *spec = json_object_new_object(), *in = fl_jmap(exp, "spec");
+	char *yaml = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	fl_jadd_str(doc, "apiVersion", FL_EXP_API_VERSION);
+	fl_jadd_str(doc, "kind", FL_EXP_KIND);
+	fl_jadd_str(md, "name", job);
+	json_object_object_add(doc, "metadata", md);
+	if (in) {
+		json_object_object_foreach(in, key, val)
+			json_object_object_add(spec, key, json_object_get(strcmp(key, "targets") ?
+									   val : targets));
+	}
+	json_object_object_add(doc, "spec", spec);
+	f = open_memstream(&yaml, &len);
+	if (f) {
+		fl_k8s_yaml(f, doc, NULL);
+		if (fclose(f)) {
+			free(yaml);
+			yaml = NULL;
+		}
+	}
+	json_object_put(doc);
+	return yaml;
+}
+
 /* Start @x here with the targets it selects now; nothing when none. */
 static void fl_k8s_start(struct fl_k8s_ctl *k, struct fl_k8s_exp *x)
 {
 	json_object *running, *waiting, *targets = fl_k8s_targets(k, x, &running, &waiting);
-	json_object *doc = NULL, *md, *spec;
 	char err[1024] = "", *yaml = NULL;
-	size_t len = 0;
-	FILE *f;
 	int ret;
 
 	json_object_object_foreach(running, uid, name) {
@@ -396,22 +442,9 @@ static void fl_k8s_start(struct fl_k8s_ctl *k, struct fl_k8s_exp *x)
 	}
 	if (!json_object_array_length(targets))
 		goto cleanup;	/* no target here (yet): nothing is written */
-	doc = json_object_new_object();
-	md = json_object_new_object();
-	fl_jadd_str(doc, "apiVersion", FL_EXP_API_VERSION);
-	fl_jadd_str(doc, "kind", FL_EXP_KIND);
-	fl_jadd_str(md, "name", x->job);
-	json_object_object_add(doc, "metadata", md);
-	spec = json_object_new_object();
-	json_object_object_foreach(fl_jo(x->obj, "spec"), key, val)
-		json_object_object_add(spec, key, json_object_get(strcmp(key, "targets") ?
-								   val : targets));
-	json_object_object_add(doc, "spec", spec);
-	f = open_memstream(&yaml, &len);
-	if (!f)
+	yaml = fl_k8s_exp_yaml(x->obj, targets, x->job);
+	if (!yaml)
 		goto cleanup;
-	fl_k8s_yaml(f, doc, NULL);
-	fclose(f);
 	x->pods = json_object_get(running);
 	x->deferred = json_object_get(waiting);
 	if (strlen(x->ns) + 1 + strlen(x->name) >= FL_NAME_MAX) {
@@ -442,7 +475,6 @@ static void fl_k8s_start(struct fl_k8s_ctl *k, struct fl_k8s_exp *x)
 	x->next_status_ns = fl_mono_ns() + FL_K8S_STATUS_NS;
 cleanup:
 	free(yaml);
-	json_object_put(doc);
 	json_object_put(targets);
 	json_object_put(running);
 	json_object_put(waiting);
@@ -535,7 +567,7 @@ static bool fl_k8s_retarget(struct fl_k8s_ctl *k, struct fl_k8s_exp *x)
 /* Another node's entry Failed: its name, or NULL. */
 static const char *fl_k8s_other_failed(struct fl_k8s_ctl *k, struct fl_k8s_exp *x)
 {
-	json_object *nodes = fl_jo(fl_jo(x->obj, "status"), "nodes");
+	json_object *nodes = fl_jarr(fl_jo(x->obj, "status"), "nodes");
 	size_t i;
 
 	for (i = 0; nodes && i < json_object_array_length(nodes); i++) {
@@ -551,7 +583,7 @@ static const char *fl_k8s_other_failed(struct fl_k8s_ctl *k, struct fl_k8s_exp *
 /* This node's entry in @x's status, or NULL. */
 static json_object *fl_k8s_own_entry(struct fl_k8s_ctl *k, struct fl_k8s_exp *x)
 {
-	json_object *nodes = fl_jo(fl_jo(x->obj, "status"), "nodes");
+	json_object *nodes = fl_jarr(fl_jo(x->obj, "status"), "nodes");
 	size_t i;
 
 	for (i = 0; nodes && i < json_object_array_length(nodes); i++)

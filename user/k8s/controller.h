@@ -44,6 +44,13 @@ struct fl_k8s_opts {
 
 struct fl_k8s_ctl;
 
+/* The experiment document an Experiment @exp runs as here: its spec as a
+ * YAML flow document for fl_experiment_parse, with @targets (the ones
+ * selected on this node) in place of spec.targets and @job as its name.
+ * A new string (the caller frees it), or NULL when out of memory.
+ */
+char *fl_k8s_exp_yaml(json_object *exp, json_object *targets, const char *job);
+
 /* Read the config and start the watches. 0, or -errno with why in @err. */
 int fl_k8s_ctl_new(struct fl_k8s_ctl **out, const struct fl_k8s_opts *o,
 		   const struct fl_k8s_ops *ops, void *ctx, char *err, size_t errlen);

@@ -130,13 +130,8 @@ static int fl_k8s_blob(yaml_document_t *d, yaml_node_t *map, const char *key, ch
 
 int fl_k8s_cfg_load(const char *path, struct fl_k8s_cfg *c, char *err, size_t errlen)
 {
-	yaml_node_t *cluster, *user, *ctx;
-	yaml_parser_t parser;
-	yaml_document_t doc;
-	const char *cur, *server, *tok;
-	bool have_doc = false;
 	char *text = NULL;
-	size_t len, n;
+	size_t len;
 	int ret;
 
 	memset(c, 0, sizeof(*c));
@@ -145,20 +140,43 @@ int fl_k8s_cfg_load(const char *path, struct fl_k8s_cfg *c, char *err, size_t er
 		fl_set_err(err, errlen, "--kubeconfig %s: %s", path, strerror(-ret));
 		return ret;
 	}
+	ret = fl_k8s_cfg_parse(path, text, len, c, err, errlen);
+	free(text);
+	return ret;
+}
+
+int fl_k8s_cfg_parse(const char *path, const char *text, size_t len, struct fl_k8s_cfg *c,
+		     char *err, size_t errlen)
+{
+	yaml_node_t *cluster, *user, *ctx;
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	const char *cur, *server, *tok;
+	bool have_doc = false;
+	size_t n;
+	int ret;
+
+	memset(c, 0, sizeof(*c));
 	if (!yaml_parser_initialize(&parser)) {
 		ret = -ENOMEM;
 		goto cleanup;
 	}
-	yaml_parser_set_input_string(&parser, (unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc) || !yaml_document_get_root_node(&doc)) {
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
 		fl_set_err(err, errlen, "--kubeconfig %s:%zu: %s", path,
-			   parser.problem_mark.line + 1, parser.problem ?: "empty");
+			   parser.problem_mark.line + 1, parser.problem ?: "not YAML");
 		yaml_parser_delete(&parser);
 		ret = -EINVAL;
 		goto cleanup;
 	}
 	yaml_parser_delete(&parser);
+	/* an empty stream still loads a document, which needs deleting */
 	have_doc = true;
+	if (!yaml_document_get_root_node(&doc)) {
+		fl_set_err(err, errlen, "--kubeconfig %s: empty; write a kubeconfig there", path);
+		ret = -EINVAL;
+		goto cleanup;
+	}
 	ret = -EINVAL;
 	cur = fl_y_str(&doc, yaml_document_get_root_node(&doc), "current-context");
 	if (!cur || !*cur) {
@@ -184,6 +202,11 @@ int fl_k8s_cfg_load(const char *path, struct fl_k8s_cfg *c, char *err, size_t er
 	n = strlen(c->server);
 	while (n && c->server[n - 1] == '/')
 		c->server[--n] = 0;
+	if (!n) {
+		fl_set_err(err, errlen, "--kubeconfig %s: context %s: cluster server '%s' names no server; write its URL (https://HOST:PORT)",
+			   path, cur, server);
+		goto cleanup;
+	}
 	tok = fl_y_str(&doc, cluster, "insecure-skip-tls-verify");
 	c->insecure = tok && !strcmp(tok, "true");
 	ret = fl_k8s_blob(&doc, cluster, "certificate-authority", &c->ca, &c->ca_len, err, errlen);
@@ -201,7 +224,7 @@ int fl_k8s_cfg_load(const char *path, struct fl_k8s_cfg *c, char *err, size_t er
 			ret = -ENOMEM;
 	} else if (fl_y_str(&doc, user, "tokenFile")) {
 		ret = fl_read_file(fl_y_str(&doc, user, "tokenFile"), FL_K8S_MAX_FILE,
-				   &c->token, &len);
+				   &c->token, &n);
 		if (ret)
 			fl_set_err(err, errlen, "--kubeconfig %s: tokenFile %s: %s", path,
 				   fl_y_str(&doc, user, "tokenFile"), strerror(-ret));
@@ -211,9 +234,10 @@ int fl_k8s_cfg_load(const char *path, struct fl_k8s_cfg *c, char *err, size_t er
 cleanup:
 	if (have_doc)
 		yaml_document_delete(&doc);
-	free(text);
-	if (ret)
+	if (ret) {
+		fl_str_printable(err, errlen);	/* it quotes the file */
 		fl_k8s_cfg_free(c);
+	}
 	return ret;
 }
 

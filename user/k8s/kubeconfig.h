@@ -28,6 +28,11 @@ struct fl_k8s_cfg {
 
 /* Read @path's current context. 0, or -errno with why in @err. */
 int fl_k8s_cfg_load(const char *path, struct fl_k8s_cfg *c, char *err, size_t errlen);
+/* The same from @len bytes of @text; @path names it in messages. Blobs
+ * and tokens named by file are read.
+ */
+int fl_k8s_cfg_parse(const char *path, const char *text, size_t len, struct fl_k8s_cfg *c,
+		     char *err, size_t errlen);
 /* The service account's view from inside a pod. */
 int fl_k8s_cfg_in_cluster(struct fl_k8s_cfg *c, char *err, size_t errlen);
 void fl_k8s_cfg_free(struct fl_k8s_cfg *c);

@@ -2,6 +2,7 @@
 /* List + watch threads and their queue (watch.h). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -104,13 +105,38 @@ static void fl_k8s_nap(struct fl_k8s_watch *w, int ms)
 	}
 }
 
-static void fl_k8s_take_rv(struct fl_k8s_watch *w, json_object *obj)
+int fl_k8s_resource_version(json_object *obj, char *buf, size_t len)
 {
 	json_object *md, *rv;
+	int n;
 
-	if (json_object_object_get_ex(obj, "metadata", &md) &&
-	    json_object_object_get_ex(md, "resourceVersion", &rv))
-		snprintf(w->rv, sizeof(w->rv), "%s", json_object_get_string(rv));
+	if (!json_object_object_get_ex(obj, "metadata", &md) ||
+	    !json_object_object_get_ex(md, "resourceVersion", &rv) ||
+	    !json_object_is_type(rv, json_type_string))
+		return -ENOENT;
+	n = snprintf(buf, len, "%s", json_object_get_string(rv));
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* A version that does not fit is not taken: resuming from a cut one
+ * would be wrong, and the next list brings a good one.
+ */
+static void fl_k8s_take_rv(struct fl_k8s_watch *w, json_object *obj)
+{
+	char rv[sizeof(w->rv)];
+
+	if (!fl_k8s_resource_version(obj, rv, sizeof(rv)))
+		memcpy(w->rv, rv, sizeof(rv));
+}
+
+int fl_k8s_list_items(json_object *resp, json_object **items)
+{
+	if (!json_object_object_get_ex(resp, "items", items) ||
+	    !json_object_is_type(*items, json_type_array)) {
+		*items = NULL;
+		return -EPROTO;
+	}
+	return 0;
 }
 
 /* GET the list: a SYNC event and its resourceVersion. 0 or -errno. */
@@ -122,8 +148,8 @@ static int fl_k8s_list(struct fl_k8s_watch *w)
 
 	snprintf(path, sizeof(path), "%s%s%s", w->path, w->query[0] ? "?" : "", w->query);
 	ret = fl_k8s_request(w->cl, "GET", path, NULL, NULL, &o, err, sizeof(err));
-	if (ret != 200 || !json_object_object_get_ex(o, "items", &items)) {
-		pr_warn("k8s: list %s: %s\n", w->path, err[0] ? err : "no items");
+	if (ret != 200 || fl_k8s_list_items(o, &items)) {
+		pr_warn("k8s: list %s: %s\n", w->path, err[0] ? err : "no \"items\" array");
 		json_object_put(o);
 		return ret < 0 ? ret : -EIO;
 	}
@@ -139,41 +165,88 @@ struct fl_k8s_watch_line {
 	bool any;
 };
 
+enum fl_k8s_line fl_k8s_watch_parse(const char *line, size_t len, enum fl_k8s_ev_type *type,
+				    json_object **obj)
+{
+	struct json_tokener *tok;
+	json_object *o = NULL, *t, *code;
+	enum fl_k8s_line ret = FL_K8S_LINE_NONE;
+	const char *ts;
+	size_t end;
+
+	*obj = NULL;
+	*type = FL_K8S_MODIFIED;
+	if (len > INT_MAX)
+		return FL_K8S_LINE_NONE;
+	tok = json_tokener_new();
+	if (!tok)
+		return FL_K8S_LINE_NONE;
+	o = json_tokener_parse_ex(tok, line, (int)len);
+	/* one object per line: what follows it may only be blank */
+	for (end = o ? json_tokener_get_parse_end(tok) : len; end < len; end++) {
+		if (!strchr(" \t\r", line[end]) || !line[end]) {
+			json_object_put(o);
+			o = NULL;
+			break;
+		}
+	}
+	json_tokener_free(tok);
+	if (!o || !json_object_object_get_ex(o, "type", &t) ||
+	    !json_object_is_type(t, json_type_string) ||
+	    !json_object_object_get_ex(o, "object", obj) ||
+	    !json_object_is_type(*obj, json_type_object)) {
+		*obj = NULL;
+		goto cleanup;
+	}
+	json_object_get(*obj);
+	ts = json_object_get_string(t);
+	if (!strcmp(ts, "ERROR")) {
+		ret = json_object_object_get_ex(*obj, "code", &code) &&
+		      json_object_is_type(code, json_type_int) && json_object_get_int(code) == 410 ?
+			FL_K8S_LINE_GONE : FL_K8S_LINE_ERROR;
+	} else if (!strcmp(ts, "BOOKMARK")) {
+		ret = FL_K8S_LINE_BOOKMARK;
+	} else {
+		ret = FL_K8S_LINE_EVENT;
+		*type = !strcmp(ts, "ADDED") ? FL_K8S_ADDED : !strcmp(ts, "DELETED") ?
+			FL_K8S_DELETED : FL_K8S_MODIFIED;
+	}
+cleanup:
+	json_object_put(o);
+	return ret;
+}
+
 static int fl_k8s_on_line(void *ud, const char *line, size_t len)
 {
 	struct fl_k8s_watch_line *l = ud;
 	struct fl_k8s_watch *w = l->w;
-	json_object *o, *type, *obj, *code;
 	enum fl_k8s_ev_type t;
-	const char *ts;
+	json_object *obj;
 
-	(void)len;
-	o = json_tokener_parse(line);
-	if (!o || !json_object_object_get_ex(o, "type", &type) ||
-	    !json_object_object_get_ex(o, "object", &obj)) {
-		json_object_put(o);
+	switch (fl_k8s_watch_parse(line, len, &t, &obj)) {
+	case FL_K8S_LINE_NONE:
 		return 0;
+	case FL_K8S_LINE_GONE:
+		l->any = true;
+		l->gone = true;
+		json_object_put(obj);
+		return 1;
+	case FL_K8S_LINE_ERROR:
+		l->any = true;
+		pr_warn("k8s: watch %s: %s\n", w->path, json_object_get_string(obj));
+		json_object_put(obj);
+		return 1;
+	case FL_K8S_LINE_BOOKMARK:
+		l->any = true;
+		fl_k8s_take_rv(w, obj);
+		json_object_put(obj);
+		return 0;
+	case FL_K8S_LINE_EVENT:
+		break;
 	}
 	l->any = true;
-	ts = json_object_get_string(type);
-	if (!strcmp(ts, "ERROR")) {
-		if (json_object_object_get_ex(obj, "code", &code) &&
-		    json_object_get_int(code) == 410)
-			l->gone = true;
-		else
-			pr_warn("k8s: watch %s: %s\n", w->path, json_object_get_string(obj));
-		json_object_put(o);
-		return 1;
-	}
 	fl_k8s_take_rv(w, obj);
-	if (!strcmp(ts, "BOOKMARK")) {
-		json_object_put(o);
-		return 0;
-	}
-	t = !strcmp(ts, "ADDED") ? FL_K8S_ADDED : !strcmp(ts, "DELETED") ? FL_K8S_DELETED :
-		FL_K8S_MODIFIED;
-	fl_k8s_queue_push(w->q, w->tag, t, json_object_get(obj));
-	json_object_put(o);
+	fl_k8s_queue_push(w->q, w->tag, t, obj);
 	return 0;
 }
 

@@ -44,6 +44,29 @@ struct fl_k8s_event *fl_k8s_queue_pop(struct fl_k8s_queue *q);
 void fl_k8s_event_free(struct fl_k8s_event *ev);
 void fl_k8s_queue_free(struct fl_k8s_queue *q);
 
+/* What one line of a watch stream is. */
+enum fl_k8s_line {
+	FL_K8S_LINE_NONE,	/* no event (not one JSON object with a string
+				 * "type" and an object "object"): skipped */
+	FL_K8S_LINE_EVENT,	/* ADDED, MODIFIED, DELETED (any other type
+				 * counts as MODIFIED) */
+	FL_K8S_LINE_BOOKMARK,	/* only the object's resourceVersion counts */
+	FL_K8S_LINE_GONE,	/* ERROR with code 410: list again */
+	FL_K8S_LINE_ERROR,	/* any other ERROR: the object is its Status */
+};
+
+/* Parse one line of @len bytes (no NUL needed). *obj is the event's
+ * object, a reference the caller puts, for every kind but NONE.
+ */
+enum fl_k8s_line fl_k8s_watch_parse(const char *line, size_t len, enum fl_k8s_ev_type *type,
+				    json_object **obj);
+/* metadata.resourceVersion of @obj into @buf: 0, -ENOENT when absent or
+ * not a string, -ENAMETOOLONG when it does not fit.
+ */
+int fl_k8s_resource_version(json_object *obj, char *buf, size_t len);
+/* A list response's "items": 0 and the array (borrowed), or -EPROTO. */
+int fl_k8s_list_items(json_object *resp, json_object **items);
+
 #define FL_K8S_WATCH_TIMEOUT_S	300	/* the server ends a watch after this */
 
 struct fl_k8s_watch {

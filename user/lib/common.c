@@ -28,6 +28,13 @@ void fl_set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+void fl_str_printable(char *s, size_t len)
+{
+	for (; s && len && *s; s++, len--)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 int fl_read_file(const char *path, size_t max, char **out, size_t *len)
 {
 	size_t n = 0, cap = 0;

@@ -27,6 +27,12 @@ static inline __u64 fl_mono_ns(void)
 void fl_set_err(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Control characters in @s (up to its NUL or @len bytes) become '?': a
+ * message that quotes what a file, a client or a server sent stays one
+ * line and carries no terminal escapes. NULL: nothing.
+ */
+void fl_str_printable(char *s, size_t len);
+
 /* Read all of @path (to the end, so pipes work too), NUL-terminated, into
  * a new buffer in *out: 0, -EFBIG past @max bytes, or another -errno.
  */

@@ -250,11 +250,7 @@ static json_object *fl_json_fault(const struct fl_result_fault *rf)
 	json_object_object_add(o, "protocol", json_object_new_string(fl_proto_name(f->proto)));
 	arr = json_object_new_array();
 	for (i = 0; i < f->n_peers; i++) {
-		size_t l;
-
-		fl_format_addr(&f->peers[i].addr, buf, sizeof(buf) - 5);
-		l = strlen(buf);
-		snprintf(buf + l, sizeof(buf) - l, "/%u", f->peers[i].prefixlen);
+		fl_format_cidr(&f->peers[i], buf, sizeof(buf));
 		json_object_array_add(arr, json_object_new_string(buf));
 	}
 	json_object_object_add(o, "peers", arr);

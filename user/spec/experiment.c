@@ -73,6 +73,10 @@ static int vfail_at(struct ctx *c, yaml_mark_t m, const char *f, va_list ap)
 		     m.column + 1);
 	if (n >= 0 && (size_t)n < c->errlen)
 		vsnprintf(c->err + n, c->errlen - (size_t)n, f, ap);
+	/* messages quote the file: a value with a newline or an escape
+	 * sequence in it must not reach a terminal as one
+	 */
+	fl_str_printable(c->err, c->errlen);
 	return -EINVAL;
 }
 

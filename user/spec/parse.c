@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -300,6 +301,29 @@ int fl_format_addr(const struct fl_addr *a, char *buf, size_t len)
 	else
 		r = inet_ntop(AF_INET6, a->u8, buf, (socklen_t)len);
 	return r ? 0 : -ENOSPC;
+}
+
+int fl_format_cidr(const struct fl_cidr *c, char *buf, size_t len)
+{
+	size_t n;
+	int ret;
+
+	if (!c || !buf)
+		return -EINVAL;
+	/* an IPv6 prefix over mapped addresses stays IPv6: "a.b.c.d/128" is
+	 * no CIDR, and "::ffff:a.b.c.d/128" is what the user wrote
+	 */
+	if (c->family == AF_INET)
+		ret = fl_format_addr(&c->addr, buf, len);
+	else
+		ret = inet_ntop(AF_INET6, c->addr.u8, buf, len > 0xffff ? 0xffff : (socklen_t)len) ?
+			0 : -ENOSPC;
+	if (ret)
+		return ret;
+	n = strlen(buf);
+	if ((size_t)snprintf(buf + n, len - n, "/%u", c->prefixlen) >= len - n)
+		return -ENOSPC;
+	return 0;
 }
 
 int fl_parse_port(const char *s, __u16 *port)

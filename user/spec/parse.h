@@ -50,6 +50,11 @@ void fl_cidr_to_peer_key_addr(const struct fl_cidr *c, __u8 out[16],
  */
 int fl_format_addr(const struct fl_addr *a, char *buf, size_t len);
 
+/* "ADDR/N", which fl_parse_cidr reads back as the same prefix; an IPv4
+ * prefix as a dotted quad. -ENOSPC when buf is too small.
+ */
+int fl_format_cidr(const struct fl_cidr *c, char *buf, size_t len);
+
 /* 1..65535, decimal digits only. */
 int fl_parse_port(const char *s, __u16 *port);
 
