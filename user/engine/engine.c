@@ -860,6 +860,7 @@ static int fl_job_adopt_events(struct fl_job *j)
 	fl_events_sweep(&j->ev, fl_dp_flows_fd(&j->run.dp));
 	j->ev.on_flow = fl_job_flow_cb;
 	j->ev.on_signal = fl_job_signal_cb;
+	j->ev.on_breaker = fl_job_breaker_cb;
 	j->ev.cb_ctx = j;
 	return 0;
 }
@@ -941,6 +942,16 @@ int fl_engine_adopt(struct fl_engine *e, const char *dir, struct fl_job **out, c
 		j->mon.ctx = j;
 		if (ret)
 			snprintf(why, sizeof(why), "setting up the conditions failed: %s", strerror(-ret));
+	}
+	if (!ret) {
+		__u32 b;
+
+		/* the breakers kept judging in the kernel while no agent ran:
+		 * one that tripped then ends the job Failed now
+		 */
+		for (b = 0; b < j->run.dp.ctl->n_brk && b < FL_MAX_BREAKERS; b++)
+			fl_monitor_set_kernel(&j->mon, j->run.dp.ctl->brk[b].cond);
+		fl_job_read_breakers(j);
 	}
 	if (!ret) {
 		ret = fl_job_start_probes(j);

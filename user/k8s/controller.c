@@ -608,9 +608,25 @@ static void fl_k8s_resume(struct fl_k8s_ctl *k, struct fl_k8s_exp *x, json_objec
 	x->local = FL_K8S_ENDED;
 	json_object_put(x->pods);
 	json_object_put(x->deferred);
-	x->pods = json_object_get(fl_jo(own, "pods")) ?: json_object_new_array();
-	x->deferred = json_object_get(fl_jo(own, "deferredPods")) ?: json_object_new_array();
+	x->pods = json_object_new_object();
+	x->deferred = json_object_new_object();
 	if (!k->ops->status(k->ctx, x->job, &st)) {
+		json_object *running, *waiting, *t = fl_k8s_targets(k, x, &running, &waiting);
+		json_object *had = fl_jarr(own, "pods");
+		size_t i;
+
+		/* the job's pods are those its entry named that run now (uid ->
+		 * NS/NAME, as for a job started here); the rest is retargeted
+		 */
+		json_object_object_foreach(running, ruid, rname) {
+			for (i = 0; had && i < json_object_array_length(had); i++)
+				if (!strcmp(json_object_get_string(json_object_array_get_idx(had, i)) ?: "",
+					    json_object_get_string(rname) ?: ""))
+					json_object_object_add(x->pods, ruid, json_object_get(rname));
+		}
+		json_object_put(t);
+		json_object_put(running);
+		json_object_put(waiting);
 		x->local = FL_K8S_RUNNING;
 		json_object_put(x->entry);
 		x->entry = json_object_get(own);	/* its startedAt */
