@@ -60,6 +60,11 @@ static inline __u32 fl_rule_id(__u32 target_id, int i)
 	return target_id * FL_RULES_PER_TARGET + i;
 }
 
+/* The rule the datapath runs for fault @f (exported for the BPF tests,
+ * which run the same conversion); 0 or a negative errno.
+ */
+int fl_dp_rule_from_fault(const struct fl_fault *f, struct fl_rule *rule);
+
 /* Install target @target_id with @n rules, evaluated in order. */
 int fl_dp_add_target(struct fl_datapath *dp, const struct fl_target_spec *t, __u32 target_id,
 		     const struct fl_fault *rules, int n);

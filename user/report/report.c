@@ -226,34 +226,63 @@ static json_object *fl_json_totals(const struct fl_dir_totals *x, const struct f
 	return o;
 }
 
+/* "198.18.0.0/24" */
+static json_object *fl_json_cidr(const struct fl_cidr *c)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	size_t l;
+
+	fl_format_addr(&c->addr, buf, sizeof(buf) - 5);
+	l = strlen(buf);
+	snprintf(buf + l, sizeof(buf) - l, "/%u", c->prefixlen);
+	return json_object_new_string(buf);
+}
+
 static json_object *fl_json_fault(const struct fl_result_fault *rf)
 {
 	static const char *const dists[FL_DIST_MAX] = { "uniform", "normal", "pareto",
 							 "paretonormal" };
 	const struct fl_fault *f = &rf->f;
 	json_object *o = json_object_new_object(), *arr, *x;
-	char buf[INET6_ADDRSTRLEN + 8];
-	int i, d;
+		int i, d;
 
 	json_object_object_add(o, "name", json_object_new_string(f->name));
 	json_object_object_add(o, "direction", json_object_new_string(fl_dirm_name(f->dir_mask)));
 	json_object_object_add(o, "protocol", json_object_new_string(fl_proto_name(f->proto)));
 	arr = json_object_new_array();
-	for (i = 0; i < f->n_peers; i++) {
-		size_t l;
-
-		fl_format_addr(&f->peers[i].addr, buf, sizeof(buf) - 5);
-		l = strlen(buf);
-		snprintf(buf + l, sizeof(buf) - l, "/%u", f->peers[i].prefixlen);
-		json_object_array_add(arr, json_object_new_string(buf));
-	}
+	for (i = 0; i < f->n_peers; i++)
+		json_object_array_add(arr, fl_json_cidr(&f->peers[i]));
 	json_object_object_add(o, "peers", arr);
+	if (f->has_partition) {
+		arr = json_object_new_array();
+		for (i = 0; i < f->n_part_peers; i++)
+			json_object_array_add(arr, fl_json_cidr(&f->part_peers[i]));
+		x = json_object_new_object();
+		json_object_object_add(x, "peers", arr);
+		json_object_object_add(o, "partition", x);
+	}
 	arr = json_object_new_array();
 	for (i = 0; i < f->n_ports; i++)
 		json_object_array_add(arr, json_object_new_int(f->ports[i]));
 	json_object_object_add(o, "ports", arr);
 	if (f->has_drop)
 		json_object_object_add(o, "drop_percent", json_object_new_double(f->drop_pct));
+	json_object_object_add(o, "scope", json_object_new_string(
+		f->scope == FL_SCOPE_CONNECTIONS ? "connections" : "packets"));
+	if (f->has_loss) {
+		double p, r, lg, lb;
+
+		/* the model as it runs, whichever form was given */
+		fl_fault_loss_model(f, &p, &r, &lg, &lb);
+		x = json_object_new_object();
+		json_object_object_add(x, "p_percent", json_object_new_double(p * 100));
+		json_object_object_add(x, "r_percent", json_object_new_double(r * 100));
+		json_object_object_add(x, "loss_good_percent", json_object_new_double(lg * 100));
+		json_object_object_add(x, "loss_bad_percent", json_object_new_double(lb * 100));
+		json_object_object_add(x, "per", json_object_new_string(
+			f->loss_per == FL_LOSS_PER_FAULT ? "fault" : "flow"));
+		json_object_object_add(o, "loss", x);
+	}
 	if (f->has_delay) {
 		x = json_object_new_object();
 		json_object_object_add(x, "time_ns", json_object_new_uint64(f->delay_ns));
