@@ -555,7 +555,7 @@ static void print_faults_json(void)
 			       r->net_ns <= TARGET_FAULT_NS ? "true" : "false");
 			first = 0;
 		}
-	printf("\n  ],\n");
+	printf("\n  ]\n");
 }
 
 /* ---- the delay path ---- */
