@@ -210,6 +210,13 @@ static __always_inline int fl_tc_egress_act(struct __sk_buff *skb, int verdict, 
 	case FL_PACE:
 		skb->tstamp = tstamp;
 		return FL_TC_NEXT;
+	case FL_DUP:
+		/* the copy goes first, through the same path as a delayed
+		 * packet's (its second visit passes it, with its own time);
+		 * the original follows
+		 */
+		fl_edt_send_clone(skb, skb->tstamp);
+		return FL_TC_NEXT;
 	}
 	return FL_TC_NEXT;
 }

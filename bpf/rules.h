@@ -19,6 +19,7 @@ enum fl_verdict {
 	FL_DROP = 1,
 	FL_DELAY = 2,	/* a departure time on a socketless copy (delay, maybe rate) */
 	FL_PACE = 3,	/* a departure time on the packet itself (rate alone) */
+	FL_DUP = 4,	/* sent as it is, and a copy beside it (tc egress only) */
 };
 
 struct fl_decision {
@@ -129,6 +130,10 @@ static __always_inline void fl_rule_act(struct fl_decision *d, int drop)
 		if (rs)
 			rs->delayed++;
 		d->verdict = FL_PACE;
+	} else if (fl_chance(r->dup_prob)) {
+		if (rs)
+			rs->duplicated++;
+		d->verdict = FL_DUP;
 	}
 }
 

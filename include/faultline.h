@@ -197,6 +197,7 @@ struct fl_rule {
 	__u64 ge_loss_bad;
 	__u32 conn_seed;	/* scope connections: mixed into the tuple's hash */
 	__u32 pad;
+	__u64 dup_prob;		/* 0 .. FL_PROB_ONE: chance of sending a packet twice */
 };
 
 /* Per-rule state shared by all CPUs (delay correlation, per-target rate). */
@@ -227,6 +228,7 @@ struct fl_rule_stats {
 	__u64 dropped;
 	__u64 bytes;		/* bytes matched */
 	__u64 delayed;		/* given a later departure time (delay or rate) */
+	__u64 duplicated;	/* sent twice (a copy made) */
 };
 
 /* Per-CPU global counters, one slot per direction. */

@@ -9,9 +9,15 @@
  *   connections  20 % of 100,000 tuples chosen (5 sigma of the binomial),
  *                each the same on every packet and in both directions, and
  *                another seed chooses others
+ *   duplicate    the packet passes, and a copy is really transmitted for
+ *                each one counted (the loopback's tx counter, in a network
+ *                namespace of the test's own), 30 % within 5 sigma; the
+ *                copy's second visit passes it untouched
  */
+#define _GNU_SOURCE
 #include <math.h>
 #include <netinet/in.h>
+#include <sched.h>
 
 #include "common.h"
 #include "datapath.h"
@@ -365,13 +371,111 @@ static void check_connections(void)
 	tap_end();
 }
 
+/* ---- duplicate ---- */
+
+/* Packets the loopback of this namespace sent: /proc/net/dev follows the
+ * caller's namespace (sysfs would show the one it was mounted in).
+ */
+static long long lo_tx(void)
+{
+	unsigned long long v[10];
+	char line[512];
+	long long tx = -1;
+	FILE *f = fopen("/proc/net/dev", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "lo:");
+
+		if (!p || sscanf(p + 3, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+				 &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]) != 10)
+			continue;
+		tx = v[9];
+	}
+	fclose(f);
+	return tx;
+}
+
+static void check_duplicate(enum fl_prog prog, double pct, __u32 runs)
+{
+	struct pkt_spec s = between(prog, "198.18.0.1", 5201, 40000);
+	double p = pct / 100, mean = p * runs, sd = sqrt(runs * p * (1 - p));
+	struct fl_rule_stats t[FL_DIR_MAX];
+	struct fl_stats st[FL_DIR_MAX];
+	struct fl_fault f;
+	long long tx0, tx1;
+	__u32 ret = 0;
+	struct pkt pk;
+
+	fl_fault_init(&f, "d");
+	f.dir_mask = FL_DIRM_EGRESS;
+	f.has_duplicate = true;
+	f.dup_pct = pct;
+	f.dup_prob = fl_percent_to_prob(pct);
+	s.proto = IPPROTO_UDP;
+	pkt_build(&pk, &s);
+	tap_begin("%s duplicate %g %%: %u packets pass, a copy sent for each one counted", fx_code[prog].name,
+		  pct, runs);
+	setup(&f);
+	tx0 = lo_tx();
+	TAP_EQ(fx_run(&F, prog, pk.data, pk.len, runs, &ret, NULL), 0);
+	tx1 = lo_tx();
+	fx_rule_stats(&F, RID, t);
+	fx_stats(&F, st);
+	TAP_EQ(ret, fx_code[prog].pass);
+	TAP_EQ(t[FL_DIR_EGRESS].matched, runs);
+	TAP_EQ(t[FL_DIR_EGRESS].dropped, 0);
+	TAP_EQ(st[FL_DIR_EGRESS].drop_reason[FL_DROP_CLONE], 0);
+	/* every copy counted left on the device, and nothing else did */
+	TAP_EQ(tx1 - tx0, (long long)t[FL_DIR_EGRESS].duplicated);
+	if (pct >= 100) {
+		TAP_EQ(t[FL_DIR_EGRESS].duplicated, runs);
+	} else {
+		double dev = (t[FL_DIR_EGRESS].duplicated - mean) / sd;
+
+		TAP_TRUE(fabs(dev) <= 5, "duplicated %llu, expected %.0f +- %.1f (%.2f sigma)",
+			 (unsigned long long)t[FL_DIR_EGRESS].duplicated, mean, sd, dev);
+	}
+	/* the copy's second visit: passed as it is, its mark given back */
+	{
+		struct __sk_buff in = { .mark = FL_EDT_MARK }, out = {};
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pk.data, .data_size_in = pk.len,
+			    .ctx_in = &in, .ctx_size_in = sizeof(in), .ctx_out = &out,
+			    .ctx_size_out = sizeof(out), .repeat = 1);
+		__u64 before = t[FL_DIR_EGRESS].matched;
+
+		TAP_EQ(bpf_prog_test_run_opts(F.prog_fd[prog], &o), 0);
+		TAP_EQ(o.retval, fx_code[prog].pass);
+		TAP_TRUE(out.mark != FL_EDT_MARK, "the copy keeps the mark %#x", out.mark);
+		fx_rule_stats(&F, RID, t);
+		TAP_EQ(t[FL_DIR_EGRESS].matched, before);
+	}
+	tap_end();
+}
+
 int main(void)
 {
+	cpu_set_t cpus;
+
+	/* one CPU: a copy's pending mark and time are per CPU */
+	CPU_ZERO(&cpus);
+	CPU_SET(sched_getcpu(), &cpus);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
 	if (fx_tap_start(&F, "fl_bf", ALL_PROGS))
 		return 1;
+	/* the copies are really sent: on a loopback of the test's own */
+	if (fx_private_netns()) {
+		printf("Bail out! a network namespace of its own with lo up: %s\n", strerror(errno));
+		return 1;
+	}
 	check_partition();
 	check_losses();
 	check_connections();
+	check_duplicate(FL_PROG_TCX_EG, 100, 1000);
+	check_duplicate(FL_PROG_CLS_EG, 100, 1000);
+	check_duplicate(FL_PROG_TCX_EG, 30, 100000);
+	check_duplicate(FL_PROG_CLS_EG, 30, 100000);
 	fx_close(&F);
 	return tap_done();
 }

@@ -60,6 +60,11 @@ ROWS=(
 	"scope|delay: {time: 20ms}, scope: connections|--delay 20ms --scope connections"
 	"scope|loss: {percent: 1}, scope: connections|--loss 1 --scope connections"
 	"scope|drop: {percent: 20}, scope: flows|--drop 20 --scope flows"
+	"ok|direction: egress, duplicate: {percent: 5}|--direction egress --duplicate 5"
+	"ok|direction: egress, drop: {percent: 1}, duplicate: {percent: 5}|--direction egress --drop 1 --duplicate 5"
+	"direction|duplicate: {percent: 5}|--duplicate 5"
+	"duplicate|direction: egress, duplicate: {percent: 5}, delay: {time: 10ms}|--direction egress --duplicate 5 --delay 10ms"
+	"duplicate.percent|direction: egress, duplicate: {percent: 120}|--direction egress --duplicate 120"
 )
 
 fl_plan $((${#ROWS[@]} + 1))

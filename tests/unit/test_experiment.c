@@ -100,7 +100,7 @@ static void test_full_file(void **state)
 	assert_int_equal(exp.targets[4].kind, FL_TARGET_POD_UID);
 	assert_string_equal(exp.targets[4].ref, "7c9e6679-7425-40de-944b-e07fc1f90ae7");
 
-	assert_int_equal(exp.n_faults, 7);
+	assert_int_equal(exp.n_faults, 8);
 	f = &exp.faults[0];
 	assert_string_equal(f->name, "drop-ratings");
 	assert_int_equal(f->dir_mask, FL_DIRM_INGRESS);
@@ -187,6 +187,13 @@ static void test_full_file(void **state)
 	assert_string_equal(f->name, "refused-connections");
 	assert_true(f->has_drop);
 	assert_int_equal(f->scope, FL_SCOPE_CONNECTIONS);
+
+	f = &exp.faults[7];
+	assert_string_equal(f->name, "echoes");
+	assert_true(f->has_duplicate);
+	assert_true(f->dup_pct == 2);
+	assert_int_equal(f->dup_prob, fl_percent_to_prob(2));
+	assert_int_equal(f->dir_mask, FL_DIRM_EGRESS);
 
 	assert_int_equal(exp.n_probes, 2);
 	p = &exp.probes[0];
@@ -818,11 +825,15 @@ static const struct bad_case bad_cases[] = {
 	{ "fault_name_twice", FAULT "    - {name: f, drop: {percent: 1}}\n    - {name: @f, drop: {percent: 2}}\n",
 	  "faults[1].name: duplicate name 'f', also faults[0]" },
 	{ "fault_unknown", FAULT "    - name: f\n      @dorp: {percent: 1}\n",
-	  "unknown field 'dorp' in faults[0]; expected one of name, direction, match, drop, delay, rate, partition, loss, scope" },
+	  "unknown field 'dorp' in faults[0]; expected one of name, direction, match, drop, delay, rate, partition, loss, scope, duplicate" },
 	{ "fault_duplicate_field", FAULT "    - name: f\n      drop: {percent: 1}\n      @drop: {percent: 2}\n",
 	  "duplicate field 'drop' in faults[0] (first at line 12)" },
 	{ "fault_no_action", FAULT "    - @name: f\n      direction: egress\n",
-	  "faults[0]: has no action: add drop, loss, delay, rate or partition" },
+	  "faults[0]: has no action: add drop, loss, duplicate, delay, rate or partition" },
+	{ "duplicate_ingress", FAULT "    - name: f\n      direction: @both\n      duplicate: {percent: 1}\n",
+	  "faults[0].direction: duplicate copies packets at the target's egress only (its ingress hooks cannot copy one); give direction: egress" },
+	{ "duplicate_no_percent", FAULT "    - name: f\n      direction: egress\n      duplicate: @{}\n",
+	  "missing field 'percent' in faults[0].duplicate" },
 	{ "partition_no_peers", FAULT "    - name: f\n      partition: @{}\n",
 	  "missing field 'peers' in faults[0].partition" },
 	{ "partition_empty", FAULT "    - name: f\n      partition: {peers: @[]}\n",
@@ -830,7 +841,7 @@ static const struct bad_case bad_cases[] = {
 	{ "partition_direction", FAULT "    - name: f\n      direction: @ingress\n      partition: {peers: [198.18.1.0/24]}\n",
 	  "faults[0].direction: a partition cuts both directions; leave direction out, or use drop with match.peers for one direction" },
 	{ "partition_drop", FAULT "    - name: f\n      drop: {percent: 1}\n      partition: @{peers: [198.18.1.0/24]}\n",
-	  "faults[0].partition: drops every packet with its peers, so drop, loss, delay or rate would never act; give them in a fault of their own" },
+	  "faults[0].partition: drops every packet with its peers, so drop, loss, duplicate, delay or rate would never act; give them in a fault of their own" },
 	{ "loss_unknown", FAULT "    - name: f\n      loss: {@q: 1}\n",
 	  "unknown field 'q' in faults[0].loss; expected one of p, r, h, k, percent, correlation, per" },
 	{ "loss_no_r", FAULT "    - name: f\n      loss: @{p: 1}\n",

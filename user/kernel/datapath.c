@@ -253,6 +253,7 @@ int fl_dp_rule_from_fault(const struct fl_fault *r, struct fl_rule *rule)
 		rule->drop_prob = FL_PROB_ONE;
 	}
 	rule->scope = r->scope;
+	rule->dup_prob = r->has_duplicate ? r->dup_prob : 0;
 	/* each run chooses other connections */
 	if (r->scope == FL_SCOPE_CONNECTIONS &&
 	    getrandom(&rule->conn_seed, sizeof(rule->conn_seed), 0) != sizeof(rule->conn_seed))
@@ -467,6 +468,7 @@ int fl_dp_read_rule(const struct fl_datapath *dp, __u32 rule_id, struct fl_dir_t
 			out[d].dropped += vals[c].dropped;
 			out[d].bytes += vals[c].bytes;
 			out[d].delayed += vals[c].delayed;
+			out[d].duplicated += vals[c].duplicated;
 		}
 	}
 	free(vals);
@@ -491,6 +493,7 @@ int fl_dp_read_target(const struct fl_datapath *dp, __u32 target_id, int n_rules
 			out[d].dropped += t[d].dropped;
 			out[d].bytes += t[d].bytes;
 			out[d].delayed += t[d].delayed;
+			out[d].duplicated += t[d].duplicated;
 		}
 	}
 	return 0;
@@ -515,6 +518,7 @@ int fl_dp_read_counters(const struct fl_datapath *dp, int n_targets, int n_rules
 			c->dir[d].dropped += t[d].dropped;
 			c->dir[d].bytes += t[d].bytes;
 			c->dir[d].delayed += t[d].delayed;
+			c->dir[d].duplicated += t[d].duplicated;
 		}
 	}
 	vals = calloc(ncpu, sizeof(*vals));

@@ -143,12 +143,16 @@ void fl_report_text(FILE *out, const struct fl_result *r)
 		const struct fl_result_fault *f = &r->faults[i];
 
 		fprintf(out, "  fault %s:", f->f.name);
-		for (d = FL_DIR_MAX - 1; d >= 0; d--)
+		for (d = FL_DIR_MAX - 1; d >= 0; d--) {
 			fprintf(out, "%s %s matched %llu, dropped %llu, delayed %llu",
 				d == FL_DIR_MAX - 1 ? "" : " |", fl_dir_name(d),
 				(unsigned long long)f->tot[d].matched,
 				(unsigned long long)f->tot[d].dropped,
 				(unsigned long long)f->tot[d].delayed);
+			if (f->f.has_duplicate)
+				fprintf(out, ", duplicated %llu",
+					(unsigned long long)f->tot[d].duplicated);
+		}
 		fprintf(out, "\n");
 	}
 	for (i = 0; i < r->n_conds; i++) {
@@ -222,6 +226,7 @@ static json_object *fl_json_totals(const struct fl_dir_totals *x, const struct f
 	json_object_object_add(o, "matched", json_object_new_uint64(x->matched));
 	json_object_object_add(o, "dropped", json_object_new_uint64(x->dropped));
 	json_object_object_add(o, "delayed", json_object_new_uint64(x->delayed));
+	json_object_object_add(o, "duplicated", json_object_new_uint64(x->duplicated));
 	json_object_object_add(o, "bytes", json_object_new_uint64(s ? s->target_bytes : x->bytes));
 	return o;
 }
@@ -269,6 +274,8 @@ static json_object *fl_json_fault(const struct fl_result_fault *rf)
 		json_object_object_add(o, "drop_percent", json_object_new_double(f->drop_pct));
 	json_object_object_add(o, "scope", json_object_new_string(
 		f->scope == FL_SCOPE_CONNECTIONS ? "connections" : "packets"));
+	if (f->has_duplicate)
+		json_object_object_add(o, "duplicate_percent", json_object_new_double(f->dup_pct));
 	if (f->has_loss) {
 		double p, r, lg, lb;
 

@@ -962,9 +962,10 @@ int fl_experiment_check_local(const struct fl_experiment *exp, char *err, size_t
 /* Faults. */
 
 enum { F_NAME, F_DIRECTION, F_MATCH, F_DROP, F_DELAY, F_RATE, F_PARTITION, F_LOSS, F_SCOPE,
-       F_N };
+       F_DUPLICATE, F_N };
 static const char *const fault_fields[F_N] = {
 	"name", "direction", "match", "drop", "delay", "rate", "partition", "loss", "scope",
+	"duplicate",
 };
 
 enum { PA_PEERS, PA_N };
@@ -1089,8 +1090,9 @@ static int parse_match(struct ctx *c, yaml_node_t *n, const char *fwhere,
 	return 0;
 }
 
-static int parse_drop(struct ctx *c, yaml_node_t *n, const char *fwhere,
-		      struct fl_fault *f)
+/* {percent: P} at WHERE.NAME (drop, duplicate) into *pct. */
+static int parse_percent_block(struct ctx *c, yaml_node_t *n, const char *fwhere,
+			       const char *name, double *pct)
 {
 	static const char what[] = "a percentage from 0 to 100";
 	char where[WHERE_LEN], path[PATH_LEN];
@@ -1098,7 +1100,7 @@ static int parse_drop(struct ctx *c, yaml_node_t *n, const char *fwhere,
 	struct map m;
 	int err;
 
-	fmt(where, sizeof(where), "%s.drop", fwhere);
+	fmt(where, sizeof(where), "%s.%s", fwhere, name);
 	err = load_map(c, n, where, drop_fields, DR_N, &m);
 	if (!err)
 		err = require(c, &m, DR_PERCENT);
@@ -1108,8 +1110,18 @@ static int parse_drop(struct ctx *c, yaml_node_t *n, const char *fwhere,
 	err = get_plain(c, m.val[DR_PERCENT], path, what, &s);
 	if (err)
 		return err;
-	if (fl_parse_percent(s, &f->drop_pct))
+	if (fl_parse_percent(s, pct))
 		return bad_value(c, m.val[DR_PERCENT], path, what);
+	return 0;
+}
+
+static int parse_drop(struct ctx *c, yaml_node_t *n, const char *fwhere,
+		      struct fl_fault *f)
+{
+	int err = parse_percent_block(c, n, fwhere, "drop", &f->drop_pct);
+
+	if (err)
+		return err;
 	f->drop_prob = fl_percent_to_prob(f->drop_pct);
 	f->has_drop = true;
 	return 0;
@@ -1351,6 +1363,10 @@ static int check_fault(struct ctx *c, yaml_node_t *n, const struct map *m,
 		at = m->val[F_LOSS];
 	else if (!strcmp(field, "scope") && m->val[F_SCOPE])
 		at = m->val[F_SCOPE];
+	else if (!strncmp(field, "duplicate.", 10) && m->val[F_DUPLICATE])
+		at = map_value(c, m->val[F_DUPLICATE], field + 10);
+	else if (!strcmp(field, "duplicate") && m->val[F_DUPLICATE])
+		at = m->val[F_DUPLICATE];
 	else if (!strcmp(field, "direction") && m->val[F_DIRECTION])
 		at = m->val[F_DIRECTION];
 	if (!at)
@@ -1425,6 +1441,13 @@ static int parse_fault(struct ctx *c, yaml_node_t *n, size_t idx)
 		err = parse_loss(c, m.val[F_LOSS], where, f);
 		if (err)
 			return err;
+	}
+	if (m.val[F_DUPLICATE]) {
+		err = parse_percent_block(c, m.val[F_DUPLICATE], where, "duplicate", &f->dup_pct);
+		if (err)
+			return err;
+		f->dup_prob = fl_percent_to_prob(f->dup_pct);
+		f->has_duplicate = true;
 	}
 	if (m.val[F_SCOPE]) {
 		field_path(path, sizeof(path), where, "scope");

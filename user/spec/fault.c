@@ -92,9 +92,10 @@ int fl_fault_check(const struct fl_fault *f, const char **field, char *msg, size
 	char a[32], b[32], c[32];
 	__u64 hold;
 
-	if (!f->has_drop && !f->has_delay && !f->has_rate && !f->has_partition && !f->has_loss)
+	if (!f->has_drop && !f->has_delay && !f->has_rate && !f->has_partition && !f->has_loss &&
+	    !f->has_duplicate)
 		return fl_bad(field, "", msg, len,
-			      "has no action: add drop, loss, delay, rate or partition");
+			      "has no action: add drop, loss, duplicate, delay, rate or partition");
 	if (f->dir_mask & ~FL_DIRM_BOTH || !f->dir_mask)
 		return fl_bad(field, "direction", msg, len, "expected ingress, egress or both");
 	if (f->n_ports && f->proto == FL_PROTO_ICMP)
@@ -125,9 +126,9 @@ int fl_fault_check(const struct fl_fault *f, const char **field, char *msg, size
 		if (f->dir_mask != FL_DIRM_BOTH)
 			return fl_bad(field, "direction", msg, len,
 				      "a partition cuts both directions; leave direction out, or use drop with match.peers for one direction");
-		if (f->has_drop || f->has_loss || f->has_delay || f->has_rate)
+		if (f->has_drop || f->has_loss || f->has_delay || f->has_rate || f->has_duplicate)
 			return fl_bad(field, "partition", msg, len,
-				      "drops every packet with its peers, so drop, loss, delay or rate would never act; give them in a fault of their own");
+				      "drops every packet with its peers, so drop, loss, duplicate, delay or rate would never act; give them in a fault of their own");
 	}
 	if (f->has_loss) {
 		bool simple = f->loss_given & FL_LOSS_GIVEN_SIMPLE;
@@ -167,6 +168,19 @@ int fl_fault_check(const struct fl_fault *f, const char **field, char *msg, size
 				      "expected a percentage from 0 to below 100 (at 100 the state never changes)");
 		if (f->loss_per != FL_LOSS_PER_FLOW && f->loss_per != FL_LOSS_PER_FAULT)
 			return fl_bad(field, "loss.per", msg, len, "expected flow or fault");
+	}
+	if (f->has_duplicate) {
+		if (!(f->dup_pct >= 0 && f->dup_pct <= 100))
+			return fl_bad(field, "duplicate.percent", msg, len,
+				      "expected a percentage from 0 to 100");
+		/* XDP and cgroup_skb, the ingress hooks, cannot copy a packet */
+		if (f->dir_mask != FL_DIRM_EGRESS)
+			return fl_bad(field, "direction", msg, len,
+				      "duplicate copies packets at the target's egress only (its ingress hooks cannot copy one); give direction: egress");
+		/* a delayed packet already leaves as a copy of its own */
+		if (f->has_delay || f->has_rate)
+			return fl_bad(field, "duplicate", msg, len,
+				      "cannot be combined with delay or rate; give it in a fault of its own (with another match: the first matching fault decides)");
 	}
 	if (f->scope != FL_SCOPE_PACKETS) {
 		if (f->scope != FL_SCOPE_CONNECTIONS)
@@ -264,6 +278,8 @@ void fl_fault_describe(const struct fl_fault *f, char *buf, size_t len)
 	if (f->has_drop && n < len)
 		n += snprintf(buf + n, len - n, " drop %g%%%s", f->drop_pct,
 			      f->scope == FL_SCOPE_CONNECTIONS ? " of connections" : "");
+	if (f->has_duplicate && n < len)
+		n += snprintf(buf + n, len - n, " duplicate %g%%", f->dup_pct);
 	if (f->has_partition && n < len)
 		n += snprintf(buf + n, len - n, " partition from %d prefix%s", f->n_part_peers,
 			      f->n_part_peers == 1 ? "" : "es");

@@ -65,6 +65,10 @@ struct fl_fault {
 	double loss_p, loss_r, loss_h, loss_k;
 	double loss_pct, loss_corr;
 	__u8 scope;		/* FL_SCOPE_PACKETS (default) or _CONNECTIONS */
+	/* duplicate: a share of the packets sent twice (egress only) */
+	bool has_duplicate;
+	double dup_pct;
+	__u64 dup_prob;		/* fl_percent_to_prob(dup_pct) */
 };
 
 #define FL_LOSS_GIVEN_P		(1u << 0)
