@@ -195,7 +195,26 @@ burst()
 		ok = (lost / n - l) <= 5 * sd && (l - lost / n) <= 5 * sd && (b - 1 / r) <= 5 * sdb && (1 / r - b) <= 5 * sdb
 		printf "%.2f %.2f %s\n", 100 * lost / n, b, ok ? "met" : "MISSED" }'
 }
+# dup: "COPIES_PCT VERDICT": of 20,000 datagrams at 10k pps, the share the
+# sink received twice, within 5 sigma of the binomial at 10 %
+dup()
+{
+	local name=dp$RANDOM out rx
+
+	fl_server "$name" udp-sink --port "$SINK" --duration 60 >/dev/null
+	fl_traffic "$FL_NS_CLI" "$FL_CG_TARGET" udp-send --dst "$FL_SRV4" --port "$SINK" \
+		--count 20000 --pps 10000 >/dev/null
+	sleep 1
+	fl_stop "$name" INT >/dev/null
+	rx=$(fl_kv "$(cat "$FL_STATE/$name.out")" received)
+	awk -v rx="$rx" 'BEGIN { n = 20000; c = rx - n; s = sqrt(n * 0.1 * 0.9)
+		if (rx == "") { print "invalid: no sink line"; exit }
+		printf "%.2f %s\n", 100 * c / n, (c - 2000 <= 5 * s && 2000 - c <= 5 * s) ? "met" : "MISSED" }'
+}
 for who in netem fl; do
+	if [[ $who == netem ]]; then netem_on duplicate 10%; else fl_on --duplicate 10; fi
+	R[$who.dup]=$(dup)
+	if [[ $who == netem ]]; then netem_off; else fl_off; fi
 	if [[ $who == netem ]]; then netem_on loss gemodel 1% 25%; else fl_on --loss-p 1 --loss-r 25; fi
 	R[$who.ge]=$(burst 0.01 0.25)
 	if [[ $who == netem ]]; then netem_off; else fl_off; fi
@@ -321,6 +340,7 @@ Kernel $(uname -r) in a TCG VM ($(nproc) vCPUs): absolute times and CPU costs ar
 | one-way delay, 30 ms ± 10 ms pareto: mean ± sd (ms) | ${R[netem.pareto]} | ${R[fl.pareto]} | none (compared with netem) |
 | reordering, 500 pps, 30 ± 10 ms normal | ${R[netem.reorder]} | ${R[fl.reorder]} default (${R[fl.reorder_rps]} received on one CPU), ${R[fl.reorder_opt]} with --reorder | default, received on one CPU: none reordered: **${g_ord}** |
 | loss for 1 / 10 / 30 % drop over 20,000 packets (%) | $(loss_num netem.loss1) / $(loss_num netem.loss10) / $(loss_num netem.loss30) | $(loss_num fl.loss1) / $(loss_num fl.loss10) / $(loss_num fl.loss30) | each within 5 sigma of the binomial: **${g_loss}** (${loss_verdicts}) |
+| duplicate 10 % over 20,000 packets: received twice (%) | ${R[netem.dup]% *} | ${R[fl.dup]% *} | within 5 sigma of the binomial: **${R[fl.dup]##* }** (netem: ${R[netem.dup]##* }) |
 | burst loss, gemodel p 1 % r 25 % (model: 3.85 % lost, bursts of 4.00) over 20,000 packets: lost % / mean burst | ${R[netem.ge]% *} | ${R[fl.ge]% *} | each within 5 sigma of the model: **${R[fl.ge]##* }** (netem: ${R[netem.ge]##* }) |
 | burst loss, faultline --loss 5 --loss-correlation 50 = gemodel p 2.5 % r 47.5 % (model: 5.00 %, bursts of 2.11): lost % / mean burst | ${R[netem.ges]% *} | ${R[fl.ges]% *} | each within 5 sigma of the model: **${R[fl.ges]##* }** (netem: ${R[netem.ges]##* }) |
 
