@@ -193,7 +193,7 @@ burst()
 		sd = sqrt(l * (1 - l) * (1 + lam) / (1 - lam) / n)
 		b = g ? seen / g : 0; sdb = g ? sqrt((1 - r) / g) / r : 1
 		ok = (lost / n - l) <= 5 * sd && (l - lost / n) <= 5 * sd && (b - 1 / r) <= 5 * sdb && (1 / r - b) <= 5 * sdb
-		printf "%.2f %.2f %s\n", 100 * lost / n, b, ok ? "met" : "MISSED" }'
+		printf "%.2f / %.2f %s\n", 100 * lost / n, b, ok ? "met" : "MISSED" }'
 }
 # dup: "COPIES_PCT VERDICT": of 20,000 datagrams at 10k pps, the share the
 # sink received twice, within 5 sigma of the binomial at 10 %
@@ -353,7 +353,7 @@ A rate limit, beside tbf (rate, burst 32 kB, latency 50 ms) and netem's rate (li
 | UDP sender offering 2400 pps (2x a 1 Mbit/s limit), default buffers: pps sent, waits for buffer room | ${R[tbf.rupps]}, ${R[tbf.rublk]} | ${R[netem.rupps]}, ${R[netem.rublk]} | ${R[fl.rupps]}, ${R[fl.rublk]} | none (compared with tbf and netem) |
 | of those 12,000 datagrams, lost (%) | ${R[tbf.ruloss]} | ${R[netem.ruloss]} | ${R[fl.ruloss]} (${R[fl.rulost]} datagrams) | none lost: **${g_rudp}** |
 
-Goals: faultline's column only; the netem, tbf and undelayed figures come from the same boot. Where they are from: tests/vm/fidelity.sh (added RTT 30 ± 2 ms; TCP at least half of netem's; the UDP sender keeping 98 % of its undelayed rate, which that test relaxes under emulation), tests/vm/delay.sh (no reordering by default; the rate's 10 ± 10 %), README "Delay, jitter and rate" (fq sized so a delay drops nothing; a UDP sender at twice the rate held to it with no loss) the drop tests (loss within 5 sigma of the binomial) and tests/bpf/test_faults.c (burst loss: rate and mean burst within 5 sigma of the Gilbert-Elliott chain's).
+Goals: faultline's column only; the netem, tbf and undelayed figures come from the same boot. Where they are from: tests/vm/fidelity.sh (added RTT 30 ± 2 ms; TCP at least half of netem's; the UDP sender keeping 98 % of its undelayed rate, which that test relaxes under emulation), tests/vm/delay.sh (no reordering by default; the rate's 10 ± 10 %), README "Delay, jitter and rate" (fq sized so a delay drops nothing; a UDP sender at twice the rate held to it with no loss), the drop tests (loss within 5 sigma of the binomial) and tests/bpf/test_faults.c (burst loss: rate and mean burst within 5 sigma of the Gilbert-Elliott chain's).
 
 The one-way delay rows use faultline's --reorder, as netem's jitter reorders too; faultline's default keeps flows in order (row "reordering").
 EOT
