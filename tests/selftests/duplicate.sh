@@ -9,6 +9,7 @@
 #          copies, the copies inside 5 sigma of the binomial at 30 %, and
 #          exactly what the report counts as duplicated; the client gets
 #          every datagram answered, the copies' answers as duplicates
+#          (but for the last one or two, which may come after it stops)
 # Fails if a copy were not sent (or sent twice), counted wrong, leaked to
 # the bystander, or if a duplicate showed the sender an error.
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
@@ -66,7 +67,10 @@ fl_ok $? "30 %: the server received $srv: $copies copies, inside 5 sigma of 30 %
 d=$(jq '.faults[0].egress.duplicated' "$FL_STATE/part.out" 2>/dev/null)
 [[ $d == "$copies" ]]
 fl_ok $? "the report's duplicated ($d) is the copies the server received ($copies)"
+# udp-ping stops listening once every datagram is answered: the answer to
+# the last datagrams' second copies (the originals, which leave after their
+# copy) may come after that
 dups=$(fl_kv "$PING" dups)
-[[ $dups == "$copies" ]]
-fl_ok $? "the client received the copies' answers as duplicates ($dups)"
+((dups <= copies && dups >= copies - 2))
+fl_ok $? "the client received the copies' answers as duplicates ($dups of $copies; the last may come after it stops)"
 fl_done
