@@ -15,6 +15,12 @@
  * --no-check measures even when a verdict is not the expected one: for
  * experiments on a modified copy of the datapath.
  *
+ * The fault types beyond drop are measured apart too, at 1 target, each as
+ * its cost over the plain target path measured in the same round: the
+ * partition over a plain 100 % drop (its cost is the peer lookup), burst
+ * loss (per flow, per fault, both chances drawn on every packet) and a
+ * per-connection draw over a rule that passes.
+ *
  * The delay path is measured apart, on the tc egress entry points: the
  * first pass of a delayed packet (decision, departure time, and the
  * bpf_clone_redirect() that sends the socketless copy) and the copy's
@@ -267,6 +273,7 @@ static void print_samples(const __u32 *v)
 }
 
 static void print_delay_json(void);
+static void print_faults_json(void);
 
 static void print_json(const struct verdicts *v, const struct utsname *u)
 {
@@ -301,7 +308,9 @@ static void print_json(const struct verdicts *v, const struct utsname *u)
 	       TARGET_DECISION_NS, v->worst_decision, v->decision_met ? "true" : "false");
 	printf("    {\"name\": \"cost at %d / cost at 1\", \"limit\": %.2f, \"worst\": %.2f, \"met\": %s}\n",
 	       SCALE_BIG, TARGET_SCALE_RATIO, v->worst_ratio, v->scale_met ? "true" : "false");
-	printf("  ]\n}\n");
+	printf("  ],\n");
+	print_faults_json();
+	printf("}\n");
 }
 
 /* One line per limit: met, or in how many rows and by how much it is missed. */
@@ -366,6 +375,212 @@ static void print_table(const struct verdicts *v)
 				printf("  - %s, %s: %.2fx (%.0f ns at %d, %.0f ns at 1)\n",
 				       fx_code[progs[i]].name, case_name[c], ratio(i, c),
 				       res[i][c][1].net_ns, SCALE_BIG, res[i][c][0].net_ns);
+}
+
+/* ---- the fault types: cost over the plain target path ---- */
+
+#define TARGET_FAULT_NS		30.0
+
+enum fvar {
+	FV_PASS,	/* baseline: the rule passes (0 %) */
+	FV_DROP,	/* baseline: the rule drops (100 %), no peers */
+	FV_PARTITION,
+	FV_LOSS_FLOW,
+	FV_LOSS_FAULT,
+	FV_CONN,
+	FV_DUP_DRAW,	/* the decision alone: a draw that (almost) never copies */
+	FV_DUP,		/* not held to the goal: it makes and sends a copy */
+	FV_MAX,
+};
+
+static const char *const fvar_name[FV_MAX] = {
+	"plain target path, passes", "plain target path, dropped",
+	"partition (peer lookup, dropped)", "burst loss per flow", "burst loss per fault",
+	"scope connections (tuple hash, passes)", "duplicate, decision (the draw, no copy)",
+	"duplicate 100 % (a copy made and sent; reported, no goal)" };
+static const char *const fvar_key[FV_MAX] = { "pass", "drop", "partition", "loss_per_flow",
+					      "loss_per_fault", "scope_connections", "duplicate_decision",
+					      "duplicate" };
+static const enum fvar fvar_base[FV_MAX] = { FV_PASS, FV_DROP, FV_DROP, FV_PASS, FV_PASS,
+					     FV_PASS, FV_PASS, FV_PASS };
+static const enum fl_prog fprogs[] = { FL_PROG_TCX_EG, FL_PROG_CLS_EG, FL_PROG_CG_IN };
+#define N_FPROGS (sizeof(fprogs) / sizeof(fprogs[0]))
+static struct result fres[N_FPROGS][FV_MAX];
+static __u32 conn_seed;	/* one under which the benchmark's tuple is not chosen */
+
+/* Rule 0 of the 1-target copy as variant @v. */
+static int fvar_setup(struct fx *f, enum fvar v)
+{
+	struct fl_rule r = { .dir_mask = FL_DIRM_BOTH, .proto = FL_PROTO_UDP, .n_ports = 1,
+			     .ports = { 5201 } };
+	__u32 rid = 0, peer_rules = 0;
+	struct fl_addr a;
+	int rc;
+
+	switch (v) {
+	case FV_PASS:
+		break;
+	case FV_DROP:
+		r.drop_prob = FL_PROB_ONE;
+		break;
+	case FV_PARTITION:
+		r.drop_prob = FL_PROB_ONE;
+		peer_rules = 1;
+		break;
+	case FV_LOSS_FLOW:
+	case FV_LOSS_FAULT:
+		/* the dearest path: a draw for the loss and one for the move
+		 * on every packet, and (almost) never a loss
+		 */
+		r.loss = 1;
+		r.loss_per = v == FV_LOSS_FAULT ? FL_LOSS_PER_FAULT : FL_LOSS_PER_FLOW;
+		r.ge_p = 1;
+		r.ge_r = FL_PROB_ONE;
+		r.ge_loss_good = 1;
+		r.ge_loss_bad = FL_PROB_ONE;
+		break;
+	case FV_CONN:
+		r.drop_prob = fl_percent_to_prob(20);
+		r.scope = FL_SCOPE_CONNECTIONS;
+		r.conn_seed = conn_seed;
+		break;
+	case FV_DUP_DRAW:
+	case FV_DUP:
+		r.dir_mask = FL_DIRM_EGRESS;
+		r.dup_prob = v == FV_DUP ? FL_PROB_ONE : 1;
+		break;
+	default:
+		return -EINVAL;
+	}
+	configure(f, 1, 1, 0, 0);
+	rc = fx_rule(f, 0, &r);
+	if (peer_rules) {
+		rc = rc ?: fx_peer(f, 0, "198.18.0.0/24", 1);
+		pkt_addr("198.18.0.2", &a);
+		rc = rc ?: fx_target(f, fx_cg.target_id, 0, &rid, 1, peer_rules);
+		rc = rc ?: fx_owned(f, &a, 0, &rid, 1, peer_rules);
+	}
+	return rc;
+}
+
+static int bench_faults(void)
+{
+	enum fvar v;
+	size_t i;
+	int round;
+
+	/* a seed under which the packet's connection passes on every hook */
+	for (conn_seed = 1; conn_seed < 1000; conn_seed++) {
+		int chosen = 0;
+
+		if (fvar_setup(&F[0], FV_CONN))
+			return -1;
+		for (i = 0; i < N_FPROGS; i++) {
+			__u32 d, ret = 0;
+			struct pkt p;
+
+			bench_pkt(fprogs[i], CASE_PASS, &p);
+			if (run_fd(F[0].prog_fd[fprogs[i]], &p, &d, &ret))
+				return -1;
+			chosen |= ret == fx_code[fprogs[i]].drop;
+		}
+		if (!chosen)
+			break;
+	}
+	for (round = 0; round < opt_runs; round++)
+		for (v = 0; v < FV_MAX; v++) {
+			if (fvar_setup(&F[0], v))
+				return -1;
+			for (i = 0; i < N_FPROGS; i++) {
+				struct result *r = &fres[i][v];
+				enum fl_prog prog = fprogs[i];
+				__u32 ret = 0, want;
+				struct pkt p;
+
+				bench_pkt(prog, CASE_PASS, &p);
+				want = v == FV_DROP || v == FV_PARTITION ? fx_code[prog].drop :
+									 fx_code[prog].pass;
+				/* warm the flow entry, and check the verdict */
+				if (run_fd(F[0].prog_fd[prog], &p, &r->prog_s[round], &ret))
+					return -1;
+				if (ret != want && !opt_nocheck) {
+					fprintf(stderr, "bench: %s %s: verdict %d, want %d\n",
+						fx_code[prog].name, fvar_name[v], (int)ret, (int)want);
+					errno = EINVAL;
+					return -1;
+				}
+				if (run_fd(F[0].prog_fd[prog], &p, &r->prog_s[round], NULL))
+					return -1;
+				fx_events(&F[0]);
+			}
+		}
+	for (i = 0; i < N_FPROGS; i++)
+		for (v = 0; v < FV_MAX; v++)
+			fres[i][v].prog_ns = median(fres[i][v].prog_s, opt_runs);
+	for (i = 0; i < N_FPROGS; i++)
+		for (v = 0; v < FV_MAX; v++)
+			fres[i][v].net_ns = fres[i][v].prog_ns - fres[i][fvar_base[v]].prog_ns;
+	return 0;
+}
+
+static void print_faults_table(void)
+{
+	int over = 0, rows = 0;
+	enum fvar v;
+	size_t i;
+
+	printf("\nThe fault types, at 1 target: each one's cost over the plain target path with\n");
+	printf("the same verdict (pass or drop), measured in the same round (median of %d runs).\n\n",
+	       opt_runs);
+	printf("| fault | program | prog | plain path | **added** |\n|---|---|---:|---:|---:|\n");
+	for (v = FV_PARTITION; v < FV_MAX; v++)
+		for (i = 0; i < N_FPROGS; i++) {
+			struct result *r = &fres[i][v];
+
+			/* a duplicate rule is egress only */
+			if ((v == FV_DUP || v == FV_DUP_DRAW) &&
+			    fx_code[fprogs[i]].dir != FL_DIR_EGRESS)
+				continue;
+
+			printf("| %s | %s | %.0f | %.0f | **%.0f** |\n", fvar_name[v],
+			       fx_code[fprogs[i]].name, r->prog_ns, fres[i][fvar_base[v]].prog_ns,
+			       r->net_ns);
+			if (v == FV_DUP)
+				continue;
+			rows++;
+			over += r->net_ns > TARGET_FAULT_NS;
+		}
+	printf("\n- each fault's decision adds <= %.0f ns (the 100 %% duplicate row excepted: it sends a copy): %s",
+	       TARGET_FAULT_NS, over ? "MISSED" : "met");
+	if (over)
+		printf(" in %d of %d rows\n", over, rows);
+	else
+		printf(" in all %d rows\n", rows);
+}
+
+static void print_faults_json(void)
+{
+	int first = 1;
+	enum fvar v;
+	size_t i;
+
+	printf("  \"faults\": [\n");
+	for (v = FV_PARTITION; v < FV_MAX; v++)
+		for (i = 0; i < N_FPROGS; i++) {
+			struct result *r = &fres[i][v];
+
+			/* a duplicate rule is egress only */
+			if ((v == FV_DUP || v == FV_DUP_DRAW) &&
+			    fx_code[fprogs[i]].dir != FL_DIR_EGRESS)
+				continue;
+
+			printf("%s    {\"program\": \"%s\", \"fault\": \"%s\", \"prog_ns\": %.1f, \"base_ns\": %.1f, \"added_ns\": %.1f, \"met\": %s}",
+			       first ? "" : ",\n", fx_code[fprogs[i]].name, fvar_key[v], r->prog_ns,
+			       fres[i][fvar_base[v]].prog_ns, r->net_ns,
+			       v == FV_DUP ? "null" : r->net_ns <= TARGET_FAULT_NS ? "true" : "false");
+			first = 0;
+		}
+	printf("\n  ]\n");
 }
 
 /* ---- the delay path ---- */
@@ -653,6 +868,11 @@ int main(int argc, char **argv)
 	}
 	finish();
 	judge(&v);
+	if (bench_faults()) {
+		fprintf(stderr, "bench_datapath: the fault types: a test run failed: %s\n",
+			strerror(errno));
+		return 1;
+	}
 	if (bench_delay()) {
 		fprintf(stderr, "bench_datapath: the delay path: a test run failed: %s\n", strerror(errno));
 		return 1;
@@ -661,6 +881,7 @@ int main(int argc, char **argv)
 		print_json(&v, &u);
 	else {
 		print_table(&v);
+		print_faults_table();
 		print_delay_table();
 	}
 	fx_close(&F[1]);

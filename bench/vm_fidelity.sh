@@ -168,6 +168,61 @@ for who in netem fl; do
 		if [[ $who == netem ]]; then netem_off; else fl_off; fi
 	done
 done
+# ---- burst loss, beside netem's loss gemodel ----
+# burst P R: "LOSS_PCT MEAN_BURST VERDICT" of 20,000 datagrams at 10k pps
+# (no delay, so nothing is reordered and a gap in the numbers is one
+# burst). The verdict: the loss rate inside 5 sigma of the chain's
+# p / (p + r), with the chain's variance (tests/bpf/test_faults.c), and the
+# mean burst inside 5 sigma of 1 / r (sd sqrt((1 - r) / bursts) / r).
+burst()
+{
+	local p=$1 r=$2 name=gs$RANDOM out
+
+	# no --count for the sink: with losses it would never be reached
+	fl_server "$name" udp-sink --port "$SINK" --duration 60 >/dev/null
+	fl_traffic "$FL_NS_CLI" "$FL_CG_TARGET" udp-send --dst "$FL_SRV4" --port "$SINK" \
+		--count 20000 --pps 10000 >/dev/null
+	sleep 1
+	fl_stop "$name" INT >/dev/null
+	out=$(cat "$FL_STATE/$name.out")
+	awk -v p="$p" -v r="$r" -v rx="$(kv "$out" received)" -v g="$(kv "$out" gaps)" \
+		-v m="$(kv "$out" max_seq)" 'BEGIN {
+		n = 20000; lost = n - rx; seen = m + 1 - rx
+		if (rx == "" || g == "" || rx == 0) { print "invalid: no sink line"; exit }
+		l = p / (p + r); lam = 1 - p - r
+		sd = sqrt(l * (1 - l) * (1 + lam) / (1 - lam) / n)
+		b = g ? seen / g : 0; sdb = g ? sqrt((1 - r) / g) / r : 1
+		ok = (lost / n - l) <= 5 * sd && (l - lost / n) <= 5 * sd && (b - 1 / r) <= 5 * sdb && (1 / r - b) <= 5 * sdb
+		printf "%.2f / %.2f %s\n", 100 * lost / n, b, ok ? "met" : "MISSED" }'
+}
+# dup: "COPIES_PCT VERDICT": of 20,000 datagrams at 10k pps, the share the
+# sink received twice, within 5 sigma of the binomial at 10 %
+dup()
+{
+	local name=dp$RANDOM out rx
+
+	fl_server "$name" udp-sink --port "$SINK" --duration 60 >/dev/null
+	fl_traffic "$FL_NS_CLI" "$FL_CG_TARGET" udp-send --dst "$FL_SRV4" --port "$SINK" \
+		--count 20000 --pps 10000 >/dev/null
+	sleep 1
+	fl_stop "$name" INT >/dev/null
+	rx=$(fl_kv "$(cat "$FL_STATE/$name.out")" received)
+	awk -v rx="$rx" 'BEGIN { n = 20000; c = rx - n; s = sqrt(n * 0.1 * 0.9)
+		if (rx == "") { print "invalid: no sink line"; exit }
+		printf "%.2f %s\n", 100 * c / n, (c - 2000 <= 5 * s && 2000 - c <= 5 * s) ? "met" : "MISSED" }'
+}
+for who in netem fl; do
+	if [[ $who == netem ]]; then netem_on duplicate 10%; else fl_on --duplicate 10; fi
+	R[$who.dup]=$(dup)
+	if [[ $who == netem ]]; then netem_off; else fl_off; fi
+	if [[ $who == netem ]]; then netem_on loss gemodel 1% 25%; else fl_on --loss-p 1 --loss-r 25; fi
+	R[$who.ge]=$(burst 0.01 0.25)
+	if [[ $who == netem ]]; then netem_off; else fl_off; fi
+	if [[ $who == netem ]]; then netem_on loss gemodel 2.5% 47.5%; else fl_on --loss 5 --loss-correlation 50; fi
+	R[$who.ges]=$(burst 0.025 0.475)
+	if [[ $who == netem ]]; then netem_off; else fl_off; fi
+done
+
 fl_on --delay 30ms --jitter 10ms --distribution normal --reorder
 out=$(stream 500 5000)
 fl_off
@@ -285,6 +340,9 @@ Kernel $(uname -r) in a TCG VM ($(nproc) vCPUs): absolute times and CPU costs ar
 | one-way delay, 30 ms ± 10 ms pareto: mean ± sd (ms) | ${R[netem.pareto]} | ${R[fl.pareto]} | none (compared with netem) |
 | reordering, 500 pps, 30 ± 10 ms normal | ${R[netem.reorder]} | ${R[fl.reorder]} default (${R[fl.reorder_rps]} received on one CPU), ${R[fl.reorder_opt]} with --reorder | default, received on one CPU: none reordered: **${g_ord}** |
 | loss for 1 / 10 / 30 % drop over 20,000 packets (%) | $(loss_num netem.loss1) / $(loss_num netem.loss10) / $(loss_num netem.loss30) | $(loss_num fl.loss1) / $(loss_num fl.loss10) / $(loss_num fl.loss30) | each within 5 sigma of the binomial: **${g_loss}** (${loss_verdicts}) |
+| duplicate 10 % over 20,000 packets: received twice (%) | ${R[netem.dup]% *} | ${R[fl.dup]% *} | within 5 sigma of the binomial: **${R[fl.dup]##* }** (netem: ${R[netem.dup]##* }) |
+| burst loss, gemodel p 1 % r 25 % (model: 3.85 % lost, bursts of 4.00) over 20,000 packets: lost % / mean burst | ${R[netem.ge]% *} | ${R[fl.ge]% *} | each within 5 sigma of the model: **${R[fl.ge]##* }** (netem: ${R[netem.ge]##* }) |
+| burst loss, faultline --loss 5 --loss-correlation 50 = gemodel p 2.5 % r 47.5 % (model: 5.00 %, bursts of 2.11): lost % / mean burst | ${R[netem.ges]% *} | ${R[fl.ges]% *} | each within 5 sigma of the model: **${R[fl.ges]##* }** (netem: ${R[netem.ges]##* }) |
 
 A rate limit, beside tbf (rate, burst 32 kB, latency 50 ms) and netem's rate (limit 1000 packets), same boot:
 
@@ -295,7 +353,7 @@ A rate limit, beside tbf (rate, burst 32 kB, latency 50 ms) and netem's rate (li
 | UDP sender offering 2400 pps (2x a 1 Mbit/s limit), default buffers: pps sent, waits for buffer room | ${R[tbf.rupps]}, ${R[tbf.rublk]} | ${R[netem.rupps]}, ${R[netem.rublk]} | ${R[fl.rupps]}, ${R[fl.rublk]} | none (compared with tbf and netem) |
 | of those 12,000 datagrams, lost (%) | ${R[tbf.ruloss]} | ${R[netem.ruloss]} | ${R[fl.ruloss]} (${R[fl.rulost]} datagrams) | none lost: **${g_rudp}** |
 
-Goals: faultline's column only; the netem, tbf and undelayed figures come from the same boot. Where they are from: tests/vm/fidelity.sh (added RTT 30 ± 2 ms; TCP at least half of netem's; the UDP sender keeping 98 % of its undelayed rate, which that test relaxes under emulation), tests/vm/delay.sh (no reordering by default; the rate's 10 ± 10 %), README "Delay, jitter and rate" (fq sized so a delay drops nothing; a UDP sender at twice the rate held to it with no loss) and the drop tests (loss within 5 sigma of the binomial).
+Goals: faultline's column only; the netem, tbf and undelayed figures come from the same boot. Where they are from: tests/vm/fidelity.sh (added RTT 30 ± 2 ms; TCP at least half of netem's; the UDP sender keeping 98 % of its undelayed rate, which that test relaxes under emulation), tests/vm/delay.sh (no reordering by default; the rate's 10 ± 10 %), README "Delay, jitter and rate" (fq sized so a delay drops nothing; a UDP sender at twice the rate held to it with no loss), the drop tests (loss within 5 sigma of the binomial) and tests/bpf/test_faults.c (burst loss: rate and mean burst within 5 sigma of the Gilbert-Elliott chain's).
 
 The one-way delay rows use faultline's --reorder, as netem's jitter reorders too; faultline's default keeps flows in order (row "reordering").
 EOT

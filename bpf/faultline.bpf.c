@@ -134,6 +134,11 @@ __noinline int fl_decide(const struct fl_target *t, struct fl_req *rq)
 	fl_rules_eval(t, &rq->pkt, rq->dir, ip_len, &d);
 	flow = fl_flow_account(&k, t, &rq->pkt, rq->dir, ip_len, rq->cgid, now,
 			       d.verdict == FL_DROP, st, &end);
+	if (d.loss) {
+		fl_rule_act(&d, fl_loss_draw(d.rule, d.rule_id, flow));
+		if (d.verdict == FL_DROP)
+			fl_flow_late_drop(&k, flow, end, now, st);
+	}
 	if (d.verdict == FL_DELAY || d.verdict == FL_PACE) {
 		rq->tstamp = fl_edt_departure(&d, rq->len, flow, bpf_ktime_get_ns());
 		if (rq->tstamp > FL_EDT_QUEUE_FULL) {
@@ -261,6 +266,13 @@ static __always_inline int fl_tc_egress_act(struct __sk_buff *skb, int verdict, 
 		return tcx ? bpf_redirect(FL_BLACKHOLE_IFINDEX, 0) : FL_TC_STOLEN;
 	case FL_PACE:
 		skb->tstamp = tstamp;
+		return FL_TC_NEXT;
+	case FL_DUP:
+		/* the copy goes first, through the same path as a delayed
+		 * packet's (its second visit passes it, with its own time);
+		 * the original follows
+		 */
+		fl_edt_send_clone(skb, skb->tstamp);
 		return FL_TC_NEXT;
 	}
 	return FL_TC_NEXT;

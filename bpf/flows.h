@@ -150,6 +150,26 @@ static __always_inline void fl_flow_finish(const struct fl_flow_key *k, struct f
 	v->ended = 1;
 }
 
+/* A drop decided after the packet was counted in its flow (burst loss,
+ * whose state is the flow's): counted now, and reported as soon as a drop
+ * would have been.
+ */
+static __always_inline void fl_flow_late_drop(const struct fl_flow_key *k, struct fl_flow_val *v,
+					      __u32 end, __u64 now, struct fl_stats *st)
+{
+	__u64 last;
+
+	if (!v)
+		return;
+	__sync_fetch_and_add(&v->drops, 1);
+	if (end || v->ended)
+		return;
+	last = v->last_emit_ns;
+	if (now - last >= FL_SNAPSHOT_FAULT_NS &&
+	    __sync_val_compare_and_swap(&v->last_emit_ns, last, now) == last)
+		fl_flow_emit(FL_EV_FLOW_SNAPSHOT, 0, k, v, st);
+}
+
 /* One signal record for target @target_id; counted on failure. */
 int fl_brk_signal(__u32 target_id, __u32 sig, __u64 value);
 

@@ -75,6 +75,16 @@ enum fl_dist {
 #define FL_RATE_PER_TARGET	0
 #define FL_RATE_PER_FLOW	1
 
+/* What a rule's drop chance is drawn for: each packet, or each connection
+ * (its 5-tuple, the same in both directions) once for its life.
+ */
+#define FL_SCOPE_PACKETS	0
+#define FL_SCOPE_CONNECTIONS	1
+
+/* Where a burst-loss (Gilbert-Elliott) rule keeps its good/bad state. */
+#define FL_LOSS_PER_FLOW	0
+#define FL_LOSS_PER_FAULT	1
+
 /* Addresses are kept as 16 bytes; IPv4 is IPv4-mapped (::ffff:a.b.c.d). */
 struct fl_addr {
 	union {
@@ -107,6 +117,8 @@ struct fl_flow_val {
 	__u64 edt_last_ns;	/* latest departure given: keeps the flow in order */
 	__u64 rate_next_ns;	/* per-flow rate: earliest next departure */
 	__u64 ended;		/* 1: a FIN or RST ended it; later packets are not reported */
+	__u32 loss_bad;		/* burst loss per flow: 1 in the bad state */
+	__u32 pad;
 };
 
 enum fl_event_kind {
@@ -248,15 +260,27 @@ struct fl_rule {
 	__u8 reorder;		/* 1: jitter may reorder a flow, as netem does */
 	__u8 rate_unit;		/* FL_RATE_* */
 	__u8 rate_per;		/* FL_RATE_PER_* */
-	__u8 pad[3];
+	__u8 scope;		/* FL_SCOPE_*: drop_prob per packet or per connection */
+	__u8 loss;		/* 1: burst loss (Gilbert-Elliott) with the ge_* below */
+	__u8 loss_per;		/* FL_LOSS_PER_*: where the loss state lives */
 	__u64 rate;		/* in rate_unit */
+	/* burst loss, each 0 .. FL_PROB_ONE: the chance of going from the
+	 * good state to the bad one, back, and of losing a packet in each
+	 */
+	__u64 ge_p;
+	__u64 ge_r;
+	__u64 ge_loss_good;
+	__u64 ge_loss_bad;
+	__u32 conn_seed;	/* scope connections: mixed into the tuple's hash */
+	__u32 pad;
+	__u64 dup_prob;		/* 0 .. FL_PROB_ONE: chance of sending a packet twice */
 };
 
 /* Per-rule state shared by all CPUs (delay correlation, per-target rate). */
 struct fl_rule_state {
 	__u64 rate_next_ns;
 	__u32 last_rand;
-	__u32 pad;
+	__u32 loss_bad;		/* burst loss per fault: 1 in the bad state */
 };
 
 /* LPM key for peer prefixes: the target id is part of the prefix, so one
@@ -280,6 +304,7 @@ struct fl_rule_stats {
 	__u64 dropped;
 	__u64 bytes;		/* bytes matched */
 	__u64 delayed;		/* given a later departure time (delay or rate) */
+	__u64 duplicated;	/* sent twice (a copy made) */
 };
 
 /* Per-CPU global counters, one slot per direction. */

@@ -732,7 +732,7 @@ static int cmd_udp_sink(struct opts *o)
 {
 	long long deadline = server_deadline(o);
 	long long received = 0, bytes = 0, reordered = 0, n_owd = 0, cap = 1 << 20;
-	long long first_ns = 0, last_ns = 0;
+	long long first_ns = 0, last_ns = 0, gaps = 0;
 	long long *owd = calloc(cap, sizeof(*owd));
 	struct seq_owd *by_seq = calloc(cap, sizeof(*by_seq));
 	double sum = 0, sum2 = 0;
@@ -771,6 +771,11 @@ static int cmd_udp_sink(struct opts *o)
 				memcpy(&h, buf, sizeof(h));
 				memcpy(&sent_at, buf + sizeof(h), sizeof(sent_at));
 				if (h.magic == PING_MAGIC) {
+					/* a run of missing numbers ends here: one
+					 * burst of losses (in-order streams only)
+					 */
+					if (any ? h.seq > max_seq + 1 : h.seq > 0)
+						gaps++;
 					if (any && h.seq < max_seq)
 						reordered++;
 					if (!any || h.seq > max_seq)
@@ -792,8 +797,13 @@ static int cmd_udp_sink(struct opts *o)
 		}
 	}
 	/* span: first to last arrival; the receive rate is (received - 1) / span */
-	printf("received=%lld bytes=%lld reordered=%lld span_us=%lld", received, bytes, reordered,
-	       (last_ns - first_ns) / 1000);
+	/* gaps: runs of numbers missing below max_seq (loss bursts, when
+	 * nothing is reordered); the datagrams missing are max_seq + 1 -
+	 * received, those after max_seq are not seen
+	 */
+	printf("received=%lld bytes=%lld reordered=%lld span_us=%lld gaps=%lld max_seq=%llu",
+	       received, bytes, reordered, (last_ns - first_ns) / 1000, gaps,
+	       (unsigned long long)max_seq);
 	if (n_owd) {
 		double mean = sum / n_owd, var = sum2 / n_owd - mean * mean;
 

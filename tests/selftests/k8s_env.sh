@@ -187,17 +187,20 @@ spec:
   faults:
     - name: does-nothing
       match: {peers: [not-an-address]}
+    - name: half-a-chain
+      loss: {p: 1}
   failureConditions:
     - {name: two-thresholds, signal: probe.failures, above: 1, below: 5}
 EOF
 err=$(kc apply -f "$FL_STATE/bad2.yaml" 2>&1)
 rc=$?
 fl_diag "the API server said:" "$err"
-((rc != 0)) && grep -q 'spec.faults\[0\]: .*drop, delay or rate' <<<"$err" &&
+((rc != 0)) && grep -q 'spec.faults\[0\]: .*drop, loss, duplicate, delay, rate or partition' <<<"$err" &&
+	grep -q 'spec.faults\[1\].loss: .*p and r go together' <<<"$err" &&
 	grep -q 'spec.faults\[0\].match.peers\[0\]: .*IP address or a CIDR' <<<"$err" &&
 	grep -q 'spec.targets\[0\].pod: .*uid, or by namespace and name' <<<"$err" &&
 	grep -q 'spec.failureConditions\[0\]' <<<"$err"
-fl_ok $? "the rules too: a fault that does nothing, a bad peer, a half-named pod, two thresholds"
+fl_ok $? "the rules too: a fault that does nothing, a bad peer, half a loss chain, a half-named pod, two thresholds"
 
 # 16: the printer columns
 get=$(kc get experiments -n default 2>&1)

@@ -100,7 +100,7 @@ static void test_full_file(void **state)
 	assert_int_equal(exp.targets[4].kind, FL_TARGET_POD_UID);
 	assert_string_equal(exp.targets[4].ref, "7c9e6679-7425-40de-944b-e07fc1f90ae7");
 
-	assert_int_equal(exp.n_faults, 3);
+	assert_int_equal(exp.n_faults, 8);
 	f = &exp.faults[0];
 	assert_string_equal(f->name, "drop-ratings");
 	assert_int_equal(f->dir_mask, FL_DIRM_INGRESS);
@@ -152,6 +152,48 @@ static void test_full_file(void **state)
 	assert_int_equal(f->rate_unit, FL_RATE_PPS);
 	assert_int_equal(f->rate, 2000);
 	assert_int_equal(f->rate_per, FL_RATE_PER_TARGET);
+
+	f = &exp.faults[3];
+	assert_string_equal(f->name, "cut-from-db");
+	assert_true(f->has_partition);
+	assert_int_equal(f->proto, FL_PROTO_TCP);
+	assert_int_equal(f->n_peers, 0);
+	assert_int_equal(f->n_part_peers, 2);
+	assert_cidr(&f->part_peers[0], AF_INET, "198.18.1.0", 24);
+	assert_cidr(&f->part_peers[1], AF_INET6, "2001:db8:1::", 48);
+
+	f = &exp.faults[4];
+	{
+		double p, r, lg, lb;
+
+		assert_string_equal(f->name, "bursty-link");
+		assert_true(f->has_loss);
+		assert_int_equal(f->loss_per, FL_LOSS_PER_FAULT);
+		assert_int_equal(f->loss_given, FL_LOSS_GIVEN_MODEL);
+		fl_fault_loss_model(f, &p, &r, &lg, &lb);
+		assert_true(p == 0.01 && r == 0.25 && lg == 0 && lb == 1);
+		f = &exp.faults[5];
+		assert_string_equal(f->name, "simple-bursts");
+		assert_int_equal(f->loss_per, FL_LOSS_PER_FLOW);
+		assert_int_equal(f->loss_given, FL_LOSS_GIVEN_SIMPLE);
+		/* 5 % at correlation 50: p = 0.05 * 0.5, r = 0.95 * 0.5 */
+		fl_fault_loss_model(f, &p, &r, &lg, &lb);
+		assert_true(p > 0.025 - 1e-12 && p < 0.025 + 1e-12);
+		assert_true(r > 0.475 - 1e-12 && r < 0.475 + 1e-12);
+		assert_true(lg == 0 && lb == 1);
+	}
+
+	f = &exp.faults[6];
+	assert_string_equal(f->name, "refused-connections");
+	assert_true(f->has_drop);
+	assert_int_equal(f->scope, FL_SCOPE_CONNECTIONS);
+
+	f = &exp.faults[7];
+	assert_string_equal(f->name, "echoes");
+	assert_true(f->has_duplicate);
+	assert_true(f->dup_pct == 2);
+	assert_int_equal(f->dup_prob, fl_percent_to_prob(2));
+	assert_int_equal(f->dir_mask, FL_DIRM_EGRESS);
 
 	assert_int_equal(exp.n_probes, 2);
 	p = &exp.probes[0];
@@ -782,11 +824,35 @@ static const struct bad_case bad_cases[] = {
 	{ "fault_name_twice", FAULT "    - {name: f, drop: {percent: 1}}\n    - {name: @f, drop: {percent: 2}}\n",
 	  "faults[1].name: duplicate name 'f', also faults[0]" },
 	{ "fault_unknown", FAULT "    - name: f\n      @dorp: {percent: 1}\n",
-	  "unknown field 'dorp' in faults[0]; expected one of name, direction, match, drop, delay, rate" },
+	  "unknown field 'dorp' in faults[0]; expected one of name, direction, match, drop, delay, rate, partition, loss, scope, duplicate" },
 	{ "fault_duplicate_field", FAULT "    - name: f\n      drop: {percent: 1}\n      @drop: {percent: 2}\n",
 	  "duplicate field 'drop' in faults[0] (first at line 12)" },
 	{ "fault_no_action", FAULT "    - @name: f\n      direction: egress\n",
-	  "faults[0]: has no action: add drop, delay or rate" },
+	  "faults[0]: has no action: add drop, loss, duplicate, delay, rate or partition" },
+	{ "duplicate_ingress", FAULT "    - name: f\n      direction: @both\n      duplicate: {percent: 1}\n",
+	  "faults[0].direction: duplicate copies packets at the target's egress only (its ingress hooks cannot copy one); give direction: egress" },
+	{ "duplicate_no_percent", FAULT "    - name: f\n      direction: egress\n      duplicate: @{}\n",
+	  "missing field 'percent' in faults[0].duplicate" },
+	{ "partition_no_peers", FAULT "    - name: f\n      partition: @{}\n",
+	  "missing field 'peers' in faults[0].partition" },
+	{ "partition_empty", FAULT "    - name: f\n      partition: {peers: @[]}\n",
+	  "faults[0].partition.peers: expected at least one prefix" },
+	{ "partition_direction", FAULT "    - name: f\n      direction: @ingress\n      partition: {peers: [198.18.1.0/24]}\n",
+	  "faults[0].direction: a partition cuts both directions; leave direction out, or use drop with match.peers for one direction" },
+	{ "partition_drop", FAULT "    - name: f\n      drop: {percent: 1}\n      partition: @{peers: [198.18.1.0/24]}\n",
+	  "faults[0].partition: drops every packet with its peers, so drop, loss, duplicate, delay or rate would never act; give them in a fault of their own" },
+	{ "loss_unknown", FAULT "    - name: f\n      loss: {@q: 1}\n",
+	  "unknown field 'q' in faults[0].loss; expected one of p, r, h, k, percent, correlation, per" },
+	{ "loss_no_r", FAULT "    - name: f\n      loss: @{p: 1}\n",
+	  "faults[0].loss.r: the chance of leaving the bad state is needed with p, e.g. r: 25" },
+	{ "loss_h_high", FAULT "    - name: f\n      loss: {p: 1, r: 2, h: @120}\n",
+	  "faults[0].loss.h: expected a percentage from 0 to 100, got '120'" },
+	{ "loss_per", FAULT "    - name: f\n      loss: {percent: 1, per: @pod}\n",
+	  "faults[0].loss.per: expected flow or fault, got 'pod'" },
+	{ "scope_value", FAULT "    - name: f\n      drop: {percent: 1}\n      scope: @flows\n",
+	  "faults[0].scope: expected packets or connections, got 'flows'" },
+	{ "scope_no_drop", FAULT "    - name: f\n      delay: {time: 1ms}\n      scope: @connections\n",
+	  "faults[0].scope: connections draws the fault's percentage once per connection, and only drop.percent is one; give drop too" },
 	{ "direction", FAULT "    - name: f\n      direction: @inbound\n      drop: {percent: 1}\n",
 	  "faults[0].direction: expected ingress, egress or both, got 'inbound'" },
 	{ "drop_type", FAULT "    - name: f\n      drop: @100\n",

@@ -33,15 +33,20 @@ static void fl_inject_usage(FILE *out)
 		"Usage: faultline inject TARGET... [--cgroup-root DIR] [--netns PATH] [--iface NAME]...\n"
 		"                        [--direction ingress|egress|both] [--proto tcp|udp|icmp|any]\n"
 		"                        [--peer CIDR]... [--port N]... [--drop PERCENT]\n"
+		"                        [--scope packets|connections] [--partition CIDR]...\n"
+		"                        [--loss PCT [--loss-correlation PCT] | --loss-p PCT --loss-r PCT\n"
+		"                         [--loss-h PCT] [--loss-k PCT]] [--loss-per flow|fault]\n"
+		"                        [--duplicate PCT]\n"
 		"                        [--delay D [--jitter D] [--distribution NAME] [--correlation PCT]\n"
 		"                         [--reorder]] [--rate R [--rate-per target|flow]] [--force-qdisc]\n"
 		"                        [--abort-if COND]... [--duration DURATION] [--name NAME] [--json]\n"
 		"                        [--dry-run] [--force] [-v]\n"
 		"\n"
-		"Drop, delay or rate-limit the packets of the target cgroups (and their\n"
-		"descendants), in the kernel, until DURATION ends (default 60s, at most 24h)\n"
-		"or SIGINT. It runs as an experiment of one fault: the same checks, states\n"
-		"(Succeeded, Failed, Aborted, Error), exit codes and report as 'faultline run'.\n"
+		"Drop, lose in bursts, duplicate, partition, delay or rate-limit the packets of the\n"
+		"target cgroups (and their descendants), in the kernel, until DURATION ends\n"
+		"(default 60s, at most 24h) or SIGINT. It runs as an experiment of one fault:\n"
+		"the same checks, states (Succeeded, Failed, Aborted, Error), exit codes and\n"
+		"report as 'faultline run'.\n"
 		"\n"
 		"TARGET is one of these, each repeatable, mixed as needed:\n"
 		"  -c, --cgroup PATH     a cgroup v2 directory\n"
@@ -62,6 +67,18 @@ static void fl_inject_usage(FILE *out)
 		"      --peer CIDR       only traffic with these peers (repeatable)\n"
 		"      --port N          only traffic with this source or destination port (repeatable)\n"
 		"      --drop PERCENT    share of matching packets to drop, 0-100, 0.01 resolution or finer\n"
+		"      --scope S         packets (default): --drop draws per packet; connections: per\n"
+		"                        connection, once for its life (20 drops 20%% of connections)\n"
+		"      --partition CIDR  drop everything between the target and CIDR, both ways\n"
+		"                        (repeatable; no other action, no --peer, no --direction)\n"
+		"      --loss PCT        burst loss at this mean rate (Gilbert-Elliott, two states)\n"
+		"      --loss-correlation PCT  how likely a loss follows a loss beyond PCT (default 0)\n"
+		"      --loss-p PCT      the model itself: good->bad chance per packet (netem gemodel p)\n"
+		"      --loss-r PCT      bad->good chance per packet (r)\n"
+		"      --loss-h PCT      chance a packet gets through in the bad state (h, default 0)\n"
+		"      --loss-k PCT      chance a packet gets through in the good state (k, default 100)\n"
+		"      --loss-per P      flow (default: each flow its own state) or fault (one state)\n"
+		"      --duplicate PCT   share of matching packets sent twice (--direction egress)\n"
 		"      --delay D         added latency, e.g. 20ms (needs the fq qdisc)\n"
 		"      --jitter D        spread: half-width (uniform) or standard deviation\n"
 		"      --distribution N  uniform (default), normal, pareto or paretonormal\n"
@@ -119,13 +136,19 @@ static const char *fl_inject_flag(const char *field)
 		{ "delay.jitter", "--jitter" }, { "delay.distribution", "--distribution" },
 		{ "delay.correlation", "--correlation" }, { "delay.reorder", "--reorder" },
 		{ "rate.limit", "--rate" }, { "rate.per", "--rate-per" },
+		{ "partition", "--partition" }, { "partition.peers", "--partition" },
+		{ "loss", "--loss" }, { "loss.percent", "--loss" },
+		{ "loss.correlation", "--loss-correlation" }, { "loss.p", "--loss-p" },
+		{ "loss.r", "--loss-r" }, { "loss.h", "--loss-h" }, { "loss.k", "--loss-k" },
+		{ "loss.per", "--loss-per" }, { "scope", "--scope" },
+		{ "duplicate", "--duplicate" }, { "duplicate.percent", "--duplicate" },
 	};
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(map); i++)
 		if (!strcmp(map[i].field, field))
 			return map[i].flag;
-	return "--drop, --delay or --rate";
+	return "--drop, --loss, --duplicate, --delay, --rate or --partition";
 }
 
 /* "invalid --delay 'x' (delay.time): expected ..." */
@@ -168,7 +191,21 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 		OPT_PEER = 256, OPT_PORT, OPT_DROP, OPT_JSON, OPT_DELAY, OPT_JITTER, OPT_DIST,
 		OPT_CORR, OPT_REORDER, OPT_RATE, OPT_RATE_PER, OPT_FORCE_QDISC, OPT_ABORT_IF,
 		OPT_NAME, OPT_DRY_RUN, OPT_PID, OPT_CONTAINER, OPT_POD_UID, OPT_CGROUP_ROOT,
-		OPT_FORCE,
+		OPT_FORCE, OPT_PARTITION, OPT_LOSS, OPT_LOSS_CORR, OPT_LOSS_P, OPT_LOSS_R, OPT_LOSS_H,
+		OPT_LOSS_K, OPT_LOSS_PER, OPT_SCOPE, OPT_DUPLICATE,
+	};
+	/* --loss, --loss-p ...: the field each sets, in FL_LOSS_GIVEN_* order */
+	static const struct {
+		int opt;
+		const char *field;
+		__u8 bit;
+	} loss_opts[] = {
+		{ OPT_LOSS_P, "loss.p", FL_LOSS_GIVEN_P },
+		{ OPT_LOSS_R, "loss.r", FL_LOSS_GIVEN_R },
+		{ OPT_LOSS_H, "loss.h", FL_LOSS_GIVEN_H },
+		{ OPT_LOSS_K, "loss.k", FL_LOSS_GIVEN_K },
+		{ OPT_LOSS, "loss.percent", FL_LOSS_GIVEN_PCT },
+		{ OPT_LOSS_CORR, "loss.correlation", FL_LOSS_GIVEN_CORR },
 	};
 	static const struct option opts[] = {
 		{ "cgroup", required_argument, NULL, 'c' },
@@ -197,13 +234,26 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 		{ "name", required_argument, NULL, OPT_NAME },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "partition", required_argument, NULL, OPT_PARTITION },
+		{ "loss", required_argument, NULL, OPT_LOSS },
+		{ "loss-correlation", required_argument, NULL, OPT_LOSS_CORR },
+		{ "loss-p", required_argument, NULL, OPT_LOSS_P },
+		{ "loss-r", required_argument, NULL, OPT_LOSS_R },
+		{ "loss-h", required_argument, NULL, OPT_LOSS_H },
+		{ "loss-k", required_argument, NULL, OPT_LOSS_K },
+		{ "loss-per", required_argument, NULL, OPT_LOSS_PER },
+		{ "scope", required_argument, NULL, OPT_SCOPE },
+		{ "duplicate", required_argument, NULL, OPT_DUPLICATE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	struct fl_fault *f = &x->faults[0];
+	double *loss_vals[] = { &f->loss_p, &f->loss_r, &f->loss_h, &f->loss_k, &f->loss_pct,
+				&f->loss_corr };
 	const char *field = "";
 	char msg[400];
+	size_t j;
 	int c, i;
 
 	snprintf(x->name, sizeof(x->name), "inject");
@@ -324,6 +374,47 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 			else
 				return fl_bad_flag("rate.per", optarg, "target or flow");
 			break;
+		case OPT_PARTITION:
+			if (f->n_part_peers >= FL_FAULT_MAX_PEERS)
+				return fl_usage_error("too many --partition options (partition.peers); at most %d",
+						      FL_FAULT_MAX_PEERS);
+			if (fl_parse_cidr(optarg, &f->part_peers[f->n_part_peers]))
+				return fl_bad_flag("partition.peers", optarg,
+						   "an address or CIDR such as 198.18.0.0/15 or 2001:db8::/32");
+			f->n_part_peers++;
+			f->has_partition = true;
+			break;
+		case OPT_LOSS:
+		case OPT_LOSS_CORR:
+		case OPT_LOSS_P:
+		case OPT_LOSS_R:
+		case OPT_LOSS_H:
+		case OPT_LOSS_K:
+			for (j = 0; j < ARRAY_SIZE(loss_opts); j++) {
+				if (loss_opts[j].opt != c)
+					continue;
+				if (fl_parse_percent(optarg, loss_vals[j]))
+					return fl_bad_flag(loss_opts[j].field, optarg,
+							   "a percentage from 0 to 100");
+				f->loss_given |= loss_opts[j].bit;
+			}
+			f->has_loss = true;
+			break;
+		case OPT_LOSS_PER:
+			if (fl_parse_loss_per(optarg, &f->loss_per))
+				return fl_bad_flag("loss.per", optarg, "flow or fault");
+			f->has_loss = true;
+			break;
+		case OPT_DUPLICATE:
+			if (fl_parse_percent(optarg, &f->dup_pct))
+				return fl_bad_flag("duplicate.percent", optarg, "a percentage from 0 to 100");
+			f->dup_prob = fl_percent_to_prob(f->dup_pct);
+			f->has_duplicate = true;
+			break;
+		case OPT_SCOPE:
+			if (fl_parse_scope(optarg, &f->scope))
+				return fl_bad_flag("scope", optarg, "packets or connections");
+			break;
 		case OPT_FORCE_QDISC:
 			x->place.force_qdisc = true;
 			break;
@@ -380,7 +471,7 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 	/* the one validator, as for a fault in a file */
 	if (fl_fault_check(f, &field, msg, sizeof(msg))) {
 		if (!*field)
-			return fl_usage_error("the fault %s (give --drop PERCENT, --delay DURATION or --rate RATE)",
+			return fl_usage_error("the fault %s (give --drop PERCENT, --loss PERCENT, --duplicate PERCENT, --delay DURATION, --rate RATE or --partition CIDR)",
 					      msg);
 		return fl_usage_error("%s (%s): %s", field, fl_inject_flag(field), msg);
 	}

@@ -643,6 +643,7 @@ static void fl_job_fill_result(struct fl_job *j)
 				x->tot[d].matched += one[d].matched;
 				x->tot[d].dropped += one[d].dropped;
 				x->tot[d].delayed += one[d].delayed;
+				x->tot[d].duplicated += one[d].duplicated;
 				x->tot[d].bytes += one[d].bytes;
 			}
 		}

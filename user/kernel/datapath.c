@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -310,26 +311,60 @@ static void fl_dp_filter_set(struct fl_datapath *dp, __u32 bit)
 			  __ATOMIC_SEQ_CST);
 }
 
+int fl_dp_rule_from_fault(const struct fl_fault *r, struct fl_rule *rule)
+{
+	memset(rule, 0, sizeof(*rule));
+	rule->dir_mask = r->dir_mask;
+	rule->proto = r->proto;
+	rule->n_ports = r->n_ports;
+	memcpy(rule->ports, r->ports, sizeof(rule->ports));
+	rule->drop_prob = r->drop_prob;
+	rule->delay_ns = r->delay_ns;
+	rule->jitter_ns = r->jitter_ns;
+	rule->dist = r->dist;
+	rule->correlation = r->correlation;
+	rule->reorder = r->reorder;
+	rule->rate_unit = r->rate_unit;
+	rule->rate_per = r->rate_per;
+	rule->rate = r->rate;
+	if (r->has_partition) {
+		/* every packet both ways with the peers; the peers are the
+		 * partition's (fl_fault_peers)
+		 */
+		rule->dir_mask = FL_DIRM_BOTH;
+		rule->drop_prob = FL_PROB_ONE;
+	}
+	rule->scope = r->scope;
+	rule->dup_prob = r->has_duplicate ? r->dup_prob : 0;
+	/* each run chooses other connections */
+	if (r->scope == FL_SCOPE_CONNECTIONS &&
+	    getrandom(&rule->conn_seed, sizeof(rule->conn_seed), 0) != sizeof(rule->conn_seed))
+		return -errno;
+	if (r->has_loss) {
+		double p, rr, lg, lb;
+
+		fl_fault_loss_model(r, &p, &rr, &lg, &lb);
+		rule->loss = 1;
+		rule->loss_per = r->loss_per;
+		rule->ge_p = fl_percent_to_prob(p * 100);
+		rule->ge_r = fl_percent_to_prob(rr * 100);
+		rule->ge_loss_good = fl_percent_to_prob(lg * 100);
+		rule->ge_loss_bad = fl_percent_to_prob(lb * 100);
+	}
+	return 0;
+}
+
 static int fl_dp_add_rule(struct fl_datapath *dp, __u32 target_id, int i,
 			  const struct fl_fault *r)
 {
 	__u32 rid = fl_rule_id(target_id, i);
-	struct fl_rule rule = {};
-	int err, p;
+	const struct fl_cidr *peers;
+	struct fl_rule rule;
+	int err, p, n_peers;
 
-	rule.dir_mask = r->dir_mask;
-	rule.proto = r->proto;
-	rule.n_ports = r->n_ports;
-	memcpy(rule.ports, r->ports, sizeof(rule.ports));
-	rule.drop_prob = r->drop_prob;
-	rule.delay_ns = r->delay_ns;
-	rule.jitter_ns = r->jitter_ns;
-	rule.dist = r->dist;
-	rule.correlation = r->correlation;
-	rule.reorder = r->reorder;
-	rule.rate_unit = r->rate_unit;
-	rule.rate_per = r->rate_per;
-	rule.rate = r->rate;
+	err = fl_dp_rule_from_fault(r, &rule);
+	if (err)
+		return err;
 	if (r->jitter_ns && r->dist != FL_DIST_UNIFORM) {
 		err = fl_dp_load_dist(dp, r->dist);
 		if (err)
@@ -339,12 +374,13 @@ static int fl_dp_add_rule(struct fl_datapath *dp, __u32 target_id, int i,
 				   BPF_ANY);
 	if (err)
 		return err;
-	for (p = 0; p < r->n_peers; p++) {
+	peers = fl_fault_peers(r, &n_peers);
+	for (p = 0; p < n_peers; p++) {
 		struct fl_peer_key k = { .target_id = htonl(target_id) };
 		struct fl_peer_val pv = {};
 		__u32 bits;
 
-		fl_cidr_to_peer_key_addr(&r->peers[p], k.addr, &bits);
+		fl_cidr_to_peer_key_addr(&peers[p], k.addr, &bits);
 		k.prefixlen = 32 + bits;
 		/* rules of one target may list the same prefix */
 		bpf_map__lookup_elem(dp->skel->maps.fl_peers, &k, sizeof(k), &pv, sizeof(pv), 0);
@@ -366,22 +402,28 @@ static int fl_dp_fold_peers(struct fl_datapath *dp, __u32 target_id, const struc
 	int i, j, p, q, err;
 
 	for (i = 0; i < n; i++) {
-		for (p = 0; p < rules[i].n_peers; p++) {
+		int np;
+		const struct fl_cidr *pi = fl_fault_peers(&rules[i], &np);
+
+		for (p = 0; p < np; p++) {
 			struct fl_peer_key k = { .target_id = htonl(target_id) };
 			struct fl_peer_val pv = {};
 			__u32 bits;
 
-			fl_cidr_to_peer_key_addr(&rules[i].peers[p], k.addr, &bits);
+			fl_cidr_to_peer_key_addr(&pi[p], k.addr, &bits);
 			k.prefixlen = 32 + bits;
 			if (bpf_map__lookup_elem(dp->skel->maps.fl_peers, &k, sizeof(k), &pv, sizeof(pv), 0))
 				continue;
 			for (j = 0; j < n; j++) {
-				for (q = 0; q < rules[j].n_peers; q++) {
+				int nq;
+				const struct fl_cidr *pj = fl_fault_peers(&rules[j], &nq);
+
+				for (q = 0; q < nq; q++) {
 					__u8 other[16];
 					__u32 obits, b;
 					bool covers = true;
 
-					fl_cidr_to_peer_key_addr(&rules[j].peers[q], other, &obits);
+					fl_cidr_to_peer_key_addr(&pj[q], other, &obits);
 					if (obits > bits)
 						continue;
 					for (b = 0; b < obits && covers; b++)
@@ -409,7 +451,7 @@ static void fl_dp_make_target(struct fl_target *v, __u32 target_id, const struct
 	v->n_rules = n;
 	for (i = 0; i < n; i++) {
 		v->rule_ids[i] = fl_rule_id(target_id, i);
-		if (rules && rules[i].n_peers)
+		if (rules && (rules[i].n_peers || rules[i].has_partition))
 			v->peer_rules |= 1u << i;
 	}
 }
@@ -587,6 +629,7 @@ int fl_dp_read_rule(const struct fl_datapath *dp, __u32 rule_id, struct fl_dir_t
 			out[d].dropped += vals[c].dropped;
 			out[d].bytes += vals[c].bytes;
 			out[d].delayed += vals[c].delayed;
+			out[d].duplicated += vals[c].duplicated;
 		}
 	}
 	free(vals);
@@ -611,6 +654,7 @@ int fl_dp_read_target(const struct fl_datapath *dp, __u32 target_id, int n_rules
 			out[d].dropped += t[d].dropped;
 			out[d].bytes += t[d].bytes;
 			out[d].delayed += t[d].delayed;
+			out[d].duplicated += t[d].duplicated;
 		}
 	}
 	return 0;
@@ -635,6 +679,7 @@ int fl_dp_read_counters(const struct fl_datapath *dp, int n_targets, int n_rules
 			c->dir[d].dropped += t[d].dropped;
 			c->dir[d].bytes += t[d].bytes;
 			c->dir[d].delayed += t[d].delayed;
+			c->dir[d].duplicated += t[d].duplicated;
 		}
 	}
 	vals = calloc(ncpu, sizeof(*vals));

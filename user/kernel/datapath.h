@@ -69,6 +69,11 @@ static inline __u32 fl_rule_id(__u32 target_id, int i)
 	return target_id * FL_RULES_PER_TARGET + i;
 }
 
+/* The rule the datapath runs for fault @f (exported for the BPF tests,
+ * which run the same conversion); 0 or a negative errno.
+ */
+int fl_dp_rule_from_fault(const struct fl_fault *f, struct fl_rule *rule);
+
 /* Install target @target_id with @n rules, evaluated in order. */
 int fl_dp_add_target(struct fl_datapath *dp, const struct fl_target_spec *t, __u32 target_id,
 		     const struct fl_fault *rules, int n);
@@ -95,7 +100,7 @@ void fl_dp_arm(struct fl_datapath *dp, __u64 deadline_ns);
 void fl_dp_disarm(struct fl_datapath *dp);
 
 struct fl_dir_totals {
-	__u64 seen, matched, dropped, bytes, delayed;
+	__u64 seen, matched, dropped, bytes, delayed, duplicated;
 };
 
 struct fl_dp_counters {

@@ -102,7 +102,7 @@ static bool fl_guard_default_route(const char *pid, const char *ifname)
 	return found;
 }
 
-/* A drop above 50 % on the interface the host reaches everything through
+/* A drop (or partition) above 50 % on the interface the host reaches everything through
  * cuts the host off (its agent, its ssh, its kubelet), whatever the
  * target: the match may be narrow, but that is for --force to say. The
  * host namespace is PID 1's; where its link cannot be read (a sandbox
@@ -116,11 +116,16 @@ static int fl_guard_host_route(const struct fl_run *run, const char *how, char *
 	double worst = 0;
 	int i, r = -1;
 
-	for (i = 0; i < run->spec.n_rules; i++)
-		if (run->spec.rules[i].has_drop && run->spec.rules[i].drop_pct > worst) {
-			worst = run->spec.rules[i].drop_pct;
+	for (i = 0; i < run->spec.n_rules; i++) {
+		const struct fl_fault *f = &run->spec.rules[i];
+		/* a partition drops everything to its peers: 100 % */
+		double pct = f->has_partition ? 100 : f->has_drop ? f->drop_pct : 0;
+
+		if (pct > worst) {
+			worst = pct;
 			r = i;
 		}
+	}
 	if (worst <= FL_GUARD_MAX_HOST_DROP_PCT)
 		return 0;
 	if (fl_netns_open("/proc/1/ns/net", &host)) {

@@ -144,12 +144,16 @@ void fl_report_text(FILE *out, const struct fl_result *r)
 		const struct fl_result_fault *f = &r->faults[i];
 
 		fprintf(out, "  fault %s:", f->f.name);
-		for (d = FL_DIR_MAX - 1; d >= 0; d--)
+		for (d = FL_DIR_MAX - 1; d >= 0; d--) {
 			fprintf(out, "%s %s matched %llu, dropped %llu, delayed %llu",
 				d == FL_DIR_MAX - 1 ? "" : " |", fl_dir_name(d),
 				(unsigned long long)f->tot[d].matched,
 				(unsigned long long)f->tot[d].dropped,
 				(unsigned long long)f->tot[d].delayed);
+			if (f->f.has_duplicate)
+				fprintf(out, ", duplicated %llu",
+					(unsigned long long)f->tot[d].duplicated);
+		}
 		fprintf(out, "\n");
 	}
 	for (i = 0; i < r->n_conds; i++) {
@@ -232,8 +236,18 @@ static json_object *fl_json_totals(const struct fl_dir_totals *x, const struct f
 	json_object_object_add(o, "matched", json_object_new_uint64(x->matched));
 	json_object_object_add(o, "dropped", json_object_new_uint64(x->dropped));
 	json_object_object_add(o, "delayed", json_object_new_uint64(x->delayed));
+	json_object_object_add(o, "duplicated", json_object_new_uint64(x->duplicated));
 	json_object_object_add(o, "bytes", json_object_new_uint64(s ? s->target_bytes : x->bytes));
 	return o;
+}
+
+/* "198.18.0.0/24" (one formatter: fl_format_cidr) */
+static json_object *fl_json_cidr(const struct fl_cidr *c)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+
+	fl_format_cidr(c, buf, sizeof(buf));
+	return json_object_new_string(buf);
 }
 
 static json_object *fl_json_fault(const struct fl_result_fault *rf)
@@ -242,24 +256,47 @@ static json_object *fl_json_fault(const struct fl_result_fault *rf)
 							 "paretonormal" };
 	const struct fl_fault *f = &rf->f;
 	json_object *o = json_object_new_object(), *arr, *x;
-	char buf[INET6_ADDRSTRLEN + 8];
-	int i, d;
+		int i, d;
 
 	json_object_object_add(o, "name", json_object_new_string(f->name));
 	json_object_object_add(o, "direction", json_object_new_string(fl_dirm_name(f->dir_mask)));
 	json_object_object_add(o, "protocol", json_object_new_string(fl_proto_name(f->proto)));
 	arr = json_object_new_array();
-	for (i = 0; i < f->n_peers; i++) {
-		fl_format_cidr(&f->peers[i], buf, sizeof(buf));
-		json_object_array_add(arr, json_object_new_string(buf));
-	}
+	for (i = 0; i < f->n_peers; i++)
+		json_object_array_add(arr, fl_json_cidr(&f->peers[i]));
 	json_object_object_add(o, "peers", arr);
+	if (f->has_partition) {
+		arr = json_object_new_array();
+		for (i = 0; i < f->n_part_peers; i++)
+			json_object_array_add(arr, fl_json_cidr(&f->part_peers[i]));
+		x = json_object_new_object();
+		json_object_object_add(x, "peers", arr);
+		json_object_object_add(o, "partition", x);
+	}
 	arr = json_object_new_array();
 	for (i = 0; i < f->n_ports; i++)
 		json_object_array_add(arr, json_object_new_int(f->ports[i]));
 	json_object_object_add(o, "ports", arr);
 	if (f->has_drop)
 		json_object_object_add(o, "drop_percent", json_object_new_double(f->drop_pct));
+	json_object_object_add(o, "scope", json_object_new_string(
+		f->scope == FL_SCOPE_CONNECTIONS ? "connections" : "packets"));
+	if (f->has_duplicate)
+		json_object_object_add(o, "duplicate_percent", json_object_new_double(f->dup_pct));
+	if (f->has_loss) {
+		double p, r, lg, lb;
+
+		/* the model as it runs, whichever form was given */
+		fl_fault_loss_model(f, &p, &r, &lg, &lb);
+		x = json_object_new_object();
+		json_object_object_add(x, "p_percent", json_object_new_double(p * 100));
+		json_object_object_add(x, "r_percent", json_object_new_double(r * 100));
+		json_object_object_add(x, "loss_good_percent", json_object_new_double(lg * 100));
+		json_object_object_add(x, "loss_bad_percent", json_object_new_double(lb * 100));
+		json_object_object_add(x, "per", json_object_new_string(
+			f->loss_per == FL_LOSS_PER_FAULT ? "fault" : "flow"));
+		json_object_object_add(o, "loss", x);
+	}
 	if (f->has_delay) {
 		x = json_object_new_object();
 		json_object_object_add(x, "time_ns", json_object_new_uint64(f->delay_ns));

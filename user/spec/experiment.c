@@ -969,9 +969,20 @@ int fl_experiment_check_local(const struct fl_experiment *exp, char *err, size_t
 
 /* Faults. */
 
-enum { F_NAME, F_DIRECTION, F_MATCH, F_DROP, F_DELAY, F_RATE, F_N };
+enum { F_NAME, F_DIRECTION, F_MATCH, F_DROP, F_DELAY, F_RATE, F_PARTITION, F_LOSS, F_SCOPE,
+       F_DUPLICATE, F_N };
 static const char *const fault_fields[F_N] = {
-	"name", "direction", "match", "drop", "delay", "rate",
+	"name", "direction", "match", "drop", "delay", "rate", "partition", "loss", "scope",
+	"duplicate",
+};
+
+enum { PA_PEERS, PA_N };
+static const char *const partition_fields[PA_N] = { "peers" };
+
+/* in the order of the FL_LOSS_GIVEN_* bits */
+enum { LO_P, LO_R, LO_H, LO_K, LO_PERCENT, LO_CORRELATION, LO_PER, LO_N };
+static const char *const loss_fields[LO_N] = {
+	"p", "r", "h", "k", "percent", "correlation", "per",
 };
 
 enum { MA_PROTOCOL, MA_PEERS, MA_PORTS, MA_N };
@@ -988,11 +999,42 @@ static const char *const delay_fields[DE_N] = {
 enum { RA_LIMIT, RA_PER, RA_N };
 static const char *const rate_fields[RA_N] = { "limit", "per" };
 
-static int parse_match(struct ctx *c, yaml_node_t *n, const char *fwhere,
-		       struct fl_fault *f)
+/* A sequence of prefixes at WHERE.peers (match's or a partition's). */
+static int parse_peers(struct ctx *c, yaml_node_t *n, const char *where, const char *if_empty,
+		       struct fl_cidr *peers, int *n_peers)
 {
 	static const char peer_what[] =
 		"an address or prefix like 198.18.0.0/24 or 2001:db8::/32";
+	char path[PATH_LEN], ipath[PATH_LEN];
+	const char *s;
+	size_t i;
+	int err;
+
+	field_path(path, sizeof(path), where, "peers");
+	err = get_seq(c, n, path, "a sequence of prefixes");
+	if (err)
+		return err;
+	if (!seq_len(n))
+		return fail(c, n, "%s: expected at least one prefix%s", path, if_empty);
+	for (i = 0; i < seq_len(n); i++) {
+		yaml_node_t *item = seq_item(c, n, i);
+
+		if (i == FL_FAULT_MAX_PEERS)
+			return fail(c, item, "%s: too many, at most %d", path, FL_FAULT_MAX_PEERS);
+		fmt(ipath, sizeof(ipath), "%s[%zu]", path, i);
+		err = get_string(c, item, ipath, peer_what, &s);
+		if (err)
+			return err;
+		if (fl_parse_cidr(s, &peers[i]))
+			return bad_value(c, item, ipath, peer_what);
+		(*n_peers)++;
+	}
+	return 0;
+}
+
+static int parse_match(struct ctx *c, yaml_node_t *n, const char *fwhere,
+		       struct fl_fault *f)
+{
 	char where[WHERE_LEN], path[PATH_LEN], ipath[PATH_LEN];
 	const char *s;
 	struct map m;
@@ -1016,28 +1058,10 @@ static int parse_match(struct ctx *c, yaml_node_t *n, const char *fwhere,
 	}
 
 	if (m.val[MA_PEERS]) {
-		n = m.val[MA_PEERS];
-		field_path(path, sizeof(path), where, "peers");
-		err = get_seq(c, n, path, "a sequence of prefixes");
+		err = parse_peers(c, m.val[MA_PEERS], where, "; leave peers out to match any peer",
+				  f->peers, &f->n_peers);
 		if (err)
 			return err;
-		if (!seq_len(n))
-			return fail(c, n, "%s: expected at least one prefix; leave peers out to match any peer",
-				    path);
-		for (i = 0; i < seq_len(n); i++) {
-			yaml_node_t *item = seq_item(c, n, i);
-
-			if (i == FL_FAULT_MAX_PEERS)
-				return fail(c, item, "%s: too many, at most %d",
-					    path, FL_FAULT_MAX_PEERS);
-			fmt(ipath, sizeof(ipath), "%s[%zu]", path, i);
-			err = get_string(c, item, ipath, peer_what, &s);
-			if (err)
-				return err;
-			if (fl_parse_cidr(s, &f->peers[i]))
-				return bad_value(c, item, ipath, peer_what);
-			f->n_peers++;
-		}
 	}
 
 	if (m.val[MA_PORTS]) {
@@ -1074,8 +1098,9 @@ static int parse_match(struct ctx *c, yaml_node_t *n, const char *fwhere,
 	return 0;
 }
 
-static int parse_drop(struct ctx *c, yaml_node_t *n, const char *fwhere,
-		      struct fl_fault *f)
+/* {percent: P} at WHERE.NAME (drop, duplicate) into *pct. */
+static int parse_percent_block(struct ctx *c, yaml_node_t *n, const char *fwhere,
+			       const char *name, double *pct)
 {
 	static const char what[] = "a percentage from 0 to 100";
 	char where[WHERE_LEN], path[PATH_LEN];
@@ -1083,7 +1108,7 @@ static int parse_drop(struct ctx *c, yaml_node_t *n, const char *fwhere,
 	struct map m;
 	int err;
 
-	fmt(where, sizeof(where), "%s.drop", fwhere);
+	fmt(where, sizeof(where), "%s.%s", fwhere, name);
 	err = load_map(c, n, where, drop_fields, DR_N, &m);
 	if (!err)
 		err = require(c, &m, DR_PERCENT);
@@ -1093,10 +1118,77 @@ static int parse_drop(struct ctx *c, yaml_node_t *n, const char *fwhere,
 	err = get_plain(c, m.val[DR_PERCENT], path, what, &s);
 	if (err)
 		return err;
-	if (fl_parse_percent(s, &f->drop_pct))
+	if (fl_parse_percent(s, pct))
 		return bad_value(c, m.val[DR_PERCENT], path, what);
+	return 0;
+}
+
+static int parse_drop(struct ctx *c, yaml_node_t *n, const char *fwhere,
+		      struct fl_fault *f)
+{
+	int err = parse_percent_block(c, n, fwhere, "drop", &f->drop_pct);
+
+	if (err)
+		return err;
 	f->drop_prob = fl_percent_to_prob(f->drop_pct);
 	f->has_drop = true;
+	return 0;
+}
+
+static int parse_partition(struct ctx *c, yaml_node_t *n, const char *fwhere,
+			   struct fl_fault *f)
+{
+	char where[WHERE_LEN];
+	struct map m;
+	int err;
+
+	fmt(where, sizeof(where), "%s.partition", fwhere);
+	err = load_map(c, n, where, partition_fields, PA_N, &m);
+	if (!err)
+		err = require(c, &m, PA_PEERS);
+	if (!err)
+		err = parse_peers(c, m.val[PA_PEERS], where, "", f->part_peers, &f->n_part_peers);
+	if (err)
+		return err;
+	f->has_partition = true;
+	return 0;
+}
+
+static int parse_loss(struct ctx *c, yaml_node_t *n, const char *fwhere,
+		      struct fl_fault *f)
+{
+	static const char what[] = "a percentage from 0 to 100";
+	double *vals[LO_PER] = { &f->loss_p, &f->loss_r, &f->loss_h, &f->loss_k,
+				 &f->loss_pct, &f->loss_corr };
+	char where[WHERE_LEN], path[PATH_LEN];
+	const char *s;
+	struct map m;
+	int err, i;
+
+	fmt(where, sizeof(where), "%s.loss", fwhere);
+	err = load_map(c, n, where, loss_fields, LO_N, &m);
+	if (err)
+		return err;
+	for (i = 0; i < LO_PER; i++) {
+		if (!m.val[i])
+			continue;
+		field_path(path, sizeof(path), where, loss_fields[i]);
+		err = get_plain(c, m.val[i], path, what, &s);
+		if (err)
+			return err;
+		if (fl_parse_percent(s, vals[i]))
+			return bad_value(c, m.val[i], path, what);
+		f->loss_given |= 1u << i;
+	}
+	if (m.val[LO_PER]) {
+		field_path(path, sizeof(path), where, "per");
+		err = get_string(c, m.val[LO_PER], path, "flow or fault", &s);
+		if (err)
+			return err;
+		if (fl_parse_loss_per(s, &f->loss_per))
+			return bad_value(c, m.val[LO_PER], path, "flow or fault");
+	}
+	f->has_loss = true;
 	return 0;
 }
 
@@ -1269,6 +1361,20 @@ static int check_fault(struct ctx *c, yaml_node_t *n, const struct map *m,
 		at = map_value(c, m->val[F_MATCH], field + 6);
 	else if (!strncmp(field, "drop.", 5) && m->val[F_DROP])
 		at = map_value(c, m->val[F_DROP], field + 5);
+	else if (!strncmp(field, "partition.", 10) && m->val[F_PARTITION])
+		at = map_value(c, m->val[F_PARTITION], field + 10);
+	else if (!strncmp(field, "loss.", 5) && m->val[F_LOSS])
+		at = map_value(c, m->val[F_LOSS], field + 5);
+	else if (!strcmp(field, "partition") && m->val[F_PARTITION])
+		at = m->val[F_PARTITION];
+	else if (!strcmp(field, "loss") && m->val[F_LOSS])
+		at = m->val[F_LOSS];
+	else if (!strcmp(field, "scope") && m->val[F_SCOPE])
+		at = m->val[F_SCOPE];
+	else if (!strncmp(field, "duplicate.", 10) && m->val[F_DUPLICATE])
+		at = map_value(c, m->val[F_DUPLICATE], field + 10);
+	else if (!strcmp(field, "duplicate") && m->val[F_DUPLICATE])
+		at = m->val[F_DUPLICATE];
 	else if (!strcmp(field, "direction") && m->val[F_DIRECTION])
 		at = m->val[F_DIRECTION];
 	if (!at)
@@ -1333,6 +1439,31 @@ static int parse_fault(struct ctx *c, yaml_node_t *n, size_t idx)
 		err = parse_rate(c, m.val[F_RATE], where, f);
 		if (err)
 			return err;
+	}
+	if (m.val[F_PARTITION]) {
+		err = parse_partition(c, m.val[F_PARTITION], where, f);
+		if (err)
+			return err;
+	}
+	if (m.val[F_LOSS]) {
+		err = parse_loss(c, m.val[F_LOSS], where, f);
+		if (err)
+			return err;
+	}
+	if (m.val[F_DUPLICATE]) {
+		err = parse_percent_block(c, m.val[F_DUPLICATE], where, "duplicate", &f->dup_pct);
+		if (err)
+			return err;
+		f->dup_prob = fl_percent_to_prob(f->dup_pct);
+		f->has_duplicate = true;
+	}
+	if (m.val[F_SCOPE]) {
+		field_path(path, sizeof(path), where, "scope");
+		err = get_string(c, m.val[F_SCOPE], path, "packets or connections", &s);
+		if (err)
+			return err;
+		if (fl_parse_scope(s, &f->scope))
+			return bad_value(c, m.val[F_SCOPE], path, "packets or connections");
 	}
 	return check_fault(c, n, &m, where, f);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "dist.h"
 #include "fault.h"
 
@@ -91,8 +92,10 @@ int fl_fault_check(const struct fl_fault *f, const char **field, char *msg, size
 	char a[32], b[32], c[32];
 	__u64 hold;
 
-	if (!f->has_drop && !f->has_delay && !f->has_rate)
-		return fl_bad(field, "", msg, len, "has no action: add drop, delay or rate");
+	if (!f->has_drop && !f->has_delay && !f->has_rate && !f->has_partition && !f->has_loss &&
+	    !f->has_duplicate)
+		return fl_bad(field, "", msg, len,
+			      "has no action: add drop, loss, duplicate, delay, rate or partition");
 	if (f->dir_mask & ~FL_DIRM_BOTH || !f->dir_mask)
 		return fl_bad(field, "direction", msg, len, "expected ingress, egress or both");
 	if (f->n_ports && f->proto == FL_PROTO_ICMP)
@@ -107,6 +110,85 @@ int fl_fault_check(const struct fl_fault *f, const char **field, char *msg, size
 	if (f->has_drop && !(f->drop_pct >= 0 && f->drop_pct <= 100))
 		return fl_bad(field, "drop.percent", msg, len,
 			      "expected a percentage from 0 to 100");
+	if (f->has_partition) {
+		/* one rule, both ways, every packet: anything else would be
+		 * a different fault under the same name
+		 */
+		if (!f->n_part_peers)
+			return fl_bad(field, "partition.peers", msg, len,
+				      "expected at least one prefix, such as 198.18.0.0/24");
+		if (f->n_part_peers > FL_FAULT_MAX_PEERS)
+			return fl_bad(field, "partition.peers", msg, len, "too many, at most %d",
+				      FL_FAULT_MAX_PEERS);
+		if (f->n_peers)
+			return fl_bad(field, "match.peers", msg, len,
+				      "a partition names its peers in partition.peers; leave match.peers out");
+		if (f->dir_mask != FL_DIRM_BOTH)
+			return fl_bad(field, "direction", msg, len,
+				      "a partition cuts both directions; leave direction out, or use drop with match.peers for one direction");
+		if (f->has_drop || f->has_loss || f->has_delay || f->has_rate || f->has_duplicate)
+			return fl_bad(field, "partition", msg, len,
+				      "drops every packet with its peers, so drop, loss, duplicate, delay or rate would never act; give them in a fault of their own");
+	}
+	if (f->has_loss) {
+		bool simple = f->loss_given & FL_LOSS_GIVEN_SIMPLE;
+		bool model = f->loss_given & FL_LOSS_GIVEN_MODEL;
+		static const struct {
+			__u8 bit;
+			const char *name;
+		} keys[] = {
+			{ FL_LOSS_GIVEN_P, "loss.p" }, { FL_LOSS_GIVEN_R, "loss.r" },
+			{ FL_LOSS_GIVEN_H, "loss.h" }, { FL_LOSS_GIVEN_K, "loss.k" },
+			{ FL_LOSS_GIVEN_PCT, "loss.percent" },
+			{ FL_LOSS_GIVEN_CORR, "loss.correlation" },
+		};
+		const double vals[] = { f->loss_p, f->loss_r, f->loss_h, f->loss_k, f->loss_pct,
+					f->loss_corr };
+		size_t i;
+
+		if (f->has_drop)
+			return fl_bad(field, "loss", msg, len,
+				      "drop and loss both decide which packets are lost; give one of them");
+		if (simple && model)
+			return fl_bad(field, "loss.percent", msg, len,
+				      "is the simple form of the model that p, r, h and k give in full; give percent (and correlation) or p and r (and h, k), not both");
+		if (!(f->loss_given & FL_LOSS_GIVEN_PCT) && !(f->loss_given & FL_LOSS_GIVEN_P))
+			return fl_bad(field, simple ? "loss.percent" : "loss.p", msg, len,
+				      "expected percent (the loss rate) or p and r (the Gilbert-Elliott model)");
+		if (model && !(f->loss_given & FL_LOSS_GIVEN_R))
+			return fl_bad(field, "loss.r", msg, len,
+				      "the chance of leaving the bad state is needed with p, e.g. r: 25");
+		for (i = 0; i < ARRAY_SIZE(keys); i++)
+			if ((f->loss_given & keys[i].bit) && !(vals[i] >= 0 && vals[i] <= 100))
+				return fl_bad(field, keys[i].name, msg, len,
+					      "expected a percentage from 0 to 100");
+		/* at 100 the chain would never change state: no loss at all */
+		if ((f->loss_given & FL_LOSS_GIVEN_CORR) && f->loss_corr >= 100)
+			return fl_bad(field, "loss.correlation", msg, len,
+				      "expected a percentage from 0 to below 100 (at 100 the state never changes)");
+		if (f->loss_per != FL_LOSS_PER_FLOW && f->loss_per != FL_LOSS_PER_FAULT)
+			return fl_bad(field, "loss.per", msg, len, "expected flow or fault");
+	}
+	if (f->has_duplicate) {
+		if (!(f->dup_pct >= 0 && f->dup_pct <= 100))
+			return fl_bad(field, "duplicate.percent", msg, len,
+				      "expected a percentage from 0 to 100");
+		/* XDP and cgroup_skb, the ingress hooks, cannot copy a packet */
+		if (f->dir_mask != FL_DIRM_EGRESS)
+			return fl_bad(field, "direction", msg, len,
+				      "duplicate copies packets at the target's egress only (its ingress hooks cannot copy one); give direction: egress");
+		/* a delayed packet already leaves as a copy of its own */
+		if (f->has_delay || f->has_rate)
+			return fl_bad(field, "duplicate", msg, len,
+				      "cannot be combined with delay or rate; give it in a fault of its own (with another match: the first matching fault decides)");
+	}
+	if (f->scope != FL_SCOPE_PACKETS) {
+		if (f->scope != FL_SCOPE_CONNECTIONS)
+			return fl_bad(field, "scope", msg, len, "expected packets or connections");
+		if (!f->has_drop)
+			return fl_bad(field, "scope", msg, len,
+				      "connections draws the fault's percentage once per connection, and only drop.percent is one; give drop too");
+	}
 
 	if (!f->has_delay && (f->jitter_ns || f->dist || f->correlation || f->reorder))
 		return fl_bad(field, "delay.time", msg, len,
@@ -163,6 +245,25 @@ int fl_fault_check(const struct fl_fault *f, const char **field, char *msg, size
 	return 0;
 }
 
+void fl_fault_loss_model(const struct fl_fault *f, double *p, double *r, double *loss_good,
+			 double *loss_bad)
+{
+	if (f->loss_given & FL_LOSS_GIVEN_PCT) {
+		double l = f->loss_pct / 100, c = f->loss_corr / 100;
+
+		*p = l * (1 - c);
+		*r = (1 - l) * (1 - c);
+		*loss_good = 0;
+		*loss_bad = 1;
+		return;
+	}
+	*p = f->loss_p / 100;
+	*r = f->loss_r / 100;
+	/* h and k are the chances of getting through; netem's defaults */
+	*loss_bad = (f->loss_given & FL_LOSS_GIVEN_H) ? 1 - f->loss_h / 100 : 1;
+	*loss_good = (f->loss_given & FL_LOSS_GIVEN_K) ? 1 - f->loss_k / 100 : 0;
+}
+
 void fl_fault_describe(const struct fl_fault *f, char *buf, size_t len)
 {
 	static const char *const dists[FL_DIST_MAX] = { "uniform", "normal", "pareto",
@@ -175,7 +276,22 @@ void fl_fault_describe(const struct fl_fault *f, char *buf, size_t len)
 		     f->proto == FL_PROTO_ANY ? "any protocol" : fl_proto_name(f->proto),
 		     f->n_peers, f->n_peers == 1 ? "" : "s", f->n_ports, f->n_ports == 1 ? "" : "s");
 	if (f->has_drop && n < len)
-		n += snprintf(buf + n, len - n, " drop %g%%", f->drop_pct);
+		n += snprintf(buf + n, len - n, " drop %g%%%s", f->drop_pct,
+			      f->scope == FL_SCOPE_CONNECTIONS ? " of connections" : "");
+	if (f->has_duplicate && n < len)
+		n += snprintf(buf + n, len - n, " duplicate %g%%", f->dup_pct);
+	if (f->has_partition && n < len)
+		n += snprintf(buf + n, len - n, " partition from %d prefix%s", f->n_part_peers,
+			      f->n_part_peers == 1 ? "" : "es");
+	if (f->has_loss && n < len) {
+		double p, r, lg, lb;
+
+		fl_fault_loss_model(f, &p, &r, &lg, &lb);
+		n += snprintf(buf + n, len - n,
+			      " burst loss p %g%% r %g%% loss good %g%% bad %g%% per %s",
+			      p * 100, r * 100, lg * 100, lb * 100,
+			      f->loss_per == FL_LOSS_PER_FAULT ? "fault" : "flow");
+	}
 	if (f->has_delay && n < len)
 		n += snprintf(buf + n, len - n, " delay %.3f ms, jitter %.3f ms %s%s%s", f->delay_ns / 1e6,
 			      f->jitter_ns / 1e6, f->dist < FL_DIST_MAX ? dists[f->dist] : "?",

@@ -47,7 +47,55 @@ struct fl_fault {
 	__u8 rate_unit;		/* FL_RATE_BPS or FL_RATE_PPS; NONE without */
 	__u8 rate_per;		/* FL_RATE_PER_TARGET (default) or _FLOW */
 	__u64 rate;		/* bits or packets per second */
+	/* partition: everything between the target and these peers is
+	 * dropped, both ways (a drop of 100 % on them, in one rule)
+	 */
+	bool has_partition;
+	int n_part_peers;
+	struct fl_cidr part_peers[FL_FAULT_MAX_PEERS];
+	/* burst loss (Gilbert-Elliott), in percent. Either the model itself
+	 * (p, r, h, k: netem's gemodel, h and k the chance a packet gets
+	 * through in the bad and the good state) or the simple form
+	 * (percent, correlation), which fl_fault_loss_model() turns into one.
+	 * loss_given says which keys were given (FL_LOSS_GIVEN_*).
+	 */
+	bool has_loss;
+	__u8 loss_given;
+	__u8 loss_per;		/* FL_LOSS_PER_FLOW (default) or _FAULT */
+	double loss_p, loss_r, loss_h, loss_k;
+	double loss_pct, loss_corr;
+	__u8 scope;		/* FL_SCOPE_PACKETS (default) or _CONNECTIONS */
+	/* duplicate: a share of the packets sent twice (egress only) */
+	bool has_duplicate;
+	double dup_pct;
+	__u64 dup_prob;		/* fl_percent_to_prob(dup_pct) */
 };
+
+#define FL_LOSS_GIVEN_P		(1u << 0)
+#define FL_LOSS_GIVEN_R		(1u << 1)
+#define FL_LOSS_GIVEN_H		(1u << 2)
+#define FL_LOSS_GIVEN_K		(1u << 3)
+#define FL_LOSS_GIVEN_PCT	(1u << 4)
+#define FL_LOSS_GIVEN_CORR	(1u << 5)
+#define FL_LOSS_GIVEN_MODEL	(FL_LOSS_GIVEN_P | FL_LOSS_GIVEN_R | FL_LOSS_GIVEN_H | FL_LOSS_GIVEN_K)
+#define FL_LOSS_GIVEN_SIMPLE	(FL_LOSS_GIVEN_PCT | FL_LOSS_GIVEN_CORR)
+
+/* A burst-loss fault's model as probabilities (0..1): good->bad, bad->good,
+ * and the chance of a loss in the good and in the bad state. The simple
+ * form {percent L, correlation c} is the two-state chain that loses every
+ * packet in the bad state and none in the good one, with the stationary
+ * loss rate L and lag-one correlation c of its losses:
+ * p = L(1-c), r = (1-L)(1-c) (so p + r = 1 - c and p / (p + r) = L).
+ */
+void fl_fault_loss_model(const struct fl_fault *f, double *p, double *r, double *loss_good,
+			 double *loss_bad);
+
+/* The peers a fault's rule matches: a partition's, else match.peers. */
+static inline const struct fl_cidr *fl_fault_peers(const struct fl_fault *f, int *n)
+{
+	*n = f->has_partition ? f->n_part_peers : f->n_peers;
+	return f->has_partition ? f->part_peers : f->peers;
+}
 
 /* Defaults: both directions, any protocol, no action. */
 void fl_fault_init(struct fl_fault *f, const char *name);

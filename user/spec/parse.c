@@ -436,6 +436,32 @@ int fl_parse_distribution(const char *s, __u8 *dist)
 	return -EINVAL;
 }
 
+int fl_parse_scope(const char *s, __u8 *scope)
+{
+	if (!s || !scope)
+		return -EINVAL;
+	if (!strcmp(s, "packets"))
+		*scope = FL_SCOPE_PACKETS;
+	else if (!strcmp(s, "connections"))
+		*scope = FL_SCOPE_CONNECTIONS;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int fl_parse_loss_per(const char *s, __u8 *per)
+{
+	if (!s || !per)
+		return -EINVAL;
+	if (!strcmp(s, "flow"))
+		*per = FL_LOSS_PER_FLOW;
+	else if (!strcmp(s, "fault"))
+		*per = FL_LOSS_PER_FAULT;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 const char *fl_proto_name(__u8 proto)
 {
 	switch (proto) {

@@ -74,4 +74,10 @@ int fl_parse_rate(const char *s, __u64 *rate, __u8 *unit);
 /* uniform, normal, pareto, paretonormal -> enum fl_dist. */
 int fl_parse_distribution(const char *s, __u8 *dist);
 
+/* packets, connections -> FL_SCOPE_*. */
+int fl_parse_scope(const char *s, __u8 *scope);
+
+/* flow, fault -> FL_LOSS_PER_*. */
+int fl_parse_loss_per(const char *s, __u8 *per);
+
 #endif /* FL_PARSE_H */

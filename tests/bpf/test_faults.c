@@ -1,0 +1,481 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The fault types beyond drop, through BPF_PROG_TEST_RUN, with the rules
+ * the loader writes (fl_dp_rule_from_fault: the same conversion as a run):
+ *   partition    every packet with the peers dropped, both ways, at every
+ *                entry point; other peers pass
+ *   burst loss   200,000 packets one by one: the loss rate and the mean
+ *                burst length inside 5 sigma of the Gilbert-Elliott chain's
+ *                own expectation (derived below), per flow and per fault
+ *   connections  20 % of 100,000 tuples chosen (5 sigma of the binomial),
+ *                each the same on every packet and in both directions, and
+ *                another seed chooses others
+ *   duplicate    the packet passes, and a copy is really transmitted for
+ *                each one counted (the loopback's tx counter, in a network
+ *                namespace of the test's own), 30 % within 5 sigma; the
+ *                copy's second visit passes it untouched
+ */
+#define _GNU_SOURCE
+#include <math.h>
+#include <netinet/in.h>
+#include <sched.h>
+
+#include "common.h"
+#include "datapath.h"
+#include "fault.h"
+#include "fixture.h"
+#include "pkt.h"
+#include "tap_start.h"
+
+#define ALL_PROGS	((1u << FL_PROG_MAX) - 1)
+#define RID		0
+#define TID		1
+#define LOSS_RUNS	200000
+#define CONN_TUPLES	100000
+
+static struct fx F;
+
+/* One rule made from @f by the loader's conversion, on the test's cgroup
+ * and on the owned address 198.18.0.2 (and 2001:db8::2).
+ */
+static void setup(const struct fl_fault *f)
+{
+	struct fl_rule r;
+	struct fl_addr a;
+	__u32 rid = RID, peer_rules = 0;
+	const struct fl_cidr *peers;
+	int n, i;
+
+	fx_reset(&F);
+	if (fl_dp_rule_from_fault(f, &r))
+		tap_diag("the rule conversion failed");
+	fx_rule(&F, RID, &r);
+	peers = fl_fault_peers(f, &n);
+	for (i = 0; i < n; i++) {
+		char buf[64];
+
+		fl_format_addr(&peers[i].addr, buf, sizeof(buf) - 5);
+		snprintf(buf + strlen(buf), 5, "/%u", peers[i].prefixlen);
+		fx_peer(&F, TID, buf, 1);
+		peer_rules = 1;
+	}
+	fx_target(&F, fx_cg.target_id, TID, &rid, 1, peer_rules);
+	fx_levels(&F, &fx_cg.target_level, 1);
+	pkt_addr("198.18.0.2", &a);
+	fx_owned(&F, &a, TID, &rid, 1, peer_rules);
+	pkt_addr("2001:db8::2", &a);
+	fx_owned(&F, &a, TID, &rid, 1, peer_rules);
+}
+
+static int dropped(enum fl_prog prog, const struct pkt_spec *s)
+{
+	struct pkt pk;
+	__u32 ret = 0;
+
+	pkt_build(&pk, s);
+	if (fx_run(&F, prog, pk.data, pk.len, 1, &ret, NULL))
+		return -1;
+	if (ret == fx_code[prog].drop)
+		return 1;
+	return ret == fx_code[prog].pass ? 0 : -1;
+}
+
+/* A packet between the target (198.18.0.2 or 2001:db8::2, the owner and
+ * the cgroup side) and @peer, in the direction of @prog.
+ */
+static struct pkt_spec between(enum fl_prog prog, const char *peer, __u16 peer_port,
+			       __u16 local_port)
+{
+	bool v6 = strchr(peer, ':');
+	const char *local = v6 ? "2001:db8::2" : "198.18.0.2";
+	struct pkt_spec s = { .family = v6 ? 6 : 4, .proto = IPPROTO_TCP,
+			      .tcp_flags = PKT_TCP_ACK, .payload = 16 };
+
+	if (fx_code[prog].dir == FL_DIR_EGRESS) {
+		s.src = local;
+		s.dst = peer;
+		s.sport = local_port;
+		s.dport = peer_port;
+	} else {
+		s.src = peer;
+		s.dst = local;
+		s.sport = peer_port;
+		s.dport = local_port;
+	}
+	return s;
+}
+
+static void check_partition(void)
+{
+	static const enum fl_prog progs[] = { FL_PROG_CLS_EG, FL_PROG_TCX_EG, FL_PROG_XDP_IN,
+					      FL_PROG_TC_IN, FL_PROG_CG_IN, FL_PROG_TCX_PIN,
+					      FL_PROG_CLS_PIN };
+	struct fl_fault f;
+	size_t i;
+
+	fl_fault_init(&f, "p");
+	f.has_partition = true;
+	fl_parse_cidr("198.18.1.0/24", &f.part_peers[f.n_part_peers++]);
+	fl_parse_cidr("2001:db8:1::/48", &f.part_peers[f.n_part_peers++]);
+	for (i = 0; i < ARRAY_SIZE(progs); i++) {
+		enum fl_prog prog = progs[i];
+		struct fl_rule_stats t[FL_DIR_MAX];
+		struct pkt_spec s;
+		__u32 dir = fx_code[prog].dir;
+
+		tap_begin("%s partition: the peers' packets dropped (both families), others pass",
+			  fx_code[prog].name);
+		setup(&f);
+		s = between(prog, "198.18.1.7", 80, 40000);
+		TAP_EQ(dropped(prog, &s), 1);
+		s = between(prog, "2001:db8:1::9", 443, 40001);
+		TAP_EQ(dropped(prog, &s), 1);
+		s = between(prog, "198.18.0.1", 80, 40000);
+		TAP_EQ(dropped(prog, &s), 0);
+		s = between(prog, "2001:db8:2::1", 80, 40000);
+		TAP_EQ(dropped(prog, &s), 0);
+		/* UDP and ICMP are cut too */
+		s = between(prog, "198.18.1.200", 53, 40002);
+		s.proto = IPPROTO_UDP;
+		TAP_EQ(dropped(prog, &s), 1);
+		fx_rule_stats(&F, RID, t);
+		TAP_EQ(t[dir].matched, 3);
+		TAP_EQ(t[dir].dropped, 3);
+		tap_end();
+	}
+}
+
+/* ---- burst loss ---- */
+
+struct ge {
+	double p, r, lg, lb;
+};
+
+/* The chain's expectations. Stationary: piB = p / (p + r), the loss rate
+ * L = piG lg + piB lb. The loss of packet t is a function of the state
+ * plus independent noise, and the state's autocorrelation at lag j is
+ * lambda^j with lambda = 1 - p - r, so over N packets
+ *   Var(mean) = [L (1 - L) + 2 (lb - lg)^2 piG piB lambda / (1 - lambda)] / N.
+ * A burst (a run of losses) of the simple chain (lg 0, lb 1) is a stay in
+ * the bad state: geometric, mean 1 / r, variance (1 - r) / r^2, so the mean
+ * of M bursts has the standard deviation sqrt((1 - r) / M) / r. For the
+ * general chain the mean burst is L / P(no loss, then loss), with
+ * P(01) = sum over s, s' of pi_s (1 - l_s) T(s, s') l_s'.
+ */
+static void ge_expect(const struct ge *g, long n, double *l, double *sd_l, double *burst)
+{
+	double pib = g->p / (g->p + g->r), pig = 1 - pib, lam = 1 - g->p - g->r;
+	double p01;
+
+	*l = pig * g->lg + pib * g->lb;
+	*sd_l = sqrt((*l * (1 - *l) +
+		      2 * (g->lb - g->lg) * (g->lb - g->lg) * pig * pib * lam / (1 - lam)) / n);
+	p01 = pig * (1 - g->lg) * ((1 - g->p) * g->lg + g->p * g->lb) +
+	      pib * (1 - g->lb) * (g->r * g->lg + (1 - g->r) * g->lb);
+	*burst = *l / p01;
+}
+
+struct run_stats {
+	long n, lost, bursts;
+	int in_burst;
+};
+
+static void run_add(struct run_stats *rs, int lost)
+{
+	rs->n++;
+	if (lost) {
+		rs->lost++;
+		if (!rs->in_burst)
+			rs->bursts++;
+	}
+	rs->in_burst = lost;
+}
+
+static void ge_check(const char *what, const struct ge *g, const struct run_stats *rs)
+{
+	double l, sd_l, burst, got_l = (double)rs->lost / rs->n, got_b, dev;
+
+	ge_expect(g, rs->n, &l, &sd_l, &burst);
+	dev = (got_l - l) / sd_l;
+	TAP_TRUE(fabs(dev) <= 5, "%s: loss rate %.5f, expected %.5f +- %.5f (%.2f sigma)", what,
+		 got_l, l, sd_l, dev);
+	got_b = rs->bursts ? (double)rs->lost / rs->bursts : 0;
+	if (g->lg == 0 && g->lb == 1) {
+		double sd_b = sqrt((1 - g->r) / rs->bursts) / g->r;
+
+		dev = (got_b - burst) / sd_b;
+		TAP_TRUE(fabs(dev) <= 5, "%s: mean burst %.3f, expected %.3f +- %.3f (%.2f sigma)",
+			 what, got_b, burst, sd_b, dev);
+	}
+	tap_diag("%s: %ld packets, loss %.4f %% (model %.4f %%, %+.2f sigma), %ld bursts, mean %.3f (model %.3f)",
+		 what, rs->n, 100 * got_l, 100 * l, (got_l - l) / sd_l, rs->bursts, got_b, burst);
+}
+
+/* @f's chain over LOSS_RUNS packets: of one flow, or of two flows taking
+ * turns (A, B, A, B, ...): with per-flow state each flow is its own chain,
+ * with per-fault state the packets of both are one.
+ */
+static void check_loss(const char *name, const struct fl_fault *f, bool two_flows)
+{
+	enum fl_prog prog = FL_PROG_CLS_EG;
+	struct run_stats all = {}, fa = {}, fb = {};
+	struct pkt_spec a = between(prog, "198.18.0.1", 5201, 40000), b = a;
+	struct fl_rule_stats t[FL_DIR_MAX];
+	struct fl_stats st[FL_DIR_MAX];
+	struct pkt pa, pb;
+	struct ge g;
+	long i, bad = 0;
+
+	a.proto = b.proto = IPPROTO_UDP;
+	b.sport = 40001;
+	pkt_build(&pa, &a);
+	pkt_build(&pb, &b);
+	fl_fault_loss_model(f, &g.p, &g.r, &g.lg, &g.lb);
+	tap_begin("burst loss %s (p %g r %g, loss %g / %g), %s, %d packets", name, g.p, g.r, g.lg,
+		  g.lb, two_flows ? "two flows in turn" : "one flow", LOSS_RUNS);
+	setup(f);
+	for (i = 0; i < LOSS_RUNS; i++) {
+		bool is_b = two_flows && (i & 1);
+		__u32 ret = 0;
+		int lost;
+
+		if (fx_run(&F, prog, is_b ? pb.data : pa.data, is_b ? pb.len : pa.len, 1, &ret,
+			   NULL)) {
+			bad++;
+			continue;
+		}
+		lost = ret == fx_code[prog].drop;
+		bad += !lost && ret != fx_code[prog].pass;
+		run_add(&all, lost);
+		run_add(is_b ? &fb : &fa, lost);
+	}
+	TAP_EQ(bad, 0);
+	fx_rule_stats(&F, RID, t);
+	fx_stats(&F, st);
+	TAP_EQ(t[FL_DIR_EGRESS].dropped, (__u64)all.lost);
+	TAP_EQ(st[FL_DIR_EGRESS].drop_reason[FL_DROP_FAULT], (__u64)all.lost);
+	if (!two_flows || f->loss_per == FL_LOSS_PER_FAULT) {
+		ge_check("all packets", &g, &all);
+	} else {
+		ge_check("flow A", &g, &fa);
+		ge_check("flow B", &g, &fb);
+	}
+	tap_end();
+}
+
+static void loss_fault(struct fl_fault *f, double p, double r, int h, int k, __u8 per)
+{
+	fl_fault_init(f, "l");
+	f->has_loss = true;
+	f->loss_p = p;
+	f->loss_r = r;
+	f->loss_given = FL_LOSS_GIVEN_P | FL_LOSS_GIVEN_R;
+	if (h >= 0) {
+		f->loss_h = h;
+		f->loss_given |= FL_LOSS_GIVEN_H;
+	}
+	if (k >= 0) {
+		f->loss_k = k;
+		f->loss_given |= FL_LOSS_GIVEN_K;
+	}
+	f->loss_per = per;
+}
+
+static void check_losses(void)
+{
+	struct fl_fault f;
+
+	/* the simple Gilbert chain: L = 1 / 26, bursts of 4 on average */
+	loss_fault(&f, 1, 25, -1, -1, FL_LOSS_PER_FLOW);
+	check_loss("gemodel 1 25", &f, false);
+	check_loss("gemodel 1 25 per flow", &f, true);
+	f.loss_per = FL_LOSS_PER_FAULT;
+	check_loss("gemodel 1 25 per fault", &f, true);
+	/* the full model: losses in both states */
+	loss_fault(&f, 5, 30, 20, 99, FL_LOSS_PER_FLOW);
+	check_loss("gemodel 5 30 h 20 k 99", &f, false);
+	/* the simple form: 5 % with correlation 50: p 2.5 %, r 47.5 % */
+	fl_fault_init(&f, "s");
+	f.has_loss = true;
+	f.loss_pct = 5;
+	f.loss_corr = 50;
+	f.loss_given = FL_LOSS_GIVEN_PCT | FL_LOSS_GIVEN_CORR;
+	check_loss("percent 5 correlation 50", &f, false);
+	/* correlation 0 is independent loss at the rate */
+	f.loss_pct = 10;
+	f.loss_corr = 0;
+	f.loss_given = FL_LOSS_GIVEN_PCT;
+	check_loss("percent 10", &f, false);
+}
+
+/* ---- per-connection scope ---- */
+
+static void check_connections(void)
+{
+	enum fl_prog eg = FL_PROG_CLS_EG, in = FL_PROG_CG_IN;
+	long chosen = 0, mismatch = 0, changed = 0, both = 0, i;
+	double p = 0.2, mean = p * CONN_TUPLES, sd = sqrt(CONN_TUPLES * p * (1 - p)), dev;
+	struct fl_fault f;
+	struct fl_rule r;
+	unsigned char *first;
+
+	first = calloc(CONN_TUPLES, 1);
+	fl_fault_init(&f, "c");
+	f.has_drop = true;
+	f.drop_pct = 20;
+	f.drop_prob = fl_percent_to_prob(20);
+	f.scope = FL_SCOPE_CONNECTIONS;
+	tap_begin("scope connections, drop 20 %%: %d tuples, chosen within 5 sigma of %.0f, the same on every packet and both ways",
+		  CONN_TUPLES, mean);
+	setup(&f);
+	for (i = 0; i < CONN_TUPLES && first; i++) {
+		char peer[32];
+		struct pkt_spec s;
+		int d1, d2, d3;
+
+		snprintf(peer, sizeof(peer), "198.18.%ld.%ld", 1 + i / 50000 % 200, 1 + i % 200);
+		s = between(eg, peer, 80, 10000 + i % 50000 / 200);
+		d1 = dropped(eg, &s);
+		d2 = dropped(eg, &s);
+		s = between(in, peer, 80, 10000 + i % 50000 / 200);
+		d3 = dropped(in, &s);
+		first[i] = d1;
+		chosen += d1 == 1;
+		mismatch += d1 != d2;
+		both += d1 != d3;
+	}
+	dev = (chosen - mean) / sd;
+	TAP_TRUE(fabs(dev) <= 5, "chosen %ld, expected %.0f +- %.1f (%.2f sigma)", chosen, mean,
+		 sd, dev);
+	TAP_EQ(mismatch, 0);
+	TAP_EQ(both, 0);
+	tap_diag("chosen %ld of %d tuples (%.3f %%, %+.2f sigma)", chosen, CONN_TUPLES,
+		 100.0 * chosen / CONN_TUPLES, dev);
+	/* another run's seed: an independent choice overlaps in p^2 */
+	bpf_map_lookup_elem(bpf_map__fd(F.skel->maps.fl_rules), &(__u32){ RID }, &r);
+	r.conn_seed ^= 0x5a5a5a5a;
+	fx_rule(&F, RID, &r);
+	for (i = 0; i < CONN_TUPLES / 10 && first; i++) {
+		char peer[32];
+		struct pkt_spec s;
+
+		snprintf(peer, sizeof(peer), "198.18.%ld.%ld", 1 + i / 50000 % 200, 1 + i % 200);
+		s = between(eg, peer, 80, 10000 + i % 50000 / 200);
+		changed += dropped(eg, &s) != first[i];
+	}
+	/* expected changes: 2 p (1 - p) of the tuples */
+	mean = 2 * p * (1 - p) * (CONN_TUPLES / 10);
+	sd = sqrt(CONN_TUPLES / 10 * 2 * p * (1 - p) * (1 - 2 * p * (1 - p)));
+	TAP_TRUE(fabs(changed - mean) <= 5 * sd, "another seed changed %ld choices, expected %.0f +- %.1f",
+		 changed, mean, sd);
+	free(first);
+	tap_end();
+}
+
+/* ---- duplicate ---- */
+
+/* Packets the loopback of this namespace sent: /proc/net/dev follows the
+ * caller's namespace (sysfs would show the one it was mounted in).
+ */
+static long long lo_tx(void)
+{
+	unsigned long long v[10];
+	char line[512];
+	long long tx = -1;
+	FILE *f = fopen("/proc/net/dev", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "lo:");
+
+		if (!p || sscanf(p + 3, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+				 &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]) != 10)
+			continue;
+		tx = v[9];
+	}
+	fclose(f);
+	return tx;
+}
+
+static void check_duplicate(enum fl_prog prog, double pct, __u32 runs)
+{
+	struct pkt_spec s = between(prog, "198.18.0.1", 5201, 40000);
+	double p = pct / 100, mean = p * runs, sd = sqrt(runs * p * (1 - p));
+	struct fl_rule_stats t[FL_DIR_MAX];
+	struct fl_stats st[FL_DIR_MAX];
+	struct fl_fault f;
+	long long tx0, tx1;
+	__u32 ret = 0;
+	struct pkt pk;
+
+	fl_fault_init(&f, "d");
+	f.dir_mask = FL_DIRM_EGRESS;
+	f.has_duplicate = true;
+	f.dup_pct = pct;
+	f.dup_prob = fl_percent_to_prob(pct);
+	s.proto = IPPROTO_UDP;
+	pkt_build(&pk, &s);
+	tap_begin("%s duplicate %g %%: %u packets pass, a copy sent for each one counted", fx_code[prog].name,
+		  pct, runs);
+	setup(&f);
+	tx0 = lo_tx();
+	TAP_EQ(fx_run(&F, prog, pk.data, pk.len, runs, &ret, NULL), 0);
+	tx1 = lo_tx();
+	fx_rule_stats(&F, RID, t);
+	fx_stats(&F, st);
+	TAP_EQ(ret, fx_code[prog].pass);
+	TAP_EQ(t[FL_DIR_EGRESS].matched, runs);
+	TAP_EQ(t[FL_DIR_EGRESS].dropped, 0);
+	TAP_EQ(st[FL_DIR_EGRESS].drop_reason[FL_DROP_CLONE], 0);
+	/* every copy counted left on the device, and nothing else did */
+	TAP_EQ(tx1 - tx0, (long long)t[FL_DIR_EGRESS].duplicated);
+	if (pct >= 100) {
+		TAP_EQ(t[FL_DIR_EGRESS].duplicated, runs);
+	} else {
+		double dev = (t[FL_DIR_EGRESS].duplicated - mean) / sd;
+
+		TAP_TRUE(fabs(dev) <= 5, "duplicated %llu, expected %.0f +- %.1f (%.2f sigma)",
+			 (unsigned long long)t[FL_DIR_EGRESS].duplicated, mean, sd, dev);
+	}
+	/* the copy's second visit: passed as it is, its mark given back */
+	{
+		struct __sk_buff in = { .mark = FL_EDT_MARK }, out = {};
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pk.data, .data_size_in = pk.len,
+			    .ctx_in = &in, .ctx_size_in = sizeof(in), .ctx_out = &out,
+			    .ctx_size_out = sizeof(out), .repeat = 1);
+		__u64 before = t[FL_DIR_EGRESS].matched;
+
+		TAP_EQ(bpf_prog_test_run_opts(F.prog_fd[prog], &o), 0);
+		TAP_EQ(o.retval, fx_code[prog].pass);
+		TAP_TRUE(out.mark != FL_EDT_MARK, "the copy keeps the mark %#x", out.mark);
+		fx_rule_stats(&F, RID, t);
+		TAP_EQ(t[FL_DIR_EGRESS].matched, before);
+	}
+	tap_end();
+}
+
+int main(void)
+{
+	cpu_set_t cpus;
+
+	/* one CPU: a copy's pending mark and time are per CPU */
+	CPU_ZERO(&cpus);
+	CPU_SET(sched_getcpu(), &cpus);
+	sched_setaffinity(0, sizeof(cpus), &cpus);
+	if (fx_tap_start(&F, "fl_bf", ALL_PROGS))
+		return 1;
+	/* the copies are really sent: on a loopback of the test's own */
+	if (fx_private_netns()) {
+		printf("Bail out! a network namespace of its own with lo up: %s\n", strerror(errno));
+		return 1;
+	}
+	check_partition();
+	check_losses();
+	check_connections();
+	check_duplicate(FL_PROG_TCX_EG, 100, 1000);
+	check_duplicate(FL_PROG_CLS_EG, 100, 1000);
+	check_duplicate(FL_PROG_TCX_EG, 30, 100000);
+	check_duplicate(FL_PROG_CLS_EG, 30, 100000);
+	fx_close(&F);
+	return tap_done();
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# conn_scope: `--drop 20 --scope connections` blackholes whole connections,
+# about a fifth of them, and leaves the rest untouched. The target makes
+# 1200 TCP connections (connect(2), then the server's first byte) to a
+# server in the other namespace, eight clients at once, 1 s each at most:
+#   the failed fraction is inside 5 sigma of the binomial at 20 %
+#   (sd = sqrt(n p (1 - p))), so every packet of a chosen connection was
+#   dropped (a SYN retransmit too) and no packet of the others: with a
+#   per-packet draw a connection would fail only when all its SYNs were
+#   lost, and with the draw inverted 80 % would fail
+#   a bystander's 200 connections all succeed
+#   the report: scope connections, and each flow it lists lost all its
+#   packets or none (with a per-packet draw, a connection that got through
+#   loses some packets of its own: a SYN retransmitted in time, an ACK)
+# Fails if the choice were made per packet, per direction (a chosen
+# connection's SYN-ACK would come back), or for the bystander.
+# shellcheck source=SCRIPTDIR/../lib/lib.sh
+source "$(dirname "$0")/../lib/lib.sh"
+
+fl_require_root
+fl_require_cgroup2
+fl_require_cmds ip jq awk
+fl_require_traffic
+fl_require_faultline
+
+CLIENTS=8
+PER=150
+N=$((CLIENTS * PER))
+
+fl_plan 6
+fl_setup
+fl_server tcpsrv tcp-server --port "$FL_TCP_PORT" --duration 300 ||
+	fl_bail "cannot start the TCP server"
+fl_faultline_start fl --cgroup "$FL_CG_TARGET" --netns "/run/netns/$FL_NS_CLI" --proto tcp --port "$FL_TCP_PORT" --drop 20 \
+	--scope connections --duration 120s --json
+fl_wait_armed fl 15 || fl_bail "faultline did not arm"
+
+for i in $(seq 1 "$CLIENTS"); do
+	fl_bg_in "c$i" "$FL_NS_CLI" "$FL_CG_TARGET" "$FL_TRAFFIC" tcp-connect --dst "$FL_SRV4" \
+		--port "$FL_TCP_PORT" --count "$PER" --timeout-ms 1000
+done
+fl_bg_in by "$FL_NS_CLI" "$FL_CG_BYSTANDER" "$FL_TRAFFIC" tcp-connect --dst "$FL_SRV4" \
+	--port "$FL_TCP_PORT" --count 200 --timeout-ms 1000
+ok=0
+failed=0
+for i in $(seq 1 "$CLIENTS"); do
+	fl_wait "c$i" 120
+	line=$(cat "$FL_STATE/c$i.out")
+	ok=$((ok + $(fl_kv "$line" ok || echo 0)))
+	failed=$((failed + $(fl_kv "$line" failed || echo 0)))
+done
+fl_wait by 60
+by=$(cat "$FL_STATE/by.out")
+fl_stop fl INT
+
+((ok + failed == N))
+fl_ok $? "the target made $N connection attempts ($ok succeeded, $failed failed)"
+read -r lo hi <<<"$(awk -v n="$N" 'BEGIN { m = n * 0.2; s = sqrt(n * 0.2 * 0.8);
+	printf "%d %d\n", m - 5 * s + 0.999, m + 5 * s }')"
+((failed >= lo && failed <= hi))
+fl_ok $? "failed $failed of $N connections: inside 5 sigma of 20 % ($lo..$hi)"
+[[ $(fl_kv "$by" ok) == 200 && $(fl_kv "$by" failed) == 0 ]]
+fl_ok $? "the bystander's 200 connections all succeeded ($by)"
+scope=$(jq -r '.faults[0].scope' "$FL_STATE/fl.out" 2>/dev/null)
+[[ $scope == connections ]]
+fl_ok $? "the report says scope connections ($scope)"
+# each failed connect sent at least its SYN, and every packet of a chosen
+# connection is dropped: at least one drop per failed connection
+drop=$(jq '.faults[0].egress.dropped' "$FL_STATE/fl.out" 2>/dev/null)
+((${drop:-0} >= failed))
+fl_ok $? "egress dropped $drop packets, at least one per failed connection ($failed)"
+read -r hit part <<<"$(jq -r '[([.flows[] | select(.drops > 0)] | length),
+	([.flows[] | select(.drops > 0 and .drops != .packets)] | length)] | @tsv' \
+	"$FL_STATE/fl.out" 2>/dev/null)"
+((${hit:-0} > 0 && ${part:-1} == 0))
+fl_ok $? "of the report's flows, $hit lost packets, and $part of them lost only some"
+fl_done
