@@ -368,11 +368,28 @@ static int fl_session_detach(struct fl_attachment *a, const char *who)
 	return ret;
 }
 
+/* Put back the root qdisc fq replaced (qd[@i]), counting what fq dropped. */
+static int fl_session_restore_qd(struct fl_run *run, int i)
+{
+	const struct fl_place *p = &run->place[run->qd_place[i]];
+	int saved = -1, ret;
+	__u64 drops = 0;
+
+	ret = fl_netns_enter(&run->ns[p->ns], &saved);
+	if (ret)
+		return ret;
+	if (!fl_qdisc_fq_drops(p->ifindex, &drops))
+		run->fq_drops += drops;
+	ret = fl_qdisc_restore(&run->qd[i]);
+	fl_netns_restore(saved);
+	return ret;
+}
+
 void fl_session_stop(struct fl_run *run, const char *who)
 {
 	bool held = false, failed = false;
 	__u64 hold;
-	int i, saved = -1, ret;
+	int i, ret;
 
 	fl_dp_disarm(&run->dp);
 	fl_dp_detach_observe(&run->dp);
@@ -397,15 +414,7 @@ void fl_session_stop(struct fl_run *run, const char *who)
 
 		if (!run->qd[i].installed)
 			continue;
-		ret = fl_netns_enter(&run->ns[p->ns], &saved);
-		if (!ret) {
-			__u64 drops = 0;
-
-			if (!fl_qdisc_fq_drops(p->ifindex, &drops))
-				run->fq_drops += drops;
-			ret = fl_qdisc_restore(&run->qd[i]);
-			fl_netns_restore(saved);
-		}
+		ret = fl_session_restore_qd(run, i);
 		failed |= ret != 0;
 		if (ret)
 			pr_warn("%s: restoring the %s root qdisc of %s failed: %s; run 'faultline cleanup'\n",
@@ -464,19 +473,10 @@ static int fl_session_drop_att(struct fl_run *run, int i, const char *who)
 static int fl_session_drop_qd(struct fl_run *run, int i, const char *who)
 {
 	const struct fl_place *p = &run->place[run->qd_place[i]];
-	int saved = -1, ret = 0;
+	int ret = 0;
 
-	if (run->qd[i].installed) {
-		ret = fl_netns_enter(&run->ns[p->ns], &saved);
-		if (!ret) {
-			__u64 drops = 0;
-
-			if (!fl_qdisc_fq_drops(p->ifindex, &drops))
-				run->fq_drops += drops;
-			ret = fl_qdisc_restore(&run->qd[i]);
-			fl_netns_restore(saved);
-		}
-	}
+	if (run->qd[i].installed)
+		ret = fl_session_restore_qd(run, i);
 	if (!fl_gone_ok(ret)) {
 		pr_warn("%s: restoring the %s root qdisc of %s failed: %s\n", who, run->qd[i].kind,
 			p->ifname, strerror(-ret));
