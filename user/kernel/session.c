@@ -170,24 +170,20 @@ static int fl_session_attach(struct fl_run *run, const char *who)
 			a = &run->att[run->n_att];
 			ret = fl_attach_tc(a, ns, p->ifname,
 					   fl_dp_prog_fd(&run->dp, run->tcx ? FL_PROG_TCX_PIN : FL_PROG_CLS_PIN),
-					   true, run->tcx, err, sizeof(err));
+					   true, run->tcx, run->rec, err, sizeof(err));
 			if (ret)
 				goto fail;
 			run->n_att++;
-			if (a->created_clsact)
-				fl_state_record_clsact(run->rec, ns->ino, ns->dev, a->ifindex, a->ifname);
 			continue;
 		}
 		if (egress) {
 			a = &run->att[run->n_att];
 			ret = fl_attach_tc(a, ns, p->ifname,
 					   fl_dp_prog_fd(&run->dp, run->tcx ? FL_PROG_TCX_EG : FL_PROG_CLS_EG),
-					   true, run->tcx, err, sizeof(err));
+					   true, run->tcx, run->rec, err, sizeof(err));
 			if (ret)
 				goto fail;
 			run->n_att++;
-			if (a->created_clsact)
-				fl_state_record_clsact(run->rec, ns->ino, ns->dev, a->ifindex, a->ifname);
 		}
 		if (ingress && (run->ingress == FL_INGRESS_XDP || run->ingress == FL_INGRESS_TC)) {
 			a = &run->att[run->n_att];
@@ -196,12 +192,10 @@ static int fl_session_attach(struct fl_run *run, const char *who)
 						    run->xdp_mode, err, sizeof(err));
 			else
 				ret = fl_attach_tc(a, ns, p->ifname, fl_dp_prog_fd(&run->dp, FL_PROG_TC_IN),
-						   false, run->tcx, err, sizeof(err));
+						   false, run->tcx, run->rec, err, sizeof(err));
 			if (ret)
 				goto fail;
 			run->n_att++;
-			if (a->created_clsact)
-				fl_state_record_clsact(run->rec, ns->ino, ns->dev, a->ifindex, a->ifname);
 		}
 	}
 	if (spec->observe) {
