@@ -44,7 +44,7 @@ TLIB_BINS := $(patsubst tests/lib/%.c,$(OUTPUT)/tests/lib/%,$(wildcard tests/lib
 TOOL_BINS := $(patsubst tools/%.c,$(OUTPUT)/tools/%,$(wildcard tools/*.c))
 BENCH_BINS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(wildcard bench/*.c))
 
-.PHONY: all clean test demo bench install vmlinux deps k8s-bins
+.PHONY: all clean test demo bench install vmlinux deps k8s-bins stress
 # keep the intermediate objects, so one edit does not rebuild everything
 .SECONDARY:
 # a recipe that fails leaves no half-written target behind
@@ -113,6 +113,16 @@ test: deps
 # shorter than the first build; a build that fails fails that test.
 k8s-bins:
 	scripts/k8s-env.sh build
+
+# The long versions of the reliability tests (issue 17, tests/RELIABILITY.md):
+# 100 crash-loop iterations of 'run' and 20 of the agent, the counters at
+# the flood rate, and a 30-minute run with 10k flows (RSS flat). About 45 min.
+STRESS_PROGS = tests/selftests/crash_loop.sh tests/selftests/load_counters.sh \
+	tests/selftests/load_long.sh
+stress: deps
+	$(MAKE) all
+	FL_CRASH_ITERS=100 FL_CRASH_AGENT_ITERS=20 FL_LONG_S=1800 FL_TEST_TIMEOUT=2400 \
+		FL_RUN_PROGS="$(STRESS_PROGS)" tests/run.sh
 
 demo: deps
 	$(MAKE) all

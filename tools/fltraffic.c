@@ -624,7 +624,7 @@ static int cmd_udp_flood(struct opts *o)
 	struct mmsghdr msgs[FLOOD_BATCH];
 	struct iovec iov = { 0 };
 	char payload[64] = "fltraffic udp-flood";
-	int fd, i, n, last = 0;
+	int fd, i, n, want, last = 0;
 
 	if (!(o->given & (O_COUNT | O_DURATION)))
 		usage_error("udp-flood needs --count or --duration");
@@ -668,13 +668,27 @@ static int cmd_udp_flood(struct opts *o)
 			else
 				((struct sockaddr_in6 *)&dst[i])->sin6_port = port;
 		}
-		n = sendmmsg(fd, msgs, n, 0);
+		want = n;
+		n = sendmmsg(fd, msgs, want, 0);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			last = errno;
 			errors++;
 			n = 0;
+		} else if (n < want) {
+			int e = 0;
+			socklen_t elen = sizeof(e);
+
+			/* On a blocking socket sendmmsg stops early only at a
+			 * failed datagram: it returns the count before it, and
+			 * some kernels park the error on the socket, where the
+			 * next send would find it and fail without sending. The
+			 * datagram was seen: count it, and take the error.
+			 */
+			errors++;
+			if (!getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) && e)
+				last = e;
 		}
 		sent += n;
 		next += n ? n * interval : interval;
