@@ -39,10 +39,13 @@ DUR_S=3
 # seed replays the same signals at the same moments.
 RANDOM=$SEED
 SIGS=(KILL STOP TERM)
-declare -a SCHED_SIG SCHED_MS
+declare -a SCHED_SIG SCHED_MS SCHED_ARMED
 for ((i = 0; i < ITERS + AGENT_ITERS; i++)); do
 	SCHED_SIG[i]=${SIGS[RANDOM % 3]}
 	SCHED_MS[i]=$((RANDOM % 2500))
+	# from the start line (armed) or from the launch (often still
+	# attaching: a slow guest takes longer than 2.5 s to arm)
+	SCHED_ARMED[i]=$((RANDOM % 2))
 done
 
 fl_plan $((1 + ITERS + AGENT_ITERS + 1))
@@ -211,6 +214,7 @@ for ((i = 0; i < ITERS; i++)); do
 	envs=()
 	[[ $tcmode == legacy ]] && envs=(FAULTLINE_TC=legacy)
 	fl_bg "run$i" env "${envs[@]}" "$FL_BIN" run "$FL_STATE/run$i.yaml" --json
+	((SCHED_ARMED[i])) && fl_wait_log "run$i" "started" 30 >/dev/null
 	# 2>/dev/null: the shell's "Killed" notices when it reaps the loader
 	one_round "$i" run "run$i" "$(fl_bg_pid "run$i")" "$FL_STATE/run$i.err" 2>/dev/null
 	fl_ok $? "run #$i $tcmode: $DESC" || fl_diag "$WHY" "$(tail -n 3 "$FL_STATE/run$i.err")"
@@ -229,7 +233,8 @@ for ((j = 0; j < AGENT_ITERS; j++)); do
 	fi
 	exp_write "$FL_STATE/agent$j.yaml" "acrash$j-$FL_RAND"
 	fl_bg "client$j" "$FL_BIN" run "$FL_STATE/agent$j.yaml" --agent --socket "$SOCK" --json
-	# The start is the client's line; the signal goes to the agent.
+	# The start is the client's line; the signal goes to the agent, always
+# after it (the agent arms only once it has the experiment).
 	fl_wait_log "client$j" "started in the agent" 10 ||
 		fl_diag "agent #$j: no start line; signalling anyway"
 	one_round "$i" agent "agent$j" "$(fl_bg_pid "agent$j")" "$FL_STATE/client$j.err" 2>/dev/null
