@@ -161,6 +161,10 @@ int fl_state_for_each_stale(const struct fl_state_visitor *v)
 		if (!f)
 			continue;
 		kept = open_memstream(&keep, &keep_len);
+		if (!kept && v->in_scope) {
+			fclose(f);	/* cannot keep what is out of scope: leave it all */
+			continue;
+		}
 		while (fgets(line, sizeof(line), f)) {
 			unsigned long ino, dev;
 			char name[IF_NAMESIZE];
