@@ -21,7 +21,8 @@
 # it. FL_CRASH_ITERS (default 10) and FL_CRASH_AGENT_ITERS (default 4) set
 # the counts; "make stress" runs 100 and 20. The worst time from the
 # signal to passing traffic, and past the deadline, is printed at the end
-# (tests/RELIABILITY.md keeps the record).
+# (tests/RELIABILITY.md keeps the record). Half the signals (seeded) come
+# after the start line, the others from the launch, often while attaching.
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
 source "$(dirname "$0")/../lib/lib.sh"
 # shellcheck source=SCRIPTDIR/../lib/lib_exp.sh
@@ -59,7 +60,9 @@ fl_bg_in holder "$FL_NS_CLI" "$FL_CG_TARGET" sleep 3600
 fl_wait_for 5 eval "[[ \$(wc -l <$FL_CG_TARGET/cgroup.procs) -ge 1 ]]" ||
 	fl_bail "the target's process did not enter its cgroup"
 
-# Delay needs sch_fq: the host has none, the VM kernels do.
+# Delay needs sch_fq: the host has none, the VM kernels do. No TCP flows
+# here: the delay is there for the fq root qdisc it installs, which must
+# be put back (by the run, or by cleanup after a kill).
 have_fq=0
 if tc -n "$FL_NS_CLI" qdisc add dev "$FL_IF_CLI" root fq 2>/dev/null; then
 	tc -n "$FL_NS_CLI" qdisc del dev "$FL_IF_CLI" root
@@ -135,7 +138,6 @@ scoped_cleanup()
 worst_after_sig=0
 worst_past_deadline=-999999
 worst_desc=''
-SIGNALLED_PID=
 
 # one_round I KIND NAME PID STARTFILE: the loader (KIND run or agent,
 # background job NAME, process PID; its start line goes to STARTFILE) is
