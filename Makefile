@@ -116,7 +116,7 @@ k8s-bins:
 
 # The long versions of the reliability tests (issue 17, tests/RELIABILITY.md):
 # 100 crash-loop iterations of 'run' and 20 of the agent, the counters at
-# the flood rate, and a 30-minute run with 10k flows (RSS flat). About 45 min.
+# the flood rate, and a 30-minute run with 10k flows (RSS flat). About an hour.
 STRESS_PROGS = tests/selftests/crash_loop.sh tests/selftests/load_counters.sh \
 	tests/selftests/load_long.sh
 stress: deps
