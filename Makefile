@@ -164,6 +164,8 @@ test-asan: deps
 stress: deps
 	$(MAKE) all
 	$(MAKE) asan-bins
+	FL_CRASH_ITERS=100 FL_CRASH_AGENT_ITERS=20 FL_LONG_S=1800 FL_TEST_TIMEOUT=2400 \
+		FL_RUN_PROGS="$(STRESS_PROGS)" tests/run.sh
 	FL_PKT_FUZZ_N=10500000 FL_TEST_TIMEOUT=1800 tests/run.sh test_pkt_fuzz
 	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
@@ -173,6 +175,12 @@ stress: deps
 # shorter than the first build; a build that fails fails that test.
 k8s-bins:
 	scripts/k8s-env.sh build
+
+# The long versions of the reliability tests (issue 17, tests/RELIABILITY.md):
+# 100 crash-loop iterations of 'run' and 20 of the agent, the counters at
+# the flood rate, and a 30-minute run with 10k flows (RSS flat). About an hour.
+STRESS_PROGS = tests/selftests/crash_loop.sh tests/selftests/load_counters.sh \
+	tests/selftests/load_long.sh
 
 demo: deps
 	$(MAKE) all

@@ -5,8 +5,9 @@
 #
 # Environment: OUTPUT (build directory, default build), BENCH_ARGS (extra
 # arguments for bench_datapath, e.g. "--runs 9"), BENCH_DATAPATH=0,
-# BENCH_ABORT=0, BENCH_BREAKER=0, BENCH_BYSTANDER=0 or BENCH_VM=0 to leave a
-# part out,
+# BENCH_ABORT=0, BENCH_BREAKER=0, BENCH_BYSTANDER=0, BENCH_SIDE=0 or BENCH_VM=0
+# to leave a part out, BENCH_SIDE_ROUNDS (side by side with iptables and nft,
+# default 5),
 # BENCH_BYSTANDER_ROUNDS (default 5), BENCH_TRIPS (abort
 # latency trips, default 100), FL_FIDELITY_ROUNDS (VM rounds, default 3).
 set -euo pipefail
@@ -145,6 +146,26 @@ if [[ ${BENCH_BYSTANDER:-1} == 1 ]]; then
 		echo "<!-- bystander: end -->"
 	} >"$tmp/section"
 	put_section bystander "$tmp/section"
+fi
+
+# Beside iptables and nft: bystanders, drop rate, accuracy, footprint (host).
+if [[ ${BENCH_SIDE:-1} == 1 ]]; then
+	echo "bench/run.sh: bench/side_by_side.sh ${BENCH_SIDE_ROUNDS:-5}" >&2
+	load=$(cut -d' ' -f1-3 /proc/loadavg)
+	bash "$here/side_by_side.sh" "${BENCH_SIDE_ROUNDS:-5}" >"$tmp/side"
+	{
+		echo "<!-- side_by_side: begin (written by bench/run.sh) -->"
+		echo "## side by side with iptables and nft (issue 17 §6)"
+		echo
+		echo "- command: \`make bench\`, which runs \`bench/side_by_side.sh ${BENCH_SIDE_ROUNDS:-5}\`"
+		echo "- kernel: \`$(uname -r)\`; $(nproc) CPUs; date: $(date -u '+%Y-%m-%d %H:%M UTC'); tree: $(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown); load average before/after: $load / $(cut -d' ' -f1-3 /proc/loadavg)"
+		echo "- tools: $(iptables --version | head -n 1), $(nft --version | head -n 1); faultline on tcx"
+		echo
+		cat "$tmp/side"
+		echo
+		echo "<!-- side_by_side: end -->"
+	} >"$tmp/section"
+	put_section side_by_side "$tmp/section"
 fi
 
 # Fidelity against netem, in a VM on each kernel (the host has no fq).

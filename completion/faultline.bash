@@ -19,7 +19,7 @@ _faultline_opts()
 		echo "--socket --spec-dir --metrics-addr --pin-dir --on-restart --log-format
 		      --allow-uid --kubeconfig --node-name --cgroup-root --verbose -v --help" ;;
 	status) echo "--json --socket --help" ;;
-	cleanup) echo "--force --json --help" ;;
+	cleanup) echo "--netns --force --json --help" ;;
 	features) echo "--iface --json --help" ;;
 	demo) echo "--dry-run --help" ;;
 	esac

@@ -29,6 +29,8 @@ PKGS=(
 	"iproute2:ip"
 	"iputils-ping:ping"
 	"iperf3:iperf3"
+	"iptables:iptables"
+	"nftables:nft"
 	"jq:jq"
 	"procps:pgrep"
 	"util-linux:unshare"

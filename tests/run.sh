@@ -235,7 +235,10 @@ vm_suite()
 	echo "# vm: Debian $kernel: $list"
 	# FL_* reaches the guest: FL_VM=0 there, or FL_VM=1 here would make
 	# the guest's runner start VMs of its own
+	# crash_loop: 2 runs there (delay is on the fq path only in a guest;
+	# an iteration takes about 20 s under TCG), the agent's on the host
 	FL_RUN_PROGS="$list" FL_IN_VM=1 FL_VM=0 FL_TEST_TIMEOUT=600 \
+		FL_CRASH_ITERS=${FL_VM_CRASH_ITERS:-2} FL_CRASH_AGENT_ITERS=${FL_VM_CRASH_AGENT_ITERS:-0} \
 		timeout -k 15 "$vm_timeout" scripts/vmtest.sh -k "$kernel" -t "$vm_timeout" \
 		tests/run.sh 2>&1 | tee -i "$out"
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
@@ -262,8 +265,8 @@ if [[ -z ${FL_IN_VM:-} ]] && [[ ${FL_VM:-auto} == 1 || ( ${FL_VM:-auto} == auto 
 	# delay and qdisc on both: clsact and tcx place the programs and the
 	# copies differently (2026-12-06 under a busy host: 6.1 284 s, 6.12
 	# 298 s of tests, each delay.sh about 140 s)
-	vm_suite 6.1 "$OUTPUT/tests/bpf/test_edt $OUTPUT/tests/bpf/test_breaker tests/selftests/drop_egress.sh tests/selftests/bystander_late.sh tests/selftests/fault_contract.sh tests/vm/qdisc.sh tests/vm/agent_restart.sh tests/vm/delay.sh tests/vm/fidelity.sh tests/vm/shapes.sh tests/vm/retarget.sh"
-	((interrupted)) || vm_suite 6.12 "$OUTPUT/tests/bpf/test_edt $OUTPUT/tests/bpf/test_breaker tests/selftests/drop_egress.sh tests/selftests/bystander_late.sh tests/selftests/fault_contract.sh tests/vm/qdisc.sh tests/vm/agent_restart.sh tests/vm/delay.sh tests/vm/fidelity.sh tests/vm/exp_rtt.sh tests/vm/shapes.sh tests/vm/retarget.sh"
+	vm_suite 6.1 "$OUTPUT/tests/bpf/test_edt $OUTPUT/tests/bpf/test_breaker tests/selftests/drop_egress.sh tests/selftests/bystander_late.sh tests/selftests/fault_contract.sh tests/vm/qdisc.sh tests/vm/agent_restart.sh tests/vm/delay.sh tests/vm/fidelity.sh tests/vm/shapes.sh tests/vm/retarget.sh tests/selftests/crash_loop.sh"
+	((interrupted)) || vm_suite 6.12 "$OUTPUT/tests/bpf/test_edt $OUTPUT/tests/bpf/test_breaker tests/selftests/drop_egress.sh tests/selftests/bystander_late.sh tests/selftests/fault_contract.sh tests/vm/qdisc.sh tests/vm/agent_restart.sh tests/vm/delay.sh tests/vm/fidelity.sh tests/vm/exp_rtt.sh tests/vm/shapes.sh tests/vm/retarget.sh tests/selftests/crash_loop.sh"
 	for line in "${vm_summary[@]}"; do
 		echo "# vm: $line"
 	done

@@ -53,6 +53,7 @@ enum {
 	O_DURATION = 1 << 6,
 	O_BYTES = 1 << 7,
 	O_WAIT = 1 << 8,
+	O_FLOWS = 1 << 9,
 };
 
 struct opts {
@@ -67,6 +68,7 @@ struct opts {
 	long long duration_ms;
 	long long bytes;
 	long long wait_ms;
+	long long flows;
 };
 
 struct opt_desc {
@@ -86,6 +88,7 @@ static const struct opt_desc opt_descs[] = {
 	{ "--duration", O_DURATION, 0, 0, 0 },
 	{ "--bytes", O_BYTES, 1, 1LL << 32, offsetof(struct opts, bytes) },
 	{ "--wait-ms", O_WAIT, 0, 600000, offsetof(struct opts, wait_ms) },
+	{ "--flows", O_FLOWS, 1, 65535, offsetof(struct opts, flows) },
 };
 
 struct cmd {
@@ -601,6 +604,102 @@ static int cmd_udp_send(struct opts *o)
 	return 0;
 }
 
+/* As fast as sendmmsg goes (or --pps), round robin over --flows
+ * destination ports (port .. port + flows - 1), until --count or
+ * --duration. A blocking socket without IP_RECVERR: a local drop is not
+ * reported to a UDP sender then, so every datagram the kernel took counts
+ * as sent, the number a datapath program must have seen. An error that is
+ * reported (EPERM from a netfilter DROP) consumes its datagram: it was
+ * seen too, and counts in send_errors.
+ */
+#define FLOOD_BATCH	64
+
+static int cmd_udp_flood(struct opts *o)
+{
+	long long flows = (o->given & O_FLOWS) ? o->flows : 1;
+	long long limit = (o->given & O_COUNT) ? o->count : LLONG_MAX;
+	long long interval = (o->given & O_PPS) && o->pps ? NSEC / o->pps : 0;
+	long long sent = 0, errors = 0, started, end = LLONG_MAX, next, t;
+	struct sockaddr_storage dst[FLOOD_BATCH];
+	struct mmsghdr msgs[FLOOD_BATCH];
+	struct iovec iov = { 0 };
+	char payload[64] = "fltraffic udp-flood";
+	int fd, i, n, want, last = 0;
+
+	if (!(o->given & (O_COUNT | O_DURATION)))
+		usage_error("udp-flood needs --count or --duration");
+	fd = socket(o->dst.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		warn_errno("socket");
+		return 1;
+	}
+	grow_buffers(fd);
+	iov.iov_base = payload;
+	iov.iov_len = sizeof(payload);
+	memset(msgs, 0, sizeof(msgs));
+	for (i = 0; i < FLOOD_BATCH; i++) {
+		dst[i] = o->dst;
+		msgs[i].msg_hdr.msg_name = &dst[i];
+		msgs[i].msg_hdr.msg_namelen = o->dst_len;
+		msgs[i].msg_hdr.msg_iov = &iov;
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	started = next = now_ns();
+	if (o->given & O_DURATION)
+		end = started + o->duration_ms * 1000000LL;
+	while (sent + errors < limit && !stop) {
+		t = now_ns();
+		if (t >= end)
+			break;
+		if (interval && t < next) {
+			struct timespec ts = { next / NSEC, next % NSEC };
+
+			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+			continue;
+		}
+		n = limit - sent - errors < FLOOD_BATCH ? (int)(limit - sent - errors) : FLOOD_BATCH;
+		if (interval)
+			n = 1;
+		for (i = 0; i < n; i++) {
+			uint16_t port = htons(o->port + (sent + errors + i) % flows);
+
+			if (o->dst.ss_family == AF_INET)
+				((struct sockaddr_in *)&dst[i])->sin_port = port;
+			else
+				((struct sockaddr_in6 *)&dst[i])->sin6_port = port;
+		}
+		want = n;
+		n = sendmmsg(fd, msgs, want, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			last = errno;
+			errors++;
+			n = 0;
+		} else if (n < want) {
+			int e = 0;
+			socklen_t elen = sizeof(e);
+
+			/* On a blocking socket sendmmsg stops early only at a
+			 * failed datagram: it returns the count before it, and
+			 * some kernels park the error on the socket, where the
+			 * next send would find it and fail without sending. The
+			 * datagram was seen: count it, and take the error.
+			 */
+			errors++;
+			if (!getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) && e)
+				last = e;
+		}
+		sent += n;
+		next += n ? n * interval : interval;
+	}
+	t = now_ns() - started;
+	printf("sent=%lld send_errors=%lld last_errno=%s elapsed_ms=%lld pps=%.0f\n", sent, errors,
+	       errno_name(last), t / 1000000, t > 0 ? (sent + errors) * 1e9 / t : 0.0);
+	close(fd);
+	return 0;
+}
+
 static int cmd_udp_echo(struct opts *o)
 {
 	long long deadline = server_deadline(o);
@@ -1008,6 +1107,9 @@ static const struct cmd cmds[] = {
 	{ "udp-send", cmd_udp_send, O_DST | O_PORT | O_COUNT | O_PPS | O_WAIT,
 	  O_DST | O_PORT | O_COUNT,
 	  "udp-send --dst ADDR --port P --count N [--pps R] [--wait-ms W]" },
+	{ "udp-flood", cmd_udp_flood, O_DST | O_PORT | O_COUNT | O_DURATION | O_PPS | O_FLOWS,
+	  O_DST | O_PORT,
+	  "udp-flood --dst ADDR --port P (--count N | --duration S) [--flows F] [--pps R]" },
 	{ "udp-sink", cmd_udp_sink, O_PORT | O_DURATION | O_COUNT, O_PORT,
 	  "udp-sink --port P [--duration S] [--count N]" },
 	{ "tcp-server", cmd_tcp_server, O_PORT | O_DURATION, O_PORT,

@@ -744,10 +744,15 @@ fl_teardown()
 		umount "$name"
 	done
 	FL_PIN_DIRS=()
-	# Only a test that built something can have left faultline state.
+	# Only a test that built something can have left faultline state,
+	# and only in its own namespaces: cleaning just those works while
+	# other runs on the machine are active, and leaves theirs alone.
 	if [[ -x $FL_BIN && ${#FL_NETNS[@]} -gt 0 ]]; then
-		timeout 20 "$FL_BIN" cleanup >"$FL_STATE/cleanup.log" 2>&1 ||
-			echo "# teardown: faultline cleanup exited $?: $(head -n 1 "$FL_STATE/cleanup.log")" >&2
+		for ns in "${FL_NETNS[@]}"; do
+			[[ -e /run/netns/$ns ]] || continue
+			timeout 20 "$FL_BIN" cleanup --netns "/run/netns/$ns" >"$FL_STATE/cleanup.log" 2>&1 ||
+				echo "# teardown: faultline cleanup --netns $ns exited $?: $(head -n 1 "$FL_STATE/cleanup.log")" >&2
+		done
 	fi
 	# The veth pair goes with its namespaces; deleting it first makes
 	# sure, even if a stray process kept a namespace alive.

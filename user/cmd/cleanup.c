@@ -3,6 +3,8 @@
  * any namespace: links, legacy clsact filters and the clsact qdiscs it
  * created, pins. It recognises its own by program name prefix and by the
  * filter handle and priority, so it never touches anything else.
+ * `--netns PATH` narrows it to one namespace, so that a test or a pod's
+ * owner can clean up there while runs elsewhere go on.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -152,6 +154,17 @@ static int fl_cleanup_stale_qdisc(ino_t ino, dev_t dev, const char *ifname,
 	return 0;
 }
 
+static bool fl_cleanup_in_scope(ino_t ino, dev_t dev, void *vctx)
+{
+	struct fl_stale_ctx *ctx = vctx;
+	int i;
+
+	for (i = 0; i < ctx->n; i++)
+		if (ctx->all[i].ino == ino && ctx->all[i].dev == dev)
+			return true;
+	return false;
+}
+
 static int fl_cleanup_unpin(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
 	(void)sb;
@@ -165,6 +178,7 @@ int fl_cmd_cleanup(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "netns", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -172,12 +186,13 @@ int fl_cmd_cleanup(int argc, char **argv)
 	struct fl_cleanup_counts c = {};
 	struct fl_state_visitor visitor;
 	struct fl_stale_ctx sctx;
+	const char *scope = NULL;
 	bool json = false, force = false;
 	int lock_fd = -1, n = 0, i, ret, code = FL_EXIT_OK;
 
 	optind = 1;
 	opterr = 0;
-	while ((i = getopt_long(argc, argv, "jfh", opts, NULL)) != -1) {
+	while ((i = getopt_long(argc, argv, "jfn:h", opts, NULL)) != -1) {
 		switch (i) {
 		case 'j':
 			json = true;
@@ -185,11 +200,20 @@ int fl_cmd_cleanup(int argc, char **argv)
 		case 'f':
 			force = true;
 			break;
+		case 'n':
+			scope = optarg;
+			break;
 		case 'h':
-			printf("Usage: faultline cleanup [--force] [--json]\n\n"
+			printf("Usage: faultline cleanup [--netns PATH] [--force] [--json]\n\n"
 			       "Remove everything faultline left in the kernel, in every network\n"
 			       "namespace. Safe to run any number of times. Refuses while a faultline\n"
-			       "run is active, unless --force.\n");
+			       "run is active, unless --force.\n\n"
+			       "  --netns PATH  only the namespace at PATH (/run/netns/NAME,\n"
+			       "                /proc/PID/ns/net): faultline's filters there, and the\n"
+			       "                qdiscs that runs which are gone left there. Runs\n"
+			       "                elsewhere do not block it: stop those in PATH first.\n"
+			       "                Links and pins are left alone (a link goes with the\n"
+			       "                process that holds it).\n");
 			return FL_EXIT_OK;
 		default:
 			fprintf(stderr, "faultline cleanup: unknown option '%s'; see 'faultline cleanup --help'\n",
@@ -201,17 +225,28 @@ int fl_cmd_cleanup(int argc, char **argv)
 		fprintf(stderr, "faultline cleanup: needs root; run it with sudo\n");
 		return FL_EXIT_RUNTIME;
 	}
+	if (scope) {
+		ret = fl_netns_open(scope, &all[0]);
+		if (ret) {
+			fprintf(stderr, "faultline cleanup: cannot open the network namespace %s: %s; give a path such as /run/netns/NAME or /proc/PID/ns/net\n",
+				scope, strerror(-ret));
+			return FL_EXIT_USAGE;
+		}
+		n = 1;
+	}
 	ret = fl_state_lock(true, &lock_fd);
-	if (ret == -EWOULDBLOCK && !force) {
-		fprintf(stderr, "faultline cleanup: a faultline run is active; stop it first (it cleans up after itself), or use --force\n");
+	if (ret == -EWOULDBLOCK && !force && !scope) {
+		fprintf(stderr, "faultline cleanup: a faultline run is active; stop it first (it cleans up after itself), use --netns PATH for one namespace, or --force\n");
 		return FL_EXIT_RUNTIME;
 	}
 
-	fl_cleanup_links(&c);
-	ret = fl_netns_all(all, 256, &n);
-	if (ret)
-		fprintf(stderr, "faultline cleanup: listing network namespaces failed: %s\n",
-			strerror(-ret));
+	if (!scope) {
+		fl_cleanup_links(&c);
+		ret = fl_netns_all(all, 256, &n);
+		if (ret)
+			fprintf(stderr, "faultline cleanup: listing network namespaces failed: %s\n",
+				strerror(-ret));
+	}
 	for (i = 0; i < n; i++) {
 		int saved = -1;
 
@@ -224,10 +259,11 @@ int fl_cmd_cleanup(int argc, char **argv)
 	visitor = (struct fl_state_visitor){
 		.clsact = fl_cleanup_stale_clsact,
 		.qdisc = fl_cleanup_stale_qdisc,
+		.in_scope = scope ? fl_cleanup_in_scope : NULL,
 		.ctx = &sctx,
 	};
 	fl_state_for_each_stale(&visitor);
-	if (!access(FL_PIN_DIR, F_OK)) {
+	if (!scope && !access(FL_PIN_DIR, F_OK)) {
 		if (nftw(FL_PIN_DIR, fl_cleanup_unpin, 16, FTW_DEPTH | FTW_PHYS))
 			c.errors++;
 		else

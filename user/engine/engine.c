@@ -1018,6 +1018,11 @@ static void fl_job_serve(struct fl_job *j, __u64 now)
 {
 	/* records first: each is judged as it is taken */
 	ring_buffer__consume(j->ev.rb);
+	/* disarmed, yet no trip record came: a full ring buffer lost it, and
+	 * the run would otherwise learn of the trip only at its deadline
+	 */
+	if (j->mon.tripped < 0 && j->run.dp.ctl && !j->run.dp.ctl->armed)
+		fl_job_read_breakers(j);
 	if (j->probes)
 		fl_probes_drain(j->probes, fl_job_probe_cb, j);
 	if (j->mon.tripped < 0)

@@ -14,6 +14,7 @@
 #include <bpf/libbpf.h>
 
 #include "attach.h"
+#include "state.h"
 
 const char *fl_hook_name(enum fl_hook hook)
 {
@@ -95,7 +96,7 @@ static int fl_resolve_ifindex(const char *ifname, char *err, size_t errlen)
 }
 
 static int fl_attach_tc_here(struct fl_attachment *a, int prog_fd, bool egress, bool tcx,
-			     char *err, size_t errlen)
+			     unsigned int rec, char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex,
 		    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
@@ -126,6 +127,8 @@ static int fl_attach_tc_here(struct fl_attachment *a, int prog_fd, bool egress, 
 		return ret;
 	}
 	a->created_clsact = ret == 0;
+	if (a->created_clsact && rec)
+		fl_state_record_clsact(rec, a->ns->ino, a->ns->dev, a->ifindex, a->ifname);
 	ret = bpf_tc_attach(&hook, &opts);
 	if (ret) {
 		if (ret == -EEXIST)
@@ -147,7 +150,7 @@ static int fl_attach_tc_here(struct fl_attachment *a, int prog_fd, bool egress, 
 }
 
 int fl_attach_tc(struct fl_attachment *a, const struct fl_netns *ns, const char *ifname,
-		 int prog_fd, bool egress, bool tcx, char *err, size_t errlen)
+		 int prog_fd, bool egress, bool tcx, unsigned int rec, char *err, size_t errlen)
 {
 	int saved = -1, ret;
 
@@ -166,7 +169,7 @@ int fl_attach_tc(struct fl_attachment *a, const struct fl_netns *ns, const char 
 		ret = -ENODEV;
 		goto cleanup;
 	}
-	ret = fl_attach_tc_here(a, prog_fd, egress, tcx, err, errlen);
+	ret = fl_attach_tc_here(a, prog_fd, egress, tcx, rec, err, errlen);
 cleanup:
 	fl_netns_restore(saved);
 	return ret;

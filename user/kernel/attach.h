@@ -56,8 +56,12 @@ bool fl_hook_is_cgroup(enum fl_hook hook);
 /* Each returns 0 or a negative errno and leaves @err with a one-line
  * reason that names the device and what to do.
  */
+/* fl_attach_tc notes a clsact qdisc it creates in state record @rec (0:
+ * none) at once, before the filter: a loader killed in between leaves
+ * nothing that 'faultline cleanup' does not know of.
+ */
 int fl_attach_tc(struct fl_attachment *a, const struct fl_netns *ns, const char *ifname,
-		 int prog_fd, bool egress, bool tcx, char *err, size_t errlen);
+		 int prog_fd, bool egress, bool tcx, unsigned int rec, char *err, size_t errlen);
 int fl_attach_xdp(struct fl_attachment *a, const struct fl_netns *ns, const char *ifname,
 		  int prog_fd, enum fl_xdp_mode mode, char *err, size_t errlen);
 /* @hook: FL_HOOK_CGROUP_INGRESS or FL_HOOK_CGROUP_SOCK. */

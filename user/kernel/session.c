@@ -224,12 +224,10 @@ static int fl_session_attach_places(struct fl_run *run, int from, char *err, siz
 				ret = fl_attach_xdp(a, ns, p->ifname, fd, run->xdp_mode, err, errlen);
 			else
 				ret = fl_attach_tc(a, ns, p->ifname, fd, progs[k] != FL_PROG_TC_IN,
-						   run->tcx, err, errlen);
+						   run->tcx, run->rec, err, errlen);
 			if (ret)
 				return ret;
 			run->n_att++;
-			if (a->created_clsact)
-				fl_state_record_clsact(run->rec, ns->ino, ns->dev, a->ifindex, a->ifname);
 		}
 	}
 	return 0;

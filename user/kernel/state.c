@@ -160,9 +160,10 @@ int fl_state_for_each_stale(const struct fl_state_visitor *v)
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(d))) {
-		char path[512], line[4096];
+		char path[512], line[4096], *keep = NULL;
+		size_t keep_len = 0;
+		FILE *f, *kept;
 		pid_t pid;
-		FILE *f;
 
 		if (sscanf(de->d_name, "run.%d", &pid) != 1)
 			continue;
@@ -172,21 +173,47 @@ int fl_state_for_each_stale(const struct fl_state_visitor *v)
 		f = fopen(path, "r");
 		if (!f)
 			continue;
+		kept = open_memstream(&keep, &keep_len);
+		if (!kept && v->in_scope) {
+			fclose(f);	/* cannot keep what is out of scope: leave it all */
+			continue;
+		}
 		while (fgets(line, sizeof(line), f)) {
 			unsigned long ino, dev;
 			char name[IF_NAMESIZE];
 			struct fl_qdisc_saved q;
 			int ifindex, ret = 0;
 
-			if (sscanf(line, "clsact %lu %lu %d %15s", &ino, &dev, &ifindex, name) == 4)
+			if (sscanf(line, "clsact %lu %lu %d %15s", &ino, &dev, &ifindex, name) == 4) {
+				if (v->in_scope && !v->in_scope(ino, dev, v->ctx))
+					goto keep;
 				ret = v->clsact ? v->clsact(ino, dev, ifindex, name, v->ctx) : 0;
-			else if (!fl_state_parse_qdisc(line, &ino, &dev, name, &q))
+			} else if (!fl_state_parse_qdisc(line, &ino, &dev, name, &q)) {
+				if (v->in_scope && !v->in_scope(ino, dev, v->ctx))
+					goto keep;
 				ret = v->qdisc ? v->qdisc(ino, dev, name, &q, v->ctx) : 0;
+			}
 			if (ret && !err)
 				err = ret;
+			continue;
+keep:
+			if (kept)
+				fputs(line, kept);
 		}
 		fclose(f);
-		unlink(path);
+		if (kept)
+			fclose(kept);
+		/* a scoped cleanup leaves the other namespaces' lines for a later one */
+		if (keep && keep_len) {
+			f = fopen(path, "w");
+			if (f) {
+				fputs(keep, f);
+				fclose(f);
+			}
+		} else {
+			unlink(path);
+		}
+		free(keep);
 	}
 	closedir(d);
 	return err;

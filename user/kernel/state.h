@@ -36,10 +36,16 @@ struct fl_state_visitor {
 	int (*clsact)(ino_t ino, dev_t dev, int ifindex, const char *ifname, void *ctx);
 	int (*qdisc)(ino_t ino, dev_t dev, const char *ifname, struct fl_qdisc_saved *saved,
 		     void *ctx);
+	/* optional: false for a namespace outside the caller's scope; its
+	 * lines are kept for a later cleanup instead of being dropped
+	 */
+	bool (*in_scope)(ino_t ino, dev_t dev, void *ctx);
 	void *ctx;
 };
 
-/* Visit what runs that are gone recorded; the records are removed after. */
+/* Visit what runs that are gone recorded; the records are removed after,
+ * but for the lines of namespaces outside the visitor's scope.
+ */
 int fl_state_for_each_stale(const struct fl_state_visitor *v);
 
 #endif /* FL_STATE_H */
