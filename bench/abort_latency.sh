@@ -41,7 +41,7 @@ EOY
 ref_links()
 {
 	local hooks netns iface cgroup
-	hooks=$(jq -r '[.attach[] | select(.hook | test("^(tcx|xdp|cgroup)_")) | .hook] | join(" ")' "$1")
+	hooks=$(jq -r '[.attach[] | select(.hook | test("^(tcx|xdp)_|^cgroup_ingress$")) | .hook] | join(" ")' "$1")
 	netns=$(jq -r '[.attach[] | select(.iface) | .netns] | unique | if length == 1 then .[0] else "" end' "$1")
 	iface=$(jq -r '[.attach[] | select(.iface) | .iface] | unique | if length == 1 then .[0] else "" end' "$1")
 	cgroup=$(jq -r '[.attach[] | select(.cgroup) | .cgroup] | first // ""' "$1")
@@ -147,6 +147,8 @@ ref50=$(pct "$FL_STATE/ref" 1 50)
 # grace period running waits for that one and one more
 gp50=0
 for ((k = 0; k < n; k++)); do
+	# a cgroup link closes without waiting for a grace period
+	[[ $(awk -v k="$((k + 1))" '{ print $k }' <<<"$hooks") == cgroup_* ]] && continue
 	v=$(pct "$FL_STATE/ref" "$((k + 2))" 50)
 	if ((gp50 == 0 || v < gp50)); then gp50=$v; fi
 done

@@ -56,7 +56,7 @@ for hook in "default (XDP native)" "FAULTLINE_XDP=generic" "FAULTLINE_INGRESS=tc
 	wi=$(median <"$FL_STATE/with")
 	awk -v h="$hook" -v a="$wo" -v b="$wi" -v n="$ROUNDS" 'BEGIN {
 		r = a > 0 ? b / a : 0
-		printf "| %s | %.0f | %.0f | %.3f | %s |\n", h, a / 1e6, b / 1e6, r, r >= 0.98 ? "met" : "MISSED"
+		printf "| %s | %.0f | %.0f | %.3f | %s |\n", h, a / 1e6, b / 1e6, r, (r >= 0.98 ? "met" : "MISSED")
 	}'
 	echo "bench: bystander, $hook: without $(tr '\n' ' ' <"$FL_STATE/without")/ with $(tr '\n' ' ' <"$FL_STATE/with")" >&2
 done
