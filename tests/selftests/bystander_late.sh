@@ -16,8 +16,9 @@
 #   - afterwards the target's echoes are still all dropped: the cgroup
 #     hook took over (a fallback that passed everything fails here);
 #   - the report lists the namespace under sharedNamespaces, found by the
-#     socket watcher, with the bystander's pid (not for the cgroup hook,
-#     which never decides by address).
+#     socket watcher, with the bystander's pid, and the loader took the
+#     owner hook off (XDP, tcx; a legacy filter stays and passes) (not for
+#     the cgroup hook, which never decides by address).
 # Then an experiment with http.responses.5xx above 0 runs on the owned
 # namespace while a late bystander GETs from a server answering 500: the
 # bystander's 500s must not reach the target's signal (it ends Succeeded,
@@ -68,10 +69,15 @@ late()
 	fl_stop "$name" INT
 	n=$(jq -r '.sharedNamespaces | length' "$FL_STATE/$name.out" 2>/dev/null)
 	if [[ $want_shared == 1 ]]; then
+		# the owner hook that only passes now is taken off (XDP and tcx;
+		# a legacy filter stays, passing)
+		want_off=1
+		[[ $* == *FAULTLINE_TC=legacy* ]] && want_off=0
+		grep -q "is shared now (pid [0-9]*.*): $want_off owner hook" "$FL_STATE/$name.err" || n="$n, but the log does not say $want_off owner hook(s) were taken off"
 		pid=$(jq -r '.sharedNamespaces[0].pid' "$FL_STATE/$name.out" 2>/dev/null)
 		[[ $n == 1 && $(jq -r '.sharedNamespaces[0].foundBy' "$FL_STATE/$name.out") == socket &&
 			$pid =~ ^[0-9]+$ && $pid -gt 1 ]]
-		fl_ok $? "$name ${*:-default}: the report names the namespace as shared, by pid ${pid:-none} (entries: ${n:-no report})" ||
+		fl_ok $? "$name ${*:-default}: the report names the namespace as shared, by pid ${pid:-none} (entries: ${n:-no report}); $(grep -o 'is shared now.*taken off' "$FL_STATE/$name.err")" ||
 			fl_diag_file "$FL_STATE/$name.err"
 	else
 		[[ $n == 0 ]]

@@ -56,6 +56,7 @@ struct fl_job {
 	char pin_dir[PATH_MAX];		/* "": nothing pinned */
 	char *pin_note;			/* the caller's, kept in the record */
 	__u64 adopted_ns;		/* taken back from pins at this time; 0: not */
+	__u32 n_shared_seen;	/* fl_ctl.n_shared when last looked at */
 };
 
 struct fl_engine {
@@ -1023,6 +1024,10 @@ static void fl_job_serve(struct fl_job *j, __u64 now)
 	 */
 	if (j->mon.tripped < 0 && j->run.dp.ctl && !j->run.dp.ctl->armed)
 		fl_job_read_breakers(j);
+	if (j->run.dp.ctl && j->run.dp.ctl->n_shared != j->n_shared_seen) {
+		j->n_shared_seen = j->run.dp.ctl->n_shared;
+		fl_session_release_shared(&j->run, j->e->who);
+	}
 	if (j->probes)
 		fl_probes_drain(j->probes, fl_job_probe_cb, j);
 	if (j->mon.tripped < 0)

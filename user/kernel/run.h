@@ -55,6 +55,7 @@ struct fl_run {
 	struct fl_netns ns[FL_MAX_NETNS * 2];
 	int ns_owner[FL_MAX_NETNS * 2];
 	__u64 ns_targets[FL_MAX_NETNS * 2];	/* bit per target with a process there */
+	bool ns_released[FL_MAX_NETNS * 2];	/* owned, then shared: owner hooks taken off */
 	int n_ns;		/* the targets' namespaces, then those of peers */
 	struct fl_place place[FL_MAX_PLACES];
 	int n_place;
@@ -87,6 +88,11 @@ const char *fl_ingress_name(enum fl_ingress_mode mode);
 
 /* Load, fill the maps, install qdiscs, attach. Not yet armed. */
 int fl_session_start(struct fl_run *run, const char *who);
+/* An owned namespace that turned shared has owner hooks (XDP, tcx ingress)
+ * that only pass its packets now: take them off, so that the newcomer's
+ * traffic pays nothing for them. Returns how many were taken off.
+ */
+int fl_session_release_shared(struct fl_run *run, const char *who);
 /* Take everything off and put back what was replaced. Idempotent. */
 void fl_session_stop(struct fl_run *run, const char *who);
 /* Release what is left (maps, ring buffer, namespaces, lock). */

@@ -82,7 +82,7 @@ static int fl_session_recheck_owned(struct fl_run *run, int from, const char *wh
 			return ret;
 		if (!pid)
 			continue;
-		pr_info("%s: %s is no longer the targets' alone (pid %d came in): its ingress is decided at the targets' sockets\n",
+		pr_warn("%s: %s is no longer the targets' alone (pid %d came in): its ingress is decided at the targets' sockets\n",
 			who, run->ns[i].path, pid);
 		ret = fl_dp_mark_shared(&run->dp, fl_run_ns_slot(i), pid, fl_mono_ns());
 		if (ret)
@@ -465,6 +465,39 @@ static int fl_session_drop_att(struct fl_run *run, int i, const char *who)
 		run->n_att--;
 	}
 	return ret;
+}
+
+int fl_session_release_shared(struct fl_run *run, const char *who)
+{
+	int i, k, n = 0;
+
+	for (k = 0; k < run->n_ns; k++) {
+		struct fl_ns_state st;
+		int m = 0;
+
+		if (!run->ns[k].owned || run->ns_released[k] ||
+		    fl_dp_read_ns(&run->dp, fl_run_ns_slot(k), &st) || !st.shared_ns)
+			continue;
+		run->ns_released[k] = true;
+		for (i = run->n_att - 1; i >= 0; i--) {
+			enum fl_hook h = run->att[i].hook;
+			int p = run->att_place[i];
+
+			/* a legacy filter stays: its clsact may hold the egress
+			 * filter too; it passes these packets all the same
+			 */
+			if (p < 0 || run->place[p].peer || run->place[p].ns != k ||
+			    (h != FL_HOOK_XDP_NATIVE && h != FL_HOOK_XDP_GENERIC &&
+			     h != FL_HOOK_TCX_INGRESS))
+				continue;
+			if (!fl_session_drop_att(run, i, who))
+				m++;
+		}
+		n += m;
+		pr_warn("%s: %s is shared now (pid %u came in): %d owner hook%s taken off; the targets' ingress is decided at their sockets\n",
+			who, run->ns[k].path, st.pid, m, m == 1 ? "" : "s");
+	}
+	return n;
 }
 
 /* Put back the root qdisc fq replaced on a place no target needs now. */
