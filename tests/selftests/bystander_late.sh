@@ -70,9 +70,10 @@ late()
 	n=$(jq -r '.sharedNamespaces | length' "$FL_STATE/$name.out" 2>/dev/null)
 	if [[ $want_shared == 1 ]]; then
 		# the owner hook that only passes now is taken off (XDP and tcx;
-		# a legacy filter stays, passing)
-		want_off=1
-		[[ $* == *FAULTLINE_TC=legacy* ]] && want_off=0
+		# a legacy filter stays, passing: on 6.1 tc ingress is one)
+		want_off=0
+		grep -q 'started:.*\(xdp_native\|xdp_generic\|tcx_ingress\)' "$FL_STATE/$name.err" &&
+			want_off=1
 		grep -q "is shared now (pid [0-9]*.*): $want_off owner hook" "$FL_STATE/$name.err" || n="$n, but the log does not say $want_off owner hook(s) were taken off"
 		pid=$(jq -r '.sharedNamespaces[0].pid' "$FL_STATE/$name.out" 2>/dev/null)
 		[[ $n == 1 && $(jq -r '.sharedNamespaces[0].foundBy' "$FL_STATE/$name.out") == socket &&

@@ -2099,9 +2099,16 @@ out:
 	yaml_parser_delete(&parser);
 	if (!ret) {
 		snprintf(exp->file, sizeof(exp->file), "%s", c.file);
-		exp->text = strndup(text, len);
-		if (!exp->text)
+		/* @text need not end in a NUL (strndup's interceptors may
+		 * look one byte past it): copy exactly @len bytes
+		 */
+		exp->text = malloc(len + 1);
+		if (exp->text) {
+			memcpy(exp->text, text, len);
+			exp->text[len] = 0;
+		} else {
 			ret = -ENOMEM;
+		}
 	}
 	if (ret)
 		fl_experiment_free(exp);
