@@ -5,6 +5,12 @@
 # that enters that namespace afterwards); jitter has the requested
 # spread, pareto a heavier tail than normal, flows stay in order unless
 # --reorder; a rate limit holds TCP to it while the bystander runs free.
+# Delay by connection (--delay-percent 20 --scope connections, ICMP, each
+# ping process its own echo id): of 200 pings of 3 echoes, those whose
+# every RTT is at least the delay are inside 5 sigma of 20 %, and a ping
+# with some echoes delayed and some not is allowed at most twice (an
+# emulator stall can lift one RTT past 100 ms; a per-packet draw would
+# split about half of them).
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
 source "$(dirname "$0")/../lib/lib.sh"
 
@@ -14,7 +20,7 @@ fl_require_cmds ip tc ping iperf3
 fl_require_traffic
 fl_require_faultline
 
-fl_plan 18
+fl_plan 20
 fl_setup
 fl_start_servers
 UDP_SINK_PORT=7300
@@ -191,6 +197,29 @@ fl_stop urate INT
 rc=$?
 [[ $rc == 130 ]]
 fl_ok $? "rate: exits 130 (Aborted) after the UDP sender (status $rc)"
+
+# ---- delay by connection ----
+inject conn --direction egress --proto icmp --delay 100ms --delay-percent 20 --scope connections
+# eight lanes of 25 ping processes; a line of RTTs per process
+for j in 1 2 3 4 5 6 7 8; do
+	fl_bg_in "lane$j" "$FL_NS_CLI" "$FL_CG_TARGET" sh -c 'for i in $(seq 25); do
+		ping -n -c 3 -i 0.05 -W 2 "$1" | sed -n "s/.*time=\([0-9.]*\) ms/\1/p" | tr "\n" " "
+		echo; done' sh "$FL_SRV4"
+done
+for j in 1 2 3 4 5 6 7 8; do
+	fl_wait "lane$j" 120
+done
+fl_stop conn INT
+read -r delayed plain mixed short <<<"$(cat "$FL_STATE"/lane[1-8].out | awk -v d=100 '
+	{ n = 0; hi = 0; for (i = 1; i <= NF; i++) { n++; hi += ($i >= d) }
+	  if (n < 3) s++; else if (hi == n) a++; else if (hi == 0) p++; else m++ }
+	END { printf "%d %d %d %d\n", a, p, m, s }')"
+read -r lo hi <<<"$(awk 'BEGIN { m = 200 * 0.2; s = sqrt(200 * 0.2 * 0.8);
+	printf "%d %d\n", m - 5 * s + 0.999, m + 5 * s }')"
+((delayed + plain + mixed + short == 200 && delayed >= lo && delayed <= hi))
+fl_ok $? "by connection: $delayed of 200 pings delayed 100 ms on every echo, inside 5 sigma of 20 % ($lo..$hi; $plain never, $mixed split, $short short)"
+((mixed <= 2 && short <= 2))
+fl_ok $? "by connection: $mixed pings had some echoes delayed and some not, $short lost echoes (at most 2 each)"
 
 fl_no_faultline_attached
 fl_ok $? "nothing attached at the end"
