@@ -140,6 +140,8 @@ static void test_full_file(void **state)
 	assert_int_equal(f->dist, FL_DIST_UNIFORM);
 	assert_int_equal(f->correlation, 0);
 	assert_int_equal(f->reorder, 0);
+	assert_true(f->has_delay_pct && f->delay_pct == 30);
+	assert_int_equal(f->scope, FL_SCOPE_CONNECTIONS);
 	assert_false(f->has_rate);
 	assert_int_equal(f->rate_unit, FL_RATE_NONE);
 
@@ -153,6 +155,7 @@ static void test_full_file(void **state)
 	assert_int_equal(f->rate_unit, FL_RATE_PPS);
 	assert_int_equal(f->rate, 2000);
 	assert_int_equal(f->rate_per, FL_RATE_PER_TARGET);
+	assert_true(f->has_rate_pct && f->rate_pct == 50);
 
 	f = &exp.faults[3];
 	assert_string_equal(f->name, "cut-from-db");
