@@ -4,9 +4,10 @@
  * destination) and peer prefix (one LPM lookup per packet at most).
  * Each fault's chance is drawn per packet, or per connection from a hash
  * of its tuple (no state, the same answer in both directions and for every
- * packet of it): fl_fault_draw, the one draw every fault makes. Burst loss needs the flow's entry, looked up after the
- * rules, so its draw comes later (fl_loss_draw, from fl_decide); rules
- * without it never touch its state.
+ * packet of it): fl_fault_draw, the one draw every fault makes. Burst
+ * loss needs the flow's entry, looked up after the rules, so its draw
+ * comes later (fl_loss_draw, from fl_decide); rules without it never
+ * touch its state.
  */
 #ifndef FL_RULES_H
 #define FL_RULES_H
