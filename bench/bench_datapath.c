@@ -388,6 +388,8 @@ enum fvar {
 	FV_LOSS_FLOW,
 	FV_LOSS_FAULT,
 	FV_CONN,
+	FV_CONN_DUP,	/* scope connections, duplicate: the hash under its seed, not chosen */
+	FV_CONN_DELAY,	/* scope connections, delay 20 %: the hash, not chosen */
 	FV_DUP_DRAW,	/* the decision alone: a draw that (almost) never copies */
 	FV_DUP,		/* not held to the goal: it makes and sends a copy */
 	FV_MAX,
@@ -396,17 +398,22 @@ enum fvar {
 static const char *const fvar_name[FV_MAX] = {
 	"plain target path, passes", "plain target path, dropped",
 	"partition (peer lookup, dropped)", "burst loss per flow", "burst loss per fault",
-	"scope connections (tuple hash, passes)", "duplicate, decision (the draw, no copy)",
+	"scope connections (tuple hash, passes)",
+	"scope connections, duplicate 20 % (tuple hash, not chosen)",
+	"scope connections, delay 20 % (tuple hash, not chosen)",
+	"duplicate, decision (the draw, no copy)",
 	"duplicate 100 % (a copy made and sent; reported, no goal)" };
 static const char *const fvar_key[FV_MAX] = { "pass", "drop", "partition", "loss_per_flow",
-					      "loss_per_fault", "scope_connections", "duplicate_decision",
+					      "loss_per_fault", "scope_connections",
+					      "scope_connections_duplicate", "scope_connections_delay",
+					      "duplicate_decision",
 					      "duplicate" };
 static const enum fvar fvar_base[FV_MAX] = { FV_PASS, FV_DROP, FV_DROP, FV_PASS, FV_PASS,
-					     FV_PASS, FV_PASS, FV_PASS };
+					     FV_PASS, FV_PASS, FV_PASS, FV_PASS, FV_PASS };
 static const enum fl_prog fprogs[] = { FL_PROG_TCX_EG, FL_PROG_CLS_EG, FL_PROG_CG_IN };
 #define N_FPROGS (sizeof(fprogs) / sizeof(fprogs[0]))
 static struct result fres[N_FPROGS][FV_MAX];
-static __u32 conn_seed;	/* one under which the benchmark's tuple is not chosen */
+static __u32 conn_seed;	/* one under which the benchmark's tuple is chosen by no fault */
 
 /* Rule 0 of the 1-target copy as variant @v. */
 static int fvar_setup(struct fx *f, enum fvar v)
@@ -444,6 +451,18 @@ static int fvar_setup(struct fx *f, enum fvar v)
 		r.scope = FL_SCOPE_CONNECTIONS;
 		r.conn_seed = conn_seed;
 		break;
+	case FV_CONN_DUP:
+		r.dir_mask = FL_DIRM_EGRESS;
+		r.dup_prob = fl_percent_to_prob(20);
+		r.scope = FL_SCOPE_CONNECTIONS;
+		r.conn_seed = conn_seed;
+		break;
+	case FV_CONN_DELAY:
+		r.delay_ns = 1000000;
+		r.edt_skip = FL_PROB_ONE - fl_percent_to_prob(20);
+		r.scope = FL_SCOPE_CONNECTIONS;
+		r.conn_seed = conn_seed;
+		break;
 	case FV_DUP_DRAW:
 	case FV_DUP:
 		r.dir_mask = FL_DIRM_EGRESS;
@@ -469,20 +488,31 @@ static int bench_faults(void)
 	size_t i;
 	int round;
 
-	/* a seed under which the packet's connection passes on every hook */
+	/* a seed under which the packet's connection passes on every hook,
+	 * for each fault with scope connections (a copy or a delay would
+	 * show in the rule's counters)
+	 */
 	for (conn_seed = 1; conn_seed < 1000; conn_seed++) {
+		static const enum fvar conn_vars[] = { FV_CONN, FV_CONN_DUP, FV_CONN_DELAY };
+		struct fl_rule_stats t[FL_DIR_MAX];
 		int chosen = 0;
+		size_t k;
 
-		if (fvar_setup(&F[0], FV_CONN))
-			return -1;
-		for (i = 0; i < N_FPROGS; i++) {
-			__u32 d, ret = 0;
-			struct pkt p;
-
-			bench_pkt(fprogs[i], CASE_PASS, &p);
-			if (run_fd(F[0].prog_fd[fprogs[i]], &p, &d, &ret))
+		for (k = 0; k < sizeof(conn_vars) / sizeof(conn_vars[0]); k++) {
+			if (fvar_setup(&F[0], conn_vars[k]))
 				return -1;
-			chosen |= ret == fx_code[fprogs[i]].drop;
+			for (i = 0; i < N_FPROGS; i++) {
+				__u32 d, ret = 0;
+				struct pkt p;
+
+				bench_pkt(fprogs[i], CASE_PASS, &p);
+				if (run_fd(F[0].prog_fd[fprogs[i]], &p, &d, &ret))
+					return -1;
+				chosen |= ret != fx_code[fprogs[i]].pass;
+			}
+			fx_rule_stats(&F[0], 0, t);
+			chosen |= t[FL_DIR_EGRESS].duplicated || t[FL_DIR_EGRESS].delayed ||
+				  t[FL_DIR_INGRESS].delayed;
 		}
 		if (!chosen)
 			break;
@@ -538,7 +568,7 @@ static void print_faults_table(void)
 			struct result *r = &fres[i][v];
 
 			/* a duplicate rule is egress only */
-			if ((v == FV_DUP || v == FV_DUP_DRAW) &&
+			if ((v == FV_DUP || v == FV_DUP_DRAW || v == FV_CONN_DUP) &&
 			    fx_code[fprogs[i]].dir != FL_DIR_EGRESS)
 				continue;
 
@@ -570,7 +600,7 @@ static void print_faults_json(void)
 			struct result *r = &fres[i][v];
 
 			/* a duplicate rule is egress only */
-			if ((v == FV_DUP || v == FV_DUP_DRAW) &&
+			if ((v == FV_DUP || v == FV_DUP_DRAW || v == FV_CONN_DUP) &&
 			    fx_code[fprogs[i]].dir != FL_DIR_EGRESS)
 				continue;
 

@@ -4,7 +4,8 @@
  * need and disables autoload of the rest.
  *
  *   fl_xdp_in   XDP, ingress of interfaces in a namespace a target owns
- *   fl_tc_in    tc ingress (tcx or clsact), same decision as fl_xdp_in
+ *   fl_tc_in    tc ingress (tcx or clsact), same decision as fl_xdp_in,
+ *               and it can copy a packet (duplicate)
  *   fl_tcx_eg   tcx egress, by the sending socket's cgroup
  *   fl_cls_eg   clsact egress, same decision, clsact's silent drop
  *   fl_tcx_pin  tcx egress of a target namespace's host-side peer: the
@@ -27,6 +28,7 @@
 #include "rules.h"
 #include "flows.h"
 #include "edt.h"
+#include "dup.h"
 #include "observe.h"
 #include "breaker.h"
 
@@ -135,7 +137,7 @@ __noinline int fl_decide(const struct fl_target *t, struct fl_req *rq)
 	flow = fl_flow_account(&k, t, &rq->pkt, rq->dir, ip_len, rq->cgid, now,
 			       d.verdict == FL_DROP, st, &end);
 	if (d.loss) {
-		fl_rule_act(&d, fl_loss_draw(d.rule, d.rule_id, flow));
+		fl_rule_act(&d, fl_loss_draw(d.rule, d.rule_id, flow), &rq->pkt, rq->dir);
 		if (d.verdict == FL_DROP)
 			fl_flow_late_drop(&k, flow, end, now, st);
 	}
@@ -306,8 +308,9 @@ int fl_tc_in(struct __sk_buff *skb)
 {
 	struct fl_req rq = { .dir = FL_DIR_INGRESS };
 	struct fl_target *t;
+	int verdict;
 
-	if (!fl_ctl.armed)
+	if (fl_dup_in_second_visit(skb) || !fl_ctl.armed)
 		return FL_TC_NEXT;
 	if (fl_parse_tc(skb, &rq.pkt))
 		return FL_TC_NEXT;
@@ -316,9 +319,12 @@ int fl_tc_in(struct __sk_buff *skb)
 		return FL_TC_NEXT;
 	rq.len = skb->len;
 	rq.target_id = t->target_id;
+	verdict = fl_decide(t, &rq);
 	/* a drop at ingress is not seen by any local sender */
-	if (fl_decide(t, &rq) == FL_DROP)
+	if (verdict == FL_DROP)
 		return FL_TC_SHOT;
+	if (verdict == FL_DUP)
+		fl_dup_in_send(skb);
 	if (fl_ctl.observe)
 		fl_http(skb, &rq);
 	return FL_TC_NEXT;

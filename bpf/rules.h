@@ -2,11 +2,12 @@
 /* Evaluate a target's rules in order; the first rule that matches the
  * packet decides. Matching: direction, protocol, port (source or
  * destination) and peer prefix (one LPM lookup per packet at most).
- * A drop chance is drawn per packet, or per connection from a hash of its
- * tuple (no state, the same answer in both directions and for every
- * packet of it). Burst loss needs the flow's entry, looked up after the
- * rules, so its draw comes later (fl_loss_draw, from fl_decide); rules
- * without it never touch its state.
+ * Each fault's chance is drawn per packet, or per connection from a hash
+ * of its tuple (no state, the same answer in both directions and for every
+ * packet of it): fl_fault_draw, the one draw every fault makes. Burst
+ * loss needs the flow's entry, looked up after the rules, so its draw
+ * comes later (fl_loss_draw, from fl_decide); rules without it never
+ * touch its state.
  */
 #ifndef FL_RULES_H
 #define FL_RULES_H
@@ -39,15 +40,15 @@ static __always_inline __u64 fl_mix(__u64 h, __u64 w)
 }
 
 /* A connection's place in [0, 2^32): its tuple seen from the target (local
- * then peer, so both directions agree) mixed with the rule's seed, so that
- * each run chooses other connections. ICMP keeps its echo id.
+ * then peer, so both directions agree) mixed with @seed, the rule's (new
+ * each run, so that each run chooses other connections). ICMP keeps its
+ * echo id.
  */
-static __always_inline __u64 fl_conn_hash(const struct fl_rule *r, const struct fl_pkt *p,
-					  __u32 dir)
+static __always_inline __u64 fl_conn_hash(const struct fl_pkt *p, __u32 dir, __u32 seed)
 {
 	const struct fl_addr *l = dir == FL_DIR_EGRESS ? &p->src : &p->dst;
 	const struct fl_addr *q = dir == FL_DIR_EGRESS ? &p->dst : &p->src;
-	__u64 h = r->conn_seed, ports = 0;
+	__u64 h = seed, ports = 0;
 	int i;
 
 	if (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP)
@@ -67,21 +68,41 @@ static __always_inline __u64 fl_conn_hash(const struct fl_rule *r, const struct 
 	return h >> 32;
 }
 
-static __always_inline int fl_drop_draw(const struct fl_rule *r, const struct fl_pkt *p, __u32 dir)
-{
-	if (!r->drop_prob)
-		return 0;
-	if (r->drop_prob >= FL_PROB_ONE)
-		return 1;
-	if (r->scope == FL_SCOPE_CONNECTIONS)
-		return fl_conn_hash(r, p, dir) < r->drop_prob;
-	return (__u64)bpf_get_prandom_u32() < r->drop_prob;
-}
-
 /* p < 1 by a draw; 0 and 1 without one */
 static __always_inline int fl_chance(__u64 prob)
 {
 	return prob >= FL_PROB_ONE || (prob && (__u64)bpf_get_prandom_u32() < prob);
+}
+
+/* What a draw is for: with scope connections each kind hashes the tuple
+ * under its own seed, so that a fault with drop 20 % and duplicate 20 %
+ * duplicates other connections than those it drops (one hash for all
+ * would duplicate exactly the dropped ones, i.e. none). Drop's seed is
+ * the rule's own.
+ */
+enum fl_fault_kind {
+	FL_FK_DROP = 0,
+	FL_FK_EDT = 1,		/* delay and rate: one draw for both */
+	FL_FK_DUP = 2,
+	FL_FK_REJECT = 3,
+	FL_FK_CORRUPT = 4,
+};
+
+/* Does the fault of @kind, with chance @prob (0 .. FL_PROB_ONE), apply to
+ * this packet? Per packet a fresh draw; with scope connections the
+ * connection's place under the kind's seed, the same for each of its
+ * packets both ways. 0 and FL_PROB_ONE never hash nor draw.
+ */
+static __always_inline int fl_fault_draw(const struct fl_rule *r, __u64 prob,
+					 const struct fl_pkt *p, __u32 dir, __u32 kind)
+{
+	if (!prob)
+		return 0;
+	if (prob >= FL_PROB_ONE)
+		return 1;
+	if (r->scope == FL_SCOPE_CONNECTIONS)
+		return fl_conn_hash(p, dir, r->conn_seed ^ kind * 0x9E3779B9u) < prob;
+	return (__u64)bpf_get_prandom_u32() < prob;
 }
 
 /* One packet through a Gilbert-Elliott chain: lost or not by the state it
@@ -112,25 +133,36 @@ static __always_inline int fl_loss_draw(const struct fl_rule *r, __u32 rid,
 	return lost;
 }
 
-/* What the matched rule does to a packet that is (or is not) lost. */
-static __always_inline void fl_rule_act(struct fl_decision *d, int drop)
+/* What the matched rule does to a packet that is (or is not) lost. Delay
+ * and rate apply to the share of packets (or connections) that edt_skip
+ * leaves them; a packet they pass by goes on to the next fault.
+ */
+static __always_inline void fl_rule_act(struct fl_decision *d, int drop,
+					const struct fl_pkt *p, __u32 dir)
 {
 	const struct fl_rule *r = d->rule;
 	struct fl_rule_stats *rs = d->rs;
+	int delay = r->delay_ns || r->jitter_ns;
+	int rate = r->rate_unit != FL_RATE_NONE && r->rate;
 
 	if (drop) {
 		if (rs)
 			rs->dropped++;
 		d->verdict = FL_DROP;
-	} else if (r->delay_ns || r->jitter_ns) {
+		return;
+	}
+	if ((delay || rate) && r->edt_skip &&
+	    !fl_fault_draw(r, FL_PROB_ONE - r->edt_skip, p, dir, FL_FK_EDT))
+		delay = rate = 0;
+	if (delay) {
 		if (rs)
 			rs->delayed++;
 		d->verdict = FL_DELAY;
-	} else if (r->rate_unit != FL_RATE_NONE && r->rate) {
+	} else if (rate) {
 		if (rs)
 			rs->delayed++;
 		d->verdict = FL_PACE;
-	} else if (fl_chance(r->dup_prob)) {
+	} else if (fl_fault_draw(r, r->dup_prob, p, dir, FL_FK_DUP)) {
 		if (rs)
 			rs->duplicated++;
 		d->verdict = FL_DUP;
@@ -220,7 +252,7 @@ static __always_inline void fl_rules_eval(const struct fl_target *t, const struc
 		if (r->loss)
 			d->loss = 1;
 		else
-			fl_rule_act(d, fl_drop_draw(r, p, dir));
+			fl_rule_act(d, fl_fault_draw(r, r->drop_prob, p, dir, FL_FK_DROP), p, dir);
 		return;
 	}
 }

@@ -260,7 +260,7 @@ struct fl_rule {
 	__u8 reorder;		/* 1: jitter may reorder a flow, as netem does */
 	__u8 rate_unit;		/* FL_RATE_* */
 	__u8 rate_per;		/* FL_RATE_PER_* */
-	__u8 scope;		/* FL_SCOPE_*: drop_prob per packet or per connection */
+	__u8 scope;		/* FL_SCOPE_*: each fault's chance per packet or per connection */
 	__u8 loss;		/* 1: burst loss (Gilbert-Elliott) with the ge_* below */
 	__u8 loss_per;		/* FL_LOSS_PER_*: where the loss state lives */
 	__u64 rate;		/* in rate_unit */
@@ -274,6 +274,7 @@ struct fl_rule {
 	__u32 conn_seed;	/* scope connections: mixed into the tuple's hash */
 	__u32 pad;
 	__u64 dup_prob;		/* 0 .. FL_PROB_ONE: chance of sending a packet twice */
+	__u64 edt_skip;		/* 0 .. FL_PROB_ONE: chance delay and rate pass a packet by (0: none) */
 };
 
 /* Per-rule state shared by all CPUs (delay correlation, per-target rate). */

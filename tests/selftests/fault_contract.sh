@@ -62,7 +62,11 @@ ROWS=(
 	"scope|drop: {percent: 20}, scope: flows|--drop 20 --scope flows"
 	"ok|direction: egress, duplicate: {percent: 5}|--direction egress --duplicate 5"
 	"ok|direction: egress, drop: {percent: 1}, duplicate: {percent: 5}|--direction egress --drop 1 --duplicate 5"
-	"direction|duplicate: {percent: 5}|--duplicate 5"
+	"ok|duplicate: {percent: 5}, scope: connections|--duplicate 5 --scope connections"
+	"ok-fq|delay: {time: 20ms, percent: 20}, scope: connections|--delay 20ms --delay-percent 20 --scope connections"
+	"ok-fq|rate: {limit: 1mbit, percent: 20}|--rate 1mbit --rate-percent 20"
+	"delay.percent|delay: {time: 20ms, percent: 120}|--delay 20ms --delay-percent 120"
+	"rate.percent|delay: {time: 20ms, percent: 10}, rate: {limit: 1mbit, percent: 20}|--delay 20ms --delay-percent 10 --rate 1mbit --rate-percent 20"
 	"duplicate|direction: egress, duplicate: {percent: 5}, delay: {time: 10ms}|--direction egress --duplicate 5 --delay 10ms"
 	"duplicate.percent|direction: egress, duplicate: {percent: 120}|--direction egress --duplicate 120"
 )

@@ -38,7 +38,8 @@ static void fl_inject_usage(FILE *out)
 		"                         [--loss-h PCT] [--loss-k PCT]] [--loss-per flow|fault]\n"
 		"                        [--duplicate PCT]\n"
 		"                        [--delay D [--jitter D] [--distribution NAME] [--correlation PCT]\n"
-		"                         [--reorder]] [--rate R [--rate-per target|flow]] [--force-qdisc]\n"
+		"                         [--reorder] [--delay-percent PCT]]\n"
+		"                        [--rate R [--rate-per target|flow] [--rate-percent PCT]] [--force-qdisc]\n"
 		"                        [--abort-if COND]... [--duration DURATION] [--name NAME] [--json]\n"
 		"                        [--dry-run] [--force] [-v]\n"
 		"\n"
@@ -67,8 +68,10 @@ static void fl_inject_usage(FILE *out)
 		"      --peer CIDR       only traffic with these peers (repeatable)\n"
 		"      --port N          only traffic with this source or destination port (repeatable)\n"
 		"      --drop PERCENT    share of matching packets to drop, 0-100, 0.01 resolution or finer\n"
-		"      --scope S         packets (default): --drop draws per packet; connections: per\n"
-		"                        connection, once for its life (20 drops 20%% of connections)\n"
+		"      --scope S         packets (default): each percentage (--drop, --duplicate,\n"
+		"                        --delay-percent, --rate-percent) draws per packet;\n"
+		"                        connections: per connection, once for its life (--drop 20\n"
+		"                        drops 20%% of connections; not with --loss)\n"
 		"      --partition CIDR  drop everything between the target and CIDR, both ways\n"
 		"                        (repeatable; no other action, no --peer, no --direction)\n"
 		"      --loss PCT        burst loss at this mean rate (Gilbert-Elliott, two states)\n"
@@ -78,14 +81,18 @@ static void fl_inject_usage(FILE *out)
 		"      --loss-h PCT      chance a packet gets through in the bad state (h, default 0)\n"
 		"      --loss-k PCT      chance a packet gets through in the good state (k, default 100)\n"
 		"      --loss-per P      flow (default: each flow its own state) or fault (one state)\n"
-		"      --duplicate PCT   share of matching packets sent twice (--direction egress)\n"
+		"      --duplicate PCT   share of matching packets sent twice (ingress: not at XDP\n"
+		"                        or in a shared namespace, see FAULTLINE_INGRESS)\n"
 		"      --delay D         added latency, e.g. 20ms (needs the fq qdisc)\n"
 		"      --jitter D        spread: half-width (uniform) or standard deviation\n"
 		"      --distribution N  uniform (default), normal, pareto or paretonormal\n"
 		"      --correlation PCT how much of the previous random value each draw keeps\n"
 		"      --reorder         let jitter reorder a flow, as netem does (default: in order)\n"
+		"      --delay-percent PCT  share of matching packets delayed (default 100)\n"
 		"      --rate R          bandwidth limit: 10mbit, 500kbit, 1gbit or 1000pps\n"
 		"      --rate-per P      target (default: shared by the target) or flow\n"
+		"      --rate-percent PCT  share of matching packets rate-limited (default 100; with\n"
+		"                        --delay, the same as --delay-percent: one draw for both)\n"
 		"      --force-qdisc     replace a root qdisc faultline would refuse to replace\n"
 		"      --abort-if COND   stop the faults as soon as COND holds (repeatable), e.g.\n"
 		"                        'tcp.retransmits > 100/30s' or 'packets.out.rate < 1000/10s';\n"
@@ -142,6 +149,7 @@ static const char *fl_inject_flag(const char *field)
 		{ "loss.r", "--loss-r" }, { "loss.h", "--loss-h" }, { "loss.k", "--loss-k" },
 		{ "loss.per", "--loss-per" }, { "scope", "--scope" },
 		{ "duplicate", "--duplicate" }, { "duplicate.percent", "--duplicate" },
+		{ "delay.percent", "--delay-percent" }, { "rate.percent", "--rate-percent" },
 	};
 	size_t i;
 
@@ -192,7 +200,7 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 		OPT_CORR, OPT_REORDER, OPT_RATE, OPT_RATE_PER, OPT_FORCE_QDISC, OPT_ABORT_IF,
 		OPT_NAME, OPT_DRY_RUN, OPT_PID, OPT_CONTAINER, OPT_POD_UID, OPT_CGROUP_ROOT,
 		OPT_FORCE, OPT_PARTITION, OPT_LOSS, OPT_LOSS_CORR, OPT_LOSS_P, OPT_LOSS_R, OPT_LOSS_H,
-		OPT_LOSS_K, OPT_LOSS_PER, OPT_SCOPE, OPT_DUPLICATE,
+		OPT_LOSS_K, OPT_LOSS_PER, OPT_SCOPE, OPT_DUPLICATE, OPT_DELAY_PCT, OPT_RATE_PCT,
 	};
 	/* --loss, --loss-p ...: the field each sets, in FL_LOSS_GIVEN_* order */
 	static const struct {
@@ -244,6 +252,8 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 		{ "loss-per", required_argument, NULL, OPT_LOSS_PER },
 		{ "scope", required_argument, NULL, OPT_SCOPE },
 		{ "duplicate", required_argument, NULL, OPT_DUPLICATE },
+		{ "delay-percent", required_argument, NULL, OPT_DELAY_PCT },
+		{ "rate-percent", required_argument, NULL, OPT_RATE_PCT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -410,6 +420,16 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 				return fl_bad_flag("duplicate.percent", optarg, "a percentage from 0 to 100");
 			f->dup_prob = fl_percent_to_prob(f->dup_pct);
 			f->has_duplicate = true;
+			break;
+		case OPT_DELAY_PCT:
+			if (fl_parse_percent(optarg, &f->delay_pct))
+				return fl_bad_flag("delay.percent", optarg, "a percentage from 0 to 100");
+			f->has_delay_pct = true;
+			break;
+		case OPT_RATE_PCT:
+			if (fl_parse_percent(optarg, &f->rate_pct))
+				return fl_bad_flag("rate.percent", optarg, "a percentage from 0 to 100");
+			f->has_rate_pct = true;
 			break;
 		case OPT_SCOPE:
 			if (fl_parse_scope(optarg, &f->scope))

@@ -336,6 +336,7 @@ int fl_dp_rule_from_fault(const struct fl_fault *r, struct fl_rule *rule)
 	}
 	rule->scope = r->scope;
 	rule->dup_prob = r->has_duplicate ? r->dup_prob : 0;
+	rule->edt_skip = FL_PROB_ONE - fl_fault_edt_prob(r);
 	/* each run chooses other connections */
 	if (r->scope == FL_SCOPE_CONNECTIONS &&
 	    getrandom(&rule->conn_seed, sizeof(rule->conn_seed), 0) != sizeof(rule->conn_seed))

@@ -305,6 +305,8 @@ static json_object *fl_json_fault(const struct fl_result_fault *rf)
 				       json_object_new_string(f->dist < FL_DIST_MAX ? dists[f->dist] : "?"));
 		json_object_object_add(x, "correlation", json_object_new_int(f->correlation));
 		json_object_object_add(x, "reorder", json_object_new_boolean(f->reorder));
+		json_object_object_add(x, "percent", json_object_new_double(
+			f->has_delay_pct ? f->delay_pct : f->has_rate_pct ? f->rate_pct : 100));
 		json_object_object_add(o, "delay", x);
 	}
 	if (f->has_rate) {
@@ -313,6 +315,8 @@ static json_object *fl_json_fault(const struct fl_result_fault *rf)
 				       json_object_new_uint64(f->rate));
 		json_object_object_add(x, "per", json_object_new_string(
 			f->rate_per == FL_RATE_PER_FLOW ? "flow" : "target"));
+		json_object_object_add(x, "percent", json_object_new_double(
+			f->has_rate_pct ? f->rate_pct : f->has_delay_pct ? f->delay_pct : 100));
 		json_object_object_add(o, "rate", x);
 	}
 	for (d = 0; d < FL_DIR_MAX; d++)

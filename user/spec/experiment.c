@@ -991,13 +991,34 @@ static const char *const match_fields[MA_N] = { "protocol", "peers", "ports" };
 enum { DR_PERCENT, DR_N };
 static const char *const drop_fields[DR_N] = { "percent" };
 
-enum { DE_TIME, DE_JITTER, DE_DIST, DE_CORRELATION, DE_REORDER, DE_N };
+enum { DE_TIME, DE_JITTER, DE_DIST, DE_CORRELATION, DE_REORDER, DE_PERCENT, DE_N };
 static const char *const delay_fields[DE_N] = {
-	"time", "jitter", "distribution", "correlation", "reorder",
+	"time", "jitter", "distribution", "correlation", "reorder", "percent",
 };
 
-enum { RA_LIMIT, RA_PER, RA_N };
-static const char *const rate_fields[RA_N] = { "limit", "per" };
+enum { RA_LIMIT, RA_PER, RA_PERCENT, RA_N };
+static const char *const rate_fields[RA_N] = { "limit", "per", "percent" };
+
+/* delay.percent, rate.percent: the share of packets (or connections) they
+ * apply to; the range is the validator's
+ */
+static int parse_share(struct ctx *c, yaml_node_t *n, const char *where, double *pct,
+		       bool *given)
+{
+	static const char what[] = "a percentage from 0 to 100";
+	char path[PATH_LEN];
+	const char *s;
+	int err;
+
+	field_path(path, sizeof(path), where, "percent");
+	err = get_plain(c, n, path, what, &s);
+	if (err)
+		return err;
+	if (fl_parse_percent(s, pct))
+		return bad_value(c, n, path, what);
+	*given = true;
+	return 0;
+}
 
 /* A sequence of prefixes at WHERE.peers (match's or a partition's). */
 static int parse_peers(struct ctx *c, yaml_node_t *n, const char *where, const char *if_empty,
@@ -1280,6 +1301,11 @@ static int parse_delay(struct ctx *c, yaml_node_t *n, const char *fwhere,
 			return err;
 		f->reorder = b;
 	}
+	if (m.val[DE_PERCENT]) {
+		err = parse_share(c, m.val[DE_PERCENT], where, &f->delay_pct, &f->has_delay_pct);
+		if (err)
+			return err;
+	}
 	f->has_delay = true;
 	return 0;
 }
@@ -1320,6 +1346,11 @@ static int parse_rate(struct ctx *c, yaml_node_t *n, const char *fwhere,
 		else
 			return bad_value(c, m.val[RA_PER], path,
 					 "target or flow");
+	}
+	if (m.val[RA_PERCENT]) {
+		err = parse_share(c, m.val[RA_PERCENT], where, &f->rate_pct, &f->has_rate_pct);
+		if (err)
+			return err;
 	}
 	f->has_rate = true;
 	return 0;

@@ -47,6 +47,12 @@ struct fl_fault {
 	__u8 rate_unit;		/* FL_RATE_BPS or FL_RATE_PPS; NONE without */
 	__u8 rate_per;		/* FL_RATE_PER_TARGET (default) or _FLOW */
 	__u64 rate;		/* bits or packets per second */
+	/* delay and rate apply to this share of the packets (or, with scope
+	 * connections, of connections); one draw for both, so when both are
+	 * given the percentages must agree. Not given: 100.
+	 */
+	bool has_delay_pct, has_rate_pct;
+	double delay_pct, rate_pct;
 	/* partition: everything between the target and these peers is
 	 * dropped, both ways (a drop of 100 % on them, in one rule)
 	 */
@@ -64,8 +70,12 @@ struct fl_fault {
 	__u8 loss_per;		/* FL_LOSS_PER_FLOW (default) or _FAULT */
 	double loss_p, loss_r, loss_h, loss_k;
 	double loss_pct, loss_corr;
-	__u8 scope;		/* FL_SCOPE_PACKETS (default) or _CONNECTIONS */
-	/* duplicate: a share of the packets sent twice (egress only) */
+	/* FL_SCOPE_PACKETS (default): each percentage is drawn per packet;
+	 * _CONNECTIONS: it chooses whole connections (drop, duplicate, delay
+	 * and rate; not burst loss, whose chain already runs per flow)
+	 */
+	__u8 scope;
+	/* duplicate: a share of the packets sent twice */
 	bool has_duplicate;
 	double dup_pct;
 	__u64 dup_prob;		/* fl_percent_to_prob(dup_pct) */
@@ -105,6 +115,11 @@ void fl_fault_init(struct fl_fault *f, const char *name);
  * what to do, without the field.
  */
 int fl_fault_check(const struct fl_fault *f, const char **field, char *msg, size_t len);
+
+/* The share of packets (or connections) delay and rate apply to, in
+ * FL_PROB_ONE units: the one draw fl_rule_act makes for both.
+ */
+__u64 fl_fault_edt_prob(const struct fl_fault *f);
 
 /* Does the fault need fq (a departure time)? */
 static inline bool fl_fault_needs_edt(const struct fl_fault *f)
