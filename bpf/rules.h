@@ -20,6 +20,8 @@ enum fl_verdict {
 	FL_DELAY = 2,	/* a departure time on a socketless copy (delay, maybe rate) */
 	FL_PACE = 3,	/* a departure time on the packet itself (rate alone) */
 	FL_DUP = 4,	/* sent as it is, and a copy beside it (tc egress only) */
+	FL_REJECT_RST = 5,	/* answered with a TCP RST instead (bpf/reject.h) */
+	FL_REJECT_ICMP = 6,	/* answered with ICMP port unreachable instead */
 };
 
 struct fl_decision {
@@ -67,15 +69,22 @@ static __always_inline __u64 fl_conn_hash(const struct fl_rule *r, const struct 
 	return h >> 32;
 }
 
-static __always_inline int fl_drop_draw(const struct fl_rule *r, const struct fl_pkt *p, __u32 dir)
+/* @prob drawn per packet, or per connection by the rule's scope */
+static __always_inline int fl_scope_draw(const struct fl_rule *r, __u64 prob,
+					 const struct fl_pkt *p, __u32 dir)
 {
-	if (!r->drop_prob)
+	if (!prob)
 		return 0;
-	if (r->drop_prob >= FL_PROB_ONE)
+	if (prob >= FL_PROB_ONE)
 		return 1;
 	if (r->scope == FL_SCOPE_CONNECTIONS)
-		return fl_conn_hash(r, p, dir) < r->drop_prob;
-	return (__u64)bpf_get_prandom_u32() < r->drop_prob;
+		return fl_conn_hash(r, p, dir) < prob;
+	return (__u64)bpf_get_prandom_u32() < prob;
+}
+
+static __always_inline int fl_drop_draw(const struct fl_rule *r, const struct fl_pkt *p, __u32 dir)
+{
+	return fl_scope_draw(r, r->drop_prob, p, dir);
 }
 
 /* p < 1 by a draw; 0 and 1 without one */
@@ -134,6 +143,41 @@ static __always_inline void fl_rule_act(struct fl_decision *d, int drop)
 		if (rs)
 			rs->duplicated++;
 		d->verdict = FL_DUP;
+	}
+}
+
+/* Which answer a reject rule's packet gets, or FL_DROP for a packet that must
+ * not be answered: a RST (RFC 9293), an ICMP error (RFC 1122 3.2.2), a
+ * non-first fragment (nothing for the receiver to match).
+ */
+static __always_inline int fl_reject_answer(const struct fl_rule *r, const struct fl_pkt *p)
+{
+	if (!p->l4_ok)
+		return FL_DROP;
+	if (p->proto == IPPROTO_TCP && r->reject_with != FL_REJECT_WITH_ICMP)
+		return p->tcp_flags & TCP_RST ? FL_DROP : FL_REJECT_RST;
+	if (p->proto == IPPROTO_ICMP && (p->dport >> 8) != 8 && (p->dport >> 8) != 13)
+		return FL_DROP;	/* only echo and timestamp requests are answered */
+	if (p->proto == FL_PROTO_ICMPV6 && (p->dport >> 8) < 128)
+		return FL_DROP;	/* ICMPv6 error messages */
+	return FL_REJECT_ICMP;
+}
+
+/* A reject rule answers a chosen packet, or drops one that must not be
+ * answered; the validator keeps every other action out of it.
+ */
+static __always_inline void fl_reject_act(struct fl_decision *d, const struct fl_pkt *p, int hit)
+{
+	struct fl_rule_stats *rs = d->rs;
+
+	if (!hit)
+		return;
+	d->verdict = fl_reject_answer(d->rule, p);
+	if (rs) {
+		if (d->verdict == FL_DROP)
+			rs->dropped++;
+		else
+			rs->rejected++;
 	}
 }
 
@@ -219,6 +263,8 @@ static __always_inline void fl_rules_eval(const struct fl_target *t, const struc
 		d->rs = rs;
 		if (r->loss)
 			d->loss = 1;
+		else if (r->reject_prob)
+			fl_reject_act(d, p, fl_scope_draw(r, r->reject_prob, p, dir));
 		else
 			fl_rule_act(d, fl_drop_draw(r, p, dir));
 		return;
