@@ -262,7 +262,7 @@ static __always_inline int fl_tc_egress_act(struct __sk_buff *skb, int verdict, 
 		/* back in through the device it was leaving: on a target's
 		 * interface to the target, on a host-side peer to the host
 		 */
-		if (!fl_reject_tc(skb, p, verdict == FL_REJECT_ICMP))
+		if (!fl_reject_tc(skb, p, verdict))
 			return bpf_redirect(skb->ifindex, BPF_F_INGRESS);
 		fl_reject_unanswered(dir);
 		return tcx ? bpf_redirect(FL_BLACKHOLE_IFINDEX, 0) : FL_TC_STOLEN;
@@ -338,7 +338,7 @@ int fl_tc_in(struct __sk_buff *skb)
 	verdict = fl_decide(t, &rq);
 	/* the answer leaves by the device the packet came in on */
 	if (verdict >= FL_REJECT_RST) {
-		if (!fl_reject_tc(skb, &rq.pkt, verdict == FL_REJECT_ICMP))
+		if (!fl_reject_tc(skb, &rq.pkt, verdict))
 			return bpf_redirect(skb->ifindex, 0);
 		fl_reject_unanswered(rq.dir);
 	}

@@ -112,96 +112,149 @@ struct fl_reject_orig {
 	__u8 tcp[20];
 } __attribute__((aligned(8)));
 
-/* Turn the skb into the answer to @p (@icmp: port unreachable, else a
- * RST), in place: resized, MACs swapped, every checksum written. Returns
- * 0, or -1 when the packet cannot carry one (the caller drops it).
+/* What both answers need: where the headers are, the original's MACs
+ * and fixed IP header, and its IP length. 0, or -1 for a packet that
+ * cannot be answered.
  */
-__noinline int fl_reject_tc(struct __sk_buff *skb, const struct fl_pkt *p, int icmp)
+static __always_inline int fl_reject_prep(struct __sk_buff *skb, const struct fl_pkt *p,
+					  struct fl_reject_orig *o, __u32 *ip_len)
 {
-	struct fl_reject_quote q = {};
-	struct fl_reject_hdr h = {};
-	struct fl_reject_orig o = {};
-	__u32 l3, l4, iph, hlen, ip_len, seg_len, qlen = 0;
-	__u8 proto;
-	__u64 sum;
-	int v6;
+	__u32 l3 = p->l3_off, l4 = p->l4_off;
 
-	if (!skb || !p)
+	/* an Ethernet header, maybe VLAN tags: the answer keeps them */
+	if (l3 < 14 || l3 > 22 || l4 > l3 + FL_REJECT_QUOTE_MAX - 8)
+		return -1;
+	if (bpf_skb_load_bytes(skb, 0, o->mac, sizeof(o->mac)))
+		return -1;
+	if (p->family == 6) {
+		if (l4 < l3 + 40 || bpf_skb_load_bytes(skb, l3, o->ip, 40))
+			return -1;
+		*ip_len = 40 + bpf_ntohs(*(__be16 *)(o->ip + 4));
+	} else {
+		if (l4 < l3 + 20 || bpf_skb_load_bytes(skb, l3, o->ip, 20))
+			return -1;
+		*ip_len = bpf_ntohs(*(__be16 *)(o->ip + 2));
+	}
+	if (!*ip_len)	/* BIG TCP leaves it 0: the skb knows */
+		*ip_len = skb->len - l3;
+	return 0;
+}
+
+/* The answer goes from the one the packet was for to its sender. */
+static __always_inline int fl_reject_macs(struct __sk_buff *skb, const struct fl_reject_orig *o)
+{
+	if (bpf_skb_store_bytes(skb, 0, o->mac + FL_ETH_ALEN, FL_ETH_ALEN, 0) ||
+	    bpf_skb_store_bytes(skb, FL_ETH_ALEN, o->mac, FL_ETH_ALEN, 0))
+		return -1;
+	return 0;
+}
+
+/* Turn the skb, a TCP segment, into the RST that answers it: in place,
+ * resized, MACs swapped, checksums written. 0, or -1 when it cannot be
+ * (the caller drops it). One global function per answer keeps each
+ * verified once and small.
+ */
+__noinline int fl_reject_rst_tc(struct __sk_buff *skb, const struct fl_pkt *p)
+{
+	struct fl_reject_orig o = {};
+	struct fl_reject_hdr h = {};
+	__u32 l3, l4, ip_len, hdrs, seg_len;
+	__s64 ts;
+	__u8 *t;
+
+	if (!skb || !p || fl_reject_prep(skb, p, &o, &ip_len))
 		return -1;
 	l3 = p->l3_off;
 	l4 = p->l4_off;
-	v6 = p->family == 6;
-	iph = v6 ? 40 : 20;
-	/* an Ethernet header, maybe VLAN tags: the answer keeps them */
-	if (l3 < 14 || l3 > 22 || l4 < l3 + iph || l4 > l3 + FL_REJECT_QUOTE_MAX - 8)
+	if (bpf_skb_load_bytes(skb, l4, o.tcp, sizeof(o.tcp)))
 		return -1;
-	if (bpf_skb_load_bytes(skb, 0, o.mac, sizeof(o.mac)))
+	hdrs = (o.tcp[12] >> 4) * 4 + (l4 - l3);
+	if (ip_len < hdrs)
 		return -1;
-	if (v6 ? bpf_skb_load_bytes(skb, l3, o.ip, 40) : bpf_skb_load_bytes(skb, l3, o.ip, 20))
-		return -1;
-	ip_len = v6 ? 40 + bpf_ntohs(*(__be16 *)(o.ip + 4)) : bpf_ntohs(*(__be16 *)(o.ip + 2));
-	if (!ip_len)	/* BIG TCP leaves it 0: the skb knows */
-		ip_len = skb->len - l3;
-	if (icmp) {
-		proto = v6 ? FL_PROTO_ICMPV6 : IPPROTO_ICMP;
-		hlen = iph + 8;
-		qlen = l4 - l3 + 8;
-		/* RFC 792 quotes the header and 8 bytes; a multiple of 4, as
-		 * IPv4 headers and IPv6 extension headers are
-		 */
-		if (qlen > FL_REJECT_QUOTE_MAX || qlen < 28 || (qlen & 3) || l3 + qlen > skb->len)
-			return -1;
-		if (bpf_skb_load_bytes(skb, l3, q.b, qlen))
-			return -1;
-	} else {
-		proto = IPPROTO_TCP;
-		hlen = iph + 20;
-		if (bpf_skb_load_bytes(skb, l4, o.tcp, sizeof(o.tcp)))
-			return -1;
-		seg_len = (o.tcp[12] >> 4) * 4 + (l4 - l3);
-		if (ip_len < seg_len)
-			return -1;
-		seg_len = ip_len - seg_len;
-	}
-
-	fl_reject_ip(h.b, o.ip, v6, proto, hlen + qlen);
-	if (icmp) {
-		__u8 *ic = h.b + iph;
-		__s64 qs;
-
-		ic[0] = v6 ? FL_ICMPV6_DEST_UNREACH : FL_ICMP_DEST_UNREACH;
-		ic[1] = v6 ? FL_ICMPV6_PORT_UNREACH : FL_ICMP_PORT_UNREACH;
-		qs = bpf_csum_diff(NULL, 0, (__be32 *)q.b, qlen, 0);
-		if (qs < 0)
-			return -1;
-		sum = (__u64)qs + (v6 ? fl_pseudo_sum(h.b, 1, proto, 8 + qlen) : 0);
-		qs = bpf_csum_diff(NULL, 0, (__be32 *)ic, 8, 0);
-		if (qs < 0)
-			return -1;
-		*(__u16 *)(ic + 2) = fl_csum_fold(sum + (__u64)qs);
-	} else {
-		__u8 *t = h.b + iph;
-		__s64 ts;
-
+	seg_len = ip_len - hdrs;
+	if (p->family == 6) {
+		t = h.b + 40;
+		fl_reject_ip(h.b, o.ip, 1, IPPROTO_TCP, 60);
 		fl_reject_rst(t, o.tcp, seg_len);
 		ts = bpf_csum_diff(NULL, 0, (__be32 *)t, 20, 0);
 		if (ts < 0)
 			return -1;
-		*(__u16 *)(t + 16) = fl_csum_fold(fl_pseudo_sum(h.b, v6, proto, 20) + (__u64)ts);
+		*(__u16 *)(t + 16) = fl_csum_fold(fl_pseudo_sum(h.b, 1, IPPROTO_TCP, 20) +
+						  (__u64)ts);
+		if (bpf_skb_change_tail(skb, l3 + 60, 0) || fl_reject_macs(skb, &o) ||
+		    bpf_skb_store_bytes(skb, l3, h.b, 60, BPF_F_RECOMPUTE_CSUM))
+			return -1;
+		return 0;
 	}
-
-	if (bpf_skb_change_tail(skb, l3 + hlen + qlen, 0))
+	t = h.b + 20;
+	fl_reject_ip(h.b, o.ip, 0, IPPROTO_TCP, 40);
+	fl_reject_rst(t, o.tcp, seg_len);
+	ts = bpf_csum_diff(NULL, 0, (__be32 *)t, 20, 0);
+	if (ts < 0)
 		return -1;
-	/* the answer goes from the one the packet was for to its sender */
-	if (bpf_skb_store_bytes(skb, 0, o.mac + FL_ETH_ALEN, FL_ETH_ALEN, 0) ||
-	    bpf_skb_store_bytes(skb, FL_ETH_ALEN, o.mac, FL_ETH_ALEN, 0))
-		return -1;
-	if (v6 ? bpf_skb_store_bytes(skb, l3, h.b, icmp ? 48 : 60, BPF_F_RECOMPUTE_CSUM) :
-		 bpf_skb_store_bytes(skb, l3, h.b, icmp ? 28 : 40, BPF_F_RECOMPUTE_CSUM))
-		return -1;
-	if (icmp && bpf_skb_store_bytes(skb, l3 + hlen, q.b, qlen, BPF_F_RECOMPUTE_CSUM))
+	*(__u16 *)(t + 16) = fl_csum_fold(fl_pseudo_sum(h.b, 0, IPPROTO_TCP, 20) + (__u64)ts);
+	if (bpf_skb_change_tail(skb, l3 + 40, 0) || fl_reject_macs(skb, &o) ||
+	    bpf_skb_store_bytes(skb, l3, h.b, 40, BPF_F_RECOMPUTE_CSUM))
 		return -1;
 	return 0;
+}
+
+/* The same for ICMP (ICMPv6) port unreachable, quoting the IP header with
+ * its options or extension headers and the first 8 bytes after it: all
+ * the receiver needs to find the socket (RFC 792, RFC 4443).
+ */
+__noinline int fl_reject_icmp_tc(struct __sk_buff *skb, const struct fl_pkt *p)
+{
+	struct fl_reject_quote q = {};
+	struct fl_reject_orig o = {};
+	struct fl_reject_hdr h = {};
+	__u32 l3, ip_len, iph, qlen;
+	__s64 qs, hs;
+	__u64 sum;
+	__u8 *ic;
+	int v6;
+
+	if (!skb || !p || fl_reject_prep(skb, p, &o, &ip_len))
+		return -1;
+	l3 = p->l3_off;
+	v6 = p->family == 6;
+	iph = v6 ? 40 : 20;
+	qlen = p->l4_off - l3 + 8;
+	/* a multiple of 4, as IPv4 headers and IPv6 extension headers are:
+	 * bpf_csum_diff sums whole words
+	 */
+	if (qlen > FL_REJECT_QUOTE_MAX || qlen < 28 || (qlen & 3) || l3 + qlen > skb->len)
+		return -1;
+	if (bpf_skb_load_bytes(skb, l3, q.b, qlen))
+		return -1;
+	qs = bpf_csum_diff(NULL, 0, (__be32 *)q.b, qlen, 0);
+	if (qs < 0)
+		return -1;
+	ic = h.b + iph;
+	fl_reject_ip(h.b, o.ip, v6, v6 ? FL_PROTO_ICMPV6 : IPPROTO_ICMP, iph + 8 + qlen);
+	ic[0] = v6 ? FL_ICMPV6_DEST_UNREACH : FL_ICMP_DEST_UNREACH;
+	ic[1] = v6 ? FL_ICMPV6_PORT_UNREACH : FL_ICMP_PORT_UNREACH;
+	/* ICMPv6 sums a pseudo-header too, ICMP does not */
+	sum = (__u64)qs + (v6 ? fl_pseudo_sum(h.b, 1, FL_PROTO_ICMPV6, 8 + qlen) : 0);
+	hs = bpf_csum_diff(NULL, 0, (__be32 *)ic, 8, 0);
+	if (hs < 0)
+		return -1;
+	*(__u16 *)(ic + 2) = fl_csum_fold(sum + (__u64)hs);
+	if (bpf_skb_change_tail(skb, l3 + iph + 8 + qlen, 0) || fl_reject_macs(skb, &o))
+		return -1;
+	if (v6 ? bpf_skb_store_bytes(skb, l3, h.b, 48, BPF_F_RECOMPUTE_CSUM) :
+		 bpf_skb_store_bytes(skb, l3, h.b, 28, BPF_F_RECOMPUTE_CSUM))
+		return -1;
+	if (bpf_skb_store_bytes(skb, l3 + iph + 8, q.b, qlen, BPF_F_RECOMPUTE_CSUM))
+		return -1;
+	return 0;
+}
+
+/* The answer for @verdict (FL_REJECT_RST or FL_REJECT_ICMP); 0 or -1. */
+static __always_inline int fl_reject_tc(struct __sk_buff *skb, const struct fl_pkt *p,
+					int verdict)
+{
+	return verdict == FL_REJECT_ICMP ? fl_reject_icmp_tc(skb, p) : fl_reject_rst_tc(skb, p);
 }
 
 /* A reject this hook could not answer: the packet is dropped instead. */
