@@ -13,6 +13,9 @@
 #   the report counts every answer as rejected, none left unanswered
 #   ingress in a shared namespace: refused before anything is attached,
 #                         with the reason
+#   ingress, the target alone in its namespace: the peer's connect()s to
+#                         the target's server fail with ECONNREFUSED, its
+#                         connected UDP sockets see ECONNREFUSED
 # Fails if an answer were wrong (the kernel would ignore it and the client
 # time out), went to the bystander, or were not counted.
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
@@ -24,7 +27,10 @@ fl_require_cmds ip jq python3
 fl_require_traffic
 fl_require_faultline
 
-fl_plan 12
+fl_plan 15
+IN_TCP=7101
+IN_UDP=7100
+
 fl_setup
 fl_start_servers
 
@@ -73,10 +79,16 @@ except OSError as e:
     print(name(e))
 EOF
 
-# client CG MODE ADDR PORT: the client's outcome on stdout
+# client CG MODE ADDR PORT: the client's outcome on stdout (in the client
+# namespace; peer: the same from the server namespace)
 client()
 {
 	fl_run_in "$FL_NS_CLI" "$1" python3 "$FL_STATE/client.py" "${@:2}" 2>>"$FL_STATE/client.err"
+}
+
+peer()
+{
+	fl_run_in "$FL_NS_SRV" - python3 "$FL_STATE/client.py" "$@" 2>>"$FL_STATE/client.err"
 }
 
 # ---- TCP ----
@@ -156,4 +168,29 @@ rc=$?
 fl_diag "faultline said: $out"
 ((rc != 0)) && [[ $out == *"an ingress reject answers from tc ingress"* ]]
 fl_ok $? "an ingress reject in a shared namespace is refused with the reason (exit $rc)"
+
+# ---- ingress, the target owning its namespace ----
+# Only the target's servers run in the client namespace now: the peer's
+# packets to them are answered at the target's tc ingress, back out of its
+# interface.
+fl_bg_in tsrv "$FL_NS_CLI" "$FL_CG_TARGET" "$FL_TRAFFIC" tcp-server --port "$IN_TCP" --duration 60 &&
+	fl_wait_log tsrv listening 5 || fl_bail "cannot start the target's tcp-server"
+fl_bg_in techo "$FL_NS_CLI" "$FL_CG_TARGET" "$FL_TRAFFIC" udp-echo --port "$IN_UDP" --duration 60 &&
+	fl_wait_log techo listening 5 || fl_bail "cannot start the target's udp-echo"
+fl_faultline_start in --cgroup "$FL_CG_TARGET" --direction ingress --reject 100 \
+	--duration 60s --json
+fl_wait_armed in 15 || fl_bail "faultline did not arm"
+p4=$(peer connect "$FL_CLI4" "$IN_TCP")
+p6=$(peer connect "$FL_CLI6" "$IN_TCP")
+[[ $p4 == ECONNREFUSED && $p6 == ECONNREFUSED ]]
+fl_ok $? "ingress: the peer's connect()s to the target fail with ECONNREFUSED (IPv4: ${p4:-nothing}, IPv6: ${p6:-nothing})"
+q4=$(peer udp "$FL_CLI4" "$IN_UDP")
+q6=$(peer udp "$FL_CLI6" "$IN_UDP")
+[[ $q4 == ECONNREFUSED && $q6 == ECONNREFUSED ]]
+fl_ok $? "ingress: the peer's connected UDP sockets see ECONNREFUSED (IPv4: ${q4:-nothing}, IPv6: ${q6:-nothing})"
+fl_stop in INT
+rej=$(jq '.faults[0].ingress.rejected' "$FL_STATE/in.out" 2>/dev/null)
+[[ $rej == 4 ]]
+fl_ok $? "ingress: the report counts 4 rejected (got ${rej:-none})" ||
+	fl_diag_file "$FL_STATE/in.err"
 fl_done
