@@ -11,9 +11,12 @@
  * for IPv4 and IPv6, with and without a VLAN tag, at every tc hook (the
  * return code is the redirect's); what must not be answered (a RST, an ICMP
  * error) is dropped and counted; XDP and cgroup_skb, which cannot answer,
- * drop and count the reason; percent 0 passes the packet untouched.
+ * drop and count the reason; percent 0 passes the packet untouched;
+ * scope connections rejects whole connections (30 % of 4000 within 5
+ * sigma), each on every packet and in both directions.
  */
 #define _GNU_SOURCE
+#include <math.h>
 #include <netinet/in.h>
 
 #include "common.h"
@@ -379,6 +382,58 @@ static void check_no_answer_hook(enum fl_prog prog)
 	tap_end();
 }
 
+/* scope connections: the reject percentage chooses whole connections by
+ * the tuple's hash, the same for every packet of one and both directions
+ */
+static void check_connections(void)
+{
+	const __u32 n = 4000;
+	const double p = 0.3, mean = p * n, sd = sqrt(n * p * (1 - p));
+	__u32 i, chosen = 0, unstable = 0;
+	struct fl_fault f;
+	struct fl_rule r;
+	struct fl_addr a;
+	__u32 rid = RID;
+	double dev;
+
+	tap_begin("scope connections: 30 %% of %u connections rejected, each every time and both ways", n);
+	fl_fault_init(&f, "c");
+	f.has_reject = true;
+	f.reject_pct = 30;
+	f.reject_prob = fl_percent_to_prob(30);
+	f.scope = FL_SCOPE_CONNECTIONS;
+	fx_reset(&F);
+	TAP_EQ(fl_dp_rule_from_fault(&f, &r), 0);
+	fx_rule(&F, RID, &r);
+	fx_target(&F, fx_cg.target_id, TID, &rid, 1, 0);
+	fx_levels(&F, &fx_cg.target_level, 1);
+	pkt_addr(LOCAL4, &a);
+	fx_owned(&F, &a, TID, &rid, 1, 0);
+	for (i = 0; i < n; i++) {
+		struct pkt_spec eg = between(FL_PROG_TCX_EG, 0, IPPROTO_TCP, PKT_TCP_ACK, 8);
+		struct pkt_spec in = between(FL_PROG_TC_IN, 0, IPPROTO_TCP, PKT_TCP_ACK, 8);
+		__u8 out[PKT_MAX];
+		__u32 ret[3], len, k;
+		struct pkt pk;
+
+		eg.sport = in.dport = 20000 + i;
+		pkt_build(&pk, &eg);
+		for (k = 0; k < 2; k++)
+			if (run(FL_PROG_TCX_EG, &pk, out, &len, &ret[k]))
+				ret[k] = ~0u;
+		pkt_build(&pk, &in);
+		if (run(FL_PROG_TC_IN, &pk, out, &len, &ret[2]))
+			ret[2] = ~0u;
+		chosen += ret[0] == TC_ACT_REDIRECT;
+		unstable += ret[0] != ret[1] || ret[0] != ret[2];
+	}
+	TAP_EQ(unstable, 0);
+	dev = (chosen - mean) / sd;
+	TAP_TRUE(fabs(dev) <= 5, "%u connections rejected, expected %.0f +- %.1f (%.2f sigma)", chosen,
+		 mean, sd, dev);
+	tap_end();
+}
+
 int main(void)
 {
 	static const enum fl_prog tc[] = { FL_PROG_TCX_EG, FL_PROG_CLS_EG, FL_PROG_TC_IN,
@@ -394,6 +449,7 @@ int main(void)
 	}
 	check_no_answer_hook(FL_PROG_XDP_IN);
 	check_no_answer_hook(FL_PROG_CG_IN);
+	check_connections();
 	fx_close(&F);
 	return tap_done();
 }
