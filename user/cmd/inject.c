@@ -67,7 +67,7 @@ static void fl_inject_usage(FILE *out)
 		"      --peer CIDR       only traffic with these peers (repeatable)\n"
 		"      --port N          only traffic with this source or destination port (repeatable)\n"
 		"      --drop PERCENT    share of matching packets to drop, 0-100, 0.01 resolution or finer\n"
-		"      --scope S         packets (default): --drop draws per packet; connections: per\n"
+		"      --scope S         packets (default): --drop (--reject) draws per packet; connections: per\n"
 		"                        connection, once for its life (20 drops 20%% of connections)\n"
 		"      --partition CIDR  drop everything between the target and CIDR, both ways\n"
 		"                        (repeatable; no other action, no --peer, no --direction)\n"
