@@ -7,6 +7,7 @@
 #                         its connections opened before the fault see
 #                         ECONNRESET on their next segment; the
 #                         bystander's connect()s and connection go on
+#   TCP, with icmp-unreachable: connect() fails with ECONNREFUSED as well
 #   UDP, egress:          a connected socket's recv() sees ECONNREFUSED
 #                         (ICMP / ICMPv6 port unreachable); the
 #                         bystander's datagrams are echoed
@@ -27,7 +28,7 @@ fl_require_cmds ip jq python3
 fl_require_traffic
 fl_require_faultline
 
-fl_plan 15
+fl_plan 16
 IN_TCP=7101
 IN_UDP=7100
 
@@ -140,6 +141,17 @@ un=$(jq '.drops_by_reason.reject_unanswered' "$FL_STATE/tcp.out" 2>/dev/null)
 [[ $rej == 4 && $un == 0 ]]
 fl_ok $? "the report counts 4 rejected, 0 unanswered (got ${rej:-none}, ${un:-none})" ||
 	fl_diag_file "$FL_STATE/tcp.err"
+
+# ---- TCP answered with ICMP ----
+fl_faultline_start icmp --cgroup "$FL_CG_TARGET" --netns "/run/netns/$FL_NS_CLI" \
+	--direction egress --proto tcp --port "$FL_TCP_PORT" --reject 100 \
+	--reject-with icmp-unreachable --duration 60s --json
+fl_wait_armed icmp 15 || fl_bail "faultline did not arm"
+i4=$(client "$FL_CG_TARGET" connect "$FL_SRV4" "$FL_TCP_PORT")
+i6=$(client "$FL_CG_TARGET" connect "$FL_SRV6" "$FL_TCP_PORT")
+fl_stop icmp INT
+[[ $i4 == ECONNREFUSED && $i6 == ECONNREFUSED ]]
+fl_ok $? "with icmp-unreachable the target's connect()s fail with ECONNREFUSED too (IPv4: ${i4:-nothing}, IPv6: ${i6:-nothing})"
 
 # ---- UDP ----
 fl_faultline_start udp --cgroup "$FL_CG_TARGET" --netns "/run/netns/$FL_NS_CLI" \
