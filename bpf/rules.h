@@ -147,8 +147,9 @@ static __always_inline void fl_rule_act(struct fl_decision *d, int drop)
 }
 
 /* Which answer a reject rule's packet gets, or FL_DROP for a packet that must
- * not be answered: a RST (RFC 9293), an ICMP error (RFC 1122 3.2.2), a
- * non-first fragment (nothing for the receiver to match).
+ * not be answered: a RST (RFC 9293), an ICMP error (RFC 1122 3.2.2, RFC 4443
+ * 2.4) or any ICMP but a request (no refusing peer answers neighbour
+ * discovery with an error), a non-first fragment (nothing to match).
  */
 static __always_inline int fl_reject_answer(const struct fl_rule *r, const struct fl_pkt *p)
 {
@@ -158,8 +159,8 @@ static __always_inline int fl_reject_answer(const struct fl_rule *r, const struc
 		return p->tcp_flags & TCP_RST ? FL_DROP : FL_REJECT_RST;
 	if (p->proto == IPPROTO_ICMP && (p->dport >> 8) != 8 && (p->dport >> 8) != 13)
 		return FL_DROP;	/* only echo and timestamp requests are answered */
-	if (p->proto == FL_PROTO_ICMPV6 && (p->dport >> 8) < 128)
-		return FL_DROP;	/* ICMPv6 error messages */
+	if (p->proto == FL_PROTO_ICMPV6 && (p->dport >> 8) != 128)
+		return FL_DROP;	/* errors, and neighbour discovery: only echo requests */
 	return FL_REJECT_ICMP;
 }
 

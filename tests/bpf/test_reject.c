@@ -298,7 +298,8 @@ static void check_unanswered(enum fl_prog prog)
 	struct pkt_spec s;
 	struct pkt pk;
 
-	tap_begin("%s a RST and an ICMP error are dropped, not answered", fx_code[prog].name);
+	tap_begin("%s a RST, ICMP errors and neighbour discovery are dropped, not answered",
+		  fx_code[prog].name);
 	setup(FL_PROTO_ANY, 100, FL_REJECT_WITH_AUTO);
 	s = between(prog, 0, IPPROTO_TCP, PKT_TCP_RST | PKT_TCP_ACK, 0);
 	pkt_build(&pk, &s);
@@ -314,17 +315,31 @@ static void check_unanswered(enum fl_prog prog)
 	pkt_build(&pk, &s);
 	TAP_EQ(run(prog, &pk, out, &out_len, &ret), 0);
 	TAP_EQ(ret, fx_code[prog].drop);
+	s = between(prog, 1, IPPROTO_ICMPV6, 0, 0);
+	s.icmp_type = 135;	/* neighbour solicitation */
+	pkt_build(&pk, &s);
+	TAP_EQ(run(prog, &pk, out, &out_len, &ret), 0);
+	TAP_EQ(ret, fx_code[prog].drop);
 	fx_rule_stats(&F, RID, t);
 	fx_stats(&F, st);
 	TAP_EQ(t[dir].rejected, 0);
-	TAP_EQ(t[dir].dropped, 3);
+	TAP_EQ(t[dir].dropped, 4);
 	TAP_EQ(st[dir].drop_reason[FL_DROP_REJECT], 0);
-	/* an echo request is answered */
+	/* echo requests are answered */
 	s = between(prog, 0, IPPROTO_ICMP, 0, 0);
 	s.icmp_type = 8;
 	pkt_build(&pk, &s);
 	TAP_EQ(run(prog, &pk, out, &out_len, &ret), 0);
 	TAP_EQ(ret, TC_ACT_REDIRECT);
+	TAP_TRUE(out[pk.l3_off + 9] == IPPROTO_ICMP && out[pk.l3_off + 20] == 3,
+		 "an echo request answered with ICMP type %u", out[pk.l3_off + 20]);
+	s = between(prog, 1, IPPROTO_ICMPV6, 0, 0);
+	s.icmp_type = 128;
+	pkt_build(&pk, &s);
+	TAP_EQ(run(prog, &pk, out, &out_len, &ret), 0);
+	TAP_EQ(ret, TC_ACT_REDIRECT);
+	TAP_TRUE(out[pk.l3_off + 6] == IPPROTO_ICMPV6 && out[pk.l3_off + 40] == 1,
+		 "an ICMPv6 echo request answered with type %u", out[pk.l3_off + 40]);
 	tap_end();
 }
 
