@@ -18,8 +18,9 @@
  * The fault types beyond drop are measured apart too, at 1 target, each as
  * its cost over the plain target path measured in the same round: the
  * partition over a plain 100 % drop (its cost is the peer lookup), burst
- * loss (per flow, per fault, both chances drawn on every packet) and a
- * per-connection draw over a rule that passes.
+ * loss (per flow, per fault, both chances drawn on every packet), a
+ * per-connection draw over a rule that passes, duplicate and reject (the
+ * draw alone, and 100 %: the copy sent, the answer forged).
  *
  * The delay path is measured apart, on the tc egress entry points: the
  * first pass of a delayed packet (decision, departure time, and the
@@ -392,6 +393,8 @@ enum fvar {
 	FV_CONN_DELAY,	/* scope connections, delay 20 %: the hash, not chosen */
 	FV_DUP_DRAW,	/* the decision alone: a draw that (almost) never copies */
 	FV_DUP,		/* not held to the goal: it makes and sends a copy */
+	FV_REJECT_DRAW,	/* the decision alone: a draw that (almost) never answers */
+	FV_REJECT,	/* not held to the goal: the answer forged (single runs, below) */
 	FV_MAX,
 };
 
@@ -402,14 +405,23 @@ static const char *const fvar_name[FV_MAX] = {
 	"scope connections, duplicate 20 % (tuple hash, not chosen)",
 	"scope connections, delay 20 % (tuple hash, not chosen)",
 	"duplicate, decision (the draw, no copy)",
-	"duplicate 100 % (a copy made and sent; reported, no goal)" };
+	"duplicate 100 % (a copy made and sent; reported, no goal)",
+	"reject, decision (the draw, nothing forged)",
+	"reject 100 % (ICMP port unreachable forged, redirected; reported, no goal)" };
 static const char *const fvar_key[FV_MAX] = { "pass", "drop", "partition", "loss_per_flow",
 					      "loss_per_fault", "scope_connections",
 					      "scope_connections_duplicate", "scope_connections_delay",
-					      "duplicate_decision",
-					      "duplicate" };
+					      "duplicate_decision", "duplicate", "reject_decision",
+					      "reject" };
 static const enum fvar fvar_base[FV_MAX] = { FV_PASS, FV_DROP, FV_DROP, FV_PASS, FV_PASS,
-					     FV_PASS, FV_PASS, FV_PASS, FV_PASS, FV_PASS };
+					     FV_PASS, FV_PASS, FV_PASS, FV_PASS, FV_PASS,
+					     FV_PASS, FV_PASS };
+/* A forged answer rewrites the test run's one skb, so its next repeat
+ * would see the answer, not the packet: the reject row is timed over
+ * single runs, against the plain path timed the same way.
+ */
+#define ONCE_RUNS	20000
+static double once_base[3];	/* the plain path, single runs, per fprogs[] */
 static const enum fl_prog fprogs[] = { FL_PROG_TCX_EG, FL_PROG_CLS_EG, FL_PROG_CG_IN };
 #define N_FPROGS (sizeof(fprogs) / sizeof(fprogs[0]))
 static struct result fres[N_FPROGS][FV_MAX];
@@ -468,6 +480,11 @@ static int fvar_setup(struct fx *f, enum fvar v)
 		r.dir_mask = FL_DIRM_EGRESS;
 		r.dup_prob = v == FV_DUP ? FL_PROB_ONE : 1;
 		break;
+	case FV_REJECT_DRAW:
+	case FV_REJECT:
+		r.dir_mask = FL_DIRM_EGRESS;
+		r.reject_prob = v == FV_REJECT ? FL_PROB_ONE : 1;
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -480,6 +497,64 @@ static int fvar_setup(struct fx *f, enum fvar v)
 		rc = rc ?: fx_owned(f, &a, 0, &rid, 1, peer_rules);
 	}
 	return rc;
+}
+
+/* Copy-and-duplicate rules act at egress; a reject answers at tc only. */
+static int fvar_skip(enum fvar v, enum fl_prog prog)
+{
+	/* the rows time the egress copy and answer */
+	if (v == FV_DUP || v == FV_DUP_DRAW || v == FV_CONN_DUP || v == FV_REJECT ||
+	    v == FV_REJECT_DRAW)
+		return fx_code[prog].dir != FL_DIR_EGRESS;
+	return 0;
+}
+
+/* The mean of ONCE_RUNS single runs, in ns; each checks the verdict. */
+static int run_once_mean(int fd, const struct pkt *p, __u32 want, double *ns)
+{
+	unsigned long long sum = 0;
+	int i;
+
+	for (i = 0; i < ONCE_RUNS; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->data, .data_size_in = p->len,
+			    .repeat = 1);
+
+		if (bpf_prog_test_run_opts(fd, &o))
+			return -1;
+		if (o.retval != want && !opt_nocheck) {
+			fprintf(stderr, "bench: single run: verdict %d, want %d\n", (int)o.retval,
+				(int)want);
+			errno = EINVAL;
+			return -1;
+		}
+		sum += o.duration;
+	}
+	*ns = (double)sum / ONCE_RUNS;
+	return 0;
+}
+
+/* The reject row: forged answers against the plain path, both in single runs. */
+static int bench_reject_once(void)
+{
+	size_t i;
+
+	for (i = 0; i < N_FPROGS; i++) {
+		enum fl_prog prog = fprogs[i];
+		struct pkt p;
+
+		if (fvar_skip(FV_REJECT, prog))
+			continue;
+		bench_pkt(prog, CASE_PASS, &p);
+		if (fvar_setup(&F[0], FV_PASS) ||
+		    run_once_mean(F[0].prog_fd[prog], &p, fx_code[prog].pass, &once_base[i]))
+			return -1;
+		if (fvar_setup(&F[0], FV_REJECT) ||
+		    run_once_mean(F[0].prog_fd[prog], &p, 7 /* TC_ACT_REDIRECT */,
+				  &fres[i][FV_REJECT].prog_ns))
+			return -1;
+		fres[i][FV_REJECT].net_ns = fres[i][FV_REJECT].prog_ns - once_base[i];
+	}
+	return 0;
 }
 
 static int bench_faults(void)
@@ -519,6 +594,8 @@ static int bench_faults(void)
 	}
 	for (round = 0; round < opt_runs; round++)
 		for (v = 0; v < FV_MAX; v++) {
+			if (v == FV_REJECT)
+				continue;
 			if (fvar_setup(&F[0], v))
 				return -1;
 			for (i = 0; i < N_FPROGS; i++) {
@@ -526,6 +603,9 @@ static int bench_faults(void)
 				enum fl_prog prog = fprogs[i];
 				__u32 ret = 0, want;
 				struct pkt p;
+
+				if (fvar_skip(v, prog))
+					continue;
 
 				bench_pkt(prog, CASE_PASS, &p);
 				want = v == FV_DROP || v == FV_PARTITION ? fx_code[prog].drop :
@@ -550,7 +630,13 @@ static int bench_faults(void)
 	for (i = 0; i < N_FPROGS; i++)
 		for (v = 0; v < FV_MAX; v++)
 			fres[i][v].net_ns = fres[i][v].prog_ns - fres[i][fvar_base[v]].prog_ns;
-	return 0;
+	return bench_reject_once();
+}
+
+/* What a row is measured against: the reject row's own single-run base. */
+static double fvar_base_ns(size_t i, enum fvar v)
+{
+	return v == FV_REJECT ? once_base[i] : fres[i][fvar_base[v]].prog_ns;
 }
 
 static void print_faults_table(void)
@@ -567,20 +653,20 @@ static void print_faults_table(void)
 		for (i = 0; i < N_FPROGS; i++) {
 			struct result *r = &fres[i][v];
 
-			/* a duplicate rule is egress only */
-			if ((v == FV_DUP || v == FV_DUP_DRAW || v == FV_CONN_DUP) &&
-			    fx_code[fprogs[i]].dir != FL_DIR_EGRESS)
+			if (fvar_skip(v, fprogs[i]))
 				continue;
 
 			printf("| %s | %s | %.0f | %.0f | **%.0f** |\n", fvar_name[v],
-			       fx_code[fprogs[i]].name, r->prog_ns, fres[i][fvar_base[v]].prog_ns,
-			       r->net_ns);
-			if (v == FV_DUP)
+			       fx_code[fprogs[i]].name, r->prog_ns, fvar_base_ns(i, v), r->net_ns);
+			if (v == FV_DUP || v == FV_REJECT)
 				continue;
 			rows++;
 			over += r->net_ns > TARGET_FAULT_NS;
 		}
-	printf("\n- each fault's decision adds <= %.0f ns (the 100 %% duplicate row excepted: it sends a copy): %s",
+	printf("\n- the reject 100 %% row is timed over %d single runs, base and all (a forged answer\n"
+	       "  rewrites the test run's skb, so repeats would not see the packet again)\n",
+	       ONCE_RUNS);
+	printf("- each fault's decision adds <= %.0f ns (the 100 %% duplicate and reject rows excepted: they send a copy, an answer): %s",
 	       TARGET_FAULT_NS, over ? "MISSED" : "met");
 	if (over)
 		printf(" in %d of %d rows\n", over, rows);
@@ -599,15 +685,14 @@ static void print_faults_json(void)
 		for (i = 0; i < N_FPROGS; i++) {
 			struct result *r = &fres[i][v];
 
-			/* a duplicate rule is egress only */
-			if ((v == FV_DUP || v == FV_DUP_DRAW || v == FV_CONN_DUP) &&
-			    fx_code[fprogs[i]].dir != FL_DIR_EGRESS)
+			if (fvar_skip(v, fprogs[i]))
 				continue;
 
 			printf("%s    {\"program\": \"%s\", \"fault\": \"%s\", \"prog_ns\": %.1f, \"base_ns\": %.1f, \"added_ns\": %.1f, \"met\": %s}",
 			       first ? "" : ",\n", fx_code[fprogs[i]].name, fvar_key[v], r->prog_ns,
-			       fres[i][fvar_base[v]].prog_ns, r->net_ns,
-			       v == FV_DUP ? "null" : r->net_ns <= TARGET_FAULT_NS ? "true" : "false");
+			       fvar_base_ns(i, v), r->net_ns,
+			       v == FV_DUP || v == FV_REJECT ? "null" :
+			       r->net_ns <= TARGET_FAULT_NS ? "true" : "false");
 			first = 0;
 		}
 	printf("\n  ]\n");

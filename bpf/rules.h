@@ -20,7 +20,9 @@ enum fl_verdict {
 	FL_DROP = 1,
 	FL_DELAY = 2,	/* a departure time on a socketless copy (delay, maybe rate) */
 	FL_PACE = 3,	/* a departure time on the packet itself (rate alone) */
-	FL_DUP = 4,	/* sent as it is, and a copy beside it (tc egress only) */
+	FL_DUP = 4,	/* sent as it is, and a copy beside it (tc hooks only) */
+	FL_REJECT_RST = 5,	/* answered with a TCP RST instead (bpf/reject.h) */
+	FL_REJECT_ICMP = 6,	/* answered with ICMP port unreachable instead */
 };
 
 struct fl_decision {
@@ -169,6 +171,42 @@ static __always_inline void fl_rule_act(struct fl_decision *d, int drop,
 	}
 }
 
+/* Which answer a reject rule's packet gets, or FL_DROP for a packet that must
+ * not be answered: a RST (RFC 9293), an ICMP error (RFC 1122 3.2.2, RFC 4443
+ * 2.4) or any ICMP but a request (no refusing peer answers neighbour
+ * discovery with an error), a non-first fragment (nothing to match).
+ */
+static __always_inline int fl_reject_answer(const struct fl_rule *r, const struct fl_pkt *p)
+{
+	if (!p->l4_ok)
+		return FL_DROP;
+	if (p->proto == IPPROTO_TCP && r->reject_with != FL_REJECT_WITH_ICMP)
+		return p->tcp_flags & TCP_RST ? FL_DROP : FL_REJECT_RST;
+	if (p->proto == IPPROTO_ICMP && (p->dport >> 8) != 8 && (p->dport >> 8) != 13)
+		return FL_DROP;	/* only echo and timestamp requests are answered */
+	if (p->proto == FL_PROTO_ICMPV6 && (p->dport >> 8) != 128)
+		return FL_DROP;	/* errors, and neighbour discovery: only echo requests */
+	return FL_REJECT_ICMP;
+}
+
+/* A reject rule answers a chosen packet, or drops one that must not be
+ * answered; the validator keeps every other action out of it.
+ */
+static __always_inline void fl_reject_act(struct fl_decision *d, const struct fl_pkt *p, int hit)
+{
+	struct fl_rule_stats *rs = d->rs;
+
+	if (!hit)
+		return;
+	d->verdict = fl_reject_answer(d->rule, p);
+	if (rs) {
+		if (d->verdict == FL_DROP)
+			rs->dropped++;
+		else
+			rs->rejected++;
+	}
+}
+
 static __always_inline int fl_proto_match(const struct fl_rule *r, const struct fl_pkt *p)
 {
 	if (r->proto == FL_PROTO_ANY || r->proto == p->proto)
@@ -251,6 +289,8 @@ static __always_inline void fl_rules_eval(const struct fl_target *t, const struc
 		d->rs = rs;
 		if (r->loss)
 			d->loss = 1;
+		else if (r->reject_prob)
+			fl_reject_act(d, p, fl_fault_draw(r, r->reject_prob, p, dir, FL_FK_REJECT));
 		else
 			fl_rule_act(d, fl_fault_draw(r, r->drop_prob, p, dir, FL_FK_DROP), p, dir);
 		return;

@@ -69,6 +69,13 @@ ROWS=(
 	"rate.percent|delay: {time: 20ms, percent: 10}, rate: {limit: 1mbit, percent: 20}|--delay 20ms --delay-percent 10 --rate 1mbit --rate-percent 20"
 	"duplicate|direction: egress, duplicate: {percent: 5}, delay: {time: 10ms}|--direction egress --duplicate 5 --delay 10ms"
 	"duplicate.percent|direction: egress, duplicate: {percent: 120}|--direction egress --duplicate 120"
+	"ok|match: {protocol: tcp}, reject: {percent: 100, with: tcp-reset}|--proto tcp --reject 100 --reject-with tcp-reset"
+	"ok|direction: egress, reject: {percent: 20}, scope: connections|--direction egress --reject 20 --scope connections"
+	"ok|match: {protocol: udp}, reject: {percent: 5, with: icmp-unreachable}|--proto udp --reject 5 --reject-with icmp-unreachable"
+	"reject.with|reject: {percent: 5, with: tcp-reset}|--reject 5 --reject-with tcp-reset"
+	"reject.with|reject: {percent: 5, with: nope}|--reject 5 --reject-with nope"
+	"reject|reject: {percent: 5}, drop: {percent: 1}|--reject 5 --drop 1"
+	"reject.percent|reject: {percent: 120}|--reject 120"
 )
 
 fl_plan $((${#ROWS[@]} + 1))

@@ -446,6 +446,11 @@ static void test_edges_accepted(void **state)
 		 "    - name: g\n"
 		 "      delay: {time: 1ns, jitter: 0, correlation: 0, reorder: false}\n"
 		 "      rate: {limit: 1bit}\n"
+		 "    - name: h\n"
+		 "      match: {protocol: tcp}\n"
+		 "      reject: {percent: 100, with: tcp-reset}\n"
+		 "      scope: connections\n"
+		 "    - {name: i, reject: {percent: 0}}\n"
 		 "  probes:\n"
 		 "    - {name: p, http: {url: \"https://h\", expectStatus: 100}, interval: 10ms, timeout: 60s}\n"
 		 "    - {name: q, http: {url: \"http://h\", expectStatus: 599}, interval: 1h}\n"
@@ -467,6 +472,13 @@ static void test_edges_accepted(void **state)
 	assert_int_equal(exp.faults[0].rate, 400000000000ULL);
 	assert_int_equal(exp.faults[1].delay_ns, 1);
 	assert_int_equal(exp.faults[1].rate, 1);
+	assert_true(exp.faults[2].has_reject);
+	assert_int_equal(exp.faults[2].reject_prob, FL_PROB_ONE);
+	assert_int_equal(exp.faults[2].reject_with, FL_REJECT_WITH_RST);
+	assert_int_equal(exp.faults[2].scope, FL_SCOPE_CONNECTIONS);
+	assert_true(exp.faults[3].has_reject);
+	assert_int_equal(exp.faults[3].reject_prob, 0);
+	assert_int_equal(exp.faults[3].reject_with, FL_REJECT_WITH_AUTO);
 	assert_int_equal(exp.probes[0].expect_status, 100);
 	assert_int_equal(strlen(exp.probes[2].url), 511);
 	assert_int_equal(strlen(exp.probes[3].address), 127);
@@ -863,13 +875,25 @@ static const struct bad_case bad_cases[] = {
 	{ "fault_name_twice", FAULT "    - {name: f, drop: {percent: 1}}\n    - {name: @f, drop: {percent: 2}}\n",
 	  "faults[1].name: duplicate name 'f', also faults[0]" },
 	{ "fault_unknown", FAULT "    - name: f\n      @dorp: {percent: 1}\n",
-	  "unknown field 'dorp' in faults[0]; expected one of name, direction, match, drop, delay, rate, partition, loss, scope, duplicate" },
+	  "unknown field 'dorp' in faults[0]; expected one of name, direction, match, drop, delay, rate, partition, loss, scope, duplicate, reject" },
 	{ "fault_duplicate_field", FAULT "    - name: f\n      drop: {percent: 1}\n      @drop: {percent: 2}\n",
 	  "duplicate field 'drop' in faults[0] (first at line 12)" },
 	{ "fault_no_action", FAULT "    - @name: f\n      direction: egress\n",
-	  "faults[0]: has no action: add drop, loss, duplicate, delay, rate or partition" },
+	  "faults[0]: has no action: add drop, loss, duplicate, reject, delay, rate or partition" },
 	{ "duplicate_delay", FAULT "    - name: f\n      delay: {time: 1ms}\n      duplicate: @{percent: 1}\n",
 	  "faults[0].duplicate: cannot be combined with delay or rate; give it in a fault of its own (with another match: the first matching fault decides)" },
+	{ "reject_no_percent", FAULT "    - name: f\n      reject: @{with: tcp-reset}\n",
+	  "missing field 'percent' in faults[0].reject" },
+	{ "reject_unknown", FAULT "    - name: f\n      reject: {percent: 1, @answer: rst}\n",
+	  "unknown field 'answer' in faults[0].reject; expected one of percent, with" },
+	{ "reject_percent_high", FAULT "    - name: f\n      reject: {percent: @101}\n",
+	  "faults[0].reject.percent: expected a percentage from 0 to 100, got '101'" },
+	{ "reject_with", FAULT "    - name: f\n      reject: {percent: 1, with: @icmp-prohibited}\n",
+	  "faults[0].reject.with: expected tcp-reset or icmp-unreachable, got 'icmp-prohibited'" },
+	{ "reject_rst_not_tcp", FAULT "    - name: f\n      match: {protocol: udp}\n      reject: {percent: 1, with: @tcp-reset}\n",
+	  "faults[0].reject.with: tcp-reset answers TCP only; add match.protocol tcp, or leave with out (TCP gets a reset, the rest ICMP port unreachable)" },
+	{ "reject_drop", FAULT "    - name: f\n      drop: {percent: 1}\n      reject: @{percent: 1}\n",
+	  "faults[0].reject: cannot be combined with drop, loss, duplicate, delay, rate or partition; give it in a fault of its own (with another match: the first matching fault decides)" },
 	{ "duplicate_no_percent", FAULT "    - name: f\n      direction: egress\n      duplicate: @{}\n",
 	  "missing field 'percent' in faults[0].duplicate" },
 	{ "partition_no_peers", FAULT "    - name: f\n      partition: @{}\n",
@@ -891,7 +915,7 @@ static const struct bad_case bad_cases[] = {
 	{ "scope_value", FAULT "    - name: f\n      drop: {percent: 1}\n      scope: @flows\n",
 	  "faults[0].scope: expected packets or connections, got 'flows'" },
 	{ "scope_no_percent", FAULT "    - name: f\n      delay: {time: 1ms}\n      scope: @connections\n",
-	  "faults[0].scope: connections chooses connections by the fault's percentage, and this fault gives none; give drop.percent, duplicate.percent, delay.percent or rate.percent" },
+	  "faults[0].scope: connections chooses connections by the fault's percentage, and this fault gives none; give drop.percent, duplicate.percent, delay.percent, rate.percent or reject.percent" },
 	{ "scope_loss", FAULT "    - name: f\n      loss: {percent: 1}\n      scope: @connections\n",
 	  "faults[0].scope: connections does not apply to burst loss: its chain already runs per connection (loss.per: flow), and loss.percent is a loss rate, not a share of connections; to blackhole a share of connections use drop.percent with scope connections" },
 	{ "delay_percent_range", FAULT "    - name: f\n      delay: {time: 1ms, percent: @101}\n",

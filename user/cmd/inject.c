@@ -36,14 +36,14 @@ static void fl_inject_usage(FILE *out)
 		"                        [--scope packets|connections] [--partition CIDR]...\n"
 		"                        [--loss PCT [--loss-correlation PCT] | --loss-p PCT --loss-r PCT\n"
 		"                         [--loss-h PCT] [--loss-k PCT]] [--loss-per flow|fault]\n"
-		"                        [--duplicate PCT]\n"
+		"                        [--duplicate PCT] [--reject PCT [--reject-with ANSWER]]\n"
 		"                        [--delay D [--jitter D] [--distribution NAME] [--correlation PCT]\n"
 		"                         [--reorder] [--delay-percent PCT]]\n"
 		"                        [--rate R [--rate-per target|flow] [--rate-percent PCT]] [--force-qdisc]\n"
 		"                        [--abort-if COND]... [--duration DURATION] [--name NAME] [--json]\n"
 		"                        [--dry-run] [--force] [-v]\n"
 		"\n"
-		"Drop, lose in bursts, duplicate, partition, delay or rate-limit the packets of the\n"
+		"Drop, lose in bursts, duplicate, reject, partition, delay or rate-limit the packets of the\n"
 		"target cgroups (and their descendants), in the kernel, until DURATION ends\n"
 		"(default 60s, at most 24h) or SIGINT. It runs as an experiment of one fault:\n"
 		"the same checks, states (Succeeded, Failed, Aborted, Error), exit codes and\n"
@@ -69,9 +69,9 @@ static void fl_inject_usage(FILE *out)
 		"      --port N          only traffic with this source or destination port (repeatable)\n"
 		"      --drop PERCENT    share of matching packets to drop, 0-100, 0.01 resolution or finer\n"
 		"      --scope S         packets (default): each percentage (--drop, --duplicate,\n"
-		"                        --delay-percent, --rate-percent) draws per packet;\n"
-		"                        connections: per connection, once for its life (--drop 20\n"
-		"                        drops 20%% of connections; not with --loss)\n"
+		"                        --reject, --delay-percent, --rate-percent) draws per\n"
+		"                        packet; connections: per connection, once for its life\n"
+		"                        (--drop 20 drops 20%% of connections; not with --loss)\n"
 		"      --partition CIDR  drop everything between the target and CIDR, both ways\n"
 		"                        (repeatable; no other action, no --peer, no --direction)\n"
 		"      --loss PCT        burst loss at this mean rate (Gilbert-Elliott, two states)\n"
@@ -83,6 +83,10 @@ static void fl_inject_usage(FILE *out)
 		"      --loss-per P      flow (default: each flow its own state) or fault (one state)\n"
 		"      --duplicate PCT   share of matching packets sent twice (ingress: not at XDP\n"
 		"                        or in a shared namespace, see FAULTLINE_INGRESS)\n"
+		"      --reject PCT      share of matching packets answered instead of delivered: TCP\n"
+		"                        gets a RST, the rest ICMP port unreachable (no other action)\n"
+		"      --reject-with A   tcp-reset (needs --proto tcp) or icmp-unreachable for every\n"
+		"                        packet (default: by protocol)\n"
 		"      --delay D         added latency, e.g. 20ms (needs the fq qdisc)\n"
 		"      --jitter D        spread: half-width (uniform) or standard deviation\n"
 		"      --distribution N  uniform (default), normal, pareto or paretonormal\n"
@@ -150,13 +154,15 @@ static const char *fl_inject_flag(const char *field)
 		{ "loss.per", "--loss-per" }, { "scope", "--scope" },
 		{ "duplicate", "--duplicate" }, { "duplicate.percent", "--duplicate" },
 		{ "delay.percent", "--delay-percent" }, { "rate.percent", "--rate-percent" },
+		{ "reject", "--reject" }, { "reject.percent", "--reject" },
+		{ "reject.with", "--reject-with" },
 	};
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(map); i++)
 		if (!strcmp(map[i].field, field))
 			return map[i].flag;
-	return "--drop, --loss, --duplicate, --delay, --rate or --partition";
+	return "--drop, --loss, --duplicate, --reject, --delay, --rate or --partition";
 }
 
 /* "invalid --delay 'x' (delay.time): expected ..." */
@@ -201,6 +207,7 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 		OPT_NAME, OPT_DRY_RUN, OPT_PID, OPT_CONTAINER, OPT_POD_UID, OPT_CGROUP_ROOT,
 		OPT_FORCE, OPT_PARTITION, OPT_LOSS, OPT_LOSS_CORR, OPT_LOSS_P, OPT_LOSS_R, OPT_LOSS_H,
 		OPT_LOSS_K, OPT_LOSS_PER, OPT_SCOPE, OPT_DUPLICATE, OPT_DELAY_PCT, OPT_RATE_PCT,
+		OPT_REJECT, OPT_REJECT_WITH,
 	};
 	/* --loss, --loss-p ...: the field each sets, in FL_LOSS_GIVEN_* order */
 	static const struct {
@@ -254,6 +261,8 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 		{ "duplicate", required_argument, NULL, OPT_DUPLICATE },
 		{ "delay-percent", required_argument, NULL, OPT_DELAY_PCT },
 		{ "rate-percent", required_argument, NULL, OPT_RATE_PCT },
+		{ "reject", required_argument, NULL, OPT_REJECT },
+		{ "reject-with", required_argument, NULL, OPT_REJECT_WITH },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -415,6 +424,16 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 				return fl_bad_flag("loss.per", optarg, "flow or fault");
 			f->has_loss = true;
 			break;
+		case OPT_REJECT:
+			if (fl_parse_percent(optarg, &f->reject_pct))
+				return fl_bad_flag("reject.percent", optarg, "a percentage from 0 to 100");
+			f->reject_prob = fl_percent_to_prob(f->reject_pct);
+			f->has_reject = true;
+			break;
+		case OPT_REJECT_WITH:
+			if (fl_parse_reject_with(optarg, &f->reject_with))
+				return fl_bad_flag("reject.with", optarg, "tcp-reset or icmp-unreachable");
+			break;
 		case OPT_DUPLICATE:
 			if (fl_parse_percent(optarg, &f->dup_pct))
 				return fl_bad_flag("duplicate.percent", optarg, "a percentage from 0 to 100");
@@ -491,7 +510,7 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 	/* the one validator, as for a fault in a file */
 	if (fl_fault_check(f, &field, msg, sizeof(msg))) {
 		if (!*field)
-			return fl_usage_error("the fault %s (give --drop PERCENT, --loss PERCENT, --duplicate PERCENT, --delay DURATION, --rate RATE or --partition CIDR)",
+			return fl_usage_error("the fault %s (give --drop PERCENT, --loss PERCENT, --duplicate PERCENT, --reject PERCENT, --delay DURATION, --rate RATE or --partition CIDR)",
 					      msg);
 		return fl_usage_error("%s (%s): %s", field, fl_inject_flag(field), msg);
 	}

@@ -337,6 +337,10 @@ int fl_dp_rule_from_fault(const struct fl_fault *r, struct fl_rule *rule)
 	rule->scope = r->scope;
 	rule->dup_prob = r->has_duplicate ? r->dup_prob : 0;
 	rule->edt_skip = FL_PROB_ONE - fl_fault_edt_prob(r);
+	if (r->has_reject) {
+		rule->reject_prob = r->reject_prob;
+		rule->reject_with = r->reject_with;
+	}
 	/* each run chooses other connections */
 	if (r->scope == FL_SCOPE_CONNECTIONS &&
 	    getrandom(&rule->conn_seed, sizeof(rule->conn_seed), 0) != sizeof(rule->conn_seed))
@@ -631,6 +635,7 @@ int fl_dp_read_rule(const struct fl_datapath *dp, __u32 rule_id, struct fl_dir_t
 			out[d].bytes += vals[c].bytes;
 			out[d].delayed += vals[c].delayed;
 			out[d].duplicated += vals[c].duplicated;
+			out[d].rejected += vals[c].rejected;
 		}
 	}
 	free(vals);
@@ -656,6 +661,7 @@ int fl_dp_read_target(const struct fl_datapath *dp, __u32 target_id, int n_rules
 			out[d].bytes += t[d].bytes;
 			out[d].delayed += t[d].delayed;
 			out[d].duplicated += t[d].duplicated;
+			out[d].rejected += t[d].rejected;
 		}
 	}
 	return 0;
@@ -681,6 +687,7 @@ int fl_dp_read_counters(const struct fl_datapath *dp, int n_targets, int n_rules
 			c->dir[d].bytes += t[d].bytes;
 			c->dir[d].delayed += t[d].delayed;
 			c->dir[d].duplicated += t[d].duplicated;
+			c->dir[d].rejected += t[d].rejected;
 		}
 	}
 	vals = calloc(ncpu, sizeof(*vals));

@@ -5,10 +5,11 @@
  * Egress: tc egress on the targets' namespaces' interfaces, deciding by
  * the sending socket's cgroup. Ingress: a cgroup_skb program on the
  * target cgroups when a namespace is shared; XDP (or tc ingress) when a
- * target owns its namespace; and for delay or rate on ingress, the egress
+ * target owns its namespace; for delay or rate on ingress, the egress
  * of the host-side veth peer, where a qdisc can hold the packets. Duplicate
- * on ingress needs a hook that can copy a packet: tc ingress (chosen over
- * XDP) or the peer's egress; XDP and cgroup_skb cannot.
+ * and reject on ingress need a hook that can copy a packet or send an
+ * answer back out: tc ingress (chosen over XDP) or the peer's egress; XDP
+ * and cgroup_skb cannot.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -225,6 +226,20 @@ static int fl_place_modes(struct fl_run *run, const char *who, bool all_owned)
 			return fl_place_error(who, -EINVAL,
 					      "ingress delay and rate need a target that owns its network namespace (a pod): in a shared namespace its packets are told apart only at its sockets, past every queue; use --direction egress, or run the target in a namespace of its own");
 		run->ingress = FL_INGRESS_PEER;
+		return 0;
+	}
+	if (fl_spec_reject_dirs(&run->spec) & FL_DIRM_INGRESS) {
+		/* the answer is forged on the skb and sent back out: cgroup_skb
+		 * may only pass or drop, and XDP has no builder (bpf/reject.h)
+		 */
+		if (!all_owned)
+			return fl_place_error(who, -EINVAL,
+					      "an ingress reject answers from tc ingress, which sees a target's packets only in a network namespace it owns; in a shared namespace the target's ingress is told apart at its sockets, where a packet can only pass or be dropped; use --direction egress, or run the target in a namespace of its own");
+		if (in == 1 || in == 2)
+			return fl_place_error(who, -EINVAL,
+					      "FAULTLINE_INGRESS=%s cannot answer a packet, which an ingress reject does; unset it (faultline then uses tc ingress) or set FAULTLINE_INGRESS=tc",
+					      in_modes[in]);
+		run->ingress = FL_INGRESS_TC;
 		return 0;
 	}
 	run->ingress_auto = in == 0;

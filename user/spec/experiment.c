@@ -26,7 +26,7 @@
 
 #define WHERE_LEN	96	/* "failureConditions[31].prometheus" */
 #define PATH_LEN	128	/* WHERE_LEN plus a field name */
-#define MAX_FIELDS	10
+#define MAX_FIELDS	16
 #define ECHO_MAX	80	/* bytes of a bad value quoted in a message */
 
 #define NAME_EXPECT \
@@ -970,11 +970,14 @@ int fl_experiment_check_local(const struct fl_experiment *exp, char *err, size_t
 /* Faults. */
 
 enum { F_NAME, F_DIRECTION, F_MATCH, F_DROP, F_DELAY, F_RATE, F_PARTITION, F_LOSS, F_SCOPE,
-       F_DUPLICATE, F_N };
+       F_DUPLICATE, F_REJECT, F_N };
 static const char *const fault_fields[F_N] = {
 	"name", "direction", "match", "drop", "delay", "rate", "partition", "loss", "scope",
-	"duplicate",
+	"duplicate", "reject",
 };
+
+enum { RJ_PERCENT, RJ_WITH, RJ_N };
+static const char *const reject_fields[RJ_N] = { "percent", "with" };
 
 enum { PA_PEERS, PA_N };
 static const char *const partition_fields[PA_N] = { "peers" };
@@ -1153,6 +1156,41 @@ static int parse_drop(struct ctx *c, yaml_node_t *n, const char *fwhere,
 		return err;
 	f->drop_prob = fl_percent_to_prob(f->drop_pct);
 	f->has_drop = true;
+	return 0;
+}
+
+/* {percent: P, with: tcp-reset|icmp-unreachable} */
+static int parse_reject(struct ctx *c, yaml_node_t *n, const char *fwhere, struct fl_fault *f)
+{
+	static const char pct[] = "a percentage from 0 to 100";
+	static const char with[] = "tcp-reset or icmp-unreachable";
+	char where[WHERE_LEN], path[PATH_LEN];
+	const char *s;
+	struct map m;
+	int err;
+
+	fmt(where, sizeof(where), "%s.reject", fwhere);
+	err = load_map(c, n, where, reject_fields, RJ_N, &m);
+	if (!err)
+		err = require(c, &m, RJ_PERCENT);
+	if (err)
+		return err;
+	field_path(path, sizeof(path), where, "percent");
+	err = get_plain(c, m.val[RJ_PERCENT], path, pct, &s);
+	if (err)
+		return err;
+	if (fl_parse_percent(s, &f->reject_pct))
+		return bad_value(c, m.val[RJ_PERCENT], path, pct);
+	if (m.val[RJ_WITH]) {
+		field_path(path, sizeof(path), where, "with");
+		err = get_string(c, m.val[RJ_WITH], path, with, &s);
+		if (err)
+			return err;
+		if (fl_parse_reject_with(s, &f->reject_with))
+			return bad_value(c, m.val[RJ_WITH], path, with);
+	}
+	f->reject_prob = fl_percent_to_prob(f->reject_pct);
+	f->has_reject = true;
 	return 0;
 }
 
@@ -1406,6 +1444,10 @@ static int check_fault(struct ctx *c, yaml_node_t *n, const struct map *m,
 		at = map_value(c, m->val[F_DUPLICATE], field + 10);
 	else if (!strcmp(field, "duplicate") && m->val[F_DUPLICATE])
 		at = m->val[F_DUPLICATE];
+	else if (!strncmp(field, "reject.", 7) && m->val[F_REJECT])
+		at = map_value(c, m->val[F_REJECT], field + 7);
+	else if (!strcmp(field, "reject") && m->val[F_REJECT])
+		at = m->val[F_REJECT];
 	else if (!strcmp(field, "direction") && m->val[F_DIRECTION])
 		at = m->val[F_DIRECTION];
 	if (!at)
@@ -1487,6 +1529,11 @@ static int parse_fault(struct ctx *c, yaml_node_t *n, size_t idx)
 			return err;
 		f->dup_prob = fl_percent_to_prob(f->dup_pct);
 		f->has_duplicate = true;
+	}
+	if (m.val[F_REJECT]) {
+		err = parse_reject(c, m.val[F_REJECT], where, f);
+		if (err)
+			return err;
 	}
 	if (m.val[F_SCOPE]) {
 		field_path(path, sizeof(path), where, "scope");

@@ -87,15 +87,63 @@ static int fl_bad(const char **field, const char *name, char *msg, size_t len,
 	return -EINVAL;
 }
 
+int fl_parse_reject_with(const char *s, __u8 *out)
+{
+	if (!strcmp(s, "tcp-reset"))
+		*out = FL_REJECT_WITH_RST;
+	else if (!strcmp(s, "icmp-unreachable"))
+		*out = FL_REJECT_WITH_ICMP;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *fl_reject_with_name(__u8 with)
+{
+	switch (with) {
+	case FL_REJECT_WITH_RST:
+		return "tcp-reset";
+	case FL_REJECT_WITH_ICMP:
+		return "icmp-unreachable";
+	}
+	return "auto";
+}
+
+/* A reject answers the sender from the tc hooks (bpf/reject.h); the
+ * placement refuses ingress hooks that cannot (user/kernel/placement.c).
+ */
+static int fl_fault_check_reject(const struct fl_fault *f, const char **field, char *msg,
+				 size_t len)
+{
+	if (!(f->reject_pct >= 0 && f->reject_pct <= 100))
+		return fl_bad(field, "reject.percent", msg, len,
+			      "expected a percentage from 0 to 100");
+	if (f->reject_with > FL_REJECT_WITH_ICMP)
+		return fl_bad(field, "reject.with", msg, len,
+			      "expected tcp-reset or icmp-unreachable");
+	/* a RST answers TCP only: anything else would need a second answer */
+	if (f->reject_with == FL_REJECT_WITH_RST && f->proto != FL_PROTO_TCP)
+		return fl_bad(field, "reject.with", msg, len,
+			      "tcp-reset answers TCP only; add match.protocol tcp, or leave with out (TCP gets a reset, the rest ICMP port unreachable)");
+	/* the packet becomes the answer: there is nothing left to delay,
+	 * copy or lose
+	 */
+	if (f->has_drop || f->has_loss || f->has_delay || f->has_rate || f->has_duplicate ||
+	    f->has_partition)
+		return fl_bad(field, "reject", msg, len,
+			      "cannot be combined with drop, loss, duplicate, delay, rate or partition; give it in a fault of its own (with another match: the first matching fault decides)");
+	return 0;
+}
+
 int fl_fault_check(const struct fl_fault *f, const char **field, char *msg, size_t len)
 {
 	char a[32], b[32], c[32];
 	__u64 hold;
 
 	if (!f->has_drop && !f->has_delay && !f->has_rate && !f->has_partition && !f->has_loss &&
-	    !f->has_duplicate)
+	    !f->has_duplicate && !f->has_reject)
 		return fl_bad(field, "", msg, len,
-			      "has no action: add drop, loss, duplicate, delay, rate or partition");
+			      "has no action: add drop, loss, duplicate, reject, delay, rate or partition");
 	if (f->dir_mask & ~FL_DIRM_BOTH || !f->dir_mask)
 		return fl_bad(field, "direction", msg, len, "expected ingress, egress or both");
 	if (f->n_ports && f->proto == FL_PROTO_ICMP)
@@ -178,6 +226,15 @@ int fl_fault_check(const struct fl_fault *f, const char **field, char *msg, size
 			return fl_bad(field, "duplicate", msg, len,
 				      "cannot be combined with delay or rate; give it in a fault of its own (with another match: the first matching fault decides)");
 	}
+	if (f->has_reject) {
+		int err = fl_fault_check_reject(f, field, msg, len);
+
+		if (err)
+			return err;
+	} else if (f->reject_with) {
+		return fl_bad(field, "reject.with", msg, len,
+			      "chooses a reject's answer, and there is none: give reject.percent too");
+	}
 	if (f->has_delay_pct && !f->has_delay)
 		return fl_bad(field, "delay.percent", msg, len,
 			      "is the share of packets a delay applies to, and there is none: give delay.time too");
@@ -201,9 +258,10 @@ int fl_fault_check(const struct fl_fault *f, const char **field, char *msg, size
 		if (f->has_partition)
 			return fl_bad(field, "scope", msg, len,
 				      "connections does not apply to partition, which takes every connection with its peers; give scope packets or leave it out");
-		if (!f->has_drop && !f->has_duplicate && !f->has_delay_pct && !f->has_rate_pct)
+		if (!f->has_drop && !f->has_duplicate && !f->has_delay_pct && !f->has_rate_pct &&
+		    !f->has_reject)
 			return fl_bad(field, "scope", msg, len,
-				      "connections chooses connections by the fault's percentage, and this fault gives none; give drop.percent, duplicate.percent, delay.percent or rate.percent");
+				      "connections chooses connections by the fault's percentage, and this fault gives none; give drop.percent, duplicate.percent, delay.percent, rate.percent or reject.percent");
 	}
 
 	if (!f->has_delay && (f->jitter_ns || f->dist || f->correlation || f->reorder))
@@ -305,6 +363,10 @@ void fl_fault_describe(const struct fl_fault *f, char *buf, size_t len)
 		n += snprintf(buf + n, len - n, " drop %g%%%s", f->drop_pct, of);
 	if (f->has_duplicate && n < len)
 		n += snprintf(buf + n, len - n, " duplicate %g%%%s", f->dup_pct, of);
+	if (f->has_reject && n < len)
+		n += snprintf(buf + n, len - n, " reject %g%%%s with %s", f->reject_pct,
+			      f->scope == FL_SCOPE_CONNECTIONS ? " of connections" : "",
+			      fl_reject_with_name(f->reject_with));
 	if (f->has_partition && n < len)
 		n += snprintf(buf + n, len - n, " partition from %d prefix%s", f->n_part_peers,
 			      f->n_part_peers == 1 ? "" : "es");

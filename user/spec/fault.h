@@ -79,7 +79,18 @@ struct fl_fault {
 	bool has_duplicate;
 	double dup_pct;
 	__u64 dup_prob;		/* fl_percent_to_prob(dup_pct) */
+	/* reject: a share of the packets answered with a forged TCP RST or
+	 * ICMP port unreachable instead of delivered (FL_REJECT_WITH_*)
+	 */
+	bool has_reject;
+	double reject_pct;
+	__u64 reject_prob;	/* fl_percent_to_prob(reject_pct) */
+	__u8 reject_with;	/* FL_REJECT_WITH_AUTO (default): by protocol */
 };
+
+/* "tcp-reset" or "icmp-unreachable" into FL_REJECT_WITH_*; 0 or -EINVAL. */
+int fl_parse_reject_with(const char *s, __u8 *out);
+const char *fl_reject_with_name(__u8 with);
 
 #define FL_LOSS_GIVEN_P		(1u << 0)
 #define FL_LOSS_GIVEN_R		(1u << 1)
