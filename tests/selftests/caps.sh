@@ -8,9 +8,14 @@
 #   - started under capsh with only the four (bounding set, no_new_privs),
 #     inject and run work: armed, 20 of 20 UDP pings lost, Succeeded;
 #   - with any one of the four missing, each names it (exit 3);
-#   - as a non-root uid with the four as ambient capabilities it refuses
-#     at once, saying why uid 0 is needed; with one of them missing it
-#     names that one first.
+#   - as a non-root uid of its own with the four as ambient capabilities
+#     (setpriv), inject and run drop (RLIMIT_MEMLOCK 0), the report is
+#     written, the run state is in $XDG_RUNTIME_DIR/faultline (0700) and
+#     empty after; 'stop' as that uid stops its run; root's process needs
+#     CAP_SYS_PTRACE or --netns; that uid's cleanup takes its killed legacy
+#     run's filter and qdisc and leaves root's beside it; each of the four
+#     missing is named alone; no runtime directory, or a symlink for the
+#     state directory, is refused.
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
 source "$(dirname "$0")/../lib/lib.sh"
 # shellcheck source=SCRIPTDIR/../lib/lib_exp.sh
@@ -23,7 +28,7 @@ fl_require_traffic
 fl_require_faultline
 
 FOUR=(BPF NET_ADMIN PERFMON SYS_ADMIN)
-fl_plan $((11 + 2 * ${#FOUR[@]}))
+fl_plan $((19 + 3 * ${#FOUR[@]}))
 
 # lower-case cap_ names, comma-separated, sorted
 capset()
@@ -179,24 +184,160 @@ for c in "${FOUR[@]}"; do
 	fl_ok $? "run without CAP_$c names it (exit $rc: $err)"
 done
 
-# ---- a non-root uid ----
-AMB=$(printf '+%s,' "${FOUR[@],,}")
-AMB=${AMB%,}
+# ---- a non-root uid with only the four ----
+# A uid of its own per run (no account needed), so that its cleanup,
+# which takes only what its uid loaded, cannot meet another test's.
+NB=$((3000000 + RANDOM * 4 + $$ % 4))
+XDG=$FL_STATE/xdg
+chmod 711 "$FL_STATE"
+mkdir -m 700 "$XDG" "$FL_STATE/report" && chown "$NB:$NB" "$XDG" "$FL_STATE/report" ||
+	fl_bail "cannot make uid $NB's runtime directory"
+FOURL=$(printf '+%s,' "${FOUR[@],,}")
+FOURL=${FOURL%,}
+# as_nb CAPS: NB is the command that runs what follows it as uid NB
+# holding exactly CAPS (+bpf,...; "" none), runtime directory XDG, the
+# caller's environment otherwise (an array, since fl_bg needs a program:
+# a function would run in a subshell that a signal to its pid misses)
+as_nb()
+{
+	local c=-all${1:+,$1}
+
+	NB_CMD=(env XDG_RUNTIME_DIR="$XDG" setpriv --reuid="$NB" --regid="$NB" --clear-groups
+		--inh-caps="$c" --ambient-caps="$c" --bounding-set="$c")
+}
+# nonroot CAPS CMD...: CMD in the foreground as as_nb says
 nonroot()
 {
-	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps="-all,$1" \
-		--ambient-caps="-all,$1" --bounding-set="-all,$1" "${@:2}"
+	as_nb "$1"
+	"${NB_CMD[@]}" "${@:2}"
 }
-nonroot "$AMB" "$FL_BIN" "${INJ[@]}" >/dev/null 2>"$FL_STATE/nobody.err"
+as_nb "$FOURL"
+NB4=("${NB_CMD[@]}")
+[[ ! -e /run/user/$NB ]] || fl_bail "/run/user/$NB exists: pick another uid"
+mkdir "$FL_CG/nb" && FL_CGROUPS+=("$FL_CG/nb") || fl_bail "cannot make the cgroup nb"
+# uid NB's own process: faultline under NB may read its /proc/PID/ns
+fl_bg_in nbhold "$FL_NS_CLI" "$FL_CG/nb" setpriv --reuid="$NB" --regid="$NB" --clear-groups sleep 300
+fl_wait_for 5 eval "[[ \$(wc -l <$FL_CG/nb/cgroup.procs) -ge 1 ]]" ||
+	fl_bail "uid $NB's process did not enter its cgroup"
+NBINJ=(inject --cgroup "$FL_CG/nb" --direction egress --proto udp --drop 100)
+
+# RLIMIT_MEMLOCK 0 too: BPF memory is charged to the memory cgroup since
+# 5.11, so neither the limit nor CAP_SYS_RESOURCE is needed
+fl_bg nb "${NB4[@]}" prlimit --memlock=0:0 "$FL_BIN" "${NBINJ[@]}" --duration 3s
+fl_wait_armed nb || fl_diag_file "$FL_STATE/nb.err"
+fl_udp_ping "$FL_CG/nb" "$FL_SRV4" 20 --timeout-ms 100
+fl_wait nb 10
 rc=$?
-err=$(grep -v "running without" "$FL_STATE/nobody.err" | head -n 1)
-[[ $rc == 3 && $err == *"runs as uid 0"* && $err == *"/run/faultline"* ]]
-fl_ok $? "uid 65534 with the four: refused, saying why uid 0 (exit $rc: $err)"
-nonroot "${AMB/,+perfmon/}" "$FL_BIN" "${INJ[@]}" >/dev/null 2>"$FL_STATE/nobody2.err"
+[[ $rc == 0 && $PING_SENT == 20 && $PING_REPLIES == 0 && $PING_ERRORS == 0 ]] &&
+	! grep -q "missing" "$FL_STATE/nb.err"
+fl_ok $? "inject as uid $NB with the four (RLIMIT_MEMLOCK 0): 20 of 20 UDP pings lost ($PING), exit $rc" ||
+	fl_diag_file "$FL_STATE/nb.err"
+
+fl_exp_drop_udp "$FL_STATE/nb.yaml" "nb$FL_RAND" "$FL_CG/nb" 1000000 5s
+fl_bg nbrun "${NB4[@]}" "$FL_BIN" run "$FL_STATE/nb.yaml" --json --report-dir "$FL_STATE/report"
+fl_wait_armed nbrun || fl_diag_file "$FL_STATE/nbrun.err"
+fl_udp_ping "$FL_CG/nb" "$FL_SRV4" 20 --timeout-ms 100
+fl_wait nbrun 10
 rc=$?
-err=$(head -n 1 "$FL_STATE/nobody2.err")
-[[ $rc == 3 && $err == *"missing capabilities: CAP_PERFMON (to "* ]]
-fl_ok $? "uid 65534 without CAP_PERFMON: named first (exit $rc: $err)"
+state=$(jq -r .state "$FL_STATE/report/report.json" 2>/dev/null)
+dropped=$(jq -r '[.faults[]?.egress.dropped // empty] | add // 0' "$FL_STATE/report/report.json" 2>/dev/null)
+owner=$(stat -c %u "$FL_STATE/report/report.json" 2>/dev/null)
+[[ $rc == 0 && $state == Succeeded && $PING_REPLIES == 0 && $PING_SENT == 20 && $owner == "$NB" ]]
+fl_ok $? "run as uid $NB: 20 of 20 lost ($PING), report.json written by uid $owner: $state, exit $rc" ||
+	{ fl_diag_file "$FL_STATE/nbrun.err"; fl_diag "dropped in the report: $dropped"; }
+
+SD=$XDG/faultline
+left=$(find "$SD" -mindepth 1 ! -name lock | wc -l)
+[[ $(stat -c '%u %a' "$SD") == "$NB 700" && $left == 0 ]]
+fl_ok $? "uid $NB's run state in \$XDG_RUNTIME_DIR/faultline (uid $(stat -c '%u, mode %a' "$SD")), $left record left after the runs" ||
+	fl_diag "$(ls -la "$SD")"
+
+fl_bg nblong "${NB4[@]}" "$FL_BIN" "${NBINJ[@]}" --duration 60s
+fl_wait_armed nblong || fl_diag_file "$FL_STATE/nblong.err"
+out=$(nonroot "" "$FL_BIN" stop 2>&1)
+fl_wait nblong 10
+rc=$?
+[[ $rc == 130 && $out == *"stopping experiment"* ]]
+fl_ok $? "'faultline stop' as uid $NB (no capabilities) stops its own run (exit $rc: $out)"
+
+# another uid's process (root's, in the target cgroup) is not
+# inspectable without CAP_SYS_PTRACE; naming the namespace works
+nonroot "$FOURL" "$FL_BIN" inject --cgroup "$FL_CG_TARGET" --drop 10 --duration 2s \
+	>/dev/null 2>"$FL_STATE/nbother.err"
+rc=$?
+err=$(grep -v "running without" "$FL_STATE/nbother.err" | head -n 1)
+[[ $rc == 3 && $err == *"cannot be inspected"*"CAP_SYS_PTRACE"*"--netns"* ]]
+fl_ok $? "uid $NB on root's process: refused, naming CAP_SYS_PTRACE and --netns (exit $rc: $err)"
+fl_bg nbns "${NB4[@]}" "$FL_BIN" inject --cgroup "$FL_CG_TARGET" --netns "/run/netns/$FL_NS_CLI" \
+	--direction egress --proto udp --drop 100 --duration 3s
+fl_wait_armed nbns || fl_diag_file "$FL_STATE/nbns.err"
+fl_udp_ping "$FL_CG_TARGET" "$FL_SRV4" 20 --timeout-ms 100
+fl_wait nbns 10
+rc=$?
+[[ $rc == 0 && $PING_SENT == 20 && $PING_REPLIES == 0 ]]
+fl_ok $? "uid $NB on root's process with --netns: 20 of 20 lost ($PING), exit $rc" ||
+	fl_diag_file "$FL_STATE/nbns.err"
+
+# cleanup by uid NB takes its own run's leftovers and nothing of root's:
+# root holds a legacy filter in the server namespace meanwhile
+mkdir "$FL_CG/srv" && FL_CGROUPS+=("$FL_CG/srv") || fl_bail "cannot make the cgroup srv"
+fl_bg_in srvhold "$FL_NS_SRV" "$FL_CG/srv" sleep 300
+fl_wait_for 5 eval "[[ \$(wc -l <$FL_CG/srv/cgroup.procs) -ge 1 ]]" ||
+	fl_bail "the server-side process did not enter its cgroup"
+fl_bg rootleg env FAULTLINE_TC=legacy "$FL_BIN" inject --cgroup "$FL_CG/srv" --direction egress \
+	--proto udp --drop 100 --duration 20s
+fl_wait_armed rootleg || fl_diag_file "$FL_STATE/rootleg.err"
+fl_bg nbleg "${NB4[@]}" env FAULTLINE_TC=legacy "$FL_BIN" "${NBINJ[@]}" --duration 20s
+fl_wait_armed nbleg || fl_diag_file "$FL_STATE/nbleg.err"
+fl_stop nbleg KILL
+# clsact_in NS: a clsact qdisc is in NS
+clsact_in()
+{
+	tc -n "$1" qdisc show 2>/dev/null | grep -q clsact
+}
+# filters_of NS DEV: the fl_ programs on DEV's egress in NS
+filters_of()
+{
+	tc -n "$1" filter show dev "$2" egress 2>/dev/null | grep -c ' name fl_'
+}
+before="client $(filters_of "$FL_NS_CLI" "$FL_IF_CLI"), server $(filters_of "$FL_NS_SRV" "$FL_IF_SRV")"
+recs=$(find "$SD" -name 'run.*' | wc -l)
+out=$(nonroot "$FOURL" "$FL_BIN" cleanup 2>&1)
+rc=$?
+after="client $(filters_of "$FL_NS_CLI" "$FL_IF_CLI"), server $(filters_of "$FL_NS_SRV" "$FL_IF_SRV")"
+[[ $rc == 0 && $before == "client 1, server 1" && $recs -ge 1 && $after == "client 0, server 1" &&
+	$(find "$SD" -name 'run.*' | wc -l) == 0 ]] && ! clsact_in "$FL_NS_CLI"
+fl_ok $? "cleanup as uid $NB after its legacy run was killed: its filter, clsact and $recs record gone, root's filter kept (exit $rc; filters before: $before; after: $after; $out)"
+fl_stop rootleg INT
+rc=$?
+[[ $rc == 130 || $rc == 0 ]] && ! clsact_in "$FL_NS_SRV"
+fl_ok $? "root's run beside it ends normally and cleans up (exit $rc)" ||
+	fl_diag_file "$FL_STATE/rootleg.err"
+
+# each of the four missing: that one named, and only that one
+for c in "${FOUR[@]}"; do
+	less=$(tr ',' '\n' <<<"$FOURL" | grep -vx "+${c,,}" | paste -sd, -)
+	nonroot "$less" "$FL_BIN" "${NBINJ[@]}" --duration 2s >/dev/null 2>"$FL_STATE/nbno_$c.err"
+	rc=$?
+	err=$(grep -m 1 "missing capabilities" "$FL_STATE/nbno_$c.err")
+	named=$(grep -o 'CAP_[A-Z_]* (to ' <<<"$err" | paste -sd' ' -)
+	[[ $rc == 3 && $named == "CAP_$c (to " && $err == *"run it as root, or grant"* ]]
+	fl_ok $? "uid $NB without CAP_$c: exit $rc, names only it ($err)"
+done
+
+# no runtime directory of its own; a state directory that is not its own
+out=$(env -u XDG_RUNTIME_DIR setpriv --reuid="$NB" --regid="$NB" --clear-groups \
+	--inh-caps="-all,$FOURL" --ambient-caps="-all,$FOURL" --bounding-set="-all,$FOURL" \
+	"$FL_BIN" "${NBINJ[@]}" --duration 2s 2>&1 >/dev/null)
+rc=$?
+[[ $rc == 3 && $out == *"no runtime directory"*"XDG_RUNTIME_DIR"* ]]
+fl_ok $? "uid $NB without XDG_RUNTIME_DIR or /run/user/$NB: refused, saying what to set (exit $rc: $out)"
+mv "$SD" "$SD.old" && ln -s "$FL_STATE" "$SD"
+out=$(nonroot "$FOURL" "$FL_BIN" "${NBINJ[@]}" --duration 2s 2>&1 >/dev/null)
+rc=$?
+rm -f "$SD"
+[[ $rc == 3 && $out == *"is not a directory of uid $NB"*"a symlink"* ]]
+fl_ok $? "a run-state path that is a symlink: refused (exit $rc: $out)"
 
 # ---- a target process with more capabilities than faultline ----
 fl_bg_in rich "$FL_NS_CLI" "$FL_CG_BYSTANDER" sleep 300

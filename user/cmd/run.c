@@ -306,14 +306,66 @@ int fl_cmd_validate(int argc, char **argv)
 	return FL_EXIT_OK;
 }
 
+struct fl_stop_ctx {
+	const char *name;
+	int stopped;
+};
+
+/* Signal the foreground runs recorded in the run-state directory @dir. */
+static int fl_stop_in(const char *dir, void *ctx)
+{
+	struct fl_stop_ctx *sc = ctx;
+	const char *name = sc->name;
+	struct dirent *de;
+	DIR *d;
+
+	d = opendir(dir);
+	while (d && (de = readdir(d))) {
+		char path[PATH_MAX + 256], running[256] = "", started[64] = "";
+		union sigval v = { .sival_int = FL_STOP_SIGVAL };
+		pid_t pid;
+		FILE *f;
+
+		if (sscanf(de->d_name, "exp.%d", &pid) != 1)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (!fgets(running, sizeof(running), f))
+			running[0] = 0;
+		if (!fgets(started, sizeof(started), f))
+			started[0] = 0;
+		fclose(f);
+		running[strcspn(running, "\n")] = 0;
+		/* a run that was SIGKILLed left its file; its pid may be
+		 * another process's by now
+		 */
+		if (strtoull(started, NULL, 10) != fl_proc_starttime(pid)) {
+			unlink(path);
+			continue;
+		}
+		if (name && strcmp(name, running))
+			continue;
+		if (!sigqueue(pid, SIGTERM, v)) {
+			printf("faultline stop: stopping experiment %s (pid %d)\n", running, pid);
+			sc->stopped++;
+		} else if (errno == ESRCH) {
+			unlink(path);	/* its process is gone */
+		}
+	}
+	if (d)
+		closedir(d);
+	return 0;
+}
+
 int fl_cmd_stop(int argc, char **argv)
 {
 	const char *name = NULL, *socket = NULL;
-	struct dirent *de;
+	struct fl_stop_ctx sc = {};
 	struct stat st;
 	bool all = false;
 	int stopped = 0, i;
-	DIR *d;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -339,6 +391,7 @@ int fl_cmd_stop(int argc, char **argv)
 		fprintf(stderr, "faultline stop: NAME or --all, not both\n");
 		return FL_EXIT_USAGE;
 	}
+	sc.name = name;
 	/* an agent named on the command line must be there; the default
 	 * one only when it answers (a killed agent leaves its file)
 	 */
@@ -352,43 +405,8 @@ int fl_cmd_stop(int argc, char **argv)
 			return fl_cmd_stop_agent(FL_AGENT_SOCKET, name);
 		}
 	}
-	d = opendir(FL_STATE_DIR);
-	while (d && (de = readdir(d))) {
-		char path[512], running[256] = "", started[64] = "";
-		union sigval v = { .sival_int = FL_STOP_SIGVAL };
-		pid_t pid;
-		FILE *f;
-
-		if (sscanf(de->d_name, "exp.%d", &pid) != 1)
-			continue;
-		snprintf(path, sizeof(path), FL_STATE_DIR "/%s", de->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (!fgets(running, sizeof(running), f))
-			running[0] = 0;
-		if (!fgets(started, sizeof(started), f))
-			started[0] = 0;
-		fclose(f);
-		running[strcspn(running, "\n")] = 0;
-		/* a run that was SIGKILLed left its file; its pid may be
-		 * another process's by now
-		 */
-		if (strtoull(started, NULL, 10) != fl_proc_starttime(pid)) {
-			unlink(path);
-			continue;
-		}
-		if (name && strcmp(name, running))
-			continue;
-		if (!sigqueue(pid, SIGTERM, v)) {
-			printf("faultline stop: stopping experiment %s (pid %d)\n", running, pid);
-			stopped++;
-		} else {
-			unlink(path);	/* its process is gone */
-		}
-	}
-	if (d)
-		closedir(d);
+	fl_state_for_each_dir(fl_stop_in, &sc);
+	stopped = sc.stopped;
 	if (!stopped) {
 		fprintf(stderr, "faultline stop: no running experiment%s%s\n", name ? " named " : "",
 			name ? name : "");
