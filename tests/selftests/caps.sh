@@ -15,7 +15,10 @@
 #     CAP_SYS_PTRACE or --netns; that uid's cleanup takes its killed legacy
 #     run's filter and qdisc and leaves root's beside it; each of the four
 #     missing is named alone; no runtime directory, or a symlink for the
-#     state directory, is refused.
+#     state directory, is refused;
+#   - root sees that uid's runs in /run/user/UID/faultline (its fallback
+#     without XDG_RUNTIME_DIR): root's stop stops one, root's cleanup
+#     takes a killed one's filter, qdisc and record.
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
 source "$(dirname "$0")/../lib/lib.sh"
 # shellcheck source=SCRIPTDIR/../lib/lib_exp.sh
@@ -28,7 +31,7 @@ fl_require_traffic
 fl_require_faultline
 
 FOUR=(BPF NET_ADMIN PERFMON SYS_ADMIN)
-fl_plan $((19 + 3 * ${#FOUR[@]}))
+fl_plan $((21 + 3 * ${#FOUR[@]}))
 
 # lower-case cap_ names, comma-separated, sorted
 capset()
@@ -314,6 +317,32 @@ rc=$?
 fl_ok $? "root's run beside it ends normally and cleans up (exit $rc)" ||
 	fl_diag_file "$FL_STATE/rootleg.err"
 
+# root sees uid NB's runs under /run/user/NB (no XDG_RUNTIME_DIR: the
+# fallback): its stop stops one, its cleanup takes a killed one's record
+mkdir -m 700 "/run/user/$NB" && chown "$NB:$NB" "/run/user/$NB" ||
+	fl_bail "cannot make /run/user/$NB"
+trap 'fl_teardown; rm -rf -- "/run/user/$NB"' EXIT
+NBRUN=(env -u XDG_RUNTIME_DIR "${NB4[@]:2}")
+fl_exp_drop_udp "$FL_STATE/nbu.yaml" "nbu$FL_RAND" "$FL_CG/nb" 1000000 60s
+fl_bg nbu "${NBRUN[@]}" "$FL_BIN" run "$FL_STATE/nbu.yaml"
+fl_wait_armed nbu || fl_diag_file "$FL_STATE/nbu.err"
+exp=$(find "/run/user/$NB/faultline" -name 'exp.*' | wc -l)
+out=$("$FL_BIN" stop "nbu$FL_RAND" 2>&1)
+fl_wait nbu 10
+rc=$?
+[[ $exp == 1 && $rc == 130 && $out == *"stopping experiment nbu$FL_RAND"* ]]
+fl_ok $? "uid $NB's run keeps its state in /run/user/$NB/faultline ($exp record); root's 'stop NAME' stops it (exit $rc: $out)"
+fl_bg nbu2 "${NBRUN[@]}" env FAULTLINE_TC=legacy "$FL_BIN" "${NBINJ[@]}" --duration 20s
+fl_wait_armed nbu2 || fl_diag_file "$FL_STATE/nbu2.err"
+fl_stop nbu2 KILL
+recs=$(find "/run/user/$NB/faultline" -name 'run.*' | wc -l)
+out=$("$FL_BIN" cleanup --netns "/run/netns/$FL_NS_CLI" 2>&1)
+rc=$?
+[[ $rc == 0 && $recs == 1 && $(find "/run/user/$NB/faultline" -name 'run.*' | wc -l) == 0 &&
+	$(filters_of "$FL_NS_CLI" "$FL_IF_CLI") == 0 ]] && ! clsact_in "$FL_NS_CLI"
+fl_ok $? "root's cleanup --netns takes uid $NB's killed legacy run: filter, clsact and its record in /run/user/$NB (exit $rc: $out)"
+rm -rf -- "/run/user/$NB"	# for the case without a runtime directory below
+
 # each of the four missing: that one named, and only that one
 for c in "${FOUR[@]}"; do
 	less=$(tr ',' '\n' <<<"$FOURL" | grep -vx "+${c,,}" | paste -sd, -)
@@ -330,11 +359,13 @@ out=$(env -u XDG_RUNTIME_DIR setpriv --reuid="$NB" --regid="$NB" --clear-groups 
 	--inh-caps="-all,$FOURL" --ambient-caps="-all,$FOURL" --bounding-set="-all,$FOURL" \
 	"$FL_BIN" "${NBINJ[@]}" --duration 2s 2>&1 >/dev/null)
 rc=$?
+out=$(grep -v "running without" <<<"$out")
 [[ $rc == 3 && $out == *"no runtime directory"*"XDG_RUNTIME_DIR"* ]]
 fl_ok $? "uid $NB without XDG_RUNTIME_DIR or /run/user/$NB: refused, saying what to set (exit $rc: $out)"
 mv "$SD" "$SD.old" && ln -s "$FL_STATE" "$SD"
 out=$(nonroot "$FOURL" "$FL_BIN" "${NBINJ[@]}" --duration 2s 2>&1 >/dev/null)
 rc=$?
+out=$(grep -v "running without" <<<"$out")
 rm -f "$SD"
 [[ $rc == 3 && $out == *"is not a directory of uid $NB"*"a symlink"* ]]
 fl_ok $? "a run-state path that is a symlink: refused (exit $rc: $out)"

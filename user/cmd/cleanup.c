@@ -291,7 +291,8 @@ int fl_cmd_cleanup(int argc, char **argv)
 		n = 1;
 	}
 	ret = fl_state_lock(true, &lock_fd);
-	if (geteuid() == 0)
+	/* a scoped cleanup does not wait for runs, so it needs none of theirs */
+	if (geteuid() == 0 && !scope)
 		fl_state_for_each_dir(fl_cleanup_lock_other, &locks);
 	if ((ret == -EWOULDBLOCK || locks.busy) && !force && !scope) {
 		for (i = 0; i < locks.n; i++)
