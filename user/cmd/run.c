@@ -373,7 +373,8 @@ int fl_cmd_stop(int argc, char **argv)
 			       "Abort running experiments (all, or the one named NAME); they end as\n"
 			       "Aborted, with everything detached and restored. When an agent's socket\n"
 			       "exists (--socket, default " FL_AGENT_SOCKET "), through the agent;\n"
-			       "otherwise the foreground runs.\n");
+			       "otherwise the foreground runs: this uid's, and for root every uid's\n"
+			       "under /run/user/*/faultline.\n");
 			return FL_EXIT_OK;
 		} else if (!strcmp(argv[i], "--all")) {
 			all = true;
