@@ -9,7 +9,8 @@
 #     inject and run work: armed, 20 of 20 UDP pings lost, Succeeded;
 #   - with any one of the four missing, each names it (exit 3);
 #   - as a non-root uid of its own with the four as ambient capabilities
-#     (setpriv), inject and run drop (RLIMIT_MEMLOCK 0), the report is
+#     (setpriv), or as file capabilities (setcap), inject and run drop
+#     (RLIMIT_MEMLOCK 0), the report is
 #     written, the run state is in $XDG_RUNTIME_DIR/faultline (0700) and
 #     empty after; 'stop' as that uid stops its run; root's process needs
 #     CAP_SYS_PTRACE or --netns; that uid's cleanup takes its killed legacy
@@ -26,12 +27,12 @@ source "$(dirname "$0")/../lib/lib_exp.sh"
 
 fl_require_root
 fl_require_cgroup2
-fl_require_cmds ip jq capsh setpriv
+fl_require_cmds ip jq capsh setpriv setcap prlimit
 fl_require_traffic
 fl_require_faultline
 
 FOUR=(BPF NET_ADMIN PERFMON SYS_ADMIN)
-fl_plan $((21 + 3 * ${#FOUR[@]}))
+fl_plan $((22 + 3 * ${#FOUR[@]}))
 
 # lower-case cap_ names, comma-separated, sorted
 capset()
@@ -235,6 +236,24 @@ rc=$?
 	! grep -q "missing" "$FL_STATE/nb.err"
 fl_ok $? "inject as uid $NB with the four (RLIMIT_MEMLOCK 0): 20 of 20 UDP pings lost ($PING), exit $rc" ||
 	fl_diag_file "$FL_STATE/nb.err"
+
+# file capabilities instead: a copy of the binary with the four (+ep),
+# started by uid NB holding none
+cp "$FL_BIN" "$FL_STATE/faultline.fcaps" &&
+	setcap cap_bpf,cap_net_admin,cap_perfmon,cap_sys_admin+ep "$FL_STATE/faultline.fcaps" ||
+	fl_bail "cannot set file capabilities on a copy of faultline"
+# (the bounding set keeps the four: exec refuses a +e file whose
+# capabilities it cannot all grant)
+fl_bg nbf env XDG_RUNTIME_DIR="$XDG" setpriv --reuid="$NB" --regid="$NB" --clear-groups \
+	--inh-caps=-all --ambient-caps=-all --bounding-set="-all,$FOURL" \
+	"$FL_STATE/faultline.fcaps" "${NBINJ[@]}" --duration 3s
+fl_wait_armed nbf || fl_diag_file "$FL_STATE/nbf.err"
+fl_udp_ping "$FL_CG/nb" "$FL_SRV4" 20 --timeout-ms 100
+fl_wait nbf 10
+rc=$?
+[[ $rc == 0 && $PING_SENT == 20 && $PING_REPLIES == 0 ]]
+fl_ok $? "uid $NB without capabilities, the four as file capabilities (setcap +ep): 20 of 20 lost ($PING), exit $rc" ||
+	fl_diag_file "$FL_STATE/nbf.err"
 
 fl_exp_drop_udp "$FL_STATE/nb.yaml" "nb$FL_RAND" "$FL_CG/nb" 1000000 5s
 fl_bg nbrun "${NB4[@]}" "$FL_BIN" run "$FL_STATE/nb.yaml" --json --report-dir "$FL_STATE/report"
