@@ -42,12 +42,9 @@ static int fl_state_resolve(void)
 	uid_t uid = geteuid();
 	char user[64];
 
-	if (fl_state_path[0])
+	/* root's needs no cache: the agent's threads call this too */
+	if (uid == 0 || fl_state_path[0])
 		return 0;
-	if (uid == 0) {
-		snprintf(fl_state_path, sizeof(fl_state_path), "%s", FL_STATE_DIR);
-		return 0;
-	}
 	/* sudo -u and setpriv keep the caller's XDG_RUNTIME_DIR: only a
 	 * directory of this uid counts
 	 */
@@ -68,45 +65,49 @@ static int fl_state_resolve(void)
 		 "that uid %u owns, mode 0700",
 		 (unsigned int)uid, xdg ? xdg : "not set", xdg ? ", not a directory of that uid" : "",
 		 user, user, (unsigned int)uid);
+	fl_str_printable(fl_state_why, sizeof(fl_state_why));
 	return -ENOENT;
 }
 
 const char *fl_state_dir(void)
 {
-	return fl_state_resolve() ? NULL : fl_state_path;
+	if (fl_state_resolve())
+		return NULL;
+	return geteuid() == 0 ? FL_STATE_DIR : fl_state_path;
 }
 
 int fl_state_dir_ready(char *err, size_t errlen)
 {
 	uid_t uid = geteuid();
+	const char *dir;
 	struct stat st;
 	int ret;
 
-	ret = fl_state_resolve();
-	if (ret) {
+	dir = fl_state_dir();
+	if (!dir) {
 		fl_set_err(err, errlen, "%s", fl_state_why);
-		return ret;
+		return -ENOENT;
 	}
-	if (mkdir(fl_state_path, 0700) && errno != EEXIST) {
+	if (mkdir(dir, 0700) && errno != EEXIST) {
 		ret = -errno;
 		fl_set_err(err, errlen, "creating the run-state directory %s failed: %s",
-			   fl_state_path, strerror(-ret));
+			   dir, strerror(-ret));
 		return ret;
 	}
 	/* lstat: a symlink put there by someone else would send the records
 	 * (and cleanup's unlinks) elsewhere
 	 */
-	if (lstat(fl_state_path, &st)) {
+	if (lstat(dir, &st)) {
 		ret = -errno;
 		fl_set_err(err, errlen, "reading the run-state directory %s failed: %s",
-			   fl_state_path, strerror(-ret));
+			   dir, strerror(-ret));
 		return ret;
 	}
 	if (!S_ISDIR(st.st_mode) || st.st_uid != uid || (st.st_mode & 022)) {
 		fl_set_err(err, errlen,
 			   "the run-state directory %s is not a directory of uid %u that only it may write "
 			   "(owner %u, mode %03o%s): remove it, and faultline makes it anew (0700)",
-			   fl_state_path, (unsigned int)uid, (unsigned int)st.st_uid,
+			   dir, (unsigned int)uid, (unsigned int)st.st_uid,
 			   (unsigned int)(st.st_mode & 07777), S_ISLNK(st.st_mode) ? ", a symlink" : "");
 		return -EPERM;
 	}
@@ -119,8 +120,8 @@ int fl_state_for_each_dir(int (*fn)(const char *dir, void *ctx), void *ctx)
 	int ret = 0;
 	DIR *d;
 
-	if (!fl_state_resolve()) {
-		ret = fn(fl_state_path, ctx);
+	if (fl_state_dir()) {
+		ret = fn(fl_state_dir(), ctx);
 		if (ret)
 			return ret;
 	}
@@ -173,23 +174,17 @@ int fl_state_lock_dir(const char *dir, bool exclusive, int *fd)
 	return 0;
 }
 
-static const char *fl_state_lock_path(void)
-{
-	static char path[PATH_MAX + 8];
-
-	snprintf(path, sizeof(path), "%s/lock", fl_state_path);
-	return path;
-}
-
 int fl_state_lock(bool exclusive, int *fd)
 {
+	char path[PATH_MAX + 8];
 	int err;
 
 	*fd = -1;
 	err = fl_state_mkdir();
 	if (err)
 		return err;
-	*fd = open(fl_state_lock_path(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	snprintf(path, sizeof(path), "%s/lock", fl_state_dir());
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (*fd < 0)
 		return -errno;
 	if (flock(*fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB)) {
