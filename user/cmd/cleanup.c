@@ -70,10 +70,11 @@ static void fl_cleanup_filters_here(struct fl_cleanup_counts *c)
 	if (!ifs)
 		return;
 	for (it = ifs; it->if_index; it++) {
-		for (p = 0; p < 2; p++) {
+		for (p = 0; p < 2 * FL_TC_PRIO_SLOTS; p++) {
 			LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = it->if_index,
-				    .attach_point = p ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-			LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FL_TC_HANDLE, .priority = FL_TC_PRIO);
+				    .attach_point = p & 1 ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+			LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FL_TC_HANDLE,
+				    .priority = FL_TC_PRIO + p / 2);
 
 			if (bpf_tc_query(&hook, &opts) || !fl_prog_id_is_ours(opts.prog_id))
 				continue;
@@ -95,6 +96,7 @@ static void fl_cleanup_filters_here(struct fl_cleanup_counts *c)
 struct fl_stale_ctx {
 	struct fl_netns *all;
 	int n;
+	bool scoped;
 	struct fl_cleanup_counts *c;
 };
 
@@ -104,8 +106,6 @@ static int fl_cleanup_stale_clsact(ino_t ino, dev_t dev, int ifindex, const char
 	int i, saved = -1;
 
 	for (i = 0; i < ctx->n; i++) {
-		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
 		char name[IF_NAMESIZE];
 
 		if (ctx->all[i].ino != ino || ctx->all[i].dev != dev)
@@ -113,12 +113,31 @@ static int fl_cleanup_stale_clsact(ino_t ino, dev_t dev, int ifindex, const char
 		if (fl_netns_enter(&ctx->all[i], &saved))
 			return 0;
 		/* the same device still: an ifindex may have been reused */
-		if (if_indextoname(ifindex, name) && !strcmp(name, ifname) &&
-		    !bpf_tc_hook_destroy(&hook))
-			ctx->c->qdiscs++;
+		if (if_indextoname(ifindex, name) && !strcmp(name, ifname))
+			ctx->c->qdiscs += fl_clsact_release(ino, dev, ifindex, ifname, true);
+		else
+			fl_state_unmark_clsact(ino, dev, ifindex);
 		fl_netns_restore(saved);
 		return 0;
 	}
+	return 0;
+}
+
+/* A clsact that a run made and left to later runs on the interface, which
+ * are gone now (or whose filters this cleanup removed); a mark of a
+ * namespace that is gone goes too, on a cleanup of every namespace.
+ */
+static int fl_cleanup_marked_clsact(ino_t ino, dev_t dev, int ifindex, const char *ifname,
+				    void *vctx)
+{
+	struct fl_stale_ctx *ctx = vctx;
+	int i;
+
+	for (i = 0; i < ctx->n; i++)
+		if (ctx->all[i].ino == ino && ctx->all[i].dev == dev)
+			return fl_cleanup_stale_clsact(ino, dev, ifindex, ifname, vctx);
+	if (!ctx->scoped)
+		fl_state_unmark_clsact(ino, dev, ifindex);
 	return 0;
 }
 
@@ -188,7 +207,7 @@ int fl_cmd_cleanup(int argc, char **argv)
 	struct fl_stale_ctx sctx;
 	const char *scope = NULL;
 	bool json = false, force = false;
-	int lock_fd = -1, n = 0, i, ret, code = FL_EXIT_OK;
+	int lock_fd = -1, tc_lock = -1, n = 0, i, ret, code = FL_EXIT_OK;
 
 	optind = 1;
 	opterr = 0;
@@ -247,6 +266,11 @@ int fl_cmd_cleanup(int argc, char **argv)
 			fprintf(stderr, "faultline cleanup: listing network namespaces failed: %s\n",
 				strerror(-ret));
 	}
+	/* runs that add or take off legacy filters wait for this one */
+	ret = fl_state_tc_lock(&tc_lock);
+	if (ret)
+		fprintf(stderr, "faultline cleanup: locking %s/tc.lock failed: %s; going on without it\n",
+			FL_STATE_DIR, strerror(-ret));
 	for (i = 0; i < n; i++) {
 		int saved = -1;
 
@@ -255,7 +279,7 @@ int fl_cmd_cleanup(int argc, char **argv)
 		fl_cleanup_filters_here(&c);
 		fl_netns_restore(saved);
 	}
-	sctx = (struct fl_stale_ctx){ .all = all, .n = n, .c = &c };
+	sctx = (struct fl_stale_ctx){ .all = all, .n = n, .scoped = scope != NULL, .c = &c };
 	visitor = (struct fl_state_visitor){
 		.clsact = fl_cleanup_stale_clsact,
 		.qdisc = fl_cleanup_stale_qdisc,
@@ -263,6 +287,8 @@ int fl_cmd_cleanup(int argc, char **argv)
 		.ctx = &sctx,
 	};
 	fl_state_for_each_stale(&visitor);
+	fl_state_for_each_clsact_mark(fl_cleanup_marked_clsact, &sctx);
+	fl_state_unlock(tc_lock);
 	if (!scope && !access(FL_PIN_DIR, F_OK)) {
 		if (nftw(FL_PIN_DIR, fl_cleanup_unpin, 16, FTW_DEPTH | FTW_PHYS))
 			c.errors++;

@@ -48,6 +48,105 @@ void fl_state_unlock(int fd)
 		close(fd);
 }
 
+int fl_state_tc_lock(int *fd)
+{
+	int err;
+
+	*fd = -1;
+	err = fl_state_mkdir();
+	if (err)
+		return err;
+	*fd = open(FL_STATE_DIR "/tc.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (*fd < 0)
+		return -errno;
+	while (flock(*fd, LOCK_EX)) {
+		if (errno == EINTR)
+			continue;
+		err = -errno;
+		close(*fd);
+		*fd = -1;
+		return err;
+	}
+	return 0;
+}
+
+static void fl_state_mark_path(ino_t ino, dev_t dev, int ifindex, char *buf, size_t len)
+{
+	snprintf(buf, len, FL_STATE_DIR "/clsact.%lu.%lu.%d", (unsigned long)ino,
+		 (unsigned long)dev, ifindex);
+}
+
+int fl_state_mark_clsact(ino_t netns_ino, dev_t netns_dev, int ifindex, const char *ifname)
+{
+	char path[128];
+	FILE *f;
+
+	if (fl_state_mkdir())
+		return -errno;
+	fl_state_mark_path(netns_ino, netns_dev, ifindex, path, sizeof(path));
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	fprintf(f, "%s\n", ifname);
+	return fclose(f) ? -errno : 0;
+}
+
+bool fl_state_clsact_marked(ino_t netns_ino, dev_t netns_dev, int ifindex, const char *ifname)
+{
+	char path[128], name[IF_NAMESIZE + 2] = "";
+	FILE *f;
+
+	fl_state_mark_path(netns_ino, netns_dev, ifindex, path, sizeof(path));
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (!fgets(name, sizeof(name), f))
+		name[0] = 0;
+	fclose(f);
+	name[strcspn(name, "\n")] = 0;
+	/* the same device: an ifindex may have been reused */
+	return !strcmp(name, ifname);
+}
+
+void fl_state_unmark_clsact(ino_t netns_ino, dev_t netns_dev, int ifindex)
+{
+	char path[128];
+
+	fl_state_mark_path(netns_ino, netns_dev, ifindex, path, sizeof(path));
+	unlink(path);
+}
+
+void fl_state_for_each_clsact_mark(int (*fn)(ino_t ino, dev_t dev, int ifindex,
+					     const char *ifname, void *ctx),
+				   void *ctx)
+{
+	struct dirent *de;
+	DIR *d;
+
+	d = opendir(FL_STATE_DIR);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char path[512], name[IF_NAMESIZE + 2] = "";
+		unsigned long ino, dev;
+		int ifindex;
+		FILE *f;
+
+		if (sscanf(de->d_name, "clsact.%lu.%lu.%d", &ino, &dev, &ifindex) != 3)
+			continue;
+		snprintf(path, sizeof(path), FL_STATE_DIR "/%s", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (!fgets(name, sizeof(name), f))
+			name[0] = 0;
+		fclose(f);
+		name[strcspn(name, "\n")] = 0;
+		fn(ino, dev, ifindex, name, ctx);
+	}
+	closedir(d);
+}
+
 /* One process may hold several runs (the engine's jobs): each has its own
  * record, named by the pid and a number unique within the process.
  */
