@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* `faultline cleanup`: remove whatever faultline left in the kernel, in
- * any namespace: links, legacy clsact filters and the clsact qdiscs it
- * created, pins. It recognises its own by program name prefix and by the
+ * any namespace: links, components of libxdp's dispatchers, legacy clsact
+ * filters and the clsact qdiscs it created, pins. It recognises its own by program name prefix and by the
  * filter handle and priority, so it never touches anything else.
  * `--netns PATH` narrows it to one namespace, so that a test or a pod's
  * owner can clean up there while runs elsewhere go on.
@@ -25,6 +25,7 @@
 #include "netns.h"
 #include "qdisc.h"
 #include "state.h"
+#include "xdpmp.h"
 
 #define FL_PIN_DIR	"/sys/fs/bpf/faultline"
 
@@ -229,7 +230,8 @@ int fl_cmd_cleanup(int argc, char **argv)
 			       "run is active, unless --force.\n\n"
 			       "  --netns PATH  only the namespace at PATH (/run/netns/NAME,\n"
 			       "                /proc/PID/ns/net): faultline's filters there, and the\n"
-			       "                qdiscs that runs which are gone left there. Runs\n"
+			       "                qdiscs that runs which are gone left there, and its\n"
+			       "                programs in libxdp's dispatchers there. Runs\n"
 			       "                elsewhere do not block it: stop those in PATH first.\n"
 			       "                Links and pins are left alone (a link goes with the\n"
 			       "                process that holds it).\n");
@@ -260,7 +262,6 @@ int fl_cmd_cleanup(int argc, char **argv)
 	}
 
 	if (!scope) {
-		fl_cleanup_links(&c);
 		ret = fl_netns_all(all, 256, &n);
 		if (ret)
 			fprintf(stderr, "faultline cleanup: listing network namespaces failed: %s\n",
@@ -276,9 +277,15 @@ int fl_cmd_cleanup(int argc, char **argv)
 
 		if (fl_netns_enter(&all[i], &saved))
 			continue;
+		fl_xdpmp_cleanup_here(&c.links, &c.errors);
 		fl_cleanup_filters_here(&c);
 		fl_netns_restore(saved);
 	}
+	/* after the dispatchers: libxdp takes a component out by rebuilding
+	 * its dispatcher, which needs the component's link still there
+	 */
+	if (!scope)
+		fl_cleanup_links(&c);
 	sctx = (struct fl_stale_ctx){ .all = all, .n = n, .scoped = scope != NULL, .c = &c };
 	visitor = (struct fl_state_visitor){
 		.clsact = fl_cleanup_stale_clsact,

@@ -16,6 +16,7 @@
 #include "attach.h"
 #include "qdisc.h"
 #include "state.h"
+#include "xdpmp.h"
 
 const char *fl_hook_name(enum fl_hook hook)
 {
@@ -36,6 +37,8 @@ const char *fl_hook_name(enum fl_hook hook)
 		return "cgroup_ingress";
 	case FL_HOOK_CGROUP_SOCK:
 		return "cgroup_sock_create";
+	case FL_HOOK_XDP_DISPATCHER:
+		return "xdp_dispatcher";
 	}
 	return "unknown";
 }
@@ -314,6 +317,8 @@ int fl_detach(struct fl_attachment *a)
 
 	if (!a->attached)
 		return 0;
+	if (a->hook == FL_HOOK_XDP_DISPATCHER)
+		return fl_xdpmp_detach(a);
 	if (a->link_fd >= 0) {
 		/* closing the only reference detaches; an explicit
 		 * bpf_link_detach() first would wait for a second grace period

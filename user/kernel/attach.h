@@ -9,6 +9,8 @@
 
 #include "netns.h"
 
+struct bpf_object;
+
 /* Legacy cls_bpf filters carry this handle and one of these priorities,
  * so faultline can find its own and never touches anyone else's. Each run
  * on an interface takes the first priority free there, so runs with
@@ -32,6 +34,7 @@ enum fl_hook {
 	FL_HOOK_XDP_GENERIC,
 	FL_HOOK_CGROUP_INGRESS,
 	FL_HOOK_CGROUP_SOCK,	/* socket creation, at the cgroup root */
+	FL_HOOK_XDP_DISPATCHER,	/* a component of libxdp's dispatcher (xdpmp.c) */
 };
 
 enum fl_xdp_mode {
@@ -49,6 +52,8 @@ struct fl_attachment {
 	int link_fd;			/* tcx, XDP and cgroup links */
 	bool created_clsact;		/* legacy: this run made the clsact hook */
 	__u32 tc_prio;			/* legacy: its filter's priority */
+	__u32 xdp_prog_id;		/* dispatcher: faultline's component */
+	struct bpf_object *xdp_obj;	/* dispatcher: the object that loaded it */
 	bool attached;
 };
 

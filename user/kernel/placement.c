@@ -20,6 +20,7 @@
 #include "probe.h"
 #include "run.h"
 #include "targets.h"
+#include "xdpmp.h"
 
 /* The message goes into @err when the caller takes it, else to the log. */
 static int fl_place_vfail(const char *who, char *err, size_t errlen, int code, const char *fmt,
@@ -310,25 +311,25 @@ cleanup:
 	return ret;
 }
 
-/* An interface that has an XDP program already (xdp-filter, say, often
- * through libxdp's multi-program dispatcher) keeps it, untouched and first:
- * faultline chosen freely takes tc ingress there, which runs after XDP;
- * FAULTLINE_INGRESS=xdp is refused before anything is attached. faultline
- * does not join libxdp's dispatcher: its components are freplace programs
- * that libxdp loads and pins in bpffs, where they would outlive a killed
- * faultline, and faultline's programs share maps in one object.
+/* An interface that has an XDP program already keeps it, untouched and
+ * first. Where it is libxdp's multi-program dispatcher (xdp-loader,
+ * xdp-filter) whose components this process can see, faultline joins it
+ * as one more component, after the others (xdpmp.c). Any other XDP
+ * program (attached on its own, `ip link set xdp`): faultline chosen
+ * freely takes tc ingress there, which runs after XDP, and
+ * FAULTLINE_INGRESS=xdp is refused before anything is attached.
  */
 static int fl_place_check_xdp(struct fl_run *run, const char *who)
 {
 	__u32 dirs = fl_spec_dirs(&run->spec);
-	int i, saved = -1, ret, on;
-	char name[BPF_OBJ_NAME_LEN];
+	int i, saved = -1, ret, on, mp;
+	char name[BPF_OBJ_NAME_LEN], what[64];
 	__u32 id;
 
 	if (run->ingress != FL_INGRESS_XDP || (!(dirs & FL_DIRM_INGRESS) && !run->spec.observe))
 		return 0;
 	for (i = 0; i < run->n_place; i++) {
-		const struct fl_place *p = &run->place[i];
+		struct fl_place *p = &run->place[i];
 
 		if (p->peer)
 			continue;
@@ -337,18 +338,27 @@ static int fl_place_check_xdp(struct fl_run *run, const char *who)
 			return fl_place_error(who, ret, "entering %s failed: %s", run->ns[p->ns].path,
 					      strerror(-ret));
 		on = fl_xdp_present(p->ifindex, &id, name, sizeof(name));
+		mp = on && fl_xdpmp_usable(p->ifindex, what, sizeof(what));
 		fl_netns_restore(saved);
 		if (!on)
 			continue;
+		if (mp) {
+			pr_info("%s: %s has libxdp's dispatcher (id %u): faultline joins it, after its programs\n",
+				who, p->ifname, id);
+			p->xdp_mp = true;
+			continue;
+		}
 		if (!run->ingress_auto)
 			return fl_place_error(who, -EBUSY,
-					      "%s already has an XDP program (id %u, %s%s); faultline neither replaces it nor joins libxdp's dispatcher: unset FAULTLINE_INGRESS (faultline then uses tc ingress beside it) or set FAULTLINE_INGRESS=tc",
+					      "%s already has an XDP program (id %u, %s%s) that is not libxdp's multi-program dispatcher, so faultline can neither replace it nor run beside it at XDP: load it through libxdp (xdp-loader load) so that faultline joins the dispatcher, unset FAULTLINE_INGRESS (faultline then uses tc ingress beside it) or set FAULTLINE_INGRESS=tc",
 					      p->ifname, id, name,
-					      !strcmp(name, "xdp_dispatcher") ? ": libxdp's multi-program dispatcher" :
+					      !strcmp(name, "xdp_dispatcher") ? ": a dispatcher whose programs libxdp cannot find; are they pinned in a bpffs that this process does not see (LIBXDP_BPFFS)?" :
 					      fl_prog_id_is_ours(id) ? ": another faultline run's" : "");
 		pr_info("%s: %s already has an XDP program (id %u, %s): ingress goes to tc, after it\n",
 			who, p->ifname, id, name);
 		run->ingress = FL_INGRESS_TC;
+		for (i = 0; i < run->n_place; i++)
+			run->place[i].xdp_mp = false;
 		return 0;
 	}
 	return 0;
