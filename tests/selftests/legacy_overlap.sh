@@ -55,10 +55,10 @@ args=(--netns "/run/netns/$FL_NS_CLI" --direction egress --proto udp --drop 100 
 # ---- two runs, one interface ----
 fl_faultline_start A FAULTLINE_TC=legacy --cgroup "$FL_CG_TARGET" "${args[@]}" --duration 60s \
 	--name "a$FL_RAND"
-fl_wait_armed A 20 || fl_bail "run A did not start"
+fl_wait_armed A 60 || fl_bail "run A did not start"
 fl_faultline_start B FAULTLINE_TC=legacy --cgroup "$FL_CG_BYSTANDER" "${args[@]}" --duration 60s \
 	--name "b$FL_RAND"
-fl_wait_armed B 20
+fl_wait_armed B 60
 rc=$?
 [[ $rc == 0 && $(prefs) == "64023 64024" && $(clsact) == 1 ]]
 fl_ok $? "a second legacy run on the interface starts beside the first: filters at prefs '$(prefs)', $(clsact) clsact" ||
@@ -97,10 +97,10 @@ fl_ok $? "after both: B's target loses nothing ($lb3 of $N)"
 # ---- SIGKILL of the run that made the clsact ----
 fl_faultline_start KA FAULTLINE_TC=legacy --cgroup "$FL_CG_TARGET" "${args[@]}" --duration 60s \
 	--name "ka$FL_RAND"
-fl_wait_armed KA 20 || fl_bail "run KA did not start"
+fl_wait_armed KA 60 || fl_bail "run KA did not start"
 fl_faultline_start KB FAULTLINE_TC=legacy --cgroup "$FL_CG_BYSTANDER" "${args[@]}" --duration 60s \
 	--name "kb$FL_RAND"
-fl_wait_armed KB 20 || fl_bail "run KB did not start"
+fl_wait_armed KB 60 || fl_bail "run KB did not start"
 fl_stop KA KILL
 fl_stop KB TERM
 rc=$?
@@ -114,7 +114,7 @@ fl_ok $? "cleanup --netns removes the killed run's filter and the clsact (exit $
 # ---- someone else's filter on a clsact faultline made ----
 fl_faultline_start F FAULTLINE_TC=legacy --cgroup "$FL_CG_TARGET" "${args[@]}" --duration 60s \
 	--name "f$FL_RAND"
-fl_wait_armed F 20 || fl_bail "run F did not start"
+fl_wait_armed F 60 || fl_bail "run F did not start"
 tc -n "$FL_NS_CLI" filter add dev "$FL_IF_CLI" egress prio 10 handle 1 bpf da obj "$NB_LEGACY" sec tc ||
 	fl_bail "cannot add the neighbour's filter"
 fl_stop F TERM

@@ -8,8 +8,11 @@
 #   - a tcx egress link (tests/lib/fl_tcx_neighbour) drops UDP to 7092;
 #   - a legacy clsact filter ('tc filter ... bpf da obj', prio 10) drops
 #     UDP to 7091.
-# Each counts what it sees. faultline, on a target that owns the namespace
-# (where it would choose XDP), takes tc ingress beside xdp-filter; with
+# Each counts what it sees. xdp-filter's program is a plain one here: this
+# host's kernel refuses the freplace programs libxdp's dispatcher is made
+# of, and libxdp falls back (the dispatcher case runs in the VMs,
+# tests/vm/xdp_dispatcher.sh). faultline, on a target that owns the
+# namespace (where it would choose XDP), takes tc ingress beside it; with
 # FAULTLINE_INGRESS=xdp it refuses before attaching anything. Its drop of
 # UDP to 7000 works while every neighbour's drop goes on, their counters
 # grow, their ids and order stay (tcx: the neighbour first; clsact: prio

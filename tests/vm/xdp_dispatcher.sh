@@ -111,7 +111,7 @@ fl_ok $? "before: xdp-filter drops replies from 7093 ($r93 of 10 back), 7000 pas
 
 # ---- join ----
 inject run "${FAULT[@]}" --duration 30s
-fl_wait_armed run 30 || fl_bail "faultline did not start: $(head -n 3 "$FL_STATE/run.err")"
+fl_wait_armed run 60 || fl_bail "faultline did not start: $(head -n 3 "$FL_STATE/run.err")"
 hooks=$(grep -m 1 "started" "$FL_STATE/run.err")
 during=$(progs)
 hits=$(xdpf_hits)
@@ -134,7 +134,7 @@ fl_ok $? "leave: faultline's component (id $FL_ID_RUN) is gone from the kernel"
 
 # ---- SIGKILL, then cleanup (FAULTLINE_INGRESS=xdp joins as well) ----
 inject killed FAULTLINE_INGRESS=xdp "${FAULT[@]}" --duration 30s
-fl_wait_armed killed 30 || fl_bail "faultline did not start: $(head -n 3 "$FL_STATE/killed.err")"
+fl_wait_armed killed 60 || fl_bail "faultline did not start: $(head -n 3 "$FL_STATE/killed.err")"
 fl_stop killed KILL
 left=$(progs)
 r00=$(replies 7000)
@@ -162,7 +162,7 @@ err=$(grep -m 1 "XDP program" "$FL_STATE/plain.err")
 [[ $rc == 3 && $err == *"not libxdp's multi-program dispatcher"*"FAULTLINE_INGRESS=tc"* && $(main_prog) == xdpfilt_* ]]
 fl_ok $? "plain: FAULTLINE_INGRESS=xdp refused (exit $rc: $err)"
 inject auto "${FAULT[@]}" --duration 30s
-fl_wait_armed auto 30 || fl_bail "faultline did not start: $(head -n 3 "$FL_STATE/auto.err")"
+fl_wait_armed auto 60 || fl_bail "faultline did not start: $(head -n 3 "$FL_STATE/auto.err")"
 hooks=$(grep -m 1 "started" "$FL_STATE/auto.err")
 r00=$(replies 7000)
 r93=$(replies 7093)

@@ -323,7 +323,7 @@ static int fl_place_check_xdp(struct fl_run *run, const char *who)
 {
 	__u32 dirs = fl_spec_dirs(&run->spec);
 	int i, saved = -1, ret, on, mp;
-	char name[BPF_OBJ_NAME_LEN], what[64];
+	char name[BPF_OBJ_NAME_LEN];
 	__u32 id;
 
 	if (run->ingress != FL_INGRESS_XDP || (!(dirs & FL_DIRM_INGRESS) && !run->spec.observe))
@@ -338,7 +338,7 @@ static int fl_place_check_xdp(struct fl_run *run, const char *who)
 			return fl_place_error(who, ret, "entering %s failed: %s", run->ns[p->ns].path,
 					      strerror(-ret));
 		on = fl_xdp_present(p->ifindex, &id, name, sizeof(name));
-		mp = on && fl_xdpmp_usable(p->ifindex, what, sizeof(what));
+		mp = on && fl_xdpmp_usable(p->ifindex);
 		fl_netns_restore(saved);
 		if (!on)
 			continue;
@@ -360,6 +360,44 @@ static int fl_place_check_xdp(struct fl_run *run, const char *who)
 		for (i = 0; i < run->n_place; i++)
 			run->place[i].xdp_mp = false;
 		return 0;
+	}
+	return 0;
+}
+
+/* XDP ingress on the new places from @from on, of a target added while the
+ * run goes on: it joins libxdp's dispatcher where there is one; beside any
+ * other XDP program the target cannot be added (the run's ingress hook is
+ * XDP on every interface it covers).
+ */
+static int fl_place_join_dispatchers(struct fl_run *run, int from, char *err, size_t errlen)
+{
+	__u32 dirs = fl_spec_dirs(&run->spec);
+	char name[BPF_OBJ_NAME_LEN];
+	int i, saved = -1, ret, on;
+	__u32 id;
+
+	if (run->ingress != FL_INGRESS_XDP || (!(dirs & FL_DIRM_INGRESS) && !run->spec.observe))
+		return 0;
+	for (i = from; i < run->n_place; i++) {
+		struct fl_place *p = &run->place[i];
+
+		if (p->peer)
+			continue;
+		ret = fl_netns_enter(&run->ns[p->ns], &saved);
+		if (ret) {
+			fl_set_err(err, errlen, "entering %s failed: %s", run->ns[p->ns].path,
+				   strerror(-ret));
+			return ret;
+		}
+		on = fl_xdp_present(p->ifindex, &id, name, sizeof(name));
+		p->xdp_mp = on && fl_xdpmp_usable(p->ifindex);
+		fl_netns_restore(saved);
+		if (on && !p->xdp_mp) {
+			fl_set_err(err, errlen,
+				   "%s in %s already has an XDP program (id %u, %s) that is not libxdp's multi-program dispatcher, and this experiment's ingress hook is XDP; load that program through libxdp (xdp-loader load) so that faultline joins the dispatcher",
+				   p->ifname, run->ns[p->ns].path, id, name);
+			return -EBUSY;
+		}
 	}
 	return 0;
 }
@@ -596,6 +634,9 @@ int fl_place_add_target(struct fl_run *run, int t, const char *who, int *first_n
 			goto fail;
 	}
 	ret = fl_place_check_qdiscs(run, who, *first_place, err, errlen);
+	if (ret)
+		goto fail;
+	ret = fl_place_join_dispatchers(run, *first_place, err, errlen);
 	if (ret)
 		goto fail;
 	return 0;

@@ -35,16 +35,13 @@ static struct xdp_multiprog *fl_xdpmp_get(int ifindex)
 	return mp;
 }
 
-int fl_xdpmp_usable(int ifindex, char *what, size_t len)
+int fl_xdpmp_usable(int ifindex)
 {
 	struct xdp_multiprog *mp = fl_xdpmp_get(ifindex);
+	int ok = mp != NULL;
 
-	if (mp) {
-		xdp_multiprog__close(mp);
-		return 1;
-	}
-	snprintf(what, len, "not libxdp's dispatcher");
-	return 0;
+	xdp_multiprog__close(mp);
+	return ok;
 }
 
 int fl_xdpmp_attach(struct fl_attachment *a, const struct fl_netns *ns, const char *ifname,

@@ -16,9 +16,9 @@
 
 /* Is the XDP program on @ifindex (current namespace) libxdp's dispatcher,
  * with components this process can see (libxdp finds them through their
- * pins in bpffs)? 1 yes, 0 no; @what says what is there when it is not.
+ * pins in bpffs)? 1 yes, 0 no.
  */
-int fl_xdpmp_usable(int ifindex, char *what, size_t len);
+int fl_xdpmp_usable(int ifindex);
 /* Add fl_xdp_in, loaded anew as a component sharing @dp's maps, to the
  * dispatcher on @ifname in @ns. @a's hook is FL_HOOK_XDP_DISPATCHER.
  */
