@@ -18,7 +18,7 @@ RUN make install PREFIX=/usr DESTDIR="$PWD/stage"
 FROM debian:bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-	libbpf1 libelf1 zlib1g libjson-c5 libmnl0 libyaml-0-2 libcurl4 libmicrohttpd12 libcap2 \
+	libbpf1 libxdp1 libelf1 zlib1g libjson-c5 libmnl0 libyaml-0-2 libcurl4 libmicrohttpd12 libcap2 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/stage/ /
 # The DaemonSet passes its own arguments after these (command: in the pod

@@ -14,7 +14,7 @@ SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 CLANG     ?= clang
 BPFTOOL   ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 CC        ?= cc
-PKGS      := libbpf libelf zlib json-c libmnl yaml-0.1 libcurl libmicrohttpd libcap
+PKGS      := libbpf libxdp libelf zlib json-c libmnl yaml-0.1 libcurl libmicrohttpd libcap
 VERSION   := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
 
 ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')

@@ -292,6 +292,15 @@ static __always_inline int fl_tc_egress_act(struct __sk_buff *skb, int verdict, 
 	return FL_TC_NEXT;
 }
 
+/* Where fl_xdp_in joins libxdp's dispatcher (user/kernel/xdpmp.c): its
+ * run priority, and the dispatcher goes on to the next program when it
+ * passes a packet. libxdp reads this from the program's BTF.
+ */
+struct {
+	int (*priority)[FL_XDP_RUN_PRIO];
+	int (*XDP_PASS)[1];
+} _fl_xdp_in SEC(".xdp_run_config");
+
 SEC("xdp")
 int fl_xdp_in(struct xdp_md *ctx)
 {

@@ -25,6 +25,11 @@
 #define FL_PROB_ONE		(1ULL << 32)	/* drop probability scale: 2^32 = 100 % */
 #define FL_BLACKHOLE_IFINDEX	0x7ffffff0	/* tcx "silent drop": redirect to no device */
 #define FL_EDT_MARK		0xfa17edf0	/* skb->mark of a delayed clone on its second visit */
+/* fl_xdp_in's run priority in libxdp's dispatcher: after the usual ones
+ * (libxdp's default is 50, xdp-filter's 10), as faultline's tc filters and
+ * tcx links go after what is there
+ */
+#define FL_XDP_RUN_PRIO		0xfa17
 #define FL_RATE_QUEUE_NS	1000000000ULL	/* the most a rate limit queues: 1 s of departures */
 #define FL_DIST_SIZE		4096	/* entries per delay distribution table */
 #define FL_DIST_SCALE		10000	/* table values are standard deviations x 10000 */

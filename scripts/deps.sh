@@ -13,6 +13,7 @@ PKGS=(
 	"gcc:gcc"
 	"pkg-config:pkg-config"
 	"libbpf-dev:/usr/include/bpf/libbpf.h"
+	"libxdp-dev:/usr/include/xdp/libxdp.h"
 	"libelf-dev:/usr/include/libelf.h"
 	"zlib1g-dev:/usr/include/zlib.h"
 	"bpftool:bpftool"

@@ -10,11 +10,12 @@
 #              placement refuses (ingress delay for a target that shares
 #              its namespace with a bystander): exit 2, nothing attached; a
 #              file that does not exist: exit 2 (invalid input)
-#   Error      on the legacy path, a foreign clsact filter (not named fl_*)
-#              that holds faultline's handle and priority on the target's
-#              interface: faultline must not replace it, so attaching
-#              fails: exit 3, --json state Error, no failureReport; the
-#              foreign filter is still there, and nothing of faultline's
+#   Error      on the legacy path, foreign clsact filters (not named fl_*)
+#              that hold faultline's handle at every one of its 16
+#              priorities on the target's interface: faultline must not
+#              replace one, so attaching fails: exit 3, --json state
+#              Error, no failureReport; the foreign filters are still
+#              there, and nothing of faultline's
 #              is left. (A foreign XDP program no longer makes an Error:
 #              faultline takes tc ingress beside it; neighbours.sh.)
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
@@ -113,22 +114,24 @@ fl_ok $? "run: a missing file: exit $rc (want 2, invalid input), names the file"
 	fl_diag_file "$FL_STATE/rmissing.err"
 
 # ---- Error: attaching fails at run time ----
-# A foreign filter (not named fl_*) with faultline's handle and priority on
-# the client's veth egress; faultline on the legacy path must refuse to
-# take it over, and finds out only when it attaches.
+# Foreign filters (not named fl_*) with faultline's handle at every one of
+# its priorities on the client's veth egress; faultline on the legacy path
+# must refuse to take one over, and finds out only when it attaches.
 printf '%s\n' \
 	'__attribute__((section("tc"), used)) int foreign_pass(void *ctx) { return -1; /* TC_ACT_UNSPEC */ }' \
 	'char _license[] __attribute__((section("license"), used)) = "GPL";' >"$FL_STATE/foreign.c"
 clang -O2 -target bpf -c "$FL_STATE/foreign.c" -o "$FL_STATE/foreign.o" 2>"$FL_STATE/clang.err" &&
 	tc -n "$FL_NS_CLI" qdisc add dev "$FL_IF_CLI" clsact &&
-	tc -n "$FL_NS_CLI" filter add dev "$FL_IF_CLI" egress prio 0xfa17 handle 0xfa17 bpf da \
-		obj "$FL_STATE/foreign.o" sec tc
-fl_ok $? "a foreign clsact filter with faultline's handle is on $FL_IF_CLI" ||
+	for ((p = 0xfa17; p < 0xfa17 + 16; p++)); do
+		tc -n "$FL_NS_CLI" filter add dev "$FL_IF_CLI" egress prio "$p" handle 0xfa17 bpf da \
+			obj "$FL_STATE/foreign.o" sec tc || break
+	done && ((p == 0xfa17 + 16))
+fl_ok $? "foreign clsact filters with faultline's handle at its 16 priorities are on $FL_IF_CLI" ||
 	fl_diag_file "$FL_STATE/clang.err"
 foreign_id()
 {
 	tc -n "$FL_NS_CLI" filter show dev "$FL_IF_CLI" egress | grep -o 'foreign_pass.* id [0-9]*\|id [0-9]* name foreign_pass' |
-		grep -o 'id [0-9]*' | awk '{ print $2 }'
+		grep -o 'id [0-9]*' | awk '{ print $2 }' | sort -u | paste -sd' ' -
 }
 foreign=$(foreign_id)
 
@@ -148,11 +151,11 @@ fl_ok $? "Error: exit $rc (want 3), state ${state:-none} (want Error)" || {
 	fl_diag_file "$FL_STATE/error.out"
 }
 [[ $(fl_exp_q error .failureReport) == null && -n $(fl_exp_q error .reason) ]] &&
-	grep -q "a filter with faultline's handle is already on $FL_IF_CLI egress" "$FL_STATE/error.err"
-fl_ok $? "Error: a reason ($(fl_exp_q error .reason)), no failureReport, the log names the foreign filter" ||
+	grep -q "filter priorities (0xfa17-0xfa26) on $FL_IF_CLI egress holds a filter with its handle already" "$FL_STATE/error.err"
+fl_ok $? "Error: a reason ($(fl_exp_q error .reason)), no failureReport, the log names the foreign filters" ||
 	fl_diag_file "$FL_STATE/error.err"
 [[ -n $foreign && $(foreign_id) == "$foreign" ]]
-fl_ok $? "Error: the foreign filter (id ${foreign:-none}) is still attached"
+fl_ok $? "Error: the foreign filters (ids ${foreign:-none}) are still attached"
 
 # The foreign filter is the test's: remove it, then nothing may be left.
 tc -n "$FL_NS_CLI" qdisc del dev "$FL_IF_CLI" clsact

@@ -3,7 +3,7 @@
 # legacy). The drop must be silent to the sender (TC_ACT_STOLEN, not
 # SHOT), SIGINT must remove everything, and after SIGKILL the filter that
 # stays behind must stop dropping at the deadline by itself, until
-# "faultline cleanup" removes it.
+# "faultline cleanup --netns" removes it.
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
 source "$(dirname "$0")/../lib/lib.sh"
 
@@ -91,12 +91,14 @@ fl_ok $? "after the deadline the bystander loses nothing ($PING)"
 egress_filter_listed
 fl_ok $? "the filter is still there until cleanup"
 
-fl_check "faultline cleanup exits 0" "$FL_BIN" cleanup
+# its own namespace only: a machine-wide cleanup refuses while other
+# runs on the machine are active
+fl_check "faultline cleanup --netns exits 0" "$FL_BIN" cleanup --netns "/run/netns/$FL_NS_CLI"
 fl_no_faultline_attached
 fl_ok $? "nothing attached after cleanup"
 ! fl_clsact_present
 fl_ok $? "no clsact qdisc left after cleanup" ||
 	fl_diag "$(tc -n "$FL_NS_CLI" qdisc show dev "$FL_IF_CLI")"
-fl_check "a second faultline cleanup exits 0" "$FL_BIN" cleanup
+fl_check "a second faultline cleanup --netns exits 0" "$FL_BIN" cleanup --netns "/run/netns/$FL_NS_CLI"
 
 fl_done

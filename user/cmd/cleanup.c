@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* `faultline cleanup`: remove whatever faultline left in the kernel, in
- * any namespace: links, legacy clsact filters and the clsact qdiscs it
- * created, pins. It recognises its own by program name prefix and by the
+ * any namespace: links, components of libxdp's dispatchers, legacy clsact
+ * filters and the clsact qdiscs it created, pins. It recognises its own by program name prefix and by the
  * filter handle and priority, so it never touches anything else.
  * `--netns PATH` narrows it to one namespace, so that a test or a pod's
  * owner can clean up there while runs elsewhere go on. Root cleans every
@@ -29,6 +29,7 @@
 #include "netns.h"
 #include "qdisc.h"
 #include "state.h"
+#include "xdpmp.h"
 
 #define FL_PIN_DIR	"/sys/fs/bpf/faultline"
 
@@ -88,10 +89,11 @@ static void fl_cleanup_filters_here(struct fl_cleanup_counts *c)
 	if (!ifs)
 		return;
 	for (it = ifs; it->if_index; it++) {
-		for (p = 0; p < 2; p++) {
+		for (p = 0; p < 2 * FL_TC_PRIO_SLOTS; p++) {
 			LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = it->if_index,
-				    .attach_point = p ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-			LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FL_TC_HANDLE, .priority = FL_TC_PRIO);
+				    .attach_point = p & 1 ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+			LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FL_TC_HANDLE,
+				    .priority = FL_TC_PRIO + p / 2);
 
 			if (bpf_tc_query(&hook, &opts) || !fl_cleanup_mine(opts.prog_id))
 				continue;
@@ -113,6 +115,7 @@ static void fl_cleanup_filters_here(struct fl_cleanup_counts *c)
 struct fl_stale_ctx {
 	struct fl_netns *all;
 	int n;
+	bool scoped;
 	struct fl_cleanup_counts *c;
 };
 
@@ -122,8 +125,6 @@ static int fl_cleanup_stale_clsact(ino_t ino, dev_t dev, int ifindex, const char
 	int i, saved = -1;
 
 	for (i = 0; i < ctx->n; i++) {
-		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-			    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
 		char name[IF_NAMESIZE];
 
 		if (ctx->all[i].ino != ino || ctx->all[i].dev != dev)
@@ -131,12 +132,31 @@ static int fl_cleanup_stale_clsact(ino_t ino, dev_t dev, int ifindex, const char
 		if (fl_netns_enter(&ctx->all[i], &saved))
 			return 0;
 		/* the same device still: an ifindex may have been reused */
-		if (if_indextoname(ifindex, name) && !strcmp(name, ifname) &&
-		    !bpf_tc_hook_destroy(&hook))
-			ctx->c->qdiscs++;
+		if (if_indextoname(ifindex, name) && !strcmp(name, ifname))
+			ctx->c->qdiscs += fl_clsact_release(ino, dev, ifindex, ifname, true);
+		else
+			fl_state_unmark_clsact(ino, dev, ifindex);
 		fl_netns_restore(saved);
 		return 0;
 	}
+	return 0;
+}
+
+/* A clsact that a run made and left to later runs on the interface, which
+ * are gone now (or whose filters this cleanup removed); a mark of a
+ * namespace that is gone goes too, on a cleanup of every namespace.
+ */
+static int fl_cleanup_marked_clsact(ino_t ino, dev_t dev, int ifindex, const char *ifname,
+				    void *vctx)
+{
+	struct fl_stale_ctx *ctx = vctx;
+	int i;
+
+	for (i = 0; i < ctx->n; i++)
+		if (ctx->all[i].ino == ino && ctx->all[i].dev == dev)
+			return fl_cleanup_stale_clsact(ino, dev, ifindex, ifname, vctx);
+	if (!ctx->scoped)
+		fl_state_unmark_clsact(ino, dev, ifindex);
 	return 0;
 }
 
@@ -235,7 +255,7 @@ int fl_cmd_cleanup(int argc, char **argv)
 	const char *scope = NULL;
 	struct fl_cleanup_locks locks = {};
 	bool json = false, force = false;
-	int lock_fd = -1, n = 0, i, ret, code = FL_EXIT_OK;
+	int lock_fd = -1, tc_lock = -1, n = 0, i, ret, code = FL_EXIT_OK;
 	char err[512];
 
 	optind = 1;
@@ -258,7 +278,8 @@ int fl_cmd_cleanup(int argc, char **argv)
 			       "run is active, unless --force.\n\n"
 			       "  --netns PATH  only the namespace at PATH (/run/netns/NAME,\n"
 			       "                /proc/PID/ns/net): faultline's filters there, and the\n"
-			       "                qdiscs that runs which are gone left there. Runs\n"
+			       "                qdiscs that runs which are gone left there, and its\n"
+			       "                programs in libxdp's dispatchers there. Runs\n"
 			       "                elsewhere do not block it: stop those in PATH first.\n"
 			       "                Links and pins are left alone (a link goes with the\n"
 			       "                process that holds it).\n\n"
@@ -302,21 +323,31 @@ int fl_cmd_cleanup(int argc, char **argv)
 	}
 
 	if (!scope) {
-		fl_cleanup_links(&c);
 		ret = fl_netns_all(all, 256, &n);
 		if (ret)
 			fprintf(stderr, "faultline cleanup: listing network namespaces failed: %s\n",
 				strerror(-ret));
 	}
+	/* runs that add or take off legacy filters wait for this one */
+	ret = fl_state_tc_lock(&tc_lock);
+	if (ret)
+		fprintf(stderr, "faultline cleanup: locking %s/tc.lock failed: %s; going on without it\n",
+			FL_STATE_DIR, strerror(-ret));
 	for (i = 0; i < n; i++) {
 		int saved = -1;
 
 		if (fl_netns_enter(&all[i], &saved))
 			continue;
+		fl_xdpmp_cleanup_here(&c.links, &c.errors);
 		fl_cleanup_filters_here(&c);
 		fl_netns_restore(saved);
 	}
-	sctx = (struct fl_stale_ctx){ .all = all, .n = n, .c = &c };
+	/* after the dispatchers: libxdp takes a component out by rebuilding
+	 * its dispatcher, which needs the component's link still there
+	 */
+	if (!scope)
+		fl_cleanup_links(&c);
+	sctx = (struct fl_stale_ctx){ .all = all, .n = n, .scoped = scope != NULL, .c = &c };
 	visitor = (struct fl_state_visitor){
 		.clsact = fl_cleanup_stale_clsact,
 		.qdisc = fl_cleanup_stale_qdisc,
@@ -324,6 +355,8 @@ int fl_cmd_cleanup(int argc, char **argv)
 		.ctx = &sctx,
 	};
 	fl_state_for_each_stale(&visitor);
+	fl_state_for_each_clsact_mark(fl_cleanup_marked_clsact, &sctx);
+	fl_state_unlock(tc_lock);
 	/* the pins are the agent's, and the agent is root's */
 	if (!scope && geteuid() == 0 && !access(FL_PIN_DIR, F_OK)) {
 		if (nftw(FL_PIN_DIR, fl_cleanup_unpin, 16, FTW_DEPTH | FTW_PHYS))

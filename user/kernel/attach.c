@@ -14,7 +14,9 @@
 #include <bpf/libbpf.h>
 
 #include "attach.h"
+#include "qdisc.h"
 #include "state.h"
+#include "xdpmp.h"
 
 const char *fl_hook_name(enum fl_hook hook)
 {
@@ -35,6 +37,8 @@ const char *fl_hook_name(enum fl_hook hook)
 		return "cgroup_ingress";
 	case FL_HOOK_CGROUP_SOCK:
 		return "cgroup_sock_create";
+	case FL_HOOK_XDP_DISPATCHER:
+		return "xdp_dispatcher";
 	}
 	return "unknown";
 }
@@ -110,7 +114,7 @@ static int fl_attach_tc_here(struct fl_attachment *a, int prog_fd, bool egress, 
 		    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FL_TC_HANDLE, .priority = FL_TC_PRIO,
 		    .prog_fd = prog_fd);
-	int ret;
+	int ret, lock = -1, i;
 
 	if (tcx) {
 		a->hook = egress ? FL_HOOK_TCX_EGRESS : FL_HOOK_TCX_INGRESS;
@@ -128,33 +132,52 @@ static int fl_attach_tc_here(struct fl_attachment *a, int prog_fd, bool egress, 
 	}
 
 	a->hook = egress ? FL_HOOK_CLS_EGRESS : FL_HOOK_CLS_INGRESS;
+	ret = fl_state_tc_lock(&lock);
+	if (ret) {
+		snprintf(err, errlen, "locking %s/tc.lock failed: %s", FL_STATE_DIR, strerror(-ret));
+		return ret;
+	}
 	ret = bpf_tc_hook_create(&hook);
 	if (ret && ret != -EEXIST) {
 		snprintf(err, errlen, "creating the clsact qdisc on %s failed: %s; is CONFIG_NET_SCH_INGRESS set?",
 			 a->ifname, strerror(-ret));
-		return ret;
+		goto cleanup;
 	}
 	a->created_clsact = ret == 0;
-	if (a->created_clsact && rec)
-		fl_state_record_clsact(rec, a->ns->ino, a->ns->dev, a->ifindex, a->ifname);
-	ret = bpf_tc_attach(&hook, &opts);
+	if (a->created_clsact) {
+		fl_state_mark_clsact(a->ns->ino, a->ns->dev, a->ifindex, a->ifname);
+		if (rec)
+			fl_state_record_clsact(rec, a->ns->ino, a->ns->dev, a->ifindex, a->ifname);
+	}
+	/* the first priority no other run holds here; the kernel refuses a
+	 * (priority, handle) that is taken, so two runs never share one
+	 */
+	for (i = 0; i < FL_TC_PRIO_SLOTS; i++) {
+		opts.priority = FL_TC_PRIO + i;
+		opts.prog_id = 0;
+		ret = bpf_tc_attach(&hook, &opts);
+		if (ret != -EEXIST)
+			break;
+	}
 	if (ret) {
 		if (ret == -EEXIST)
 			snprintf(err, errlen,
-				 "a filter with faultline's handle is already on %s %s; another run is active, or run 'faultline cleanup'",
+				 "every one of faultline's %d filter priorities (0x%x-0x%x) on %s %s holds a filter with its handle already (other runs', a killed run's or someone else's); stop a run there, or run 'faultline cleanup'",
+				 FL_TC_PRIO_SLOTS, FL_TC_PRIO, FL_TC_PRIO + FL_TC_PRIO_SLOTS - 1,
 				 a->ifname, egress ? "egress" : "ingress");
 		else
 			snprintf(err, errlen, "attaching the clsact filter on %s failed: %s",
 				 a->ifname, strerror(-ret));
-		if (a->created_clsact) {
-			hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-			bpf_tc_hook_destroy(&hook);
-			a->created_clsact = false;
-		}
-		return ret;
+		if (a->created_clsact)
+			fl_clsact_release(a->ns->ino, a->ns->dev, a->ifindex, a->ifname, true);
+		a->created_clsact = false;
+		goto cleanup;
 	}
+	a->tc_prio = FL_TC_PRIO + i;
 	a->attached = true;
-	return 0;
+cleanup:
+	fl_state_unlock(lock);
+	return ret;
 }
 
 int fl_attach_tc(struct fl_attachment *a, const struct fl_netns *ns, const char *ifname,
@@ -277,14 +300,33 @@ cleanup:
 	return ret;
 }
 
+int fl_clsact_release(ino_t ns_ino, dev_t ns_dev, int ifindex, const char *ifname, bool created)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+	int n = 0, ret;
+
+	if (!created && !fl_state_clsact_marked(ns_ino, ns_dev, ifindex, ifname))
+		return 0;
+	/* another run's filter, or anyone's added since, keeps it */
+	if (fl_qdisc_clsact_filters(ifindex, &n) || n)
+		return 0;
+	ret = bpf_tc_hook_destroy(&hook);
+	fl_state_unmark_clsact(ns_ino, ns_dev, ifindex);
+	return !ret;
+}
+
 int fl_detach(struct fl_attachment *a)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = a->ifindex);
-	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FL_TC_HANDLE, .priority = FL_TC_PRIO);
-	int saved = -1, ret = 0;
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FL_TC_HANDLE,
+		    .priority = a->tc_prio ? a->tc_prio : FL_TC_PRIO);
+	int saved = -1, lock = -1, ret = 0;
 
 	if (!a->attached)
 		return 0;
+	if (a->hook == FL_HOOK_XDP_DISPATCHER)
+		return fl_xdpmp_detach(a);
 	if (a->link_fd >= 0) {
 		/* closing the only reference detaches; an explicit
 		 * bpf_link_detach() first would wait for a second grace period
@@ -297,15 +339,17 @@ int fl_detach(struct fl_attachment *a)
 	ret = fl_netns_enter(a->ns, &saved);
 	if (ret)
 		return ret;
+	ret = fl_state_tc_lock(&lock);
+	if (ret)
+		goto cleanup;
 	hook.attach_point = a->hook == FL_HOOK_CLS_EGRESS ? BPF_TC_EGRESS : BPF_TC_INGRESS;
 	ret = bpf_tc_detach(&hook, &opts);
 	if (ret == -ENOENT)
 		ret = 0;
-	if (a->created_clsact) {
-		hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-		bpf_tc_hook_destroy(&hook);
-	}
-	fl_netns_restore(saved);
+	fl_clsact_release(a->ns->ino, a->ns->dev, a->ifindex, a->ifname, a->created_clsact);
+	fl_state_unlock(lock);
 	a->attached = false;
+cleanup:
+	fl_netns_restore(saved);
 	return ret;
 }

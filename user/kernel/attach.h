@@ -10,11 +10,16 @@
 
 #include "netns.h"
 
-/* Legacy cls_bpf filters carry this handle and priority, so faultline
- * can find its own and never touches anyone else's.
+struct bpf_object;
+
+/* Legacy cls_bpf filters carry this handle and one of these priorities,
+ * so faultline can find its own and never touches anyone else's. Each run
+ * on an interface takes the first priority free there, so runs with
+ * different targets share it (README "Neighbours").
  */
 #define FL_TC_HANDLE	0xfa17
 #define FL_TC_PRIO	0xfa17
+#define FL_TC_PRIO_SLOTS	16
 #define FL_PROG_PREFIX	"fl_"
 
 /* Attach types newer than Debian's uapi headers (kernel 6.6+). */
@@ -30,6 +35,7 @@ enum fl_hook {
 	FL_HOOK_XDP_GENERIC,
 	FL_HOOK_CGROUP_INGRESS,
 	FL_HOOK_CGROUP_SOCK,	/* socket creation, at the cgroup root */
+	FL_HOOK_XDP_DISPATCHER,	/* a component of libxdp's dispatcher (xdpmp.c) */
 };
 
 enum fl_xdp_mode {
@@ -45,7 +51,10 @@ struct fl_attachment {
 	char ifname[IF_NAMESIZE];
 	char cgroup[PATH_MAX];
 	int link_fd;			/* tcx, XDP and cgroup links */
-	bool created_clsact;		/* legacy: destroy the hook on detach */
+	bool created_clsact;		/* legacy: this run made the clsact hook */
+	__u32 tc_prio;			/* legacy: its filter's priority */
+	__u32 xdp_prog_id;		/* dispatcher: faultline's component */
+	struct bpf_object *xdp_obj;	/* dispatcher: the object that loaded it */
 	bool attached;
 };
 
@@ -69,6 +78,13 @@ int fl_attach_xdp(struct fl_attachment *a, const struct fl_netns *ns, const char
 int fl_attach_cgroup(struct fl_attachment *a, const char *cgroup, enum fl_hook hook, int prog_fd,
 		     char *err, size_t errlen);
 int fl_detach(struct fl_attachment *a);
+
+/* The clsact hook of @ifindex (current namespace, in @ns_ino/@ns_dev)
+ * goes when faultline made it (@created, or another run's mark) and no
+ * filter of anyone's is left on it. 1 when it went. The caller holds
+ * fl_state_tc_lock.
+ */
+int fl_clsact_release(ino_t ns_ino, dev_t ns_dev, int ifindex, const char *ifname, bool created);
 
 /* Does the program with this id carry faultline's name prefix? */
 bool fl_prog_id_is_ours(__u32 prog_id);

@@ -250,6 +250,58 @@ int fl_dp_prog_fd(const struct fl_datapath *dp, enum fl_prog prog)
 	return bpf_program__fd(fl_dp_prog(dp->skel, prog));
 }
 
+int fl_dp_load_xdp_ext(const struct fl_datapath *dp, int target_fd, const char *func,
+		       struct bpf_object **obj, int *prog_fd)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "faultline_bpf");
+	struct bpf_program *prog, *p;
+	struct bpf_map *map;
+	const void *elf;
+	size_t sz;
+	int err;
+
+	*obj = NULL;
+	elf = faultline_bpf__elf_bytes(&sz);
+	*obj = bpf_object__open_mem(elf, sz, &opts);
+	if (!*obj) {
+		err = -errno;
+		pr_warn("faultline: opening the BPF object for libxdp's dispatcher failed: %s\n",
+			strerror(-err));
+		return err;
+	}
+	prog = bpf_object__find_program_by_name(*obj, "fl_xdp_in");
+	bpf_object__for_each_program(p, *obj)
+		bpf_program__set_autoload(p, p == prog);
+	/* the kernel checks an extension against the function it replaces:
+	 * the dispatcher's slots take a struct xdp_md * as fl_xdp_in does
+	 */
+	bpf_program__set_type(prog, BPF_PROG_TYPE_EXT);
+	bpf_program__set_expected_attach_type(prog, 0);
+	err = bpf_program__set_attach_target(prog, target_fd, func);
+	if (err)
+		goto fail;
+	/* one state: the run's armed flag, rules and counters */
+	bpf_object__for_each_map(map, *obj) {
+		const struct bpf_map *src = bpf_object__find_map_by_name(dp->skel->obj,
+									 bpf_map__name(map));
+
+		err = src ? bpf_map__reuse_fd(map, bpf_map__fd(src)) : -ENOENT;
+		if (err)
+			goto fail;
+	}
+	err = bpf_object__load(*obj);
+	if (err)
+		goto fail;
+	*prog_fd = bpf_program__fd(prog);
+	return 0;
+fail:
+	pr_warn("faultline: loading fl_xdp_in as a component of libxdp's dispatcher failed: %s; run with -v for the verifier log\n",
+		strerror(-err));
+	bpf_object__close(*obj);
+	*obj = NULL;
+	return err;
+}
+
 int fl_dp_events_fd(const struct fl_datapath *dp)
 {
 	return bpf_map__fd(dp->skel->maps.fl_events);

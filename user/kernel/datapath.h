@@ -11,6 +11,7 @@
 
 struct faultline_bpf;
 struct bpf_link;
+struct bpf_object;
 
 
 
@@ -56,6 +57,13 @@ int fl_dp_open_pinned(struct fl_datapath *dp, const char *dir, unsigned int want
 int fl_dp_pin_maps(const struct fl_datapath *dp, const char *dir);
 void fl_dp_close(struct fl_datapath *dp);
 int fl_dp_prog_fd(const struct fl_datapath *dp, enum fl_prog prog);
+/* fl_xdp_in loaded once more, in an object of its own that shares every
+ * map of @dp, as an extension (freplace) of function @func of program
+ * @target_fd: a component for libxdp's dispatcher (xdpmp.c). 0 with
+ * *@obj (bpf_object__close it) and its program's *@prog_fd.
+ */
+int fl_dp_load_xdp_ext(const struct fl_datapath *dp, int target_fd, const char *func,
+		       struct bpf_object **obj, int *prog_fd);
 int fl_dp_events_fd(const struct fl_datapath *dp);
 /* Attach the loaded tracepoint programs (FL_PROGS_OBSERVE); links die with
  * the process.

@@ -120,6 +120,8 @@ static json_object *fl_pin_run_json(const struct fl_run *run)
 		json_object_object_add(x, "ifname", json_object_new_string(t->ifname));
 		json_object_object_add(x, "cgroup", json_object_new_string(t->cgroup));
 		json_object_object_add(x, "created_clsact", json_object_new_boolean(t->created_clsact));
+		json_object_object_add(x, "tc_prio", json_object_new_int((int)t->tc_prio));
+		fl_pin_add_u64(x, "xdp_prog_id", t->xdp_prog_id);
 		json_object_object_add(x, "link", json_object_new_boolean(t->link_fd >= 0));
 		json_object_object_add(x, "attached", json_object_new_boolean(t->attached));
 		json_object_array_add(a, x);
@@ -329,6 +331,9 @@ static void fl_pin_open_att(struct fl_run *run, const char *dir, json_object *li
 		snprintf(a->ifname, sizeof(a->ifname), "%s", fl_pin_get_str(x, "ifname"));
 		snprintf(a->cgroup, sizeof(a->cgroup), "%s", fl_pin_get_str(x, "cgroup"));
 		a->created_clsact = json_object_get_boolean(json_object_object_get(x, "created_clsact"));
+		/* 0 in records from before runs shared an interface: FL_TC_PRIO */
+		a->tc_prio = (__u32)json_object_get_int(json_object_object_get(x, "tc_prio"));
+		a->xdp_prog_id = (__u32)fl_pin_get_u64(x, "xdp_prog_id");
 		if (!json_object_get_boolean(json_object_object_get(x, "attached")))
 			continue;
 		if (json_object_get_boolean(json_object_object_get(x, "link"))) {
@@ -341,7 +346,9 @@ static void fl_pin_open_att(struct fl_run *run, const char *dir, json_object *li
 					path, strerror(errno));
 			continue;
 		}
-		/* a legacy filter: removed by handle and priority in its namespace */
+		/* a legacy filter, removed by handle and priority in its
+		 * namespace; or a dispatcher's component, by program id
+		 */
 		a->attached = a->ns && a->ns->fd >= 0;
 	}
 }

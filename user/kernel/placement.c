@@ -23,6 +23,7 @@
 #include "probe.h"
 #include "run.h"
 #include "targets.h"
+#include "xdpmp.h"
 
 /* The message goes into @err when the caller takes it, else to the log. */
 static int fl_place_vfail(const char *who, char *err, size_t errlen, int code, const char *fmt,
@@ -335,25 +336,25 @@ cleanup:
 	return ret;
 }
 
-/* An interface that has an XDP program already (xdp-filter, say, often
- * through libxdp's multi-program dispatcher) keeps it, untouched and first:
- * faultline chosen freely takes tc ingress there, which runs after XDP;
- * FAULTLINE_INGRESS=xdp is refused before anything is attached. faultline
- * does not join libxdp's dispatcher: its components are freplace programs
- * that libxdp loads and pins in bpffs, where they would outlive a killed
- * faultline, and faultline's programs share maps in one object.
+/* An interface that has an XDP program already keeps it, untouched and
+ * first. Where it is libxdp's multi-program dispatcher (xdp-loader,
+ * xdp-filter) whose components this process can see, faultline joins it
+ * as one more component, after the others (xdpmp.c). Any other XDP
+ * program (attached on its own, `ip link set xdp`): faultline chosen
+ * freely takes tc ingress there, which runs after XDP, and
+ * FAULTLINE_INGRESS=xdp is refused before anything is attached.
  */
 static int fl_place_check_xdp(struct fl_run *run, const char *who)
 {
 	__u32 dirs = fl_spec_dirs(&run->spec);
-	int i, saved = -1, ret, on;
+	int i, saved = -1, ret, on, mp;
 	char name[BPF_OBJ_NAME_LEN];
 	__u32 id;
 
 	if (run->ingress != FL_INGRESS_XDP || (!(dirs & FL_DIRM_INGRESS) && !run->spec.observe))
 		return 0;
 	for (i = 0; i < run->n_place; i++) {
-		const struct fl_place *p = &run->place[i];
+		struct fl_place *p = &run->place[i];
 
 		if (p->peer)
 			continue;
@@ -362,19 +363,66 @@ static int fl_place_check_xdp(struct fl_run *run, const char *who)
 			return fl_place_error(who, ret, "entering %s failed: %s", run->ns[p->ns].path,
 					      strerror(-ret));
 		on = fl_xdp_present(p->ifindex, &id, name, sizeof(name));
+		mp = on && fl_xdpmp_usable(p->ifindex);
 		fl_netns_restore(saved);
 		if (!on)
 			continue;
+		if (mp) {
+			pr_info("%s: %s has libxdp's dispatcher (id %u): faultline joins it, after its programs\n",
+				who, p->ifname, id);
+			p->xdp_mp = true;
+			continue;
+		}
 		if (!run->ingress_auto)
 			return fl_place_error(who, -EBUSY,
-					      "%s already has an XDP program (id %u, %s%s); faultline neither replaces it nor joins libxdp's dispatcher: unset FAULTLINE_INGRESS (faultline then uses tc ingress beside it) or set FAULTLINE_INGRESS=tc",
+					      "%s already has an XDP program (id %u, %s%s) that is not libxdp's multi-program dispatcher, so faultline can neither replace it nor run beside it at XDP: load it through libxdp (xdp-loader load) so that faultline joins the dispatcher, unset FAULTLINE_INGRESS (faultline then uses tc ingress beside it) or set FAULTLINE_INGRESS=tc",
 					      p->ifname, id, name,
-					      !strcmp(name, "xdp_dispatcher") ? ": libxdp's multi-program dispatcher" :
+					      !strcmp(name, "xdp_dispatcher") ? ": a dispatcher whose programs libxdp cannot find; are they pinned in a bpffs that this process does not see (LIBXDP_BPFFS)?" :
 					      fl_prog_id_is_ours(id) ? ": another faultline run's" : "");
 		pr_info("%s: %s already has an XDP program (id %u, %s): ingress goes to tc, after it\n",
 			who, p->ifname, id, name);
 		run->ingress = FL_INGRESS_TC;
+		for (i = 0; i < run->n_place; i++)
+			run->place[i].xdp_mp = false;
 		return 0;
+	}
+	return 0;
+}
+
+/* XDP ingress on the new places from @from on, of a target added while the
+ * run goes on: it joins libxdp's dispatcher where there is one; beside any
+ * other XDP program the target cannot be added (the run's ingress hook is
+ * XDP on every interface it covers).
+ */
+static int fl_place_join_dispatchers(struct fl_run *run, int from, char *err, size_t errlen)
+{
+	__u32 dirs = fl_spec_dirs(&run->spec);
+	char name[BPF_OBJ_NAME_LEN];
+	int i, saved = -1, ret, on;
+	__u32 id;
+
+	if (run->ingress != FL_INGRESS_XDP || (!(dirs & FL_DIRM_INGRESS) && !run->spec.observe))
+		return 0;
+	for (i = from; i < run->n_place; i++) {
+		struct fl_place *p = &run->place[i];
+
+		if (p->peer)
+			continue;
+		ret = fl_netns_enter(&run->ns[p->ns], &saved);
+		if (ret) {
+			fl_set_err(err, errlen, "entering %s failed: %s", run->ns[p->ns].path,
+				   strerror(-ret));
+			return ret;
+		}
+		on = fl_xdp_present(p->ifindex, &id, name, sizeof(name));
+		p->xdp_mp = on && fl_xdpmp_usable(p->ifindex);
+		fl_netns_restore(saved);
+		if (on && !p->xdp_mp) {
+			fl_set_err(err, errlen,
+				   "%s in %s already has an XDP program (id %u, %s) that is not libxdp's multi-program dispatcher, and this experiment's ingress hook is XDP; load that program through libxdp (xdp-loader load) so that faultline joins the dispatcher",
+				   p->ifname, run->ns[p->ns].path, id, name);
+			return -EBUSY;
+		}
 	}
 	return 0;
 }
@@ -611,6 +659,9 @@ int fl_place_add_target(struct fl_run *run, int t, const char *who, int *first_n
 			goto fail;
 	}
 	ret = fl_place_check_qdiscs(run, who, *first_place, err, errlen);
+	if (ret)
+		goto fail;
+	ret = fl_place_join_dispatchers(run, *first_place, err, errlen);
 	if (ret)
 		goto fail;
 	return 0;

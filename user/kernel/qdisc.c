@@ -412,3 +412,38 @@ int fl_qdisc_restore(struct fl_qdisc_saved *saved)
 		saved->installed = false;
 	return ret;
 }
+
+static int fl_count_cb(const struct nlmsghdr *nlh, void *data)
+{
+	if (nlh->nlmsg_type == RTM_NEWTFILTER)
+		(*(int *)data)++;
+	return MNL_CB_OK;
+}
+
+int fl_qdisc_clsact_filters(int ifindex, int *n)
+{
+	static const __u16 mins[] = { TC_H_MIN_INGRESS, TC_H_MIN_EGRESS };
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh;
+	struct tcmsg *tcm;
+	struct fl_nl nl;
+	size_t i;
+	int ret;
+
+	*n = 0;
+	ret = fl_nl_open(&nl);
+	if (ret)
+		return ret;
+	for (i = 0; i < sizeof(mins) / sizeof(mins[0]) && !ret; i++) {
+		nlh = mnl_nlmsg_put_header(buf);
+		nlh->nlmsg_type = RTM_GETTFILTER;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+		tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+		tcm->tcm_family = AF_UNSPEC;
+		tcm->tcm_ifindex = ifindex;
+		tcm->tcm_parent = TC_H_MAKE(TC_H_CLSACT, mins[i]);
+		ret = fl_nl_talk(&nl, nlh, fl_count_cb, n);
+	}
+	fl_nl_close(&nl);
+	return ret;
+}

@@ -45,5 +45,10 @@ int fl_qdisc_install_fq(int ifindex, const char *ifname, const struct fl_fq_para
 int fl_qdisc_fq_drops(int ifindex, __u64 *drops);
 /* Put back what @saved recorded. Idempotent. */
 int fl_qdisc_restore(struct fl_qdisc_saved *saved);
+/* How many filters, anyone's, the clsact qdisc of @ifindex holds on
+ * ingress and egress (current namespace): one that created it takes it
+ * off only when none is left.
+ */
+int fl_qdisc_clsact_filters(int ifindex, int *n);
 
 #endif /* FL_QDISC_H */

@@ -46,6 +46,7 @@ struct fl_place {
 	char ifname[IF_NAMESIZE];
 	bool peer;		/* a host-side peer: the target's ingress */
 	bool fq;		/* needs fq as its root qdisc */
+	bool xdp_mp;		/* XDP ingress joins libxdp's dispatcher there */
 	__u64 targets;		/* bit per target id whose traffic passes here:
 				 * the place goes when its last target does */
 };

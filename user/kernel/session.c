@@ -13,6 +13,7 @@
 #include "run.h"
 #include "state.h"
 #include "targets.h"
+#include "xdpmp.h"
 
 static void fl_sleep_ns(__u64 ns)
 {
@@ -220,7 +221,9 @@ static int fl_session_attach_places(struct fl_run *run, int from, char *err, siz
 					   p->ifname, FL_MAX_ATTACH);
 				return -E2BIG;
 			}
-			if (progs[k] == FL_PROG_XDP_IN)
+			if (progs[k] == FL_PROG_XDP_IN && p->xdp_mp)
+				ret = fl_xdpmp_attach(a, ns, p->ifname, &run->dp, err, errlen);
+			else if (progs[k] == FL_PROG_XDP_IN)
 				ret = fl_attach_xdp(a, ns, p->ifname, fd, run->xdp_mode, err, errlen);
 			else
 				ret = fl_attach_tc(a, ns, p->ifname, fd, progs[k] != FL_PROG_TC_IN,
@@ -352,7 +355,8 @@ int fl_session_start(struct fl_run *run, const char *who)
 
 static bool fl_hook_is_xdp(enum fl_hook hook)
 {
-	return hook == FL_HOOK_XDP_NATIVE || hook == FL_HOOK_XDP_GENERIC;
+	return hook == FL_HOOK_XDP_NATIVE || hook == FL_HOOK_XDP_GENERIC ||
+	       hook == FL_HOOK_XDP_DISPATCHER;
 }
 
 static int fl_session_detach(struct fl_attachment *a, const char *who)
@@ -487,8 +491,7 @@ int fl_session_release_shared(struct fl_run *run, const char *who)
 			 * filter too; it passes these packets all the same
 			 */
 			if (p < 0 || run->place[p].peer || run->place[p].ns != k ||
-			    (h != FL_HOOK_XDP_NATIVE && h != FL_HOOK_XDP_GENERIC &&
-			     h != FL_HOOK_TCX_INGRESS))
+			    (!fl_hook_is_xdp(h) && h != FL_HOOK_TCX_INGRESS))
 				continue;
 			if (!fl_session_drop_att(run, i, who))
 				m++;

@@ -202,6 +202,153 @@ void fl_state_unlock(int fd)
 		close(fd);
 }
 
+/* The legacy tc lock and the clsact marks live in the uid's own run-state
+ * directory: a uid may write nowhere else. Runs of one uid are serialised
+ * by it; root's and another uid's legacy runs on one interface are not
+ * (README, Capabilities), and a clsact one uid made that another uid's
+ * filter outlives is left to root's cleanup, which reads every uid's marks.
+ */
+int fl_state_tc_lock(int *fd)
+{
+	char path[PATH_MAX + 16];
+	int err;
+
+	*fd = -1;
+	err = fl_state_mkdir();
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), "%s/tc.lock", fl_state_dir());
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (*fd < 0)
+		return -errno;
+	while (flock(*fd, LOCK_EX)) {
+		if (errno == EINTR)
+			continue;
+		err = -errno;
+		close(*fd);
+		*fd = -1;
+		return err;
+	}
+	return 0;
+}
+
+static void fl_state_mark_path(const char *dir, ino_t ino, dev_t dev, int ifindex, char *buf,
+			       size_t len)
+{
+	snprintf(buf, len, "%s/clsact.%lu.%lu.%d", dir, (unsigned long)ino, (unsigned long)dev,
+		 ifindex);
+}
+
+int fl_state_mark_clsact(ino_t netns_ino, dev_t netns_dev, int ifindex, const char *ifname)
+{
+	char path[PATH_MAX + 64];
+	FILE *f;
+	int err;
+
+	err = fl_state_mkdir();
+	if (err)
+		return err;
+	fl_state_mark_path(fl_state_dir(), netns_ino, netns_dev, ifindex, path, sizeof(path));
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	fprintf(f, "%s\n", ifname);
+	return fclose(f) ? -errno : 0;
+}
+
+/* A mark's device name, or "" when there is none. */
+static void fl_state_read_mark(const char *path, char *name, size_t len)
+{
+	FILE *f;
+
+	name[0] = 0;
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (!fgets(name, len, f))
+		name[0] = 0;
+	fclose(f);
+	name[strcspn(name, "\n")] = 0;
+}
+
+struct fl_mark_query {
+	ino_t ino;
+	dev_t dev;
+	int ifindex;
+	const char *ifname;
+	bool unlink;
+	bool found;
+};
+
+static int fl_state_mark_in(const char *dir, void *ctx)
+{
+	struct fl_mark_query *q = ctx;
+	char path[PATH_MAX + 64], name[IF_NAMESIZE + 2];
+
+	fl_state_mark_path(dir, q->ino, q->dev, q->ifindex, path, sizeof(path));
+	if (q->unlink) {
+		unlink(path);
+		return 0;
+	}
+	fl_state_read_mark(path, name, sizeof(name));
+	/* the same device: an ifindex may have been reused */
+	q->found = q->found || (name[0] && !strcmp(name, q->ifname));
+	return 0;
+}
+
+bool fl_state_clsact_marked(ino_t netns_ino, dev_t netns_dev, int ifindex, const char *ifname)
+{
+	struct fl_mark_query q = { netns_ino, netns_dev, ifindex, ifname, false, false };
+
+	fl_state_for_each_dir(fl_state_mark_in, &q);
+	return q.found;
+}
+
+void fl_state_unmark_clsact(ino_t netns_ino, dev_t netns_dev, int ifindex)
+{
+	struct fl_mark_query q = { netns_ino, netns_dev, ifindex, NULL, true, false };
+
+	fl_state_for_each_dir(fl_state_mark_in, &q);
+}
+
+struct fl_mark_walk {
+	int (*fn)(ino_t ino, dev_t dev, int ifindex, const char *ifname, void *ctx);
+	void *ctx;
+};
+
+static int fl_state_marks_in(const char *dir, void *ctx)
+{
+	struct fl_mark_walk *w = ctx;
+	struct dirent *de;
+	DIR *d;
+
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		char path[PATH_MAX + 64], name[IF_NAMESIZE + 2];
+		unsigned long ino, dev;
+		int ifindex;
+
+		if (sscanf(de->d_name, "clsact.%lu.%lu.%d", &ino, &dev, &ifindex) != 3)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		fl_state_read_mark(path, name, sizeof(name));
+		w->fn(ino, dev, ifindex, name, w->ctx);
+	}
+	closedir(d);
+	return 0;
+}
+
+void fl_state_for_each_clsact_mark(int (*fn)(ino_t ino, dev_t dev, int ifindex,
+					     const char *ifname, void *ctx),
+				   void *ctx)
+{
+	struct fl_mark_walk w = { fn, ctx };
+
+	fl_state_for_each_dir(fl_state_marks_in, &w);
+}
+
 /* One process may hold several runs (the engine's jobs): each has its own
  * record, named by the pid and a number unique within the process.
  */

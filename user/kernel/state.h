@@ -45,6 +45,23 @@ void fl_state_unlock(int fd);
 
 struct fl_qdisc_saved;
 
+/* Legacy clsact hooks are shared by every run on an interface: one process
+ * at a time makes one or adds its filter there, or takes its filter off
+ * and decides whether the hook goes. Blocks; fl_state_unlock releases it.
+ */
+int fl_state_tc_lock(int *fd);
+/* A mark per clsact qdisc that a run created, kept until the hook goes:
+ * the run that takes the last filter off removes it, whichever run
+ * created it (fl_clsact_release).
+ */
+int fl_state_mark_clsact(ino_t netns_ino, dev_t netns_dev, int ifindex, const char *ifname);
+bool fl_state_clsact_marked(ino_t netns_ino, dev_t netns_dev, int ifindex, const char *ifname);
+void fl_state_unmark_clsact(ino_t netns_ino, dev_t netns_dev, int ifindex);
+/* Visit every mark (for 'faultline cleanup'). */
+void fl_state_for_each_clsact_mark(int (*fn)(ino_t ino, dev_t dev, int ifindex,
+					     const char *ifname, void *ctx),
+				   void *ctx);
+
 /* A new record's number, unique in this process (a run's records). */
 unsigned int fl_state_new_record(void);
 int fl_state_record_clsact(unsigned int rec, ino_t netns_ino, dev_t netns_dev, int ifindex,

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
 
 #include "common.h"
 #include "log.h"
@@ -67,10 +68,17 @@ static int fl_libbpf_print(enum libbpf_print_level level, const char *fmt, va_li
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* libxdp's levels are libbpf's */
+static int fl_libxdp_print(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	return fl_libbpf_print((enum libbpf_print_level)level, fmt, ap);
+}
+
 void fl_log_set_level(enum fl_log_level level)
 {
 	fl_level = level;
 	libbpf_set_print(fl_libbpf_print);
+	libxdp_set_print(fl_libxdp_print);
 }
 
 enum fl_log_level fl_log_get_level(void)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Leveled messages on stderr; libbpf's own output one level lower. Text
+/* Leveled messages on stderr; libbpf's and libxdp's own output one level lower. Text
  * by default; JSON lines (ts, level, msg, and fields such as experiment)
  * for a long-running process whose stderr a log collector reads.
  */
