@@ -180,26 +180,34 @@ cleanup:
 	return ret;
 }
 
-int fl_attach_tc(struct fl_attachment *a, const struct fl_netns *ns, const char *ifname,
-		 int prog_fd, bool egress, bool tcx, unsigned int rec, char *err, size_t errlen)
+int fl_attach_enter(struct fl_attachment *a, const struct fl_netns *ns, const char *ifname,
+		    int *saved, char *err, size_t errlen)
 {
-	int saved = -1, ret;
+	int ret;
 
 	memset(a, 0, sizeof(*a));
 	a->link_fd = -1;
 	a->ns = ns;
 	snprintf(a->ifname, sizeof(a->ifname), "%s", ifname);
-	ret = fl_netns_enter(ns, &saved);
+	*saved = -1;
+	ret = fl_netns_enter(ns, saved);
 	if (ret) {
 		snprintf(err, errlen, "entering network namespace %s failed: %s", ns->path,
 			 strerror(-ret));
 		return ret;
 	}
 	a->ifindex = fl_resolve_ifindex(ifname, err, errlen);
-	if (!a->ifindex) {
-		ret = -ENODEV;
+	return a->ifindex ? 0 : -ENODEV;
+}
+
+int fl_attach_tc(struct fl_attachment *a, const struct fl_netns *ns, const char *ifname,
+		 int prog_fd, bool egress, bool tcx, unsigned int rec, char *err, size_t errlen)
+{
+	int saved = -1, ret;
+
+	ret = fl_attach_enter(a, ns, ifname, &saved, err, errlen);
+	if (ret)
 		goto cleanup;
-	}
 	ret = fl_attach_tc_here(a, prog_fd, egress, tcx, rec, err, errlen);
 cleanup:
 	fl_netns_restore(saved);
@@ -213,21 +221,9 @@ int fl_attach_xdp(struct fl_attachment *a, const struct fl_netns *ns, const char
 	int saved = -1, ret;
 	__u32 cur = 0;
 
-	memset(a, 0, sizeof(*a));
-	a->link_fd = -1;
-	a->ns = ns;
-	snprintf(a->ifname, sizeof(a->ifname), "%s", ifname);
-	ret = fl_netns_enter(ns, &saved);
-	if (ret) {
-		snprintf(err, errlen, "entering network namespace %s failed: %s", ns->path,
-			 strerror(-ret));
-		return ret;
-	}
-	a->ifindex = fl_resolve_ifindex(ifname, err, errlen);
-	if (!a->ifindex) {
-		ret = -ENODEV;
+	ret = fl_attach_enter(a, ns, ifname, &saved, err, errlen);
+	if (ret)
 		goto cleanup;
-	}
 	/* never replace an XDP program that is not ours */
 	if (!bpf_xdp_query_id(a->ifindex, 0, &cur) && cur) {
 		snprintf(err, errlen,

@@ -63,6 +63,13 @@ bool fl_hook_is_ingress(enum fl_hook hook);
 /* Attached to a cgroup (a->cgroup), not to an interface. */
 bool fl_hook_is_cgroup(enum fl_hook hook);
 
+/* The start of every interface attachment: @a reset and named, the thread
+ * in @ns (*saved to give to fl_netns_restore, also on failure), and
+ * @ifname's index found there.
+ */
+int fl_attach_enter(struct fl_attachment *a, const struct fl_netns *ns, const char *ifname,
+		    int *saved, char *err, size_t errlen);
+
 /* Each returns 0 or a negative errno and leaves @err with a one-line
  * reason that names the device and what to do.
  */

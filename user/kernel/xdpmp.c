@@ -51,19 +51,11 @@ int fl_xdpmp_attach(struct fl_attachment *a, const struct fl_netns *ns, const ch
 	struct xdp_multiprog *mp = NULL;
 	int saved = -1, ret, fd;
 
-	memset(a, 0, sizeof(*a));
-	a->link_fd = -1;
-	a->ns = ns;
+	ret = fl_attach_enter(a, ns, ifname, &saved, err, errlen);
 	a->hook = FL_HOOK_XDP_DISPATCHER;
-	snprintf(a->ifname, sizeof(a->ifname), "%s", ifname);
-	ret = fl_netns_enter(ns, &saved);
-	if (ret) {
-		snprintf(err, errlen, "entering network namespace %s failed: %s", ns->path,
-			 strerror(-ret));
-		return ret;
-	}
-	a->ifindex = if_nametoindex(ifname);
-	mp = a->ifindex ? fl_xdpmp_get(a->ifindex) : NULL;
+	if (ret)
+		goto cleanup;
+	mp = fl_xdpmp_get(a->ifindex);
 	if (!mp) {
 		snprintf(err, errlen,
 			 "libxdp's dispatcher on %s went away before faultline could join it; run the experiment again",
