@@ -150,14 +150,14 @@ fi
 
 # Beside iptables and nft: bystanders, drop rate, accuracy, footprint (host).
 if [[ ${BENCH_SIDE:-1} == 1 ]]; then
-	echo "bench/run.sh: bench/side_by_side.sh ${BENCH_SIDE_ROUNDS:-5}" >&2
+	echo "bench/run.sh: bench/side_by_side.sh ${BENCH_SIDE_ROUNDS:-7}" >&2
 	load=$(cut -d' ' -f1-3 /proc/loadavg)
-	bash "$here/side_by_side.sh" "${BENCH_SIDE_ROUNDS:-5}" >"$tmp/side"
+	bash "$here/side_by_side.sh" "${BENCH_SIDE_ROUNDS:-7}" >"$tmp/side"
 	{
 		echo "<!-- side_by_side: begin (written by bench/run.sh) -->"
 		echo "## side by side with iptables and nft (issue 17 §6)"
 		echo
-		echo "- command: \`make bench\`, which runs \`bench/side_by_side.sh ${BENCH_SIDE_ROUNDS:-5}\`"
+		echo "- command: \`make bench\`, which runs \`bench/side_by_side.sh ${BENCH_SIDE_ROUNDS:-7}\`"
 		echo "- kernel: \`$(uname -r)\`; $(nproc) CPUs; date: $(date -u '+%Y-%m-%d %H:%M UTC'); tree: $(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown); load average before/after: $load / $(cut -d' ' -f1-3 /proc/loadavg)"
 		echo "- tools: $(iptables --version | head -n 1), $(nft --version | head -n 1); faultline on tcx"
 		echo

@@ -2,9 +2,10 @@
 # faultline beside the tools users compare it with (issue 17, section 6):
 # iptables (cgroup match, statistic) and nft (socket cgroupv2, numgen), in
 # the client namespace of a veth pair, on the same target cgroup.
-#   bystander   iperf3 TCP of a bystander cgroup in the target's namespace,
-#               while the target's egress is dropped 30 % by nothing,
-#               faultline, iptables or nft; alternating rounds, medians.
+#   bystander   iperf3 TCP and a UDP flood of a bystander cgroup in the
+#               target's namespace, while the target's egress is dropped
+#               30 % by nothing, faultline, iptables or nft; rounds in a
+#               rotating order, medians, paired ratios.
 #               Goal: faultline >= 0.98 x nothing, and >= iptables.
 #   drop rate   the target floods UDP (fltraffic udp-flood, sendmmsg) and
 #               all of it is dropped: by faultline, by iptables in the raw
@@ -15,7 +16,7 @@
 #               Goal: inside 5 sigma of the rate for every tool and rate.
 #   footprint   faultline's VmRSS at 10,000 active flows. Goal: <= 32 MB.
 # Prints a Markdown section on stdout.
-# Usage: bench/side_by_side.sh [ROUNDS]   (as root; default 5)
+# Usage: bench/side_by_side.sh [ROUNDS]   (as root; default 7)
 # shellcheck source=SCRIPTDIR/../tests/lib/lib.sh
 source "$(dirname "$0")/../tests/lib/lib.sh"
 
@@ -23,7 +24,7 @@ fl_require_root
 fl_require_cgroup2
 fl_require_cmds iperf3 jq iptables nft
 fl_require_faultline
-ROUNDS=${1:-5}
+ROUNDS=${1:-7}
 SECS=3
 N=${BENCH_FLOOD_COUNT:-200000}
 fl_setup
@@ -126,35 +127,70 @@ flood()
 }
 
 # ---- bystander throughput ----
-declare -A bys
+# Each round runs every tool once, in an order that rotates from round to
+# round, so a drift of the shared machine does not always fall on the same
+# tool. The comparison is paired: each round's faultline / iptables ratio
+# (two neighbouring measurements), and the median of those ratios.
+# Two loads: iperf3 TCP (what users run; GSO makes its per-packet costs
+# small) and a UDP flood of 64-byte datagrams (sendmmsg), where each
+# packet's cost through the hooks shows.
+declare -A bys byp
 tools=(none faultline iptables nft)
+bys_flood()
+{
+	fl_run_in "$FL_NS_CLI" "$FL_CG_BYSTANDER" "$FL_TRAFFIC" udp-flood --dst "$FL_SRV4" \
+		--port 31000 --flows 16 --count "$N" 2>/dev/null
+}
+pair_tcp=() pair_udp=() pair_tcp_nft=() pair_udp_nft=()
 for ((r = 0; r < ROUNDS; r++)); do
-	for tool in "${tools[@]}"; do
+	declare -A this_t=() this_u=()
+	for ((k = 0; k < ${#tools[@]}; k++)); do
+		tool=${tools[$(((r + k) % ${#tools[@]}))]}
 		tool_on "$tool" 30 >/dev/null
 		v=$(fl_run_in "$FL_NS_CLI" "$FL_CG_BYSTANDER" iperf3 -c "$FL_SRV4" -p "$port" -t "$SECS" -J 2>/dev/null |
 			jq -r '.end.sum_received.bits_per_second // 0')
+		u=$(fl_kv "$(bys_flood)" pps)
 		tool_off "$tool" >/dev/null
 		bys[$tool]+="$v "
+		byp[$tool]+="${u:-0} "
+		this_t[$tool]=$v
+		this_u[$tool]=${u:-0}
 	done
+	pair_tcp+=("$(ratio "${this_t[faultline]}" "${this_t[iptables]}")")
+	pair_udp+=("$(ratio "${this_u[faultline]}" "${this_u[iptables]}")")
+	pair_tcp_nft+=("$(ratio "${this_t[faultline]}" "${this_t[nft]}")")
+	pair_udp_nft+=("$(ratio "${this_u[faultline]}" "${this_u[nft]}")")
+	unset this_t this_u
 done
-declare -A med
+declare -A med medp
 for tool in "${tools[@]}"; do
 	med[$tool]=$(tr ' ' '\n' <<<"${bys[$tool]}" | grep . | median)
+	medp[$tool]=$(tr ' ' '\n' <<<"${byp[$tool]}" | grep . | median)
 done
+pmed()
+{
+	printf '%s\n' "$@" | grep -v n/a | median
+}
 echo "### bystander throughput beside a 30 % drop of the target's egress"
 echo
-echo "iperf3 TCP, ${SECS} s, $ROUNDS alternating rounds; the bystander's cgroup shares the target's namespace."
+echo "The bystander's cgroup shares the target's namespace. $ROUNDS rounds; each runs every tool once, the order"
+echo "rotating from round to round; the comparisons with iptables and nft are paired (each round's ratio of two"
+echo "neighbouring measurements, then the median of those ratios)."
 echo
-echo "| drop by | Mbit/s (median) | / nothing | rounds (Mbit/s) |"
-echo "|---|---:|---:|---|"
+echo "| drop by | iperf3 TCP ${SECS} s, Mbit/s (median) | / nothing | UDP flood, 64-byte datagrams/s (median) | / nothing | TCP rounds (Mbit/s) |"
+echo "|---|---:|---:|---:|---:|---|"
 for tool in "${tools[@]}"; do
-	echo "| $tool | $(awk -v b="${med[$tool]}" 'BEGIN { printf "%.0f", b / 1e6 }') | $(ratio "${med[$tool]}" "${med[none]}") | $(awk '{ for (i = 1; i <= NF; i++) printf "%s%.0f", (i > 1 ? " " : ""), $i / 1e6 }' <<<"${bys[$tool]}") |"
+	echo "| $tool | $(awk -v b="${med[$tool]}" 'BEGIN { printf "%.0f", b / 1e6 }') | $(ratio "${med[$tool]}" "${med[none]}") | ${medp[$tool]} | $(ratio "${medp[$tool]}" "${medp[none]}") | $(awk '{ for (i = 1; i <= NF; i++) printf "%s%.0f", (i > 1 ? " " : ""), $i / 1e6 }' <<<"${bys[$tool]}") |"
 done
 echo
 r_none=$(ratio "${med[faultline]}" "${med[none]}")
-echo "- faultline ≥ 0.98 × nothing: $r_none: $(met "$r_none >= 0.98")"
-echo "- faultline ≥ iptables: $(ratio "${med[faultline]}" "${med[iptables]}") × iptables: $(met "${med[faultline]} >= ${med[iptables]}")"
-echo "- (nft: $(ratio "${med[faultline]}" "${med[nft]}") × nft)"
+r_nonep=$(ratio "${medp[faultline]}" "${medp[none]}")
+pt=$(pmed "${pair_tcp[@]}")
+pu=$(pmed "${pair_udp[@]}")
+echo "- faultline ≥ 0.98 × nothing: TCP $r_none: $(met "$r_none >= 0.98"); UDP flood $r_nonep: $(met "$r_nonep >= 0.98")"
+echo "- faultline ≥ iptables (median of the paired ratios): TCP $pt × ($(met "$pt >= 1")); UDP flood $pu × ($(met "$pu >= 1"))"
+echo "  - per round, TCP: ${pair_tcp[*]}; UDP flood: ${pair_udp[*]}"
+echo "- (nft, paired: TCP $(pmed "${pair_tcp_nft[@]}") ×, UDP flood $(pmed "${pair_udp_nft[@]}") ×)"
 echo
 
 # ---- drop throughput at the flood rate ----
