@@ -118,6 +118,17 @@ struct {
 	__type(value, struct fl_brk_state);
 } fl_brk SEC(".maps");
 
+/* DNS fault names (bpf/dns.h): a name's or a wildcard suffix's hash, per
+ * target -> the target's rules that list it
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FL_DNS_MAX_NAMES);
+	__type(key, struct fl_dns_key);
+	__type(value, struct fl_dns_val);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} fl_dns SEC(".maps");
+
 /* Written by the loader through the mmap'ed .bss: disarming is one store. */
 struct fl_control fl_ctl = {};
 

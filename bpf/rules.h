@@ -20,6 +20,8 @@ enum fl_verdict {
 	FL_DELAY = 2,	/* a departure time on a socketless copy (delay, maybe rate) */
 	FL_PACE = 3,	/* a departure time on the packet itself (rate alone) */
 	FL_DUP = 4,	/* sent as it is, and a copy beside it (tc egress only) */
+	FL_DNS_NXDOMAIN = 6,	/* a DNS query answered in its place (tc egress only) */
+	FL_DNS_SERVFAIL = 7,
 };
 
 struct fl_decision {
@@ -122,6 +124,9 @@ static __always_inline void fl_rule_act(struct fl_decision *d, int drop)
 		if (rs)
 			rs->dropped++;
 		d->verdict = FL_DROP;
+	} else if (r->dns_rcode) {
+		d->verdict = r->dns_rcode == FL_DNS_RCODE_NXDOMAIN ? FL_DNS_NXDOMAIN :
+								    FL_DNS_SERVFAIL;
 	} else if (r->delay_ns || r->jitter_ns) {
 		if (rs)
 			rs->delayed++;
@@ -202,6 +207,9 @@ static __always_inline void fl_rules_eval(const struct fl_target *t, const struc
 			rs->seen++;
 		if (!(r->dir_mask & (1u << dir)) || !fl_proto_match(r, p) || !fl_port_match(r, p))
 			continue;
+		/* a DNS fault matches the queries for its names only */
+		if ((t->dns_rules & (1u << i)) && !(p->dns_mask & (1u << i)))
+			continue;
 		if (t->peer_rules & (1u << i)) {
 			if (!peers_done) {
 				peer_mask = fl_peer_mask(t, p, dir);
@@ -213,6 +221,8 @@ static __always_inline void fl_rules_eval(const struct fl_target *t, const struc
 		if (rs) {
 			rs->matched++;
 			rs->bytes += len;
+			if (t->dns_rules & (1u << i))
+				rs->dns++;
 		}
 		d->rule = r;
 		d->rule_id = rid;

@@ -1,0 +1,263 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* DNS faults: which of a target's DNS fault rules the name of a query
+ * names, and the answer (NXDOMAIN, SERVFAIL) made from the query itself
+ * and sent back to the target in its place.
+ *
+ * Only a target's UDP packet to port 53 gets here (fl_tc_egress), and only
+ * when the target has a DNS fault. A query is matched when it is a
+ * standard query (QR 0, opcode 0) with exactly one question whose name is
+ * written out in full (no compression pointer) in at most FL_DNS_NAME_MAX
+ * bytes; anything else matches no DNS fault and goes on as any other
+ * packet. Names compare in lower case, as DNS compares them.
+ */
+#ifndef FL_DNS_H
+#define FL_DNS_H
+
+#include "maps.h"
+#include "parse.h"
+
+#define FL_DNS_HDR		12	/* ID, flags, four counts */
+#define FL_DNS_QTAIL		4	/* QTYPE, QCLASS after the name */
+#define FL_DNS_BUF		(FL_DNS_HDR + FL_DNS_NAME_MAX + FL_DNS_QTAIL)
+/* a label is a length byte and at least one more */
+#define FL_DNS_MAX_LABELS	(FL_DNS_NAME_MAX / 2)
+#define FL_UDP_HDR		8
+
+static __always_inline __u8 fl_dns_lower(__u8 c)
+{
+	return (__u8)(c - 'A') < 26 ? c | 0x20 : c;
+}
+
+/* A query's name on its way through the two walks below. */
+struct fl_dns_walk {
+	__u8 buf[FL_DNS_BUF];	/* DNS header, name, QTYPE, QCLASS */
+	__u64 starts[2];	/* bit i: a label starts at name byte i */
+	__u64 h, w, want;	/* the hash so far, bytes not yet mixed; t->dns_labels */
+	struct fl_dns_key k;
+	__u32 i;		/* the label walk's place in the name */
+	__u32 name_len;		/* with the root's 0 byte; 0: not a name we match */
+	__u32 labels;		/* labels seen from the end */
+	__u32 mask;
+};
+
+/* One label: where it starts, then the next. */
+static long fl_dns_label_cb(__u64 idx, void *ctx)
+{
+	struct fl_dns_walk *s = ctx;
+	__u32 i = s->i, len;
+
+	if (i >= FL_DNS_NAME_MAX)
+		return 1;
+	len = s->buf[FL_DNS_HDR + i];
+	if (!len) {
+		s->name_len = i + 1;
+		return 1;
+	}
+	/* 0xc0 and up: a compression pointer; 64..191: reserved */
+	if (len > 63)
+		return 1;
+	s->starts[(i >> 6) & 1] |= 1ULL << (i & 63);
+	s->i = i + len + 1;
+	return 0;
+}
+
+/* One byte of the name, from its end; at a label start, the suffix from
+ * there is looked up if some listed name has as many labels.
+ */
+static long fl_dns_hash_cb(__u64 idx, void *ctx)
+{
+	struct fl_dns_walk *s = ctx;
+	struct fl_dns_val *v;
+	__u32 pos;
+
+	if (idx >= s->name_len)
+		return 1;
+	/* in range already; the mask tells the verifier so */
+	pos = (s->name_len - 1 - (__u32)idx) & (FL_DNS_NAME_MAX - 1);
+	s->w = s->w << 8 | fl_dns_lower(s->buf[FL_DNS_HDR + pos]);
+	if ((idx & 7) == 7) {
+		s->h = fl_dns_mix(s->h, s->w);
+		s->w = 0;
+	}
+	if (!(s->starts[pos >> 6] & (1ULL << (pos & 63))))
+		return 0;
+	s->labels++;
+	if (!(s->want & (1ULL << (s->labels & 63))))
+		return 0;
+	s->k.hash = fl_dns_hash_end(s->h, s->w, idx + 1);
+	v = bpf_map_lookup_elem(&fl_dns, &s->k);
+	if (v)
+		s->mask |= pos ? v->wild_mask : v->exact_mask;
+	return 0;
+}
+
+/* Bit i: rule_ids[i] of @t lists the name that the query in @skb asks
+ * for (the name itself, or *. and one of its suffixes). Sets p->dns_qend
+ * to where the question ends. The name's bytes are hashed once, from its
+ * end, and the hash so far is looked up at each label start whose suffix
+ * has as many labels as a listed name: usually one lookup for a name that
+ * is not listed. The walks are bpf_loop()s: the verifier checks each step
+ * once instead of every path through up to 128 of them.
+ */
+static __always_inline __u32 fl_dns_match(struct __sk_buff *skb, const struct fl_target *t,
+					  struct fl_pkt *p, struct fl_dns_walk *s)
+{
+	__u32 off = p->payload_off, avail, n;
+
+	if (!off || skb->len <= off)
+		return 0;
+	avail = skb->len - off;
+	if (avail < FL_DNS_HDR + 1 + FL_DNS_QTAIL)
+		return 0;
+	n = avail < FL_DNS_BUF ? avail : FL_DNS_BUF;
+	/* the walks read the buffer at variable offsets: all of it must be
+	 * written first
+	 */
+	__builtin_memset(s, 0, sizeof(*s));
+	if (bpf_skb_load_bytes(skb, off, s->buf, n))
+		return 0;
+	/* QR 0 and opcode 0 (a standard query), one question */
+	if ((s->buf[2] & 0xf8) || s->buf[4] || s->buf[5] != 1)
+		return 0;
+	bpf_loop(FL_DNS_MAX_LABELS, fl_dns_label_cb, s, 0);
+	if (!s->name_len || FL_DNS_HDR + s->name_len + FL_DNS_QTAIL > n)
+		return 0;
+	s->h = FL_DNS_HASH_SEED;
+	s->want = t->dns_labels;
+	s->k.target_id = t->target_id;
+	bpf_loop(s->name_len, fl_dns_hash_cb, s, 0);
+	p->dns_qend = off + FL_DNS_HDR + s->name_len + FL_DNS_QTAIL;
+	return s->mask;
+}
+
+static __always_inline __u16 fl_csum_fold(__s64 s)
+{
+	__u32 x = (__u32)s;
+
+	x = (x & 0xffff) + (x >> 16);
+	x = (x & 0xffff) + (x >> 16);
+	return (__u16)~x;
+}
+
+/* Turn the query in @skb (matched by fl_dns_match) into its answer with
+ * @rcode, in place: the same ID and question, QR 1, RA as the query's RD,
+ * no records (an EDNS OPT record of the query is cut off with everything
+ * after the question: the answer is what a server without EDNS sends),
+ * addresses, ports and MACs swapped, the IP and UDP checksums computed
+ * again. 0, or -1 when the packet could not be rewritten (the caller
+ * drops what is left of it).
+ */
+static __always_inline int fl_dns_forge(struct __sk_buff *skb, const struct fl_pkt *p,
+					__u32 rcode)
+{
+	__u8 msg[FL_UDP_HDR + FL_DNS_BUF + 4], l3[60], mac[12], swapped[12];
+	__u32 udp_off, qend = p->dns_qend, ulen, hl, i;
+	__u32 ph[10] = {};	/* the pseudo-header: 12 bytes for IPv4, 40 for IPv6 */
+	__u32 ph_len;
+	__u8 rd, tmp;
+	__u16 c;
+	__s64 sum;
+
+	if (p->payload_off < FL_UDP_HDR || p->l3_off < 14 || p->l3_off > 64)
+		return -1;
+	udp_off = p->payload_off - FL_UDP_HDR;
+	if (qend <= udp_off + FL_UDP_HDR + FL_DNS_HDR)
+		return -1;
+	ulen = qend - udp_off;
+	if (ulen > FL_UDP_HDR + FL_DNS_BUF)
+		return -1;
+	if (skb->len > qend && bpf_skb_change_tail(skb, qend, 0))
+		return -1;
+	if (skb->len != qend)
+		return -1;
+
+	if (bpf_skb_load_bytes(skb, 0, mac, sizeof(mac)))
+		return -1;
+	for (i = 0; i < 6; i++) {
+		swapped[i] = mac[i + 6];
+		swapped[i + 6] = mac[i];
+	}
+	if (bpf_skb_store_bytes(skb, 0, swapped, sizeof(swapped), 0))
+		return -1;
+
+	/* UDP header and DNS message; the zeros after them pad the sum to
+	 * whole words without changing it
+	 */
+	__builtin_memset(msg, 0, sizeof(msg));
+	/* checked above; said again where the verifier needs it */
+	if (ulen < FL_UDP_HDR + FL_DNS_HDR || ulen > FL_UDP_HDR + FL_DNS_BUF)
+		return -1;
+	if (bpf_skb_load_bytes(skb, udp_off, msg, ulen))
+		return -1;
+	for (i = 0; i < 2; i++) {
+		tmp = msg[i];
+		msg[i] = msg[i + 2];
+		msg[i + 2] = tmp;
+	}
+	msg[4] = ulen >> 8;
+	msg[5] = ulen & 0xff;
+	msg[6] = 0;
+	msg[7] = 0;
+	rd = msg[FL_UDP_HDR + 2] & 0x01;
+	/* QR; opcode and RD kept; AA and TC clear */
+	msg[FL_UDP_HDR + 2] = 0x80 | (msg[FL_UDP_HDR + 2] & 0x79);
+	/* RA as the query asked for recursion; Z, AD, CD clear */
+	msg[FL_UDP_HDR + 3] = (rd ? 0x80 : 0) | (rcode & 0x0f);
+	for (i = 6; i < FL_DNS_HDR; i++)
+		msg[FL_UDP_HDR + i] = 0;
+
+	if (p->family == 4) {
+		if (bpf_skb_load_bytes(skb, p->l3_off, l3, 20))
+			return -1;
+		hl = (l3[0] & 0x0f) * 4;
+		if (hl < 20 || hl > sizeof(l3))
+			return -1;
+		if (hl > 20 && bpf_skb_load_bytes(skb, p->l3_off, l3, hl))
+			return -1;
+		for (i = 0; i < 4; i++) {
+			tmp = l3[12 + i];
+			l3[12 + i] = l3[16 + i];
+			l3[16 + i] = tmp;
+		}
+		c = bpf_htons(qend - p->l3_off);
+		__builtin_memcpy(&l3[2], &c, 2);
+		l3[10] = 0;
+		l3[11] = 0;
+		c = fl_csum_fold(bpf_csum_diff(NULL, 0, (__be32 *)l3, hl, 0));
+		__builtin_memcpy(&l3[10], &c, 2);
+		__builtin_memcpy(&ph[0], &l3[12], 8);
+		ph[2] = bpf_htonl(IPPROTO_UDP << 16 | ulen);
+		ph_len = 12;
+	} else {
+		hl = 40;
+		if (bpf_skb_load_bytes(skb, p->l3_off, l3, 40))
+			return -1;
+		for (i = 0; i < 16; i++) {
+			tmp = l3[8 + i];
+			l3[8 + i] = l3[24 + i];
+			l3[24 + i] = tmp;
+		}
+		/* extension headers, if any, stay between the two */
+		c = bpf_htons(qend - p->l3_off - 40);
+		__builtin_memcpy(&l3[4], &c, 2);
+		__builtin_memcpy(&ph[0], &l3[8], 32);
+		ph[8] = bpf_htonl(ulen);
+		ph[9] = bpf_htonl(IPPROTO_UDP);
+		ph_len = 40;
+	}
+	sum = bpf_csum_diff(NULL, 0, ph, ph_len, 0);
+	sum = bpf_csum_diff(NULL, 0, (__be32 *)msg, (ulen + 3) & ~3u, (__u32)sum);
+	c = fl_csum_fold(sum);
+	/* 0 would mean "no checksum" */
+	if (!c)
+		c = 0xffff;
+	__builtin_memcpy(&msg[6], &c, 2);
+
+	if (bpf_skb_store_bytes(skb, p->l3_off, l3, hl, 0))
+		return -1;
+	if (bpf_skb_store_bytes(skb, udp_off, msg, ulen, 0))
+		return -1;
+	return 0;
+}
+
+#endif /* FL_DNS_H */
