@@ -37,13 +37,16 @@ static void fl_inject_usage(FILE *out)
 		"                        [--loss PCT [--loss-correlation PCT] | --loss-p PCT --loss-r PCT\n"
 		"                         [--loss-h PCT] [--loss-k PCT]] [--loss-per flow|fault]\n"
 		"                        [--duplicate PCT]\n"
+		"                        [--dns-name NAME... --dns-action drop|delay|nxdomain|servfail\n"
+		"                         [--dns-delay D]]\n"
 		"                        [--delay D [--jitter D] [--distribution NAME] [--correlation PCT]\n"
 		"                         [--reorder]] [--rate R [--rate-per target|flow]] [--force-qdisc]\n"
 		"                        [--abort-if COND]... [--duration DURATION] [--name NAME] [--json]\n"
 		"                        [--dry-run] [--force] [-v]\n"
 		"\n"
 		"Drop, lose in bursts, duplicate, partition, delay or rate-limit the packets of the\n"
-		"target cgroups (and their descendants), in the kernel, until DURATION ends\n"
+		"target cgroups (and their descendants), or fail their DNS queries for some names,\n"
+		"in the kernel, until DURATION ends\n"
 		"(default 60s, at most 24h) or SIGINT. It runs as an experiment of one fault:\n"
 		"the same checks, states (Succeeded, Failed, Aborted, Error), exit codes and\n"
 		"report as 'faultline run'.\n"
@@ -79,6 +82,11 @@ static void fl_inject_usage(FILE *out)
 		"      --loss-k PCT      chance a packet gets through in the good state (k, default 100)\n"
 		"      --loss-per P      flow (default: each flow its own state) or fault (one state)\n"
 		"      --duplicate PCT   share of matching packets sent twice (--direction egress)\n"
+		"      --dns-name NAME   the target's DNS queries (UDP to port 53) for NAME: exact, or\n"
+		"                        *.SUFFIX for names below SUFFIX (repeatable; any case)\n"
+		"      --dns-action A    what happens to them: drop, delay (--dns-delay, needs fq),\n"
+		"                        nxdomain or servfail (answered at once in the kernel)\n"
+		"      --dns-delay D     how long the delay action holds a query, e.g. 2s\n"
 		"      --delay D         added latency, e.g. 20ms (needs the fq qdisc)\n"
 		"      --jitter D        spread: half-width (uniform) or standard deviation\n"
 		"      --distribution N  uniform (default), normal, pareto or paretonormal\n"
@@ -142,13 +150,15 @@ static const char *fl_inject_flag(const char *field)
 		{ "loss.r", "--loss-r" }, { "loss.h", "--loss-h" }, { "loss.k", "--loss-k" },
 		{ "loss.per", "--loss-per" }, { "scope", "--scope" },
 		{ "duplicate", "--duplicate" }, { "duplicate.percent", "--duplicate" },
+		{ "dns", "--dns-action" }, { "dns.match.names", "--dns-name" },
+		{ "dns.action", "--dns-action" }, { "dns.delay", "--dns-delay" },
 	};
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(map); i++)
 		if (!strcmp(map[i].field, field))
 			return map[i].flag;
-	return "--drop, --loss, --duplicate, --delay, --rate or --partition";
+	return "--drop, --loss, --duplicate, --delay, --rate, --partition or --dns-name";
 }
 
 /* "invalid --delay 'x' (delay.time): expected ..." */
@@ -192,7 +202,8 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 		OPT_CORR, OPT_REORDER, OPT_RATE, OPT_RATE_PER, OPT_FORCE_QDISC, OPT_ABORT_IF,
 		OPT_NAME, OPT_DRY_RUN, OPT_PID, OPT_CONTAINER, OPT_POD_UID, OPT_CGROUP_ROOT,
 		OPT_FORCE, OPT_PARTITION, OPT_LOSS, OPT_LOSS_CORR, OPT_LOSS_P, OPT_LOSS_R, OPT_LOSS_H,
-		OPT_LOSS_K, OPT_LOSS_PER, OPT_SCOPE, OPT_DUPLICATE,
+		OPT_LOSS_K, OPT_LOSS_PER, OPT_SCOPE, OPT_DUPLICATE, OPT_DNS_NAME, OPT_DNS_ACTION,
+		OPT_DNS_DELAY,
 	};
 	/* --loss, --loss-p ...: the field each sets, in FL_LOSS_GIVEN_* order */
 	static const struct {
@@ -244,6 +255,9 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 		{ "loss-per", required_argument, NULL, OPT_LOSS_PER },
 		{ "scope", required_argument, NULL, OPT_SCOPE },
 		{ "duplicate", required_argument, NULL, OPT_DUPLICATE },
+		{ "dns-name", required_argument, NULL, OPT_DNS_NAME },
+		{ "dns-action", required_argument, NULL, OPT_DNS_ACTION },
+		{ "dns-delay", required_argument, NULL, OPT_DNS_DELAY },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -411,6 +425,25 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 			f->dup_prob = fl_percent_to_prob(f->dup_pct);
 			f->has_duplicate = true;
 			break;
+		case OPT_DNS_NAME:
+			if (f->n_dns_names >= FL_FAULT_MAX_DNS_NAMES)
+				return fl_usage_error("too many --dns-name options (dns.match.names); at most %d",
+						      FL_FAULT_MAX_DNS_NAMES);
+			/* the validator says what is wrong with a name */
+			snprintf(f->dns_names[f->n_dns_names++], FL_DNS_TEXT_MAX, "%s", optarg);
+			f->has_dns = true;
+			break;
+		case OPT_DNS_ACTION:
+			if (fl_dns_parse_action(optarg, &f->dns_action))
+				return fl_bad_flag("dns.action", optarg,
+						   "drop, delay, nxdomain or servfail");
+			f->has_dns = true;
+			break;
+		case OPT_DNS_DELAY:
+			if (fl_parse_duration(optarg, &f->dns_delay_ns))
+				return fl_bad_flag("dns.delay", optarg, "a duration such as 2s");
+			f->has_dns = true;
+			break;
 		case OPT_SCOPE:
 			if (fl_parse_scope(optarg, &f->scope))
 				return fl_bad_flag("scope", optarg, "packets or connections");
@@ -471,7 +504,7 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 	/* the one validator, as for a fault in a file */
 	if (fl_fault_check(f, &field, msg, sizeof(msg))) {
 		if (!*field)
-			return fl_usage_error("the fault %s (give --drop PERCENT, --loss PERCENT, --duplicate PERCENT, --delay DURATION, --rate RATE or --partition CIDR)",
+			return fl_usage_error("the fault %s (give --drop PERCENT, --loss PERCENT, --duplicate PERCENT, --delay DURATION, --rate RATE, --partition CIDR or --dns-name NAME --dns-action ACTION)",
 					      msg);
 		return fl_usage_error("%s (%s): %s", field, fl_inject_flag(field), msg);
 	}

@@ -336,6 +336,18 @@ int fl_dp_rule_from_fault(const struct fl_fault *r, struct fl_rule *rule)
 	}
 	rule->scope = r->scope;
 	rule->dup_prob = r->has_duplicate ? r->dup_prob : 0;
+	if (r->has_dns) {
+		/* the target's queries: UDP it sends (to port 53: bpf/dns.h) */
+		rule->dir_mask = FL_DIRM_EGRESS;
+		rule->proto = FL_PROTO_UDP;
+		if (r->dns_action == FL_DNS_ACT_DROP)
+			rule->drop_prob = FL_PROB_ONE;
+		else if (r->dns_action == FL_DNS_ACT_DELAY)
+			rule->delay_ns = r->dns_delay_ns;
+		else
+			rule->dns_rcode = r->dns_action == FL_DNS_ACT_NXDOMAIN ?
+						  FL_DNS_RCODE_NXDOMAIN : FL_DNS_RCODE_SERVFAIL;
+	}
 	/* each run chooses other connections */
 	if (r->scope == FL_SCOPE_CONNECTIONS &&
 	    getrandom(&rule->conn_seed, sizeof(rule->conn_seed), 0) != sizeof(rule->conn_seed))
@@ -350,6 +362,32 @@ int fl_dp_rule_from_fault(const struct fl_fault *r, struct fl_rule *rule)
 		rule->ge_r = fl_percent_to_prob(rr * 100);
 		rule->ge_loss_good = fl_percent_to_prob(lg * 100);
 		rule->ge_loss_bad = fl_percent_to_prob(lb * 100);
+	}
+	return 0;
+}
+
+int fl_dp_add_dns_names(int map_fd, __u32 target_id, int i, const struct fl_fault *f)
+{
+	struct fl_dns_name dn;
+	char msg[256];
+	int n, err;
+
+	for (n = 0; f->has_dns && n < f->n_dns_names; n++) {
+		struct fl_dns_key k = { .target_id = target_id };
+		struct fl_dns_val v = {};
+
+		if (fl_dns_name_parse(f->dns_names[n], &dn, msg, sizeof(msg)))
+			return -EINVAL;
+		k.hash = fl_dns_name_hash(dn.wire, dn.len);
+		/* other rules of the target, or another name, may share it */
+		bpf_map_lookup_elem(map_fd, &k, &v);
+		if (dn.wild)
+			v.wild_mask |= 1u << i;
+		else
+			v.exact_mask |= 1u << i;
+		err = bpf_map_update_elem(map_fd, &k, &v, BPF_ANY);
+		if (err)
+			return -errno;
 	}
 	return 0;
 }
@@ -372,6 +410,9 @@ static int fl_dp_add_rule(struct fl_datapath *dp, __u32 target_id, int i,
 	}
 	err = bpf_map__update_elem(dp->skel->maps.fl_rules, &rid, sizeof(rid), &rule, sizeof(rule),
 				   BPF_ANY);
+	if (err)
+		return err;
+	err = fl_dp_add_dns_names(bpf_map__fd(dp->skel->maps.fl_dns), target_id, i, r);
 	if (err)
 		return err;
 	peers = fl_fault_peers(r, &n_peers);
@@ -453,6 +494,10 @@ static void fl_dp_make_target(struct fl_target *v, __u32 target_id, const struct
 		v->rule_ids[i] = fl_rule_id(target_id, i);
 		if (rules && (rules[i].n_peers || rules[i].has_partition))
 			v->peer_rules |= 1u << i;
+		if (rules && rules[i].has_dns) {
+			v->dns_rules |= 1u << i;
+			v->dns_labels |= fl_fault_dns_labels(&rules[i]);
+		}
 	}
 }
 
@@ -630,6 +675,7 @@ int fl_dp_read_rule(const struct fl_datapath *dp, __u32 rule_id, struct fl_dir_t
 			out[d].bytes += vals[c].bytes;
 			out[d].delayed += vals[c].delayed;
 			out[d].duplicated += vals[c].duplicated;
+			out[d].dns += vals[c].dns;
 		}
 	}
 	free(vals);
@@ -655,6 +701,7 @@ int fl_dp_read_target(const struct fl_datapath *dp, __u32 target_id, int n_rules
 			out[d].bytes += t[d].bytes;
 			out[d].delayed += t[d].delayed;
 			out[d].duplicated += t[d].duplicated;
+			out[d].dns += t[d].dns;
 		}
 	}
 	return 0;
@@ -680,6 +727,7 @@ int fl_dp_read_counters(const struct fl_datapath *dp, int n_targets, int n_rules
 			c->dir[d].bytes += t[d].bytes;
 			c->dir[d].delayed += t[d].delayed;
 			c->dir[d].duplicated += t[d].duplicated;
+			c->dir[d].dns += t[d].dns;
 		}
 	}
 	vals = calloc(ncpu, sizeof(*vals));

@@ -153,6 +153,9 @@ void fl_report_text(FILE *out, const struct fl_result *r)
 			if (f->f.has_duplicate)
 				fprintf(out, ", duplicated %llu",
 					(unsigned long long)f->tot[d].duplicated);
+			if (f->f.has_dns)
+				fprintf(out, ", dns queries %llu",
+					(unsigned long long)f->tot[d].dns);
 		}
 		fprintf(out, "\n");
 	}
@@ -237,6 +240,7 @@ static json_object *fl_json_totals(const struct fl_dir_totals *x, const struct f
 	json_object_object_add(o, "dropped", json_object_new_uint64(x->dropped));
 	json_object_object_add(o, "delayed", json_object_new_uint64(x->delayed));
 	json_object_object_add(o, "duplicated", json_object_new_uint64(x->duplicated));
+	json_object_object_add(o, "dns_queries", json_object_new_uint64(x->dns));
 	json_object_object_add(o, "bytes", json_object_new_uint64(s ? s->target_bytes : x->bytes));
 	return o;
 }
@@ -306,6 +310,18 @@ static json_object *fl_json_fault(const struct fl_result_fault *rf)
 		json_object_object_add(x, "correlation", json_object_new_int(f->correlation));
 		json_object_object_add(x, "reorder", json_object_new_boolean(f->reorder));
 		json_object_object_add(o, "delay", x);
+	}
+	if (f->has_dns) {
+		x = json_object_new_object();
+		arr = json_object_new_array();
+		for (i = 0; i < f->n_dns_names; i++)
+			json_object_array_add(arr, json_object_new_string(f->dns_names[i]));
+		json_object_object_add(x, "names", arr);
+		json_object_object_add(x, "action",
+				       json_object_new_string(fl_dns_action_name(f->dns_action)));
+		if (f->dns_action == FL_DNS_ACT_DELAY)
+			json_object_object_add(x, "delay_ns", json_object_new_uint64(f->dns_delay_ns));
+		json_object_object_add(o, "dns", x);
 	}
 	if (f->has_rate) {
 		x = json_object_new_object();

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "faultline.h"
+#include "dns.h"
 #include "parse.h"
 
 #define FL_FAULT_NAME_MAX	64	/* as FL_NAME_MAX: 1..63 bytes */
@@ -25,6 +26,7 @@
 #define FL_FAULT_MAX_HOLD_NS	FL_HORIZON_NS
 #define FL_FAULT_MAX_RATE_BPS	400000000000ULL	/* 400gbit */
 #define FL_FAULT_MAX_RATE_PPS	1000000000ULL	/* 1000000kpps */
+#define FL_FAULT_MAX_DNS_NAMES	16
 
 struct fl_fault {
 	char name[FL_FAULT_NAME_MAX];
@@ -69,6 +71,12 @@ struct fl_fault {
 	bool has_duplicate;
 	double dup_pct;
 	__u64 dup_prob;		/* fl_percent_to_prob(dup_pct) */
+	/* dns: the target's queries (UDP to port 53) for these names (dns.h) */
+	bool has_dns;
+	__u8 dns_action;	/* enum fl_dns_action */
+	int n_dns_names;
+	char dns_names[FL_FAULT_MAX_DNS_NAMES][FL_DNS_TEXT_MAX];
+	__u64 dns_delay_ns;	/* dns.delay, for the delay action */
 };
 
 #define FL_LOSS_GIVEN_P		(1u << 0)
@@ -109,13 +117,20 @@ int fl_fault_check(const struct fl_fault *f, const char **field, char *msg, size
 /* Does the fault need fq (a departure time)? */
 static inline bool fl_fault_needs_edt(const struct fl_fault *f)
 {
-	return f->delay_ns || f->jitter_ns || f->rate_unit;
+	return f->delay_ns || f->jitter_ns || f->rate_unit ||
+	       (f->has_dns && f->dns_action == FL_DNS_ACT_DELAY);
 }
 
 /* The longest the fault can hold a packet, in ns: delay, the distribution's
  * largest excursion of jitter, and a rate limit's queue.
  */
 __u64 fl_fault_max_hold(const struct fl_fault *f);
+
+/* Bit n: some name of the DNS fault @f has n labels (a wildcard's suffix
+ * counted); names that do not parse count for nothing (fl_fault_check
+ * refuses them).
+ */
+__u64 fl_fault_dns_labels(const struct fl_fault *f);
 
 /* One line saying what the fault does ("egress, tcp, 1 port: drop 30%"). */
 void fl_fault_describe(const struct fl_fault *f, char *buf, size_t len);
