@@ -520,7 +520,8 @@ static int fvar_dns_setup(struct fx *f, enum fvar v)
 	rc = fx_rule(f, 0, &r);
 	if (rc || v == FV_DNS_PLAIN || v == FV_DNS_PLAIN1)
 		return rc;
-	rc = fl_dp_add_dns_names(bpf_map__fd(f->skel->maps.fl_dns), 0, 0, &ff);
+	rc = fl_dp_add_dns_names(bpf_map__fd(f->skel->maps.fl_dns), f->skel->bss->fl_dns_filter, 0,
+				 0, &ff);
 	t.dns_rules = 1;
 	t.dns_labels = fl_fault_dns_labels(&ff);
 	return rc ?: bpf_map_update_elem(bpf_map__fd(f->skel->maps.fl_targets), &fx_cg.target_id,

@@ -23,86 +23,44 @@
 #define FL_DNS_MAX_LABELS	(FL_DNS_NAME_MAX / 2)
 #define FL_UDP_HDR		8
 
-static __always_inline __u8 fl_dns_lower(__u8 c)
-{
-	return (__u8)(c - 'A') < 26 ? c | 0x20 : c;
-}
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "fl_dns_match reads the name 8 bytes at a time as a little-endian word"
+#endif
 
-/* A query's name on its way through the two walks below. */
-struct fl_dns_walk {
-	__u8 buf[FL_DNS_BUF];	/* DNS header, name, QTYPE, QCLASS */
-	__u64 starts[2];	/* bit i: a label starts at name byte i */
-	__u64 h, w, want;	/* the hash so far, bytes not yet mixed; t->dns_labels */
-	struct fl_dns_key k;
-	__u32 i;		/* the label walk's place in the name */
-	__u32 name_len;		/* with the root's 0 byte; 0: not a name we match */
-	__u32 labels;		/* labels seen from the end */
-	__u32 mask;
-};
-
-/* One label: where it starts, then the next. */
-static long fl_dns_label_cb(__u64 idx, void *ctx)
-{
-	struct fl_dns_walk *s = ctx;
-	__u32 i = s->i, len;
-
-	if (i >= FL_DNS_NAME_MAX)
-		return 1;
-	len = s->buf[FL_DNS_HDR + i];
-	if (!len) {
-		s->name_len = i + 1;
-		return 1;
-	}
-	/* 0xc0 and up: a compression pointer; 64..191: reserved */
-	if (len > 63)
-		return 1;
-	s->starts[(i >> 6) & 1] |= 1ULL << (i & 63);
-	s->i = i + len + 1;
-	return 0;
-}
-
-/* One byte of the name, from its end; at a label start, the suffix from
- * there is looked up if some listed name has as many labels.
+/* One 8-byte word of the name at @off in the scratch buffer, in lower
+ * case: a byte from 'A' to 'Z' gets 0x20 (bytes of 0x80 and up, and the
+ * length bytes, below 64, stay as they are). On a little-endian load the
+ * word holds the bytes as fl_dns_hash_end() takes them: the last one
+ * highest.
  */
-static long fl_dns_hash_cb(__u64 idx, void *ctx)
+static __always_inline __u64 fl_dns_word(const struct fl_dns_scratch *s, __u32 off)
 {
-	struct fl_dns_walk *s = ctx;
-	struct fl_dns_val *v;
-	__u32 pos;
+	__u64 w = *(const __u64 *)(s->buf + (off & (FL_DNS_SCRATCH_BUF - 1)));
+	__u64 x = w & 0x7f7f7f7f7f7f7f7fULL;
+	/* top bit of each byte: x >= 'A', and x > 'Z' (no carry: x < 0x80) */
+	__u64 ge_a = x + 0x3f3f3f3f3f3f3f3fULL, gt_z = x + 0x2525252525252525ULL;
 
-	if (idx >= s->name_len)
-		return 1;
-	/* in range already; the mask tells the verifier so */
-	pos = (s->name_len - 1 - (__u32)idx) & (FL_DNS_NAME_MAX - 1);
-	s->w = s->w << 8 | fl_dns_lower(s->buf[FL_DNS_HDR + pos]);
-	if ((idx & 7) == 7) {
-		s->h = fl_dns_mix(s->h, s->w);
-		s->w = 0;
-	}
-	if (!(s->starts[pos >> 6] & (1ULL << (pos & 63))))
-		return 0;
-	s->labels++;
-	if (!(s->want & (1ULL << (s->labels & 63))))
-		return 0;
-	s->k.hash = fl_dns_hash_end(s->h, s->w, idx + 1);
-	v = bpf_map_lookup_elem(&fl_dns, &s->k);
-	if (v)
-		s->mask |= pos ? v->wild_mask : v->exact_mask;
-	return 0;
+	return w | ((ge_a & ~gt_z & ~w & 0x8080808080808080ULL) >> 2);
 }
 
 /* Bit i: rule_ids[i] of @t lists the name that the query in @skb asks
  * for (the name itself, or *. and one of its suffixes). Sets p->dns_qend
- * to where the question ends. The name's bytes are hashed once, from its
- * end, and the hash so far is looked up at each label start whose suffix
- * has as many labels as a listed name: usually one lookup for a name that
- * is not listed. The walks are bpf_loop()s: the verifier checks each step
- * once instead of every path through up to 128 of them.
+ * to where the question ends. Three bounded walks: the labels (where each
+ * starts), the name's 8-byte words from its end (the hash after each),
+ * and a lookup at each label start whose suffix has as many labels as a
+ * listed name (t->dns_labels): usually one lookup for a name that is not
+ * listed. A suffix's hash is the hash after its whole words and its first
+ * bytes that fill no word, so the name is read once however many
+ * suffixes are looked up.
  */
 static __always_inline __u32 fl_dns_match(struct __sk_buff *skb, const struct fl_target *t,
-					  struct fl_pkt *p, struct fl_dns_walk *s)
+					  struct fl_pkt *p)
 {
-	__u32 off = p->payload_off, avail, n;
+	struct fl_dns_key k = { .target_id = t->target_id };
+	__u32 off = p->payload_off, avail, n, i = 0, l, nl, e, name_len, mask = 0, zero = 0;
+	__u64 h = FL_DNS_HASH_SEED, want = t->dns_labels;
+	struct fl_dns_scratch *s;
+	struct fl_dns_val *v;
 
 	if (!off || skb->len <= off)
 		return 0;
@@ -110,24 +68,71 @@ static __always_inline __u32 fl_dns_match(struct __sk_buff *skb, const struct fl
 	if (avail < FL_DNS_HDR + 1 + FL_DNS_QTAIL)
 		return 0;
 	n = avail < FL_DNS_BUF ? avail : FL_DNS_BUF;
-	/* the walks read the buffer at variable offsets: all of it must be
-	 * written first
-	 */
-	__builtin_memset(s, 0, sizeof(*s));
-	if (bpf_skb_load_bytes(skb, off, s->buf, n))
+	s = bpf_map_lookup_elem(&fl_dns_scratch, &zero);
+	if (!s || bpf_skb_load_bytes(skb, off, s->buf, n))
 		return 0;
 	/* QR 0 and opcode 0 (a standard query), one question */
 	if ((s->buf[2] & 0xf8) || s->buf[4] || s->buf[5] != 1)
 		return 0;
-	bpf_loop(FL_DNS_MAX_LABELS, fl_dns_label_cb, s, 0);
-	if (!s->name_len || FL_DNS_HDR + s->name_len + FL_DNS_QTAIL > n)
+	for (l = 0; l < FL_DNS_MAX_LABELS; l++) {
+		__u32 len;
+
+		if (i >= FL_DNS_NAME_MAX)
+			return 0;
+		len = s->buf[FL_DNS_HDR + i];
+		if (!len)
+			break;
+		/* 0xc0 and up: a compression pointer; 64..191: reserved */
+		if (len > 63)
+			return 0;
+		s->starts[l] = i;
+		i += len + 1;
+	}
+	if (l == FL_DNS_MAX_LABELS)
 		return 0;
-	s->h = FL_DNS_HASH_SEED;
-	s->want = t->dns_labels;
-	s->k.target_id = t->target_id;
-	bpf_loop(s->name_len, fl_dns_hash_cb, s, 0);
-	p->dns_qend = off + FL_DNS_HDR + s->name_len + FL_DNS_QTAIL;
-	return s->mask;
+	/* through memory, so that the verifier goes on from one state for
+	 * every way the walk ended, not one per label count and length
+	 */
+	s->nl = l;
+	s->name_len = i + 1;
+	nl = *(volatile __u32 *)&s->nl & (FL_DNS_MAX_LABELS - 1);
+	name_len = *(volatile __u32 *)&s->name_len & (2 * FL_DNS_NAME_MAX - 1);
+	if (FL_DNS_HDR + name_len + FL_DNS_QTAIL > n)
+		return 0;
+	e = FL_DNS_HDR + name_len;
+	s->h[0] = h;
+	for (l = 0; l < FL_DNS_NAME_MAX / 8; l++) {
+		if (l >= name_len / 8)
+			break;
+		h = fl_dns_mix(h, fl_dns_word(s, e - 8 * (l + 1)));
+		s->h[l + 1] = h;
+	}
+	for (l = 0; l < FL_DNS_MAX_LABELS; l++) {
+		__u32 pos, len, r, bit;
+		__u64 w = 0;
+
+		if (l >= nl)
+			break;
+		if (!(want & (1ULL << ((nl - l) & 63))))
+			continue;
+		pos = FL_DNS_HDR + s->starts[l];
+		len = e - pos;
+		r = len & 7;
+		/* the bytes before the suffix's whole words; the word ends
+		 * where they end, its lower bytes (before the suffix) shift out
+		 */
+		if (r)
+			w = fl_dns_word(s, pos + r - 8) >> (64 - 8 * r);
+		k.hash = fl_dns_hash_end(s->h[(len / 8) & (2 * FL_DNS_NAME_MAX / 8 - 1)], w, len);
+		bit = fl_dns_filter_bit(k.hash, k.target_id);
+		if (!(fl_dns_filter[(bit >> 6) & (FL_DNS_FILTER_WORDS - 1)] & (1ULL << (bit & 63))))
+			continue;
+		v = bpf_map_lookup_elem(&fl_dns, &k);
+		if (v)
+			mask |= l ? v->wild_mask : v->exact_mask;
+	}
+	p->dns_qend = off + FL_DNS_HDR + name_len + FL_DNS_QTAIL;
+	return mask;
 }
 
 static __always_inline __u16 fl_csum_fold(__s64 s)

@@ -215,11 +215,9 @@ __noinline int fl_brk_signal(__u32 target_id, __u32 sig, __u64 value)
 /* Which DNS faults of @t the query in @skb names (p->dns_mask). */
 __noinline int fl_dns_rules(struct __sk_buff *skb, const struct fl_target *t, struct fl_pkt *p)
 {
-	struct fl_dns_walk s;
-
 	if (!skb || !t || !p)
 		return 0;
-	p->dns_mask = fl_dns_match(skb, t, p, &s);
+	p->dns_mask = fl_dns_match(skb, t, p);
 	return 0;
 }
 

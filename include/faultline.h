@@ -394,6 +394,17 @@ static inline __u64 fl_dns_hash_end(__u64 h, __u64 w, __u32 n)
 
 #define FL_DNS_HASH_SEED	0x6c3a1e5d2b9f4807ULL
 
+/* A bitmap in front of fl_dns: a suffix whose bit is clear is in no
+ * target's list, and costs no lookup.
+ */
+#define FL_DNS_FILTER_ORDER	12
+#define FL_DNS_FILTER_WORDS	((1u << FL_DNS_FILTER_ORDER) / 64)
+
+static inline __u32 fl_dns_filter_bit(__u64 hash, __u32 target_id)
+{
+	return (__u32)(fl_dns_mix(hash, target_id) >> (64 - FL_DNS_FILTER_ORDER));
+}
+
 struct fl_control {
 	__u32 armed;		/* 0: every program passes everything */
 	__u32 n_levels;

@@ -44,7 +44,8 @@ static void setup(const struct fl_fault *f)
 	if (fl_dp_rule_from_fault(f, &r))
 		tap_diag("the rule conversion failed");
 	fx_rule(&F, RID, &r);
-	if (fl_dp_add_dns_names(bpf_map__fd(F.skel->maps.fl_dns), TID, 0, f))
+	if (fl_dp_add_dns_names(bpf_map__fd(F.skel->maps.fl_dns), F.skel->bss->fl_dns_filter, TID,
+				0, f))
 		tap_diag("the names could not be installed");
 	t.dns_rules = 1;
 	t.dns_labels = fl_fault_dns_labels(f);
@@ -60,7 +61,15 @@ static void dns_fault(struct fl_fault *f, __u8 action)
 	f->dns_action = action;
 	snprintf(f->dns_names[f->n_dns_names++], FL_DNS_TEXT_MAX, "*.example.internal");
 	snprintf(f->dns_names[f->n_dns_names++], FL_DNS_TEXT_MAX, "exact.name");
+	snprintf(f->dns_names[f->n_dns_names++], FL_DNS_TEXT_MAX, "_dmarc.My-Host.name");
 }
+
+/* 54 + 1 + 54 + 1 + 16 characters: 128 bytes in wire format (a length
+ * byte per label and the root's 0), the most faultline reads; one more
+ * character in the first label makes 129
+ */
+#define LONG_NAME(first)	first "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."	\
+	"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.example.internal"
 
 /* "a.Example.internal" in wire format, as written (case kept). */
 static __u32 wire(const char *name, __u8 *out)
@@ -351,6 +360,9 @@ static void check_names(void)
 	static const char *const answered[] = {
 		"a.example.internal", "A.EXAMPLE.INTERNAL", "x.y.z.Example.Internal",
 		"exact.name", "EXACT.Name", "_sip._udp.example.internal",
+		"_DMARC.my-host.NAME", "ABCDEFGHIJKLMNOPQRSTUVWXYZ.example.internal",
+		"a-fairly-long-label-of-forty-characters0.another-label.EXAMPLE.internal",
+		LONG_NAME(""),
 	};
 	static const char *const passed[] = {
 		"example.internal",	/* *.x does not match x itself */
@@ -358,6 +370,8 @@ static void check_names(void)
 		"a.example.internal.evil",
 		"foo.exact.name",	/* an exact name has no subnames */
 		"xact.name", "name", "other.test",
+		"_dmarc.my-host.nam", "dmarc.my-host.name", "_dmarc_my-host.name",
+		LONG_NAME("a"),	/* 129 bytes: longer than faultline reads */
 	};
 	struct fl_fault f;
 	size_t i;
@@ -372,7 +386,11 @@ static void check_names(void)
 			struct query q = { .family = fam, .name = answered[i], .qtype = 1,
 					   .flags0 = 0x01 };
 
+			int before = tap.case_fails;
+
 			expect_answer(FL_PROG_CLS_EG, &q, 3);
+			if (tap.case_fails != before)
+				tap_diag("  for %s", q.name);
 		}
 		for (i = 0; i < ARRAY_SIZE(passed); i++) {
 			struct query q = { .family = fam, .name = passed[i], .qtype = 1,

@@ -366,11 +366,13 @@ int fl_dp_rule_from_fault(const struct fl_fault *r, struct fl_rule *rule)
 	return 0;
 }
 
-int fl_dp_add_dns_names(int map_fd, __u32 target_id, int i, const struct fl_fault *f)
+int fl_dp_add_dns_names(int map_fd, volatile __u64 *filter, __u32 target_id, int i,
+			const struct fl_fault *f)
 {
 	struct fl_dns_name dn;
 	char msg[256];
 	int n, err;
+	__u32 bit;
 
 	for (n = 0; f->has_dns && n < f->n_dns_names; n++) {
 		struct fl_dns_key k = { .target_id = target_id };
@@ -388,6 +390,10 @@ int fl_dp_add_dns_names(int map_fd, __u32 target_id, int i, const struct fl_faul
 		err = bpf_map_update_elem(map_fd, &k, &v, BPF_ANY);
 		if (err)
 			return -errno;
+		/* after the entry: a packet that sees the bit finds it */
+		bit = fl_dns_filter_bit(k.hash, target_id);
+		__atomic_or_fetch(&filter[(bit >> 6) & (FL_DNS_FILTER_WORDS - 1)], 1ULL << (bit & 63),
+				  __ATOMIC_SEQ_CST);
 	}
 	return 0;
 }
@@ -412,7 +418,8 @@ static int fl_dp_add_rule(struct fl_datapath *dp, __u32 target_id, int i,
 				   BPF_ANY);
 	if (err)
 		return err;
-	err = fl_dp_add_dns_names(bpf_map__fd(dp->skel->maps.fl_dns), target_id, i, r);
+	err = fl_dp_add_dns_names(bpf_map__fd(dp->skel->maps.fl_dns), dp->skel->bss->fl_dns_filter,
+				  target_id, i, r);
 	if (err)
 		return err;
 	peers = fl_fault_peers(r, &n_peers);
