@@ -13,6 +13,7 @@
  *   malformed a query cut inside its name or its question, a compressed
  *             name, two questions, a response, another port: untouched
  *   drop      a matching query is dropped as a drop fault drops it
+ *   peers     with match.peers, only the queries to those resolvers
  *   counters  the rule's dns count is the number of matching queries
  */
 #define _GNU_SOURCE
@@ -39,6 +40,7 @@ static void setup(const struct fl_fault *f)
 	struct fl_target t = { .target_id = TID, .n_rules = 1, .rule_ids = { RID } };
 	struct fl_rule r;
 	__u32 bit = fl_filter_bit(fx_cg.target_id);
+	int i;
 
 	fx_reset(&F);
 	if (fl_dp_rule_from_fault(f, &r))
@@ -49,6 +51,13 @@ static void setup(const struct fl_fault *f)
 		tap_diag("the names could not be installed");
 	t.dns_rules = 1;
 	t.dns_labels = fl_fault_dns_labels(f);
+	for (i = 0; i < f->n_peers; i++) {
+		char buf[64];
+
+		fl_format_cidr(&f->peers[i], buf, sizeof(buf));
+		fx_peer(&F, TID, buf, 1);
+		t.peer_rules = 1;
+	}
 	F.skel->bss->fl_ctl.filter[bit >> 6] |= 1ULL << (bit & 63);
 	bpf_map_update_elem(bpf_map__fd(F.skel->maps.fl_targets), &fx_cg.target_id, &t, BPF_ANY);
 	fx_levels(&F, &fx_cg.target_level, 1);
@@ -187,6 +196,12 @@ static const char *server_addr(int family)
 	return family == 4 ? "198.18.0.53" : "2001:db8::53";
 }
 
+/* another resolver */
+static const char *other_server(int family)
+{
+	return family == 4 ? "198.18.0.54" : "2001:db8::54";
+}
+
 struct query {
 	int family;
 	const char *name;	/* NULL: @raw holds the message */
@@ -196,6 +211,7 @@ struct query {
 	int opt;		/* an EDNS OPT record after the question */
 	__u16 dport;
 	int cut;		/* bytes cut off the message's end */
+	int other_server;	/* to other_server() instead */
 	const __u8 *raw;
 	__u32 raw_len;
 };
@@ -234,7 +250,8 @@ static __u32 query_frame(const struct query *q, __u8 *d)
 	__u32 n = query_msg(q, m);
 
 	return frame(d, q->family, server_mac, client_mac, client_addr(q->family),
-		     server_addr(q->family), CLIENT_PORT, q->dport ? q->dport : 53, m, n);
+		     q->other_server ? other_server(q->family) : server_addr(q->family),
+		     CLIENT_PORT, q->dport ? q->dport : 53, m, n);
 }
 
 /* What a server without EDNS answers to @q with @rcode and no records. */
@@ -466,6 +483,28 @@ static void check_drop(void)
 	tap_end();
 }
 
+/* match.peers: only the queries to that resolver */
+static void check_peers(void)
+{
+	struct fl_fault f;
+	int fam;
+
+	dns_fault(&f, FL_DNS_ACT_SERVFAIL);
+	fl_parse_cidr("198.18.0.53/32", &f.peers[f.n_peers++]);
+	fl_parse_cidr("2001:db8::53/128", &f.peers[f.n_peers++]);
+	tap_begin("fl_tcx_eg dns with match.peers: a listed name to that resolver answered, to another passes");
+	setup(&f);
+	for (fam = 4; fam <= 6; fam += 2) {
+		struct query q = { .family = fam, .name = "exact.name", .qtype = 1, .flags0 = 1 };
+
+		expect_answer(FL_PROG_TCX_EG, &q, 2);
+		q.other_server = 1;
+		expect_pass(FL_PROG_TCX_EG, &q);
+	}
+	TAP_EQ(dns_count(), 2);
+	tap_end();
+}
+
 int main(void)
 {
 	if (fx_tap_start(&F, "fl_bd", ALL_PROGS))
@@ -477,6 +516,7 @@ int main(void)
 	check_names();
 	check_malformed();
 	check_drop();
+	check_peers();
 	fx_close(&F);
 	return tap_done();
 }
