@@ -22,6 +22,8 @@
 /* a label is a length byte and at least one more */
 #define FL_DNS_MAX_LABELS	(FL_DNS_NAME_MAX / 2)
 #define FL_UDP_HDR		8
+/* where the name starts in the scratch buffer, after the UDP and DNS headers */
+#define FL_DNS_NAME_AT		(FL_UDP_HDR + FL_DNS_HDR)
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "fl_dns_match reads the name 8 bytes at a time as a little-endian word"
@@ -62,24 +64,29 @@ static __always_inline __u32 fl_dns_match(struct __sk_buff *skb, const struct fl
 	struct fl_dns_scratch *s;
 	struct fl_dns_val *v;
 
-	if (!off || skb->len <= off)
+	if (off < FL_UDP_HDR || skb->len <= off)
 		return 0;
 	avail = skb->len - off;
 	if (avail < FL_DNS_HDR + 1 + FL_DNS_QTAIL)
 		return 0;
 	n = avail < FL_DNS_BUF ? avail : FL_DNS_BUF;
 	s = bpf_map_lookup_elem(&fl_dns_scratch, &zero);
-	if (!s || bpf_skb_load_bytes(skb, off, s->buf, n))
+	if (!s || bpf_skb_load_bytes(skb, off - FL_UDP_HDR, s->buf, n + FL_UDP_HDR))
+		return 0;
+	/* the whole datagram is here: not the first fragment of one (its
+	 * answer would be made of a part, the rest would reach the server)
+	 */
+	if (((__u32)s->buf[4] << 8 | s->buf[5]) != avail + FL_UDP_HDR)
 		return 0;
 	/* QR 0 and opcode 0 (a standard query), one question */
-	if ((s->buf[2] & 0xf8) || s->buf[4] || s->buf[5] != 1)
+	if ((s->buf[FL_UDP_HDR + 2] & 0xf8) || s->buf[FL_UDP_HDR + 4] || s->buf[FL_UDP_HDR + 5] != 1)
 		return 0;
 	for (l = 0; l < FL_DNS_MAX_LABELS; l++) {
 		__u32 len;
 
 		if (i >= FL_DNS_NAME_MAX)
 			return 0;
-		len = s->buf[FL_DNS_HDR + i];
+		len = s->buf[FL_DNS_NAME_AT + i];
 		if (!len)
 			break;
 		/* 0xc0 and up: a compression pointer; 64..191: reserved */
@@ -99,7 +106,7 @@ static __always_inline __u32 fl_dns_match(struct __sk_buff *skb, const struct fl
 	name_len = *(volatile __u32 *)&s->name_len & (2 * FL_DNS_NAME_MAX - 1);
 	if (FL_DNS_HDR + name_len + FL_DNS_QTAIL > n)
 		return 0;
-	e = FL_DNS_HDR + name_len;
+	e = FL_DNS_NAME_AT + name_len;
 	s->h[0] = h;
 	for (l = 0; l < FL_DNS_NAME_MAX / 8; l++) {
 		if (l >= name_len / 8)
@@ -115,7 +122,7 @@ static __always_inline __u32 fl_dns_match(struct __sk_buff *skb, const struct fl
 			break;
 		if (!(want & (1ULL << ((nl - l) & 63))))
 			continue;
-		pos = FL_DNS_HDR + s->starts[l];
+		pos = FL_DNS_NAME_AT + s->starts[l];
 		len = e - pos;
 		r = len & 7;
 		/* the bytes before the suffix's whole words; the word ends

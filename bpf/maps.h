@@ -134,7 +134,7 @@ struct {
  */
 #define FL_DNS_SCRATCH_BUF	256
 struct fl_dns_scratch {
-	__u8 buf[FL_DNS_SCRATCH_BUF + 8];	/* DNS header, name, QTYPE, QCLASS; a word read at any masked offset fits */
+	__u8 buf[FL_DNS_SCRATCH_BUF + 8];	/* UDP and DNS headers, name, QTYPE, QCLASS; a word read at any masked offset fits */
 	__u8 starts[64];		/* where each label starts, from the name's start */
 	__u64 h[2 * FL_DNS_NAME_MAX / 8];	/* h[k]: the hash after the name's last k words */
 	__u32 nl;			/* labels */

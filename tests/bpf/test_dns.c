@@ -11,7 +11,8 @@
  *             wildcard's suffix itself, a name that only ends like it,
  *             a subname of an exact name and another name pass untouched
  *   malformed a query cut inside its name or its question, a compressed
- *             name, two questions, a response, another port: untouched
+ *             name, two questions, a response, another port, the first
+ *             fragment of a datagram: untouched
  *   drop      a matching query is dropped as a drop fault drops it
  *   peers     with match.peers, only the queries to those resolvers
  *   counters  the rule's dns count is the number of matching queries
@@ -212,6 +213,7 @@ struct query {
 	__u16 dport;
 	int cut;		/* bytes cut off the message's end */
 	int other_server;	/* to other_server() instead */
+	int first_frag;		/* IPv4: the first fragment of a longer datagram */
 	const __u8 *raw;
 	__u32 raw_len;
 };
@@ -247,8 +249,18 @@ static __u32 query_msg(const struct query *q, __u8 *m)
 static __u32 query_frame(const struct query *q, __u8 *d)
 {
 	__u8 m[FRAME_MAX];
-	__u32 n = query_msg(q, m);
+	__u32 n = query_msg(q, m), len;
 
+	if (q->first_frag) {
+		/* MF, and a UDP length that covers 100 bytes still to come */
+		len = frame(d, q->family, server_mac, client_mac, client_addr(q->family),
+			    server_addr(q->family), CLIENT_PORT, 53, m, n);
+		pkt_put16(d + 14 + 6, 0x2000);
+		pkt_put16(d + 14 + 10, 0);
+		pkt_put16(d + 14 + 10, pkt_csum(d + 14, 20));
+		pkt_put16(d + 14 + 20 + 4, 8 + n + 100);
+		return len;
+	}
 	return frame(d, q->family, server_mac, client_mac, client_addr(q->family),
 		     q->other_server ? other_server(q->family) : server_addr(q->family),
 		     CLIENT_PORT, q->dport ? q->dport : 53, m, n);
@@ -420,6 +432,9 @@ static void check_names(void)
 	}
 }
 
+/* cut, compressed, two questions, a response, another opcode, another
+ * port, the first fragment of a datagram: untouched
+ */
 static void check_malformed(void)
 {
 	/* a.example.internal with "example.internal" as a pointer to offset 12 */
@@ -432,7 +447,7 @@ static void check_malformed(void)
 	int cut;
 
 	dns_fault(&f, FL_DNS_ACT_NXDOMAIN);
-	tap_begin("fl_cls_eg: cut, compressed, two questions, a response, another port: untouched");
+	tap_begin("fl_cls_eg: cut, compressed, two questions, a response, another port, a first fragment: untouched");
 	setup(&f);
 	/* cut inside the name, in QTYPE and QCLASS, and down to the header */
 	for (cut = 1; cut <= 4 + 15; cut++) {
@@ -451,6 +466,9 @@ static void check_malformed(void)
 	q.dport = 5353;
 	expect_pass(FL_PROG_CLS_EG, &q);
 	q.dport = 0;
+	q.first_frag = 1;
+	expect_pass(FL_PROG_CLS_EG, &q);
+	q.first_frag = 0;
 	q.raw = compressed;
 	q.raw_len = sizeof(compressed);
 	expect_pass(FL_PROG_CLS_EG, &q);

@@ -263,7 +263,7 @@ static json_object *fl_json_fault(const struct fl_result_fault *rf)
 		int i, d;
 
 	json_object_object_add(o, "name", json_object_new_string(f->name));
-	json_object_object_add(o, "direction", json_object_new_string(fl_dirm_name(f->dir_mask)));
+	json_object_object_add(o, "direction", json_object_new_string(fl_dirm_name(fl_fault_dirs(f))));
 	json_object_object_add(o, "protocol", json_object_new_string(fl_proto_name(f->proto)));
 	arr = json_object_new_array();
 	for (i = 0; i < f->n_peers; i++)

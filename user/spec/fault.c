@@ -348,8 +348,8 @@ void fl_fault_describe(const struct fl_fault *f, char *buf, size_t len)
 	size_t n;
 
 	n = snprintf(buf, len, "%s, %s, %d peer%s, %d port%s:",
-		     f->dir_mask == FL_DIRM_BOTH ? "both directions" :
-		     f->dir_mask == FL_DIRM_INGRESS ? "ingress" : "egress",
+		     fl_fault_dirs(f) == FL_DIRM_BOTH ? "both directions" :
+		     fl_fault_dirs(f) == FL_DIRM_INGRESS ? "ingress" : "egress",
 		     f->proto == FL_PROTO_ANY ? "any protocol" : fl_proto_name(f->proto),
 		     f->n_peers, f->n_peers == 1 ? "" : "s", f->n_ports, f->n_ports == 1 ? "" : "s");
 	if (f->has_drop && n < len)

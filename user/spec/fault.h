@@ -114,6 +114,15 @@ void fl_fault_init(struct fl_fault *f, const char *name);
  */
 int fl_fault_check(const struct fl_fault *f, const char **field, char *msg, size_t len);
 
+/* The directions the fault acts in: a DNS fault acts on the target's
+ * queries as they leave it, whatever direction says (the validator refuses
+ * ingress; both is the default).
+ */
+static inline __u32 fl_fault_dirs(const struct fl_fault *f)
+{
+	return f->has_dns ? FL_DIRM_EGRESS : f->dir_mask;
+}
+
 /* Does the fault need fq (a departure time)? */
 static inline bool fl_fault_needs_edt(const struct fl_fault *f)
 {
