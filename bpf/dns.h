@@ -59,7 +59,7 @@ static __always_inline __u32 fl_dns_match(struct __sk_buff *skb, const struct fl
 					  struct fl_pkt *p)
 {
 	struct fl_dns_key k = { .target_id = t->target_id };
-	__u32 off = p->payload_off, avail, n, i = 0, l, nl, e, name_len, mask = 0, zero = 0;
+	__u32 off = p->payload_off, avail, n, i = 0, l, nl, e, name_len, mask = 0, zero = 0, len;
 	__u64 h = FL_DNS_HASH_SEED, want = t->dns_labels;
 	struct fl_dns_scratch *s;
 	struct fl_dns_val *v;
@@ -71,7 +71,14 @@ static __always_inline __u32 fl_dns_match(struct __sk_buff *skb, const struct fl
 		return 0;
 	n = avail < FL_DNS_BUF ? avail : FL_DNS_BUF;
 	s = bpf_map_lookup_elem(&fl_dns_scratch, &zero);
-	if (!s || bpf_skb_load_bytes(skb, off - FL_UDP_HDR, s->buf, n + FL_UDP_HDR))
+	if (!s)
+		return 0;
+	/* said again in a form 6.1's verifier keeps: a size it knows is not 0 */
+	len = n + FL_UDP_HDR;
+	barrier_var(len);
+	if (len < FL_UDP_HDR + FL_DNS_HDR + 1 + FL_DNS_QTAIL || len > FL_UDP_HDR + FL_DNS_BUF)
+		return 0;
+	if (bpf_skb_load_bytes(skb, off - FL_UDP_HDR, s->buf, len))
 		return 0;
 	/* the whole datagram is here: not the first fragment of one (its
 	 * answer would be made of a part, the rest would reach the server)
@@ -92,7 +99,8 @@ static __always_inline __u32 fl_dns_match(struct __sk_buff *skb, const struct fl
 		/* 0xc0 and up: a compression pointer; 64..191: reserved */
 		if (len > 63)
 			return 0;
-		s->starts[l] = i;
+		/* each index masked: 6.1's verifier loses the loops' bounds */
+		s->starts[l & (FL_DNS_MAX_LABELS - 1)] = i;
 		i += len + 1;
 	}
 	if (l == FL_DNS_MAX_LABELS)
@@ -109,20 +117,25 @@ static __always_inline __u32 fl_dns_match(struct __sk_buff *skb, const struct fl
 	e = FL_DNS_NAME_AT + name_len;
 	s->h[0] = h;
 	for (l = 0; l < FL_DNS_NAME_MAX / 8; l++) {
+		barrier_var(l);
 		if (l >= name_len / 8)
 			break;
 		h = fl_dns_mix(h, fl_dns_word(s, e - 8 * (l + 1)));
-		s->h[l + 1] = h;
+		s->h[(l + 1) & (2 * FL_DNS_NAME_MAX / 8 - 1)] = h;
 	}
 	for (l = 0; l < FL_DNS_MAX_LABELS; l++) {
 		__u32 pos, len, r, bit;
 		__u64 w = 0;
 
+		/* else clang folds l < FL_DNS_MAX_LABELS into l < nl, and
+		 * 6.1's verifier follows the loop past where nl ends it
+		 */
+		barrier_var(l);
 		if (l >= nl)
 			break;
 		if (!(want & (1ULL << ((nl - l) & 63))))
 			continue;
-		pos = FL_DNS_NAME_AT + s->starts[l];
+		pos = FL_DNS_NAME_AT + s->starts[l & (FL_DNS_MAX_LABELS - 1)];
 		len = e - pos;
 		r = len & 7;
 		/* the bytes before the suffix's whole words; the word ends
@@ -196,7 +209,8 @@ static __always_inline int fl_dns_forge(struct __sk_buff *skb, const struct fl_p
 	 * whole words without changing it
 	 */
 	__builtin_memset(msg, 0, sizeof(msg));
-	/* checked above; said again where the verifier needs it */
+	/* checked above; said again where (and in a form) 6.1's verifier keeps it */
+	barrier_var(ulen);
 	if (ulen < FL_UDP_HDR + FL_DNS_HDR || ulen > FL_UDP_HDR + FL_DNS_BUF)
 		return -1;
 	if (bpf_skb_load_bytes(skb, udp_off, msg, ulen))

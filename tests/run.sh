@@ -265,8 +265,8 @@ if [[ -z ${FL_IN_VM:-} ]] && [[ ${FL_VM:-auto} == 1 || ( ${FL_VM:-auto} == auto 
 	# delay and qdisc on both: clsact and tcx place the programs and the
 	# copies differently (2026-12-06 under a busy host: 6.1 284 s, 6.12
 	# 298 s of tests, each delay.sh about 140 s)
-	vm_suite 6.1 "$OUTPUT/tests/bpf/test_edt $OUTPUT/tests/bpf/test_breaker tests/selftests/drop_egress.sh tests/selftests/bystander_late.sh tests/selftests/fault_contract.sh tests/vm/qdisc.sh tests/vm/agent_restart.sh tests/vm/delay.sh tests/vm/fidelity.sh tests/vm/shapes.sh tests/vm/retarget.sh tests/vm/dns_delay.sh tests/selftests/crash_loop.sh"
-	((interrupted)) || vm_suite 6.12 "$OUTPUT/tests/bpf/test_edt $OUTPUT/tests/bpf/test_breaker tests/selftests/drop_egress.sh tests/selftests/bystander_late.sh tests/selftests/fault_contract.sh tests/vm/qdisc.sh tests/vm/agent_restart.sh tests/vm/delay.sh tests/vm/fidelity.sh tests/vm/exp_rtt.sh tests/vm/shapes.sh tests/vm/retarget.sh tests/vm/dns_delay.sh tests/selftests/crash_loop.sh"
+	vm_suite 6.1 "$OUTPUT/tests/bpf/test_edt $OUTPUT/tests/bpf/test_breaker $OUTPUT/tests/bpf/test_dns tests/selftests/drop_egress.sh tests/selftests/bystander_late.sh tests/selftests/fault_contract.sh tests/vm/qdisc.sh tests/vm/agent_restart.sh tests/vm/delay.sh tests/vm/fidelity.sh tests/vm/shapes.sh tests/vm/retarget.sh tests/vm/dns_delay.sh tests/selftests/crash_loop.sh"
+	((interrupted)) || vm_suite 6.12 "$OUTPUT/tests/bpf/test_edt $OUTPUT/tests/bpf/test_breaker $OUTPUT/tests/bpf/test_dns tests/selftests/drop_egress.sh tests/selftests/bystander_late.sh tests/selftests/fault_contract.sh tests/vm/qdisc.sh tests/vm/agent_restart.sh tests/vm/delay.sh tests/vm/fidelity.sh tests/vm/exp_rtt.sh tests/vm/shapes.sh tests/vm/retarget.sh tests/vm/dns_delay.sh tests/selftests/crash_loop.sh"
 	for line in "${vm_summary[@]}"; do
 		echo "# vm: $line"
 	done

@@ -78,7 +78,9 @@ t=$(qtime "$out")
 [[ $(answer "$out") == "$ANSWER4" && -n $t ]] && ((t < DELAY_MS))
 fl_ok $? "delay: the bystander's a.example.internal is not held (${t:-no answer} ms)"
 fl_stop delay INT
-fl_ok $? "delay: faultline ends on SIGINT"
+rc=$?
+[[ $rc == 130 ]]
+fl_ok $? "delay: faultline ends on SIGINT, Aborted (exit $rc)"
 
 fl_faultline_start nxdomain --cgroup "$FL_CG_TARGET" --netns "/run/netns/$FL_NS_CLI" \
 	--dns-name '*.example.internal' --dns-action nxdomain --duration 120s

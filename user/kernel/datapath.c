@@ -343,7 +343,7 @@ int fl_dp_rule_from_fault(const struct fl_fault *r, struct fl_rule *rule)
 		if (r->dns_action == FL_DNS_ACT_DROP)
 			rule->drop_prob = FL_PROB_ONE;
 		else if (r->dns_action == FL_DNS_ACT_DELAY)
-			rule->delay_ns = r->dns_delay_ns;
+			rule->delay_ns = fl_fault_delay(r);
 		else
 			rule->dns_rcode = r->dns_action == FL_DNS_ACT_NXDOMAIN ?
 						  FL_DNS_RCODE_NXDOMAIN : FL_DNS_RCODE_SERVFAIL;

@@ -123,6 +123,12 @@ static inline __u32 fl_fault_dirs(const struct fl_fault *f)
 	return f->has_dns ? FL_DIRM_EGRESS : f->dir_mask;
 }
 
+/* The fixed delay the fault adds: delay.time, or a DNS fault's dns.delay. */
+static inline __u64 fl_fault_delay(const struct fl_fault *f)
+{
+	return f->has_dns && f->dns_action == FL_DNS_ACT_DELAY ? f->dns_delay_ns : f->delay_ns;
+}
+
 /* Does the fault need fq (a departure time)? */
 static inline bool fl_fault_needs_edt(const struct fl_fault *f)
 {

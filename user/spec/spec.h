@@ -66,7 +66,7 @@ static inline __u64 fl_spec_max_hold(const struct fl_spec *s, unsigned int k)
 	int i;
 
 	for (i = 0; i < s->n_rules; i++) {
-		h = s->rules[i].delay_ns + k * s->rules[i].jitter_ns;
+		h = fl_fault_delay(&s->rules[i]) + k * s->rules[i].jitter_ns;
 		if (h > m)
 			m = h;
 	}
