@@ -15,6 +15,8 @@
  *             fragment of a datagram: untouched
  *   drop      a matching query is dropped as a drop fault drops it
  *   peers     with match.peers, only the queries to those resolvers
+ *   fuzz      100,000 mutated queries: each passes byte for byte or comes
+ *             back a well-formed answer (checksums, QR, ID, ports)
  *   counters  the rule's dns count is the number of matching queries
  */
 #define _GNU_SOURCE
@@ -501,6 +503,78 @@ static void check_drop(void)
 	tap_end();
 }
 
+#define FUZZ_RUNS	100000
+
+/* Mutated queries (bytes of the message flipped, the frame cut, both
+ * families) through both egress programs: each one passes byte for byte,
+ * or comes back as an answer whose checksums are right, with QR set, the
+ * query's ID, the ports swapped, and no byte more than the query had.
+ */
+static void check_fuzz(void)
+{
+	static const char *const names[] = { "a.example.internal", "exact.name", "other.test",
+					      "x.Example.Internal" };
+	__u8 in[FRAME_MAX], out[FRAME_MAX], m[FRAME_MAX];
+	__u32 i, answered = 0, passed = 0, bad = 0;
+	struct fl_fault f;
+
+	dns_fault(&f, FL_DNS_ACT_NXDOMAIN);
+	tap_begin("%d mutated queries: each passes untouched or comes back a well-formed answer",
+		  FUZZ_RUNS);
+	setup(&f);
+	srandom(16);
+	for (i = 0; i < FUZZ_RUNS && bad < 5; i++) {
+		struct query q = { .family = (random() & 1) ? 6 : 4,
+				   .name = names[random() % 4], .qtype = 1,
+				   .flags0 = random() & 1, .opt = random() & 1 };
+		enum fl_prog prog = (random() & 1) ? FL_PROG_TCX_EG : FL_PROG_CLS_EG;
+		__u32 hl = q.family == 4 ? 20 : 40, mlen, len, flips, k;
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_out = out, .data_size_out = FRAME_MAX,
+			    .repeat = 1);
+
+		mlen = query_msg(&q, m);
+		/* flip up to 3 bytes of the message, maybe one of the header's */
+		flips = random() % 4;
+		for (k = 0; k < flips; k++)
+			m[random() % mlen] ^= 1 << (random() % 8);
+		len = frame(in, q.family, server_mac, client_mac, client_addr(q.family),
+			    server_addr(q.family), CLIENT_PORT, 53, m, mlen);
+		/* and sometimes the frame cut short, lengths as they were */
+		if (random() % 4 == 0)
+			len -= random() % (mlen + 1);
+		o.data_in = in;
+		o.data_size_in = len;
+		if (bpf_prog_test_run_opts(F.prog_fd[prog], &o)) {
+			bad++;
+			tap_fail("run %u: BPF_PROG_TEST_RUN: %s", i, strerror(errno));
+			continue;
+		}
+		if (o.retval == fx_code[prog].pass) {
+			passed++;
+			if (o.data_size_out != len || memcmp(out, in, len)) {
+				bad++;
+				tap_fail("run %u: passed, but the frame changed", i);
+			}
+			continue;
+		}
+		answered++;
+		if (o.retval != 7 || o.data_size_out > len || o.data_size_out < 14 + hl + 8 + 12 ||
+		    (q.family == 4 && pkt_csum(out + 14, 20)) ||
+		    udp_sum(q.family, out + 14, out + 14 + hl, o.data_size_out - 14 - hl, 1) != 0xffff ||
+		    !(out[14 + hl + 8 + 2] & 0x80) || memcmp(out + 14 + hl + 8, m, 2) ||
+		    memcmp(out + 14 + hl, in + 14 + hl + 2, 2) || memcmp(out + 14 + hl + 2, in + 14 + hl, 2)) {
+			bad++;
+			tap_fail("run %u: returned %u, %u bytes: not a well-formed answer", i,
+				 o.retval, o.data_size_out);
+		}
+	}
+	TAP_EQ(bad, 0);
+	TAP_TRUE(answered > FUZZ_RUNS / 20 && passed > FUZZ_RUNS / 20,
+		 "both outcomes seen: %u answered, %u passed", answered, passed);
+	tap_diag("%u answered, %u passed", answered, passed);
+	tap_end();
+}
+
 /* match.peers: only the queries to that resolver */
 static void check_peers(void)
 {
@@ -535,6 +609,7 @@ int main(void)
 	check_malformed();
 	check_drop();
 	check_peers();
+	check_fuzz();
 	fx_close(&F);
 	return tap_done();
 }
