@@ -59,7 +59,7 @@ static __always_inline __u32 fl_dns_match(struct __sk_buff *skb, const struct fl
 					  struct fl_pkt *p)
 {
 	struct fl_dns_key k = { .target_id = t->target_id };
-	__u32 off = p->payload_off, avail, n, i = 0, l, nl, e, name_len, mask = 0, zero = 0, len;
+	__u32 off = p->payload_off, avail, n, i = 0, l, nl, e, name_len, mask = 0, zero = 0, load;
 	__u64 h = FL_DNS_HASH_SEED, want = t->dns_labels;
 	struct fl_dns_scratch *s;
 	struct fl_dns_val *v;
@@ -74,11 +74,11 @@ static __always_inline __u32 fl_dns_match(struct __sk_buff *skb, const struct fl
 	if (!s)
 		return 0;
 	/* said again in a form 6.1's verifier keeps: a size it knows is not 0 */
-	len = n + FL_UDP_HDR;
-	barrier_var(len);
-	if (len < FL_UDP_HDR + FL_DNS_HDR + 1 + FL_DNS_QTAIL || len > FL_UDP_HDR + FL_DNS_BUF)
+	load = n + FL_UDP_HDR;
+	barrier_var(load);
+	if (load < FL_UDP_HDR + FL_DNS_HDR + 1 + FL_DNS_QTAIL || load > FL_UDP_HDR + FL_DNS_BUF)
 		return 0;
-	if (bpf_skb_load_bytes(skb, off - FL_UDP_HDR, s->buf, len))
+	if (bpf_skb_load_bytes(skb, off - FL_UDP_HDR, s->buf, load))
 		return 0;
 	/* the whole datagram is here: not the first fragment of one (its
 	 * answer would be made of a part, the rest would reach the server)
@@ -89,19 +89,19 @@ static __always_inline __u32 fl_dns_match(struct __sk_buff *skb, const struct fl
 	if ((s->buf[FL_UDP_HDR + 2] & 0xf8) || s->buf[FL_UDP_HDR + 4] || s->buf[FL_UDP_HDR + 5] != 1)
 		return 0;
 	for (l = 0; l < FL_DNS_MAX_LABELS; l++) {
-		__u32 len;
+		__u32 label;
 
 		if (i >= FL_DNS_NAME_MAX)
 			return 0;
-		len = s->buf[FL_DNS_NAME_AT + i];
-		if (!len)
+		label = s->buf[FL_DNS_NAME_AT + i];
+		if (!label)
 			break;
 		/* 0xc0 and up: a compression pointer; 64..191: reserved */
-		if (len > 63)
+		if (label > 63)
 			return 0;
 		/* each index masked: 6.1's verifier loses the loops' bounds */
 		s->starts[l & (FL_DNS_MAX_LABELS - 1)] = i;
-		i += len + 1;
+		i += label + 1;
 	}
 	if (l == FL_DNS_MAX_LABELS)
 		return 0;
