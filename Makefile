@@ -59,6 +59,10 @@ BENCH_BINS := $(patsubst bench/%.c,$(OUTPUT)/bench/%,$(wildcard bench/*.c))
 NB_OBJS   := $(OUTPUT)/tests/bpf/nb_legacy.bpf.o $(OUTPUT)/tests/bpf/nb_tcx.bpf.o
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(OUTPUT)/tests/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
+# the targets that build everything first (test, demo, bench) use every
+# core: a new machine builds the tree and the sanitizer tree from nothing
+JOBS ?= $(shell nproc)
+
 .PHONY: all clean test demo bench install vmlinux deps k8s-bins asan-bins fuzz-bins \
 	fuzz test-asan stress
 # keep the intermediate objects, so one edit does not rebuild everything
@@ -128,7 +132,7 @@ BIN_DEPS = -MF $(@D)/.$(@F).d
 # test, demo and bench install what they need first, then build: the
 # package flags are read when make starts, so the build is a second make.
 test: deps
-	$(MAKE) all
+	$(MAKE) -j$(JOBS) all
 	-$(MAKE) k8s-bins
 	-$(MAKE) asan-bins
 	tests/run.sh
@@ -138,7 +142,7 @@ test: deps
 # replays the fuzz corpus and runs the unit tests and a few selftests on it;
 # a build that fails fails that test.
 asan-bins:
-	$(MAKE) SANITIZE=1 OUTPUT=$(OUTPUT)/asan all fuzz-bins
+	$(MAKE) -j$(JOBS) SANITIZE=1 OUTPUT=$(OUTPUT)/asan all fuzz-bins
 
 fuzz-bins: $(FUZZ_BINS)
 
@@ -154,7 +158,7 @@ fuzz: deps
 # build: ASan and UBSan findings abort the program, which fails its test.
 # 'make test' runs the quick part of it (tests/selftests/sanitizers.sh).
 test-asan: deps
-	$(MAKE) all
+	$(MAKE) -j$(JOBS) all
 	$(MAKE) asan-bins
 	FL_ASAN_FULL=1 FL_TEST_TIMEOUT=7200 tests/run.sh selftests/sanitizers
 
@@ -162,7 +166,7 @@ test-asan: deps
 # ten times the packets through every entry point, and every fuzz target
 # for FUZZ_SECONDS.
 stress: deps
-	$(MAKE) all
+	$(MAKE) -j$(JOBS) all
 	$(MAKE) asan-bins
 	FL_CRASH_ITERS=100 FL_CRASH_AGENT_ITERS=20 FL_LONG_S=1800 FL_TEST_TIMEOUT=2400 \
 		FL_RUN_PROGS="$(STRESS_PROGS)" tests/run.sh
@@ -183,11 +187,11 @@ STRESS_PROGS = tests/selftests/crash_loop.sh tests/selftests/load_counters.sh \
 	tests/selftests/load_long.sh
 
 demo: deps
-	$(MAKE) all
+	$(MAKE) -j$(JOBS) all
 	$(OUTPUT)/faultline demo
 
 bench: deps
-	$(MAKE) all
+	$(MAKE) -j$(JOBS) all
 	bench/run.sh
 
 install: $(OUTPUT)/faultline $(OUTPUT)/tools/flsvc

@@ -18,8 +18,9 @@
  * The fault types beyond drop are measured apart too, at 1 target, each as
  * its cost over the plain target path measured in the same round: the
  * partition over a plain 100 % drop (its cost is the peer lookup), burst
- * loss (per flow, per fault, both chances drawn on every packet) and a
- * per-connection draw over a rule that passes.
+ * loss (per flow, per fault, both chances drawn on every packet), a
+ * per-connection draw over a rule that passes, duplicate and reject (the
+ * draw alone, and 100 %: the copy sent, the answer forged).
  *
  * The delay path is measured apart, on the tc egress entry points: the
  * first pass of a delayed packet (decision, departure time, and the
@@ -390,8 +391,12 @@ enum fvar {
 	FV_LOSS_FLOW,
 	FV_LOSS_FAULT,
 	FV_CONN,
+	FV_CONN_DUP,	/* scope connections, duplicate: the hash under its seed, not chosen */
+	FV_CONN_DELAY,	/* scope connections, delay 20 %: the hash, not chosen */
 	FV_DUP_DRAW,	/* the decision alone: a draw that (almost) never copies */
 	FV_DUP,		/* not held to the goal: it makes and sends a copy */
+	FV_REJECT_DRAW,	/* the decision alone: a draw that (almost) never answers */
+	FV_REJECT,	/* not held to the goal: the answer forged (single runs, below) */
 	FV_DNS_PLAIN,	/* baseline (not shown): a DNS query, a rule with no names */
 	FV_DNS_MISS,	/* a DNS fault, a query for a name it does not list */
 	FV_DNS_PLAIN1,	/* baseline (not shown): FV_DNS_PLAIN, one run at a time */
@@ -402,22 +407,36 @@ enum fvar {
 static const char *const fvar_name[FV_MAX] = {
 	"plain target path, passes", "plain target path, dropped",
 	"partition (peer lookup, dropped)", "burst loss per flow", "burst loss per fault",
-	"scope connections (tuple hash, passes)", "duplicate, decision (the draw, no copy)",
+	"scope connections (tuple hash, passes)",
+	"scope connections, duplicate 20 % (tuple hash, not chosen)",
+	"scope connections, delay 20 % (tuple hash, not chosen)",
+	"duplicate, decision (the draw, no copy)",
 	"duplicate 100 % (a copy made and sent; reported, no goal)",
+	"reject, decision (the draw, nothing forged)",
+	"reject 100 % (ICMP port unreachable forged, redirected; reported, no goal)",
 	"DNS query, plain path", "dns, a query for a name not listed (passes)",
 	"DNS query, plain path (single runs)",
 	"dns nxdomain, the answer forged (single runs; reported, no goal)" };
 static const char *const fvar_key[FV_MAX] = { "pass", "drop", "partition", "loss_per_flow",
-					      "loss_per_fault", "scope_connections", "duplicate_decision",
-					      "duplicate", "dns_plain", "dns_decision", "dns_plain_single",
+					      "loss_per_fault", "scope_connections",
+					      "scope_connections_duplicate", "scope_connections_delay",
+					      "duplicate_decision", "duplicate", "reject_decision",
+					      "reject", "dns_plain", "dns_decision", "dns_plain_single",
 					      "dns_forge" };
 static const enum fvar fvar_base[FV_MAX] = { FV_PASS, FV_DROP, FV_DROP, FV_PASS, FV_PASS,
-					     FV_PASS, FV_PASS, FV_PASS, FV_DNS_PLAIN, FV_DNS_PLAIN,
+					     FV_PASS, FV_PASS, FV_PASS, FV_PASS, FV_PASS,
+					     FV_PASS, FV_PASS, FV_DNS_PLAIN, FV_DNS_PLAIN,
 					     FV_DNS_PLAIN1, FV_DNS_PLAIN1 };
+/* A forged answer rewrites the test run's one skb, so its next repeat
+ * would see the answer, not the packet: the reject row is timed over
+ * single runs, against the plain path timed the same way.
+ */
+#define ONCE_RUNS	20000
+static double once_base[3];	/* the plain path, single runs, per fprogs[] */
 static const enum fl_prog fprogs[] = { FL_PROG_TCX_EG, FL_PROG_CLS_EG, FL_PROG_CG_IN };
 #define N_FPROGS (sizeof(fprogs) / sizeof(fprogs[0]))
 static struct result fres[N_FPROGS][FV_MAX];
-static __u32 conn_seed;	/* one under which the benchmark's tuple is not chosen */
+static __u32 conn_seed;	/* one under which the benchmark's tuple is chosen by no fault */
 
 /* The DNS rows: a forged answer rewrites the packet that a repeated run
  * would run on again, so those rows (and their baseline) are the median of
@@ -436,19 +455,18 @@ static bool fvar_single(enum fvar v)
 }
 
 /* shown in the table: the baselines of the DNS rows are not */
+static int fvar_skip(enum fvar v, enum fl_prog prog);
+
 static bool fvar_shown(enum fvar v, enum fl_prog prog)
 {
 	if (v == FV_DNS_PLAIN || v == FV_DNS_PLAIN1)
 		return false;
-	/* duplicate and DNS rules are egress only */
-	if ((v == FV_DUP || v == FV_DUP_DRAW || fvar_dns(v)) && fx_code[prog].dir != FL_DIR_EGRESS)
-		return false;
-	return true;
+	return !fvar_skip(v, prog);
 }
 
 static bool fvar_no_goal(enum fvar v)
 {
-	return v == FV_DUP || v == FV_DNS_FORGE;
+	return v == FV_DUP || v == FV_REJECT || v == FV_DNS_FORGE;
 }
 
 /* The packet of variant @v: a DNS query from the target for
@@ -587,10 +605,27 @@ static int fvar_setup(struct fx *f, enum fvar v)
 		r.scope = FL_SCOPE_CONNECTIONS;
 		r.conn_seed = conn_seed;
 		break;
+	case FV_CONN_DUP:
+		r.dir_mask = FL_DIRM_EGRESS;
+		r.dup_prob = fl_percent_to_prob(20);
+		r.scope = FL_SCOPE_CONNECTIONS;
+		r.conn_seed = conn_seed;
+		break;
+	case FV_CONN_DELAY:
+		r.delay_ns = 1000000;
+		r.edt_skip = FL_PROB_ONE - fl_percent_to_prob(20);
+		r.scope = FL_SCOPE_CONNECTIONS;
+		r.conn_seed = conn_seed;
+		break;
 	case FV_DUP_DRAW:
 	case FV_DUP:
 		r.dir_mask = FL_DIRM_EGRESS;
 		r.dup_prob = v == FV_DUP ? FL_PROB_ONE : 1;
+		break;
+	case FV_REJECT_DRAW:
+	case FV_REJECT:
+		r.dir_mask = FL_DIRM_EGRESS;
+		r.reject_prob = v == FV_REJECT ? FL_PROB_ONE : 1;
 		break;
 	default:
 		return -EINVAL;
@@ -606,32 +641,103 @@ static int fvar_setup(struct fx *f, enum fvar v)
 	return rc;
 }
 
+/* Copy-and-duplicate rules act at egress; a reject answers at tc only. */
+static int fvar_skip(enum fvar v, enum fl_prog prog)
+{
+	/* the rows time the egress copy and answer */
+	if (v == FV_DUP || v == FV_DUP_DRAW || v == FV_CONN_DUP || v == FV_REJECT ||
+	    v == FV_REJECT_DRAW || fvar_dns(v))
+		return fx_code[prog].dir != FL_DIR_EGRESS;
+	return 0;
+}
+
+/* The mean of ONCE_RUNS single runs, in ns; each checks the verdict. */
+static int run_once_mean(int fd, const struct pkt *p, __u32 want, double *ns)
+{
+	unsigned long long sum = 0;
+	int i;
+
+	for (i = 0; i < ONCE_RUNS; i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->data, .data_size_in = p->len,
+			    .repeat = 1);
+
+		if (bpf_prog_test_run_opts(fd, &o))
+			return -1;
+		if (o.retval != want && !opt_nocheck) {
+			fprintf(stderr, "bench: single run: verdict %d, want %d\n", (int)o.retval,
+				(int)want);
+			errno = EINVAL;
+			return -1;
+		}
+		sum += o.duration;
+	}
+	*ns = (double)sum / ONCE_RUNS;
+	return 0;
+}
+
+/* The reject row: forged answers against the plain path, both in single runs. */
+static int bench_reject_once(void)
+{
+	size_t i;
+
+	for (i = 0; i < N_FPROGS; i++) {
+		enum fl_prog prog = fprogs[i];
+		struct pkt p;
+
+		if (fvar_skip(FV_REJECT, prog))
+			continue;
+		bench_pkt(prog, CASE_PASS, &p);
+		if (fvar_setup(&F[0], FV_PASS) ||
+		    run_once_mean(F[0].prog_fd[prog], &p, fx_code[prog].pass, &once_base[i]))
+			return -1;
+		if (fvar_setup(&F[0], FV_REJECT) ||
+		    run_once_mean(F[0].prog_fd[prog], &p, 7 /* TC_ACT_REDIRECT */,
+				  &fres[i][FV_REJECT].prog_ns))
+			return -1;
+		fres[i][FV_REJECT].net_ns = fres[i][FV_REJECT].prog_ns - once_base[i];
+	}
+	return 0;
+}
+
 static int bench_faults(void)
 {
 	enum fvar v;
 	size_t i;
 	int round;
 
-	/* a seed under which the packet's connection passes on every hook */
+	/* a seed under which the packet's connection passes on every hook,
+	 * for each fault with scope connections (a copy or a delay would
+	 * show in the rule's counters)
+	 */
 	for (conn_seed = 1; conn_seed < 1000; conn_seed++) {
+		static const enum fvar conn_vars[] = { FV_CONN, FV_CONN_DUP, FV_CONN_DELAY };
+		struct fl_rule_stats t[FL_DIR_MAX];
 		int chosen = 0;
+		size_t k;
 
-		if (fvar_setup(&F[0], FV_CONN))
-			return -1;
-		for (i = 0; i < N_FPROGS; i++) {
-			__u32 d, ret = 0;
-			struct pkt p;
-
-			bench_pkt(fprogs[i], CASE_PASS, &p);
-			if (run_fd(F[0].prog_fd[fprogs[i]], &p, &d, &ret))
+		for (k = 0; k < sizeof(conn_vars) / sizeof(conn_vars[0]); k++) {
+			if (fvar_setup(&F[0], conn_vars[k]))
 				return -1;
-			chosen |= ret == fx_code[fprogs[i]].drop;
+			for (i = 0; i < N_FPROGS; i++) {
+				__u32 d, ret = 0;
+				struct pkt p;
+
+				bench_pkt(fprogs[i], CASE_PASS, &p);
+				if (run_fd(F[0].prog_fd[fprogs[i]], &p, &d, &ret))
+					return -1;
+				chosen |= ret != fx_code[fprogs[i]].pass;
+			}
+			fx_rule_stats(&F[0], 0, t);
+			chosen |= t[FL_DIR_EGRESS].duplicated || t[FL_DIR_EGRESS].delayed ||
+				  t[FL_DIR_INGRESS].delayed;
 		}
 		if (!chosen)
 			break;
 	}
 	for (round = 0; round < opt_runs; round++)
 		for (v = 0; v < FV_MAX; v++) {
+			if (v == FV_REJECT)
+				continue;
 			if (fvar_setup(&F[0], v))
 				return -1;
 			for (i = 0; i < N_FPROGS; i++) {
@@ -640,8 +746,9 @@ static int bench_faults(void)
 				__u32 ret = 0, want;
 				struct pkt p;
 
-				if (fvar_dns(v) && fx_code[prog].dir != FL_DIR_EGRESS)
+				if (fvar_skip(v, prog))
 					continue;
+
 				fvar_pkt(prog, v, &p);
 				want = v == FV_DROP || v == FV_PARTITION ? fx_code[prog].drop :
 				       v == FV_DNS_FORGE ? 7 /* TC_ACT_REDIRECT */ :
@@ -674,7 +781,13 @@ static int bench_faults(void)
 	for (i = 0; i < N_FPROGS; i++)
 		for (v = 0; v < FV_MAX; v++)
 			fres[i][v].net_ns = fres[i][v].prog_ns - fres[i][fvar_base[v]].prog_ns;
-	return 0;
+	return bench_reject_once();
+}
+
+/* What a row is measured against: the reject row's own single-run base. */
+static double fvar_base_ns(size_t i, enum fvar v)
+{
+	return v == FV_REJECT ? once_base[i] : fres[i][fvar_base[v]].prog_ns;
 }
 
 static void print_faults_table(void)
@@ -695,14 +808,16 @@ static void print_faults_table(void)
 				continue;
 
 			printf("| %s | %s | %.0f | %.0f | **%.0f** |\n", fvar_name[v],
-			       fx_code[fprogs[i]].name, r->prog_ns, fres[i][fvar_base[v]].prog_ns,
-			       r->net_ns);
+			       fx_code[fprogs[i]].name, r->prog_ns, fvar_base_ns(i, v), r->net_ns);
 			if (fvar_no_goal(v))
 				continue;
 			rows++;
 			over += r->net_ns > TARGET_FAULT_NS;
 		}
-	printf("\n- each fault's decision adds <= %.0f ns (the 100 %% duplicate row excepted: it sends a copy; and the DNS answer: it rewrites the packet): %s",
+	printf("\n- the reject 100 %% row is timed over %d single runs, base and all (a forged answer\n"
+	       "  rewrites the test run's skb, so repeats would not see the packet again)\n",
+	       ONCE_RUNS);
+	printf("- each fault's decision adds <= %.0f ns (the 100 %% duplicate, reject and DNS answer rows excepted: they send a copy, an answer): %s",
 	       TARGET_FAULT_NS, over ? "MISSED" : "met");
 	if (over)
 		printf(" in %d of %d rows\n", over, rows);
@@ -726,8 +841,9 @@ static void print_faults_json(void)
 
 			printf("%s    {\"program\": \"%s\", \"fault\": \"%s\", \"prog_ns\": %.1f, \"base_ns\": %.1f, \"added_ns\": %.1f, \"met\": %s}",
 			       first ? "" : ",\n", fx_code[fprogs[i]].name, fvar_key[v], r->prog_ns,
-			       fres[i][fvar_base[v]].prog_ns, r->net_ns,
-			       fvar_no_goal(v) ? "null" : r->net_ns <= TARGET_FAULT_NS ? "true" : "false");
+			       fvar_base_ns(i, v), r->net_ns,
+			       fvar_no_goal(v) ? "null" :
+			       r->net_ns <= TARGET_FAULT_NS ? "true" : "false");
 			first = 0;
 		}
 	printf("\n  ]\n");

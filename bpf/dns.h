@@ -15,6 +15,7 @@
 
 #include "maps.h"
 #include "parse.h"
+#include "reject.h"	/* fl_csum_fold */
 
 #define FL_DNS_HDR		12	/* ID, flags, four counts */
 #define FL_DNS_QTAIL		4	/* QTYPE, QCLASS after the name */
@@ -153,15 +154,6 @@ static __always_inline __u32 fl_dns_match(struct __sk_buff *skb, const struct fl
 	}
 	p->dns_qend = off + FL_DNS_HDR + name_len + FL_DNS_QTAIL;
 	return mask;
-}
-
-static __always_inline __u16 fl_csum_fold(__s64 s)
-{
-	__u32 x = (__u32)s;
-
-	x = (x & 0xffff) + (x >> 16);
-	x = (x & 0xffff) + (x >> 16);
-	return (__u16)~x;
 }
 
 /* Turn the query in @skb (matched by fl_dns_match) into its answer with

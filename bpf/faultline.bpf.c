@@ -4,7 +4,8 @@
  * need and disables autoload of the rest.
  *
  *   fl_xdp_in   XDP, ingress of interfaces in a namespace a target owns
- *   fl_tc_in    tc ingress (tcx or clsact), same decision as fl_xdp_in
+ *   fl_tc_in    tc ingress (tcx or clsact), same decision as fl_xdp_in,
+ *               and it can copy a packet (duplicate)
  *   fl_tcx_eg   tcx egress, by the sending socket's cgroup
  *   fl_cls_eg   clsact egress, same decision, clsact's silent drop
  *   fl_tcx_pin  tcx egress of a target namespace's host-side peer: the
@@ -14,6 +15,7 @@
  *               and the fallback when an owned namespace becomes shared
  *   fl_sock_watch  cgroup/sock_create at the cgroup root: ends a target's
  *               ownership of its namespace when someone else opens a socket
+ *   (a reject is answered at the tc hooks only: bpf/reject.h)
  *   fl_tp_*     tracepoints: the targets' TCP signals, for experiments
  */
 #include "vmlinux.h"
@@ -27,8 +29,10 @@
 #include "rules.h"
 #include "flows.h"
 #include "edt.h"
+#include "dup.h"
 #include "observe.h"
 #include "breaker.h"
+#include "reject.h"
 #include "dns.h"
 
 /* tc return codes are macros in uapi, absent from BTF */
@@ -133,10 +137,11 @@ __noinline int fl_decide(const struct fl_target *t, struct fl_req *rq)
 	st->target_packets++;
 	st->target_bytes += ip_len;
 	fl_rules_eval(t, &rq->pkt, rq->dir, ip_len, &d);
+	/* a rejected packet goes no further either: the flow counts it lost */
 	flow = fl_flow_account(&k, t, &rq->pkt, rq->dir, ip_len, rq->cgid, now,
-			       d.verdict == FL_DROP, st, &end);
+			       d.verdict == FL_DROP || d.verdict >= FL_REJECT_RST, st, &end);
 	if (d.loss) {
-		fl_rule_act(&d, fl_loss_draw(d.rule, d.rule_id, flow));
+		fl_rule_act(&d, fl_loss_draw(d.rule, d.rule_id, flow), &rq->pkt, rq->dir);
 		if (d.verdict == FL_DROP)
 			fl_flow_late_drop(&k, flow, end, now, st);
 	}
@@ -274,9 +279,18 @@ __noinline int fl_http_xdp(struct xdp_md *ctx, const struct fl_req *rq)
  * exist frees the skb and reports success.
  */
 static __always_inline int fl_tc_egress_act(struct __sk_buff *skb, int verdict, __u64 tstamp,
-					    bool tcx, __u32 dir)
+					    bool tcx, __u32 dir, const struct fl_pkt *p)
 {
 	switch (verdict) {
+	case FL_REJECT_RST:
+	case FL_REJECT_ICMP:
+		/* back in through the device it was leaving: on a target's
+		 * interface to the target, on a host-side peer to the host
+		 */
+		if (!fl_reject_tc(skb, p, verdict))
+			return bpf_redirect(skb->ifindex, BPF_F_INGRESS);
+		fl_reject_unanswered(dir);
+		return tcx ? bpf_redirect(FL_BLACKHOLE_IFINDEX, 0) : FL_TC_STOLEN;
 	case FL_DELAY:
 		if (fl_edt_send_clone(skb, tstamp)) {
 			struct fl_stats *st = bpf_map_lookup_elem(&fl_stats, &dir);
@@ -306,6 +320,7 @@ int fl_xdp_in(struct xdp_md *ctx)
 {
 	struct fl_req rq = { .dir = FL_DIR_INGRESS };
 	struct fl_target *t;
+	int verdict;
 
 	if (!fl_ctl.armed)
 		return XDP_PASS;
@@ -316,8 +331,13 @@ int fl_xdp_in(struct xdp_md *ctx)
 		return XDP_PASS;
 	rq.len = ctx->data_end - ctx->data;
 	rq.target_id = t->target_id;
-	/* XDP cannot hold a packet: delays are placed elsewhere */
-	if (fl_decide(t, &rq) == FL_DROP)
+	/* XDP cannot hold a packet: delays are placed elsewhere; nor does
+	 * it answer one (the loader places an ingress reject on tc)
+	 */
+	verdict = fl_decide(t, &rq);
+	if (verdict >= FL_REJECT_RST)
+		fl_reject_unanswered(rq.dir);
+	if (verdict == FL_DROP || verdict >= FL_REJECT_RST)
 		return XDP_DROP;
 	if (fl_ctl.observe)
 		fl_http_xdp(ctx, &rq);
@@ -329,8 +349,9 @@ int fl_tc_in(struct __sk_buff *skb)
 {
 	struct fl_req rq = { .dir = FL_DIR_INGRESS };
 	struct fl_target *t;
+	int verdict;
 
-	if (!fl_ctl.armed)
+	if (fl_dup_in_second_visit(skb) || !fl_ctl.armed)
 		return FL_TC_NEXT;
 	if (fl_parse_tc(skb, &rq.pkt))
 		return FL_TC_NEXT;
@@ -339,9 +360,18 @@ int fl_tc_in(struct __sk_buff *skb)
 		return FL_TC_NEXT;
 	rq.len = skb->len;
 	rq.target_id = t->target_id;
+	verdict = fl_decide(t, &rq);
+	/* the answer leaves by the device the packet came in on */
+	if (verdict >= FL_REJECT_RST) {
+		if (!fl_reject_tc(skb, &rq.pkt, verdict))
+			return bpf_redirect(skb->ifindex, 0);
+		fl_reject_unanswered(rq.dir);
+	}
 	/* a drop at ingress is not seen by any local sender */
-	if (fl_decide(t, &rq) == FL_DROP)
+	if (verdict == FL_DROP || verdict >= FL_REJECT_RST)
 		return FL_TC_SHOT;
+	if (verdict == FL_DUP)
+		fl_dup_in_send(skb);
 	if (fl_ctl.observe)
 		fl_http(skb, &rq);
 	return FL_TC_NEXT;
@@ -385,7 +415,7 @@ static __always_inline int fl_tc_egress(struct __sk_buff *skb, bool tcx, bool pe
 					FL_DNS_RCODE_NXDOMAIN : FL_DNS_RCODE_SERVFAIL, tcx);
 	if (verdict != FL_DROP && !rq.parse_rc && fl_ctl.observe)
 		fl_http(skb, &rq);
-	return fl_tc_egress_act(skb, verdict, rq.tstamp, tcx, rq.dir);
+	return fl_tc_egress_act(skb, verdict, rq.tstamp, tcx, rq.dir, &rq.pkt);
 }
 
 SEC("tc")
@@ -417,6 +447,7 @@ int fl_cg_in(struct __sk_buff *skb)
 {
 	struct fl_req rq = { .dir = FL_DIR_INGRESS };
 	struct fl_target *t;
+	int verdict;
 
 	if (!fl_ctl.armed)
 		return 1;
@@ -441,7 +472,11 @@ int fl_cg_in(struct __sk_buff *skb)
 	}
 	rq.len = skb->len;
 	rq.target_id = t->target_id;
-	if (fl_decide(t, &rq) == FL_DROP)
+	verdict = fl_decide(t, &rq);
+	/* cgroup_skb may only pass or drop: a reject is dropped, and said so */
+	if (verdict >= FL_REJECT_RST)
+		fl_reject_unanswered(rq.dir);
+	if (verdict == FL_DROP || verdict >= FL_REJECT_RST)
 		return 0;
 	if (!rq.parse_rc && fl_ctl.observe)
 		fl_http(skb, &rq);

@@ -21,6 +21,7 @@
 #define TCP_FIN		0x01
 #define TCP_SYN		0x02
 #define TCP_RST		0x04
+#define TCP_ACK		0x10
 
 struct fl_pkt {
 	struct fl_addr src;
@@ -33,6 +34,7 @@ struct fl_pkt {
 	__u8 l4_ok;		/* 0 for a non-first fragment: L3 fields only */
 	__u16 payload_off;	/* TCP, UDP: where the payload starts, from the first byte parsed */
 	__u16 l3_off;		/* where the IP header starts, from the first byte parsed */
+	__u16 l4_off;		/* where the L4 header starts (when l4_ok) */
 	__u8 dns_mask;		/* bit i: a DNS query whose name rule_ids[i] lists (bpf/dns.h) */
 	__u8 dns_pad;
 	__u16 dns_qend;		/* with dns_mask: where its question ends */
@@ -99,6 +101,7 @@ static __always_inline int fl_parse_l4(void *base, void *l4, void *data_end, str
 	default:
 		break;
 	}
+	p->l4_off = (__u16)(l4 - base);
 	p->l4_ok = 1;
 	return 0;
 }

@@ -2,11 +2,12 @@
 /* Evaluate a target's rules in order; the first rule that matches the
  * packet decides. Matching: direction, protocol, port (source or
  * destination) and peer prefix (one LPM lookup per packet at most).
- * A drop chance is drawn per packet, or per connection from a hash of its
- * tuple (no state, the same answer in both directions and for every
- * packet of it). Burst loss needs the flow's entry, looked up after the
- * rules, so its draw comes later (fl_loss_draw, from fl_decide); rules
- * without it never touch its state.
+ * Each fault's chance is drawn per packet, or per connection from a hash
+ * of its tuple (no state, the same answer in both directions and for every
+ * packet of it): fl_fault_draw, the one draw every fault makes. Burst
+ * loss needs the flow's entry, looked up after the rules, so its draw
+ * comes later (fl_loss_draw, from fl_decide); rules without it never
+ * touch its state.
  */
 #ifndef FL_RULES_H
 #define FL_RULES_H
@@ -19,9 +20,12 @@ enum fl_verdict {
 	FL_DROP = 1,
 	FL_DELAY = 2,	/* a departure time on a socketless copy (delay, maybe rate) */
 	FL_PACE = 3,	/* a departure time on the packet itself (rate alone) */
-	FL_DUP = 4,	/* sent as it is, and a copy beside it (tc egress only) */
-	FL_DNS_NXDOMAIN = 6,	/* a DNS query answered in its place (tc egress only) */
-	FL_DNS_SERVFAIL = 7,
+	FL_DUP = 4,	/* sent as it is, and a copy beside it (tc hooks only) */
+	FL_REJECT_RST = 5,	/* answered with a TCP RST instead (bpf/reject.h) */
+	FL_REJECT_ICMP = 6,	/* answered with ICMP port unreachable instead */
+	/* from FL_REJECT_RST on, the packet is answered and goes no further */
+	FL_DNS_NXDOMAIN = 7,	/* a DNS query answered in its place (tc egress only) */
+	FL_DNS_SERVFAIL = 8,
 };
 
 struct fl_decision {
@@ -41,15 +45,15 @@ static __always_inline __u64 fl_mix(__u64 h, __u64 w)
 }
 
 /* A connection's place in [0, 2^32): its tuple seen from the target (local
- * then peer, so both directions agree) mixed with the rule's seed, so that
- * each run chooses other connections. ICMP keeps its echo id.
+ * then peer, so both directions agree) mixed with @seed, the rule's (new
+ * each run, so that each run chooses other connections). ICMP keeps its
+ * echo id.
  */
-static __always_inline __u64 fl_conn_hash(const struct fl_rule *r, const struct fl_pkt *p,
-					  __u32 dir)
+static __always_inline __u64 fl_conn_hash(const struct fl_pkt *p, __u32 dir, __u32 seed)
 {
 	const struct fl_addr *l = dir == FL_DIR_EGRESS ? &p->src : &p->dst;
 	const struct fl_addr *q = dir == FL_DIR_EGRESS ? &p->dst : &p->src;
-	__u64 h = r->conn_seed, ports = 0;
+	__u64 h = seed, ports = 0;
 	int i;
 
 	if (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP)
@@ -69,21 +73,41 @@ static __always_inline __u64 fl_conn_hash(const struct fl_rule *r, const struct 
 	return h >> 32;
 }
 
-static __always_inline int fl_drop_draw(const struct fl_rule *r, const struct fl_pkt *p, __u32 dir)
-{
-	if (!r->drop_prob)
-		return 0;
-	if (r->drop_prob >= FL_PROB_ONE)
-		return 1;
-	if (r->scope == FL_SCOPE_CONNECTIONS)
-		return fl_conn_hash(r, p, dir) < r->drop_prob;
-	return (__u64)bpf_get_prandom_u32() < r->drop_prob;
-}
-
 /* p < 1 by a draw; 0 and 1 without one */
 static __always_inline int fl_chance(__u64 prob)
 {
 	return prob >= FL_PROB_ONE || (prob && (__u64)bpf_get_prandom_u32() < prob);
+}
+
+/* What a draw is for: with scope connections each kind hashes the tuple
+ * under its own seed, so that a fault with drop 20 % and duplicate 20 %
+ * duplicates other connections than those it drops (one hash for all
+ * would duplicate exactly the dropped ones, i.e. none). Drop's seed is
+ * the rule's own.
+ */
+enum fl_fault_kind {
+	FL_FK_DROP = 0,
+	FL_FK_EDT = 1,		/* delay and rate: one draw for both */
+	FL_FK_DUP = 2,
+	FL_FK_REJECT = 3,
+	FL_FK_CORRUPT = 4,
+};
+
+/* Does the fault of @kind, with chance @prob (0 .. FL_PROB_ONE), apply to
+ * this packet? Per packet a fresh draw; with scope connections the
+ * connection's place under the kind's seed, the same for each of its
+ * packets both ways. 0 and FL_PROB_ONE never hash nor draw.
+ */
+static __always_inline int fl_fault_draw(const struct fl_rule *r, __u64 prob,
+					 const struct fl_pkt *p, __u32 dir, __u32 kind)
+{
+	if (!prob)
+		return 0;
+	if (prob >= FL_PROB_ONE)
+		return 1;
+	if (r->scope == FL_SCOPE_CONNECTIONS)
+		return fl_conn_hash(p, dir, r->conn_seed ^ kind * 0x9E3779B9u) < prob;
+	return (__u64)bpf_get_prandom_u32() < prob;
 }
 
 /* One packet through a Gilbert-Elliott chain: lost or not by the state it
@@ -114,31 +138,80 @@ static __always_inline int fl_loss_draw(const struct fl_rule *r, __u32 rid,
 	return lost;
 }
 
-/* What the matched rule does to a packet that is (or is not) lost. */
-static __always_inline void fl_rule_act(struct fl_decision *d, int drop)
+/* What the matched rule does to a packet that is (or is not) lost. Delay
+ * and rate apply to the share of packets (or connections) that edt_skip
+ * leaves them; a packet they pass by goes on to the next fault.
+ */
+static __always_inline void fl_rule_act(struct fl_decision *d, int drop,
+					const struct fl_pkt *p, __u32 dir)
 {
 	const struct fl_rule *r = d->rule;
 	struct fl_rule_stats *rs = d->rs;
+	int delay = r->delay_ns || r->jitter_ns;
+	int rate = r->rate_unit != FL_RATE_NONE && r->rate;
 
 	if (drop) {
 		if (rs)
 			rs->dropped++;
 		d->verdict = FL_DROP;
-	} else if (r->dns_rcode) {
+		return;
+	}
+	if (r->dns_rcode) {
 		d->verdict = r->dns_rcode == FL_DNS_RCODE_NXDOMAIN ? FL_DNS_NXDOMAIN :
 								    FL_DNS_SERVFAIL;
-	} else if (r->delay_ns || r->jitter_ns) {
+		return;
+	}
+	if ((delay || rate) && r->edt_skip &&
+	    !fl_fault_draw(r, FL_PROB_ONE - r->edt_skip, p, dir, FL_FK_EDT))
+		delay = rate = 0;
+	if (delay) {
 		if (rs)
 			rs->delayed++;
 		d->verdict = FL_DELAY;
-	} else if (r->rate_unit != FL_RATE_NONE && r->rate) {
+	} else if (rate) {
 		if (rs)
 			rs->delayed++;
 		d->verdict = FL_PACE;
-	} else if (fl_chance(r->dup_prob)) {
+	} else if (fl_fault_draw(r, r->dup_prob, p, dir, FL_FK_DUP)) {
 		if (rs)
 			rs->duplicated++;
 		d->verdict = FL_DUP;
+	}
+}
+
+/* Which answer a reject rule's packet gets, or FL_DROP for a packet that must
+ * not be answered: a RST (RFC 9293), an ICMP error (RFC 1122 3.2.2, RFC 4443
+ * 2.4) or any ICMP but a request (no refusing peer answers neighbour
+ * discovery with an error), a non-first fragment (nothing to match).
+ */
+static __always_inline int fl_reject_answer(const struct fl_rule *r, const struct fl_pkt *p)
+{
+	if (!p->l4_ok)
+		return FL_DROP;
+	if (p->proto == IPPROTO_TCP && r->reject_with != FL_REJECT_WITH_ICMP)
+		return p->tcp_flags & TCP_RST ? FL_DROP : FL_REJECT_RST;
+	if (p->proto == IPPROTO_ICMP && (p->dport >> 8) != 8 && (p->dport >> 8) != 13)
+		return FL_DROP;	/* only echo and timestamp requests are answered */
+	if (p->proto == FL_PROTO_ICMPV6 && (p->dport >> 8) != 128)
+		return FL_DROP;	/* errors, and neighbour discovery: only echo requests */
+	return FL_REJECT_ICMP;
+}
+
+/* A reject rule answers a chosen packet, or drops one that must not be
+ * answered; the validator keeps every other action out of it.
+ */
+static __always_inline void fl_reject_act(struct fl_decision *d, const struct fl_pkt *p, int hit)
+{
+	struct fl_rule_stats *rs = d->rs;
+
+	if (!hit)
+		return;
+	d->verdict = fl_reject_answer(d->rule, p);
+	if (rs) {
+		if (d->verdict == FL_DROP)
+			rs->dropped++;
+		else
+			rs->rejected++;
 	}
 }
 
@@ -229,8 +302,10 @@ static __always_inline void fl_rules_eval(const struct fl_target *t, const struc
 		d->rs = rs;
 		if (r->loss)
 			d->loss = 1;
+		else if (r->reject_prob)
+			fl_reject_act(d, p, fl_fault_draw(r, r->reject_prob, p, dir, FL_FK_REJECT));
 		else
-			fl_rule_act(d, fl_drop_draw(r, p, dir));
+			fl_rule_act(d, fl_fault_draw(r, r->drop_prob, p, dir, FL_FK_DROP), p, dir);
 		return;
 	}
 }

@@ -10,8 +10,8 @@ _faultline_opts()
 		      --iface -i --direction -d --proto -p --peer --port --drop --delay
 		      --jitter --distribution --correlation --reorder --rate --rate-per
 		      --scope --partition --loss --loss-correlation --loss-p --loss-r
-		      --loss-h --loss-k --loss-per --duplicate --dns-name --dns-action --dns-delay
-		      --force-qdisc --abort-if --duration -t --name --json --dry-run
+		      --loss-h --loss-k --loss-per --duplicate --delay-percent --rate-percent --reject --reject-with
+		      --dns-name --dns-action --dns-delay --force-qdisc --abort-if --duration -t --name --json --dry-run
 		      --force --verbose -v --help" ;;
 	run) echo "--json --report-dir --dry-run --explain --force --agent --socket --verbose -v --help" ;;
 	validate) echo "--force --help" ;;
@@ -54,6 +54,7 @@ _faultline()
 	--rate-per) mapfile -t COMPREPLY < <(compgen -W "target flow" -- "$cur"); return 0 ;;
 	--scope) mapfile -t COMPREPLY < <(compgen -W "packets connections" -- "$cur"); return 0 ;;
 	--loss-per) mapfile -t COMPREPLY < <(compgen -W "flow fault" -- "$cur"); return 0 ;;
+	--reject-with) mapfile -t COMPREPLY < <(compgen -W "tcp-reset icmp-unreachable" -- "$cur"); return 0 ;;
 	--dns-action)
 		mapfile -t COMPREPLY < <(compgen -W "drop delay nxdomain servfail" -- "$cur")
 		return 0 ;;

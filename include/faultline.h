@@ -57,7 +57,8 @@ enum fl_drop_reason {
 	FL_DROP_HORIZON = 1,	/* a delay or rate would hold it past FL_HORIZON_NS */
 	FL_DROP_CLONE = 2,	/* the delayed copy could not be made */
 	FL_DROP_RATE_QUEUE = 3,	/* a rate limit's queue was full (a bottleneck's tail drop) */
-	FL_DROP_REASON_MAX = 4,
+	FL_DROP_REJECT = 4,	/* a reject whose answer this hook or packet could not carry */
+	FL_DROP_REASON_MAX = 5,
 };
 
 /* Delay distributions; the tables live in fl_dist. */
@@ -80,6 +81,13 @@ enum fl_dist {
  */
 #define FL_SCOPE_PACKETS	0
 #define FL_SCOPE_CONNECTIONS	1
+
+/* A reject rule's answer: by protocol (a TCP RST for TCP, ICMP port
+ * unreachable for the rest), or one of the two for every packet.
+ */
+#define FL_REJECT_WITH_AUTO		0
+#define FL_REJECT_WITH_RST	1
+#define FL_REJECT_WITH_ICMP	2
 
 /* Where a burst-loss (Gilbert-Elliott) rule keeps its good/bad state. */
 #define FL_LOSS_PER_FLOW	0
@@ -264,7 +272,7 @@ struct fl_rule {
 	__u8 reorder;		/* 1: jitter may reorder a flow, as netem does */
 	__u8 rate_unit;		/* FL_RATE_* */
 	__u8 rate_per;		/* FL_RATE_PER_* */
-	__u8 scope;		/* FL_SCOPE_*: drop_prob per packet or per connection */
+	__u8 scope;		/* FL_SCOPE_*: each fault's chance per packet or per connection */
 	__u8 loss;		/* 1: burst loss (Gilbert-Elliott) with the ge_* below */
 	__u8 loss_per;		/* FL_LOSS_PER_*: where the loss state lives */
 	__u64 rate;		/* in rate_unit */
@@ -278,6 +286,10 @@ struct fl_rule {
 	__u32 conn_seed;	/* scope connections: mixed into the tuple's hash */
 	__u32 pad;
 	__u64 dup_prob;		/* 0 .. FL_PROB_ONE: chance of sending a packet twice */
+	__u64 edt_skip;		/* 0 .. FL_PROB_ONE: chance delay and rate pass a packet by (0: none) */
+	__u64 reject_prob;	/* 0 .. FL_PROB_ONE: chance of answering the sender instead */
+	__u32 reject_with;	/* FL_REJECT_WITH_*: the answer a reject forges */
+	__u32 pad2;
 	__u32 dns_rcode;	/* DNS fault: answer a matching query with this RCODE; 0: none */
 	__u32 dns_pad;
 };
@@ -311,6 +323,7 @@ struct fl_rule_stats {
 	__u64 bytes;		/* bytes matched */
 	__u64 delayed;		/* given a later departure time (delay or rate) */
 	__u64 duplicated;	/* sent twice (a copy made) */
+	__u64 rejected;		/* answered with a forged TCP RST or ICMP error */
 	__u64 dns;		/* DNS queries whose name matched (then dropped, delayed or answered) */
 };
 

@@ -557,6 +557,95 @@ static int cmd_udp_ping(struct opts *o)
 	return 0;
 }
 
+/* --flows sockets, each its own source port and so its own 5-tuple, send
+ * --count rounds of one datagram each to the echo server; a round waits up
+ * to --timeout-ms for every answer. Each socket's answers are sorted by
+ * their round-trip time against --wait-ms: all at least that (slow), all
+ * below (fast), some of each (mixed), or some missing (incomplete). One
+ * process for all the connections: a process per connection costs more
+ * than the delays measured under emulation.
+ */
+static int cmd_udp_conns(struct opts *o)
+{
+	long long timeout = ((o->given & O_TIMEOUT) ? o->timeout_ms : 2000) * 1000000LL;
+	long long slow_ns = o->wait_ms * 1000000LL, n = o->flows, i, k;
+	long long n_slow = 0, n_fast = 0, n_mixed = 0, n_incomplete = 0;
+	struct pollfd *pfd = calloc(n, sizeof(*pfd));
+	long long *sent_at = calloc(n, sizeof(*sent_at));
+	int *slow = calloc(n, sizeof(*slow)), *got = calloc(n, sizeof(*got));
+	int rc = 1;
+
+	if (!pfd || !sent_at || !slow || !got) {
+		warn_errno("calloc");
+		goto cleanup;
+	}
+	for (i = 0; i < n; i++)
+		pfd[i].fd = -1;
+	for (i = 0; i < n; i++) {
+		pfd[i].fd = udp_client_socket(o);
+		if (pfd[i].fd < 0)
+			goto cleanup;
+		pfd[i].events = POLLIN;
+	}
+	for (k = 0; k < o->count && !stop; k++) {
+		long long end, left = n;
+		char buf[PING_LEN] = { 0 };
+
+		for (i = 0; i < n; i++) {
+			memcpy(buf, &k, sizeof(k));
+			sent_at[i] = now_ns();
+			if (send(pfd[i].fd, buf, sizeof(buf), 0) != sizeof(buf))
+				sent_at[i] = 0;
+			pfd[i].events = sent_at[i] ? POLLIN : 0;
+			left -= !sent_at[i];
+		}
+		end = now_ns() + timeout;
+		while (left > 0 && !stop && now_ns() < end) {
+			struct timespec ts = ns_to_ts(end - now_ns());
+
+			if (ppoll(pfd, n, &ts, NULL) <= 0)
+				continue;
+			for (i = 0; i < n; i++) {
+				long long seq = -1;
+
+				if (!(pfd[i].revents & POLLIN))
+					continue;
+				if (recv(pfd[i].fd, buf, sizeof(buf), MSG_DONTWAIT) < (ssize_t)sizeof(seq))
+					continue;
+				memcpy(&seq, buf, sizeof(seq));
+				if (seq != k || !pfd[i].events)
+					continue;	/* a late answer of an earlier round */
+				got[i]++;
+				slow[i] += now_ns() - sent_at[i] >= slow_ns;
+				pfd[i].events = 0;
+				left--;
+			}
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (got[i] < o->count)
+			n_incomplete++;
+		else if (slow[i] == got[i])
+			n_slow++;
+		else if (!slow[i])
+			n_fast++;
+		else
+			n_mixed++;
+	}
+	printf("sockets=%lld slow=%lld fast=%lld mixed=%lld incomplete=%lld\n", n, n_slow, n_fast,
+	       n_mixed, n_incomplete);
+	rc = 0;
+cleanup:
+	for (i = 0; pfd && i < n; i++)
+		if (pfd[i].fd >= 0)
+			close(pfd[i].fd);
+	free(pfd);
+	free(sent_at);
+	free(slow);
+	free(got);
+	return rc;
+}
+
 static int cmd_udp_send(struct opts *o)
 {
 	long long interval = (o->given & O_PPS) && o->pps ? NSEC / o->pps : 0;
@@ -1104,6 +1193,9 @@ static const struct cmd cmds[] = {
 	{ "udp-ping", cmd_udp_ping, O_DST | O_PORT | O_COUNT | O_INTERVAL | O_TIMEOUT,
 	  O_DST | O_PORT | O_COUNT,
 	  "udp-ping --dst ADDR --port P --count N [--interval-us U] [--timeout-ms T]" },
+	{ "udp-conns", cmd_udp_conns, O_DST | O_PORT | O_COUNT | O_FLOWS | O_WAIT | O_TIMEOUT,
+	  O_DST | O_PORT | O_COUNT | O_FLOWS | O_WAIT,
+	  "udp-conns --dst ADDR --port P --flows SOCKETS --count ROUNDS --wait-ms SLOW [--timeout-ms T]" },
 	{ "udp-send", cmd_udp_send, O_DST | O_PORT | O_COUNT | O_PPS | O_WAIT,
 	  O_DST | O_PORT | O_COUNT,
 	  "udp-send --dst ADDR --port P --count N [--pps R] [--wait-ms W]" },

@@ -8,16 +8,25 @@
  *                own expectation (derived below), per flow and per fault
  *   connections  20 % of 100,000 tuples chosen (5 sigma of the binomial),
  *                each the same on every packet and in both directions, and
- *                another seed chooses others
+ *                another seed chooses others; the same for delay (20 % of
+ *                4,000 tuples, egress and the peer's egress) and duplicate
+ *                (egress and tc ingress); with drop and duplicate in one
+ *                fault, the two choose independently
  *   duplicate    the packet passes, and a copy is really transmitted for
  *                each one counted (the loopback's tx counter, in a network
  *                namespace of the test's own), 30 % within 5 sigma; the
- *                copy's second visit passes it untouched
+ *                copy's second visit passes it untouched. On ingress: at
+ *                the peer's egress the same, at tc ingress the copy is
+ *                received on the loopback (a packet socket counts it)
  */
 #define _GNU_SOURCE
 #include <math.h>
+#include <net/if.h>
 #include <netinet/in.h>
+#include <linux/if_packet.h>
+#include <linux/if_ether.h>
 #include <sched.h>
+#include <stddef.h>
 
 #include "common.h"
 #include "datapath.h"
@@ -31,6 +40,7 @@
 #define TID		1
 #define LOSS_RUNS	200000
 #define CONN_TUPLES	100000
+#define KIND_TUPLES	4000
 
 static struct fx F;
 
@@ -371,6 +381,126 @@ static void check_connections(void)
 	tap_end();
 }
 
+/* Did the rule's counter at @off (delayed, duplicated) move for one packet? */
+static int acted(enum fl_prog prog, const struct pkt_spec *s, size_t off)
+{
+	struct fl_rule_stats t0[FL_DIR_MAX], t1[FL_DIR_MAX];
+	__u32 dir = fx_code[prog].dir, ret = 0;
+	struct pkt pk;
+
+	pkt_build(&pk, s);
+	fx_rule_stats(&F, RID, t0);
+	if (fx_run(&F, prog, pk.data, pk.len, 1, &ret, NULL))
+		return -1;
+	fx_rule_stats(&F, RID, t1);
+	return *(__u64 *)((char *)&t1[dir] + off) != *(__u64 *)((char *)&t0[dir] + off);
+}
+
+/* A fault other than drop with scope connections: KIND_TUPLES tuples, each
+ * sent twice from the target (@eg) and once to it (@in); every packet of a
+ * tuple gets the same answer, and the share chosen is @p within 5 sigma.
+ */
+static void check_conn_kind(const char *what, const struct fl_fault *f, double p,
+			    enum fl_prog eg, enum fl_prog in, size_t off)
+{
+	double mean = p * KIND_TUPLES, sd = sqrt(KIND_TUPLES * p * (1 - p)), dev;
+	long chosen = 0, mismatch = 0, both = 0, bad = 0, i;
+
+	tap_begin("scope connections, %s: %d tuples at %s and %s, chosen within 5 sigma of %.0f, the same on every packet and both ways",
+		  what, KIND_TUPLES, fx_code[eg].name, fx_code[in].name, mean);
+	setup(f);
+	for (i = 0; i < KIND_TUPLES; i++) {
+		char peer[32];
+		struct pkt_spec s;
+		int a1, a2, a3;
+
+		snprintf(peer, sizeof(peer), "198.18.%ld.%ld", 1 + i / 200 % 200, 1 + i % 200);
+		s = between(eg, peer, 80, 20000 + i % 7);
+		s.proto = IPPROTO_UDP;
+		a1 = acted(eg, &s, off);
+		a2 = acted(eg, &s, off);
+		s = between(in, peer, 80, 20000 + i % 7);
+		s.proto = IPPROTO_UDP;
+		a3 = acted(in, &s, off);
+		bad += a1 < 0 || a2 < 0 || a3 < 0;
+		chosen += a1 == 1;
+		mismatch += a1 != a2;
+		both += a1 != a3;
+	}
+	dev = (chosen - mean) / sd;
+	TAP_EQ(bad, 0);
+	TAP_TRUE(fabs(dev) <= 5, "chosen %ld, expected %.0f +- %.1f (%.2f sigma)", chosen, mean,
+		 sd, dev);
+	TAP_EQ(mismatch, 0);
+	TAP_EQ(both, 0);
+	tap_diag("%s: chosen %ld of %d tuples (%+.2f sigma)", what, chosen, KIND_TUPLES, dev);
+	tap_end();
+}
+
+/* Drop 20 % and duplicate 20 % of connections in one fault: each kind
+ * hashes under its own seed, so a fifth of the connections that are not
+ * dropped are duplicated (one hash for both would duplicate none).
+ */
+static void check_conn_independent(void)
+{
+	enum fl_prog eg = FL_PROG_CLS_EG;
+	long kept = 0, dup = 0, i;
+	double mean, sd, dev;
+	struct fl_fault f;
+
+	fl_fault_init(&f, "dd");
+	f.dir_mask = FL_DIRM_EGRESS;
+	f.scope = FL_SCOPE_CONNECTIONS;
+	f.has_drop = true;
+	f.drop_prob = fl_percent_to_prob(20);
+	f.has_duplicate = true;
+	f.dup_prob = fl_percent_to_prob(20);
+	tap_begin("scope connections, drop 20 %% and duplicate 20 %%: the kept connections are duplicated at 20 %%, not 0");
+	setup(&f);
+	for (i = 0; i < KIND_TUPLES; i++) {
+		char peer[32];
+		struct pkt_spec s;
+		int d;
+
+		snprintf(peer, sizeof(peer), "198.18.%ld.%ld", 1 + i / 200 % 200, 1 + i % 200);
+		s = between(eg, peer, 80, 30000 + i % 5);
+		s.proto = IPPROTO_UDP;
+		if (dropped(eg, &s) != 0)
+			continue;
+		kept++;
+		d = acted(eg, &s, offsetof(struct fl_rule_stats, duplicated));
+		dup += d == 1;
+	}
+	mean = 0.2 * kept;
+	sd = sqrt(kept * 0.2 * 0.8);
+	dev = kept ? (dup - mean) / sd : -99;
+	TAP_TRUE(fabs(dev) <= 5, "duplicated %ld of %ld kept, expected %.0f +- %.1f (%.2f sigma)",
+		 dup, kept, mean, sd, dev);
+	tap_end();
+}
+
+static void check_conn_kinds(void)
+{
+	struct fl_fault f;
+
+	fl_fault_init(&f, "cd");
+	f.scope = FL_SCOPE_CONNECTIONS;
+	f.has_delay = true;
+	f.delay_ns = 200000000;
+	f.has_delay_pct = true;
+	f.delay_pct = 20;
+	check_conn_kind("delay 200 ms to 20 %", &f, 0.2, FL_PROG_CLS_EG, FL_PROG_CLS_PIN,
+			offsetof(struct fl_rule_stats, delayed));
+	fl_fault_init(&f, "cu");
+	f.scope = FL_SCOPE_CONNECTIONS;
+	f.has_duplicate = true;
+	f.dup_pct = 20;
+	f.dup_prob = fl_percent_to_prob(20);
+	check_conn_kind("duplicate 20 %", &f, 0.2, FL_PROG_CLS_EG, FL_PROG_TC_IN,
+			offsetof(struct fl_rule_stats, duplicated));
+	check_conn_independent();
+}
+
 /* ---- duplicate ---- */
 
 /* Packets the loopback of this namespace sent: /proc/net/dev follows the
@@ -397,6 +527,54 @@ static long long lo_tx(void)
 	return tx;
 }
 
+/* A packet socket on this namespace's loopback, for the copies tc ingress
+ * hands to its receive path (they are received, not sent: no tx count).
+ */
+static int lo_rx_open(void)
+{
+	struct sockaddr_ll a = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, htons(ETH_P_ALL));
+	int big = 64 << 20;
+
+	if (fd < 0)
+		return -1;
+	a.sll_ifindex = if_nametoindex("lo");
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof(big));
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Frames received (not sent) on the loopback with UDP destination port
+ * @dport, waiting up to a second for @want of them.
+ */
+static long long lo_rx_count(int fd, __u16 dport, long long want)
+{
+	long long n = 0;
+	int idle = 0;
+
+	while (n < want && idle < 100) {
+		struct sockaddr_ll from;
+		socklen_t fl = sizeof(from);
+		__u8 buf[256];
+		ssize_t len = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+
+		if (len < 0) {
+			idle++;
+			usleep(10000);
+			continue;
+		}
+		/* Ethernet, IPv4 without options, UDP */
+		if (from.sll_pkttype == PACKET_OUTGOING || len < 14 + 20 + 8)
+			continue;
+		if (((__u16)buf[14 + 20 + 2] << 8 | buf[14 + 20 + 3]) == dport)
+			n++;
+	}
+	return n;
+}
+
 static void check_duplicate(enum fl_prog prog, double pct, __u32 runs)
 {
 	struct pkt_spec s = between(prog, "198.18.0.1", 5201, 40000);
@@ -404,12 +582,14 @@ static void check_duplicate(enum fl_prog prog, double pct, __u32 runs)
 	struct fl_rule_stats t[FL_DIR_MAX];
 	struct fl_stats st[FL_DIR_MAX];
 	struct fl_fault f;
+	__u32 dir = fx_code[prog].dir, ret = 0;
+	bool rx = prog == FL_PROG_TC_IN;
 	long long tx0, tx1;
-	__u32 ret = 0;
+	int fd = -1;
 	struct pkt pk;
 
 	fl_fault_init(&f, "d");
-	f.dir_mask = FL_DIRM_EGRESS;
+	f.dir_mask = dir == FL_DIR_INGRESS ? FL_DIRM_INGRESS : FL_DIRM_EGRESS;
 	f.has_duplicate = true;
 	f.dup_pct = pct;
 	f.dup_prob = fl_percent_to_prob(pct);
@@ -418,24 +598,36 @@ static void check_duplicate(enum fl_prog prog, double pct, __u32 runs)
 	tap_begin("%s duplicate %g %%: %u packets pass, a copy sent for each one counted", fx_code[prog].name,
 		  pct, runs);
 	setup(&f);
+	if (rx) {
+		fd = lo_rx_open();
+		TAP_TRUE(fd >= 0, "a packet socket on lo: %s", strerror(errno));
+	}
 	tx0 = lo_tx();
 	TAP_EQ(fx_run(&F, prog, pk.data, pk.len, runs, &ret, NULL), 0);
 	tx1 = lo_tx();
 	fx_rule_stats(&F, RID, t);
 	fx_stats(&F, st);
+	if (rx) {
+		/* copies handed to the receive path, and none sent */
+		TAP_EQ(tx1 - tx0, 0);
+		tx0 = 0;
+		tx1 = fd >= 0 ? lo_rx_count(fd, s.dport, t[dir].duplicated + 1) : -1;
+		if (fd >= 0)
+			close(fd);
+	}
 	TAP_EQ(ret, fx_code[prog].pass);
-	TAP_EQ(t[FL_DIR_EGRESS].matched, runs);
-	TAP_EQ(t[FL_DIR_EGRESS].dropped, 0);
-	TAP_EQ(st[FL_DIR_EGRESS].drop_reason[FL_DROP_CLONE], 0);
+	TAP_EQ(t[dir].matched, runs);
+	TAP_EQ(t[dir].dropped, 0);
+	TAP_EQ(st[dir].drop_reason[FL_DROP_CLONE], 0);
 	/* every copy counted left on the device, and nothing else did */
-	TAP_EQ(tx1 - tx0, (long long)t[FL_DIR_EGRESS].duplicated);
+	TAP_EQ(tx1 - tx0, (long long)t[dir].duplicated);
 	if (pct >= 100) {
-		TAP_EQ(t[FL_DIR_EGRESS].duplicated, runs);
+		TAP_EQ(t[dir].duplicated, runs);
 	} else {
-		double dev = (t[FL_DIR_EGRESS].duplicated - mean) / sd;
+		double dev = (t[dir].duplicated - mean) / sd;
 
 		TAP_TRUE(fabs(dev) <= 5, "duplicated %llu, expected %.0f +- %.1f (%.2f sigma)",
-			 (unsigned long long)t[FL_DIR_EGRESS].duplicated, mean, sd, dev);
+			 (unsigned long long)t[dir].duplicated, mean, sd, dev);
 	}
 	/* the copy's second visit: passed as it is, its mark given back */
 	{
@@ -443,13 +635,13 @@ static void check_duplicate(enum fl_prog prog, double pct, __u32 runs)
 		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pk.data, .data_size_in = pk.len,
 			    .ctx_in = &in, .ctx_size_in = sizeof(in), .ctx_out = &out,
 			    .ctx_size_out = sizeof(out), .repeat = 1);
-		__u64 before = t[FL_DIR_EGRESS].matched;
+		__u64 before = t[dir].matched;
 
 		TAP_EQ(bpf_prog_test_run_opts(F.prog_fd[prog], &o), 0);
 		TAP_EQ(o.retval, fx_code[prog].pass);
 		TAP_TRUE(out.mark != FL_EDT_MARK, "the copy keeps the mark %#x", out.mark);
 		fx_rule_stats(&F, RID, t);
-		TAP_EQ(t[FL_DIR_EGRESS].matched, before);
+		TAP_EQ(t[dir].matched, before);
 	}
 	tap_end();
 }
@@ -472,10 +664,15 @@ int main(void)
 	check_partition();
 	check_losses();
 	check_connections();
+	check_conn_kinds();
 	check_duplicate(FL_PROG_TCX_EG, 100, 1000);
 	check_duplicate(FL_PROG_CLS_EG, 100, 1000);
 	check_duplicate(FL_PROG_TCX_EG, 30, 100000);
 	check_duplicate(FL_PROG_CLS_EG, 30, 100000);
+	check_duplicate(FL_PROG_TC_IN, 100, 1000);
+	check_duplicate(FL_PROG_TC_IN, 30, 20000);
+	check_duplicate(FL_PROG_CLS_PIN, 30, 20000);
+	check_duplicate(FL_PROG_TCX_PIN, 100, 1000);
 	fx_close(&F);
 	return tap_done();
 }

@@ -545,7 +545,15 @@ fl_faultline_start()
 # fl_wait_armed NAME [TIMEOUT_S]: waits for "faultline: experiment ... started" (armed).
 fl_wait_armed()
 {
-	fl_wait_log "$1" "faultline: experiment " "${2:-10}"
+	# arming is the verifier's work on every program: seconds when the
+	# machine is quiet, many more when it is shared or emulated (TCG).
+	# A bound exists only so that a run that never arms fails instead of
+	# hanging; one that exits first fails at once.
+	local floor=60 t=${2:-0}
+
+	[[ -n ${FL_IN_VM:-} ]] && floor=180
+	((t < floor)) && t=$floor
+	fl_wait_log "$1" "faultline: experiment " "$t"
 }
 
 # _fl_foreign_prog_ids: ids of the BPF programs that live processes this

@@ -12,8 +12,14 @@
 #   the report: scope connections, and each flow it lists lost all its
 #   packets or none (with a per-packet draw, a connection that got through
 #   loses some packets of its own: a SYN retransmitted in time, an ACK)
+# Then `--duplicate 20 --scope connections` (egress, UDP): 300 udp-ping
+# runs of 4 datagrams, each its own socket (a new 5-tuple):
+#   each run got every answer, and either no copy or a copy of each (the
+#   last copy's answer may come after udp-ping stops: 3 or 4 duplicates);
+#   the runs with copies are inside 5 sigma of 20 %
 # Fails if the choice were made per packet, per direction (a chosen
-# connection's SYN-ACK would come back), or for the bystander.
+# connection's SYN-ACK would come back), or for the bystander; or if a
+# duplicated connection had only some packets copied.
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
 source "$(dirname "$0")/../lib/lib.sh"
 
@@ -27,7 +33,7 @@ CLIENTS=8
 PER=150
 N=$((CLIENTS * PER))
 
-fl_plan 6
+fl_plan 8
 fl_setup
 fl_server tcpsrv tcp-server --port "$FL_TCP_PORT" --duration 300 ||
 	fl_bail "cannot start the TCP server"
@@ -74,4 +80,37 @@ read -r hit part <<<"$(jq -r '[([.flows[] | select(.drops > 0)] | length),
 	"$FL_STATE/fl.out" 2>/dev/null)"
 ((${hit:-0} > 0 && ${part:-1} == 0))
 fl_ok $? "of the report's flows, $hit lost packets, and $part of them lost only some"
+
+# ---- duplicate by connection ----
+RUNS=300
+fl_server echo udp-echo --port "$FL_ECHO_PORT" --duration 300 ||
+	fl_bail "cannot start the echo server"
+fl_faultline_start dup --cgroup "$FL_CG_TARGET" --netns "/run/netns/$FL_NS_CLI" --proto udp \
+	--port "$FL_ECHO_PORT" --direction egress --duplicate 20 --scope connections \
+	--duration 120s --json
+fl_wait_armed dup 15 || fl_bail "faultline did not arm (duplicate)"
+all=0
+none=0
+mixed=0
+for i in $(seq 1 "$RUNS"); do
+	out=$(fl_traffic "$FL_NS_CLI" "$FL_CG_TARGET" udp-ping --dst "$FL_SRV4" \
+		--port "$FL_ECHO_PORT" --count 4 --interval-us 1000 --timeout-ms 1000)
+	r=$(fl_kv "$out" replies)
+	d=$(fl_kv "$out" dups)
+	if [[ $r == 4 && $d == 0 ]]; then
+		none=$((none + 1))
+	elif [[ $r == 4 && ($d == 3 || $d == 4) ]]; then
+		all=$((all + 1))
+	else
+		mixed=$((mixed + 1))
+		fl_diag "run $i: some packets copied, or answers missing: $out"
+	fi
+done
+fl_stop dup INT
+((mixed == 0 && all + none == RUNS))
+fl_ok $? "duplicate by connection: of $RUNS runs $all had every datagram copied, $none none, $mixed some"
+read -r lo hi <<<"$(awk -v n="$RUNS" 'BEGIN { m = n * 0.2; s = sqrt(n * 0.2 * 0.8);
+	printf "%d %d\n", m - 5 * s + 0.999, m + 5 * s }')"
+((all >= lo && all <= hi))
+fl_ok $? "duplicate by connection: $all of $RUNS connections copied, inside 5 sigma of 20 % ($lo..$hi)"
 fl_done

@@ -12,7 +12,7 @@
 #   bounded   the LRU maps the loader holds have their max_entries fixed
 #             at load (an LRU map never grows past it)
 #   alive     the run ends Succeeded at its duration (exit 0)
-# FL_LONG_S sets the length (default 60 s; "make stress" runs 1800).
+# FL_LONG_S sets the length (default 30 s; "make stress" runs 1800).
 # RSS figures are printed; bench/RESULTS.md records the 32 MB target.
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
 source "$(dirname "$0")/../lib/lib.sh"
@@ -22,7 +22,7 @@ source "$(dirname "$0")/../lib/lib_exp.sh"
 fl_exp_require
 fl_require_traffic
 
-LONG_S=${FL_LONG_S:-60}
+LONG_S=${FL_LONG_S:-30}
 PPS=${FL_LONG_PPS:-5000}
 
 fl_plan 4

@@ -85,8 +85,9 @@ for t in "${targets[@]}"; do
 		fl_diag "no $bin: the sanitizer build failed; see 'make asan-bins'"
 		continue
 	fi
-	# -runs=0: run every input once, mutate nothing
-	"$bin" -runs=0 "$FL_REPO/tests/fuzz/corpus/$t" >"$log" 2>&1
+	# -runs=0: run every input once, mutate nothing; a crashing input is
+	# written beside the log, not into the working directory
+	"$bin" -runs=0 -artifact_prefix="$FL_STATE/$t-" "$FL_REPO/tests/fuzz/corpus/$t" >"$log" 2>&1
 	judge "fuzz_$t replays its corpus ($n inputs)" $? "$log"
 done
 

@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
+#include "datapath.h"
 #include "experiment.h"
 
 #define MS		1000000ULL
@@ -139,6 +140,8 @@ static void test_full_file(void **state)
 	assert_int_equal(f->dist, FL_DIST_UNIFORM);
 	assert_int_equal(f->correlation, 0);
 	assert_int_equal(f->reorder, 0);
+	assert_true(f->has_delay_pct && f->delay_pct == 30);
+	assert_int_equal(f->scope, FL_SCOPE_CONNECTIONS);
 	assert_false(f->has_rate);
 	assert_int_equal(f->rate_unit, FL_RATE_NONE);
 
@@ -152,6 +155,7 @@ static void test_full_file(void **state)
 	assert_int_equal(f->rate_unit, FL_RATE_PPS);
 	assert_int_equal(f->rate, 2000);
 	assert_int_equal(f->rate_per, FL_RATE_PER_TARGET);
+	assert_true(f->has_rate_pct && f->rate_pct == 50);
 
 	f = &exp.faults[3];
 	assert_string_equal(f->name, "cut-from-db");
@@ -442,6 +446,11 @@ static void test_edges_accepted(void **state)
 		 "    - name: g\n"
 		 "      delay: {time: 1ns, jitter: 0, correlation: 0, reorder: false}\n"
 		 "      rate: {limit: 1bit}\n"
+		 "    - name: h\n"
+		 "      match: {protocol: tcp}\n"
+		 "      reject: {percent: 100, with: tcp-reset}\n"
+		 "      scope: connections\n"
+		 "    - {name: i, reject: {percent: 0}}\n"
 		 "  probes:\n"
 		 "    - {name: p, http: {url: \"https://h\", expectStatus: 100}, interval: 10ms, timeout: 60s}\n"
 		 "    - {name: q, http: {url: \"http://h\", expectStatus: 599}, interval: 1h}\n"
@@ -463,6 +472,13 @@ static void test_edges_accepted(void **state)
 	assert_int_equal(exp.faults[0].rate, 400000000000ULL);
 	assert_int_equal(exp.faults[1].delay_ns, 1);
 	assert_int_equal(exp.faults[1].rate, 1);
+	assert_true(exp.faults[2].has_reject);
+	assert_int_equal(exp.faults[2].reject_prob, FL_PROB_ONE);
+	assert_int_equal(exp.faults[2].reject_with, FL_REJECT_WITH_RST);
+	assert_int_equal(exp.faults[2].scope, FL_SCOPE_CONNECTIONS);
+	assert_true(exp.faults[3].has_reject);
+	assert_int_equal(exp.faults[3].reject_prob, 0);
+	assert_int_equal(exp.faults[3].reject_with, FL_REJECT_WITH_AUTO);
 	assert_int_equal(exp.probes[0].expect_status, 100);
 	assert_int_equal(strlen(exp.probes[2].url), 511);
 	assert_int_equal(strlen(exp.probes[3].address), 127);
@@ -471,6 +487,41 @@ static void test_edges_accepted(void **state)
 	assert_int_equal(exp.conditions[0].window_ns, 24 * 3600 * SEC);
 	assert_int_equal(exp.conditions[1].window_ns, 100 * MS);
 	assert_true(exp.conditions[4].threshold == -3);
+	fl_experiment_free(&exp);
+}
+
+/* Each fault's percentage with scope connections; the rule gets the share
+ * delay and rate pass by.
+ */
+static void test_scope_shares(void **state)
+{
+	struct fl_rule r;
+
+	(void)state;
+	parse_ok("apiVersion: faultline/v1alpha1\n"
+		 "kind: Experiment\n"
+		 "metadata: {name: t}\n"
+		 "spec:\n"
+		 "  duration: 2m\n"
+		 "  targets: [{cgroup: /t}]\n"
+		 "  faults:\n"
+		 "    - {name: a, delay: {time: 200ms, percent: 20}, scope: connections}\n"
+		 "    - {name: b, rate: {limit: 1mbit, percent: 30}, delay: {time: 1ms}, scope: packets}\n"
+		 "    - {name: c, duplicate: {percent: 5}, direction: ingress, scope: connections}\n"
+		 "    - {name: d, delay: {time: 1ms}}\n"
+		 "  failureConditions:\n"
+		 "    - {name: a, signal: packets.in, above: 1}\n");
+	assert_true(exp.faults[0].has_delay_pct && exp.faults[0].delay_pct == 20);
+	assert_int_equal(exp.faults[0].scope, FL_SCOPE_CONNECTIONS);
+	assert_int_equal(fl_dp_rule_from_fault(&exp.faults[0], &r), 0);
+	assert_int_equal(r.edt_skip, FL_PROB_ONE - fl_percent_to_prob(20));
+	assert_int_equal(r.scope, FL_SCOPE_CONNECTIONS);
+	assert_true(exp.faults[1].has_rate_pct && exp.faults[1].rate_pct == 30);
+	assert_int_equal(fl_fault_edt_prob(&exp.faults[1]), fl_percent_to_prob(30));
+	assert_int_equal(exp.faults[2].dir_mask, FL_DIRM_INGRESS);
+	assert_int_equal(exp.faults[2].scope, FL_SCOPE_CONNECTIONS);
+	assert_int_equal(fl_dp_rule_from_fault(&exp.faults[3], &r), 0);
+	assert_int_equal(r.edt_skip, 0);
 	fl_experiment_free(&exp);
 }
 
@@ -824,13 +875,25 @@ static const struct bad_case bad_cases[] = {
 	{ "fault_name_twice", FAULT "    - {name: f, drop: {percent: 1}}\n    - {name: @f, drop: {percent: 2}}\n",
 	  "faults[1].name: duplicate name 'f', also faults[0]" },
 	{ "fault_unknown", FAULT "    - name: f\n      @dorp: {percent: 1}\n",
-	  "unknown field 'dorp' in faults[0]; expected one of name, direction, match, drop, delay, rate, partition, loss, scope, duplicate, dns" },
+	  "unknown field 'dorp' in faults[0]; expected one of name, direction, match, drop, delay, rate, partition, loss, scope, duplicate, reject, dns" },
 	{ "fault_duplicate_field", FAULT "    - name: f\n      drop: {percent: 1}\n      @drop: {percent: 2}\n",
 	  "duplicate field 'drop' in faults[0] (first at line 12)" },
 	{ "fault_no_action", FAULT "    - @name: f\n      direction: egress\n",
-	  "faults[0]: has no action: add drop, loss, duplicate, delay, rate, partition or dns" },
-	{ "duplicate_ingress", FAULT "    - name: f\n      direction: @both\n      duplicate: {percent: 1}\n",
-	  "faults[0].direction: duplicate copies packets at the target's egress only (its ingress hooks cannot copy one); give direction: egress" },
+	  "faults[0]: has no action: add drop, loss, duplicate, reject, delay, rate, partition or dns" },
+	{ "duplicate_delay", FAULT "    - name: f\n      delay: {time: 1ms}\n      duplicate: @{percent: 1}\n",
+	  "faults[0].duplicate: cannot be combined with delay or rate; give it in a fault of its own (with another match: the first matching fault decides)" },
+	{ "reject_no_percent", FAULT "    - name: f\n      reject: @{with: tcp-reset}\n",
+	  "missing field 'percent' in faults[0].reject" },
+	{ "reject_unknown", FAULT "    - name: f\n      reject: {percent: 1, @answer: rst}\n",
+	  "unknown field 'answer' in faults[0].reject; expected one of percent, with" },
+	{ "reject_percent_high", FAULT "    - name: f\n      reject: {percent: @101}\n",
+	  "faults[0].reject.percent: expected a percentage from 0 to 100, got '101'" },
+	{ "reject_with", FAULT "    - name: f\n      reject: {percent: 1, with: @icmp-prohibited}\n",
+	  "faults[0].reject.with: expected tcp-reset or icmp-unreachable, got 'icmp-prohibited'" },
+	{ "reject_rst_not_tcp", FAULT "    - name: f\n      match: {protocol: udp}\n      reject: {percent: 1, with: @tcp-reset}\n",
+	  "faults[0].reject.with: tcp-reset answers TCP only; add match.protocol tcp, or leave with out (TCP gets a reset, the rest ICMP port unreachable)" },
+	{ "reject_drop", FAULT "    - name: f\n      drop: {percent: 1}\n      reject: @{percent: 1}\n",
+	  "faults[0].reject: cannot be combined with drop, loss, duplicate, delay, rate or partition; give it in a fault of its own (with another match: the first matching fault decides)" },
 	{ "duplicate_no_percent", FAULT "    - name: f\n      direction: egress\n      duplicate: @{}\n",
 	  "missing field 'percent' in faults[0].duplicate" },
 	{ "partition_no_peers", FAULT "    - name: f\n      partition: @{}\n",
@@ -851,8 +914,14 @@ static const struct bad_case bad_cases[] = {
 	  "faults[0].loss.per: expected flow or fault, got 'pod'" },
 	{ "scope_value", FAULT "    - name: f\n      drop: {percent: 1}\n      scope: @flows\n",
 	  "faults[0].scope: expected packets or connections, got 'flows'" },
-	{ "scope_no_drop", FAULT "    - name: f\n      delay: {time: 1ms}\n      scope: @connections\n",
-	  "faults[0].scope: connections draws the fault's percentage once per connection, and only drop.percent is one; give drop too" },
+	{ "scope_no_percent", FAULT "    - name: f\n      delay: {time: 1ms}\n      scope: @connections\n",
+	  "faults[0].scope: connections chooses connections by the fault's percentage, and this fault gives none; give drop.percent, duplicate.percent, delay.percent, rate.percent or reject.percent" },
+	{ "scope_loss", FAULT "    - name: f\n      loss: {percent: 1}\n      scope: @connections\n",
+	  "faults[0].scope: connections does not apply to burst loss: its chain already runs per connection (loss.per: flow), and loss.percent is a loss rate, not a share of connections; to blackhole a share of connections use drop.percent with scope connections" },
+	{ "delay_percent_range", FAULT "    - name: f\n      delay: {time: 1ms, percent: @101}\n",
+	  "faults[0].delay.percent: expected a percentage from 0 to 100, got '101'" },
+	{ "rate_percent_differs", FAULT "    - name: f\n      delay: {time: 1ms, percent: 10}\n      rate: {limit: 1mbit, percent: @20}\n",
+	  "faults[0].rate.percent: a chosen packet is both delayed and rate-limited, so delay.percent and rate.percent must be equal (or give one of them); for other shares use two faults with different matches" },
 	{ "direction", FAULT "    - name: f\n      direction: @inbound\n      drop: {percent: 1}\n",
 	  "faults[0].direction: expected ingress, egress or both, got 'inbound'" },
 	{ "drop_type", FAULT "    - name: f\n      drop: @100\n",
@@ -892,7 +961,7 @@ static const struct bad_case bad_cases[] = {
 	{ "delay_reorder_quoted", FAULT "    - name: f\n      delay: {time: 10ms, reorder: @'true'}\n",
 	  "faults[0].delay.reorder: expected true or false, got a quoted string" },
 	{ "delay_unknown", FAULT "    - name: f\n      delay: {time: 10ms, @jiter: 1ms}\n",
-	  "unknown field 'jiter' in faults[0].delay; expected one of time, jitter, distribution, correlation, reorder" },
+	  "unknown field 'jiter' in faults[0].delay; expected one of time, jitter, distribution, correlation, reorder, percent" },
 	{ "rate_no_limit", FAULT "    - name: f\n      rate: @{per: flow}\n",
 	  "missing field 'limit' in faults[0].rate" },
 	{ "rate_limit_unit", FAULT "    - name: f\n      rate: {limit: @10mbps}\n",
@@ -1248,6 +1317,7 @@ int main(void)
 		cmocka_unit_test(test_documented_error),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_edges_accepted),
+		cmocka_unit_test(test_scope_shares),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_free_twice),

@@ -79,7 +79,7 @@ static void fl_metrics_render_faults(FILE *out, const struct fl_metrics_snap *s)
 	int i, f, d;
 
 	fl_metrics_family(out, "faultline_fault_packets_total", "counter",
-			  "Target packets a fault matched, dropped, delayed and duplicated, by direction.");
+			  "Target packets a fault matched, dropped, delayed, duplicated and rejected, by direction.");
 	for (i = 0; i < s->n_exps; i++) {
 		const struct fl_metrics_exp *x = &s->exps[i];
 
@@ -97,6 +97,8 @@ static void fl_metrics_render_faults(FILE *out, const struct fl_metrics_snap *s)
 				l[7] = "duplicated";
 				fl_metrics_sample(out, "faultline_fault_packets_total", l,
 						  t->duplicated);
+				l[7] = "rejected";
+				fl_metrics_sample(out, "faultline_fault_packets_total", l, t->rejected);
 			}
 		}
 	}

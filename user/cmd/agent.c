@@ -174,13 +174,13 @@ int fl_cmd_agent(int argc, char **argv)
 	fl_log_set_format(fmt);
 	fl_log_set_level(level);
 	if (fl_caps_check(err, sizeof(err), warn, sizeof(warn))) {
-		pr_warn("faultline agent: missing capabilities: %s\n", err);
+		pr_warn("faultline agent: missing capabilities: %s; " FL_CAPS_HINT "\n", err);
 		return FL_EXIT_RUNTIME;
 	}
 	if (warn[0])
 		pr_warn("faultline agent: running without %s\n", warn);
 	if (geteuid() != 0) {
-		pr_warn("faultline agent: runs as uid 0, limited to the capabilities it needs: its run state (" FL_STATE_DIR ") and bpffs pins are root's; run it with sudo\n");
+		pr_warn("faultline agent: runs as uid 0, limited to the capabilities it needs: it serves every uid, and its socket (" FL_AGENT_SOCKET "), run state and pins in bpffs are root's; run it with sudo or as a systemd service ('faultline inject' and 'run' work under another uid with the four capabilities)\n");
 		return FL_EXIT_RUNTIME;
 	}
 	/* the default socket's directory; another --socket names its own */

@@ -4,7 +4,10 @@
  * created, pins. It recognises its own by program name prefix and by the
  * filter handle and priority, so it never touches anything else.
  * `--netns PATH` narrows it to one namespace, so that a test or a pod's
- * owner can clean up there while runs elsewhere go on.
+ * owner can clean up there while runs elsewhere go on. Root cleans every
+ * uid's runs; another uid (with the four capabilities) only its own: the
+ * programs it loaded and its own run state, since it cannot see another
+ * uid's lock and would take an active run's filters away.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +23,7 @@
 #include <json-c/json.h>
 
 #include "attach.h"
+#include "caps.h"
 #include "commands.h"
 #include "log.h"
 #include "netns.h"
@@ -28,6 +32,8 @@
 
 #define FL_PIN_DIR	"/sys/fs/bpf/faultline"
 
+#define FL_CLEANUP_MAX_LOCKS	64
+
 struct fl_cleanup_counts {
 	int links;
 	int filters;
@@ -35,6 +41,18 @@ struct fl_cleanup_counts {
 	int pins;
 	int errors;
 };
+
+/* faultline's program, and one this uid may remove: root any, another
+ * uid those it loaded
+ */
+static bool fl_cleanup_mine(__u32 prog_id)
+{
+	uid_t by = 0;
+
+	if (!fl_prog_id_is_ours_by(prog_id, &by))
+		return false;
+	return geteuid() == 0 || by == getuid();
+}
 
 static void fl_cleanup_links(struct fl_cleanup_counts *c)
 {
@@ -48,7 +66,7 @@ static void fl_cleanup_links(struct fl_cleanup_counts *c)
 		fd = bpf_link_get_fd_by_id(id);
 		if (fd < 0)
 			continue;
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && fl_prog_id_is_ours(info.prog_id)) {
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && fl_cleanup_mine(info.prog_id)) {
 			if (bpf_link_detach(fd)) {
 				fprintf(stderr, "faultline cleanup: detaching link %u failed: %s\n", id,
 					strerror(errno));
@@ -75,7 +93,7 @@ static void fl_cleanup_filters_here(struct fl_cleanup_counts *c)
 				    .attach_point = p ? BPF_TC_EGRESS : BPF_TC_INGRESS);
 			LIBBPF_OPTS(bpf_tc_opts, opts, .handle = FL_TC_HANDLE, .priority = FL_TC_PRIO);
 
-			if (bpf_tc_query(&hook, &opts) || !fl_prog_id_is_ours(opts.prog_id))
+			if (bpf_tc_query(&hook, &opts) || !fl_cleanup_mine(opts.prog_id))
 				continue;
 			opts.prog_id = 0;
 			opts.prog_fd = 0;
@@ -165,6 +183,34 @@ static bool fl_cleanup_in_scope(ino_t ino, dev_t dev, void *vctx)
 	return false;
 }
 
+struct fl_cleanup_locks {
+	int fd[FL_CLEANUP_MAX_LOCKS];
+	int n;
+	bool busy;
+};
+
+/* Root's cleanup also holds every other uid's lock, so that it neither
+ * takes an active non-root run's links and filters nor races one that
+ * starts; a directory root cannot open (no CAP_DAC_OVERRIDE) is passed.
+ */
+static int fl_cleanup_lock_other(const char *dir, void *vctx)
+{
+	struct fl_cleanup_locks *l = vctx;
+	int fd, ret;
+
+	if (!strcmp(dir, fl_state_dir() ?: "") || l->n == FL_CLEANUP_MAX_LOCKS)
+		return 0;
+	ret = fl_state_lock_dir(dir, true, &fd);
+	if (ret == -EWOULDBLOCK)
+		l->busy = true;
+	else if (ret)
+		fprintf(stderr, "faultline cleanup: taking the lock in %s failed: %s; its runs are not waited for\n",
+			dir, strerror(-ret));
+	else if (fd >= 0)
+		l->fd[l->n++] = fd;
+	return 0;
+}
+
 static int fl_cleanup_unpin(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
 	(void)sb;
@@ -187,8 +233,10 @@ int fl_cmd_cleanup(int argc, char **argv)
 	struct fl_state_visitor visitor;
 	struct fl_stale_ctx sctx;
 	const char *scope = NULL;
+	struct fl_cleanup_locks locks = {};
 	bool json = false, force = false;
 	int lock_fd = -1, n = 0, i, ret, code = FL_EXIT_OK;
+	char err[512];
 
 	optind = 1;
 	opterr = 0;
@@ -213,7 +261,10 @@ int fl_cmd_cleanup(int argc, char **argv)
 			       "                qdiscs that runs which are gone left there. Runs\n"
 			       "                elsewhere do not block it: stop those in PATH first.\n"
 			       "                Links and pins are left alone (a link goes with the\n"
-			       "                process that holds it).\n");
+			       "                process that holds it).\n\n"
+			       "Root cleans every uid's runs. Another uid (with CAP_BPF, CAP_NET_ADMIN,\n"
+			       "CAP_PERFMON and CAP_SYS_ADMIN) cleans only its own: the programs it\n"
+			       "loaded and its run state ($XDG_RUNTIME_DIR/faultline).\n");
 			return FL_EXIT_OK;
 		default:
 			fprintf(stderr, "faultline cleanup: unknown option '%s'; see 'faultline cleanup --help'\n",
@@ -221,8 +272,13 @@ int fl_cmd_cleanup(int argc, char **argv)
 			return FL_EXIT_USAGE;
 		}
 	}
-	if (geteuid() != 0) {
-		fprintf(stderr, "faultline cleanup: needs root; run it with sudo\n");
+	/* finding links and programs by id, setns and detaching need the four */
+	if (fl_caps_check(err, sizeof(err), NULL, 0)) {
+		fprintf(stderr, "faultline cleanup: missing capabilities: %s; " FL_CAPS_HINT "\n", err);
+		return FL_EXIT_RUNTIME;
+	}
+	if (fl_state_dir_ready(err, sizeof(err))) {
+		fprintf(stderr, "faultline cleanup: %s\n", err);
 		return FL_EXIT_RUNTIME;
 	}
 	if (scope) {
@@ -235,7 +291,12 @@ int fl_cmd_cleanup(int argc, char **argv)
 		n = 1;
 	}
 	ret = fl_state_lock(true, &lock_fd);
-	if (ret == -EWOULDBLOCK && !force && !scope) {
+	/* a scoped cleanup does not wait for runs, so it needs none of theirs */
+	if (geteuid() == 0 && !scope)
+		fl_state_for_each_dir(fl_cleanup_lock_other, &locks);
+	if ((ret == -EWOULDBLOCK || locks.busy) && !force && !scope) {
+		for (i = 0; i < locks.n; i++)
+			fl_state_unlock(locks.fd[i]);
 		fprintf(stderr, "faultline cleanup: a faultline run is active; stop it first (it cleans up after itself), use --netns PATH for one namespace, or --force\n");
 		return FL_EXIT_RUNTIME;
 	}
@@ -263,7 +324,8 @@ int fl_cmd_cleanup(int argc, char **argv)
 		.ctx = &sctx,
 	};
 	fl_state_for_each_stale(&visitor);
-	if (!scope && !access(FL_PIN_DIR, F_OK)) {
+	/* the pins are the agent's, and the agent is root's */
+	if (!scope && geteuid() == 0 && !access(FL_PIN_DIR, F_OK)) {
 		if (nftw(FL_PIN_DIR, fl_cleanup_unpin, 16, FTW_DEPTH | FTW_PHYS))
 			c.errors++;
 		else
@@ -272,6 +334,8 @@ int fl_cmd_cleanup(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		fl_netns_close(&all[i]);
 	fl_state_unlock(lock_fd);
+	for (i = 0; i < locks.n; i++)
+		fl_state_unlock(locks.fd[i]);
 
 	if (c.errors)
 		code = FL_EXIT_RUNTIME;

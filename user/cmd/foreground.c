@@ -80,11 +80,12 @@ unsigned long long fl_proc_starttime(pid_t pid)
 /* What `faultline stop [NAME]` reads: this run's name and start time. */
 static int fl_fg_write_state(const char *name)
 {
-	char path[128];
+	char path[PATH_MAX];
 	FILE *f;
 
-	mkdir(FL_STATE_DIR, 0700);
-	snprintf(path, sizeof(path), FL_STATE_DIR "/exp.%d", getpid());
+	if (!fl_state_dir())
+		return -ENOENT;
+	snprintf(path, sizeof(path), "%s/exp.%d", fl_state_dir(), getpid());
 	f = fopen(path, "w");
 	if (!f)
 		return -errno;
@@ -94,9 +95,11 @@ static int fl_fg_write_state(const char *name)
 
 static void fl_fg_forget_state(void)
 {
-	char path[128];
+	char path[PATH_MAX];
 
-	snprintf(path, sizeof(path), FL_STATE_DIR "/exp.%d", getpid());
+	if (!fl_state_dir())
+		return;
+	snprintf(path, sizeof(path), "%s/exp.%d", fl_state_dir(), getpid());
 	unlink(path);
 }
 
@@ -216,15 +219,16 @@ int fl_fg_run(struct fl_experiment *exp, const struct fl_fg_opts *o)
 
 	snprintf(file, sizeof(file), "%s", exp->file);
 	if (fl_caps_check(err, sizeof(err), warn, sizeof(warn))) {
-		fprintf(stderr, "%s: missing capabilities: %s\n", o->who, err);
+		fprintf(stderr, "%s: missing capabilities: %s; " FL_CAPS_HINT "\n", o->who, err);
 		goto cleanup;
 	}
 	if (warn[0])
 		fprintf(stderr, "%s: running without %s\n", o->who, warn);
-	/* the capabilities first, so a missing one is named for any uid */
-	if (geteuid() != 0) {
-		fprintf(stderr, "%s: runs as uid 0, limited to the capabilities it needs: its run state (" FL_STATE_DIR ") and bpffs pins are root's; run it with sudo\n",
-			o->who);
+	/* the capabilities first, so a missing one is named for any uid;
+	 * then where this uid keeps its run state, before anything is loaded
+	 */
+	if (!o->dry_run && fl_state_dir_ready(err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", o->who, err);
 		goto cleanup;
 	}
 	if (fl_engine_new(&e, o->who)) {

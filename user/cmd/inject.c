@@ -36,15 +36,16 @@ static void fl_inject_usage(FILE *out)
 		"                        [--scope packets|connections] [--partition CIDR]...\n"
 		"                        [--loss PCT [--loss-correlation PCT] | --loss-p PCT --loss-r PCT\n"
 		"                         [--loss-h PCT] [--loss-k PCT]] [--loss-per flow|fault]\n"
-		"                        [--duplicate PCT]\n"
+		"                        [--duplicate PCT] [--reject PCT [--reject-with ANSWER]]\n"
 		"                        [--dns-name NAME... --dns-action drop|delay|nxdomain|servfail\n"
 		"                         [--dns-delay D]]\n"
 		"                        [--delay D [--jitter D] [--distribution NAME] [--correlation PCT]\n"
-		"                         [--reorder]] [--rate R [--rate-per target|flow]] [--force-qdisc]\n"
+		"                         [--reorder] [--delay-percent PCT]]\n"
+		"                        [--rate R [--rate-per target|flow] [--rate-percent PCT]] [--force-qdisc]\n"
 		"                        [--abort-if COND]... [--duration DURATION] [--name NAME] [--json]\n"
 		"                        [--dry-run] [--force] [-v]\n"
 		"\n"
-		"Drop, lose in bursts, duplicate, partition, delay or rate-limit the packets of the\n"
+		"Drop, lose in bursts, duplicate, reject, partition, delay or rate-limit the packets of the\n"
 		"target cgroups (and their descendants), or fail their DNS queries for some names,\n"
 		"in the kernel, until DURATION ends\n"
 		"(default 60s, at most 24h) or SIGINT. It runs as an experiment of one fault:\n"
@@ -70,8 +71,10 @@ static void fl_inject_usage(FILE *out)
 		"      --peer CIDR       only traffic with these peers (repeatable)\n"
 		"      --port N          only traffic with this source or destination port (repeatable)\n"
 		"      --drop PERCENT    share of matching packets to drop, 0-100, 0.01 resolution or finer\n"
-		"      --scope S         packets (default): --drop draws per packet; connections: per\n"
-		"                        connection, once for its life (20 drops 20%% of connections)\n"
+		"      --scope S         packets (default): each percentage (--drop, --duplicate,\n"
+		"                        --reject, --delay-percent, --rate-percent) draws per\n"
+		"                        packet; connections: per connection, once for its life\n"
+		"                        (--drop 20 drops 20%% of connections; not with --loss)\n"
 		"      --partition CIDR  drop everything between the target and CIDR, both ways\n"
 		"                        (repeatable; no other action, no --peer, no --direction)\n"
 		"      --loss PCT        burst loss at this mean rate (Gilbert-Elliott, two states)\n"
@@ -81,6 +84,12 @@ static void fl_inject_usage(FILE *out)
 		"      --loss-h PCT      chance a packet gets through in the bad state (h, default 0)\n"
 		"      --loss-k PCT      chance a packet gets through in the good state (k, default 100)\n"
 		"      --loss-per P      flow (default: each flow its own state) or fault (one state)\n"
+		"      --duplicate PCT   share of matching packets sent twice (ingress: not at XDP\n"
+		"                        or in a shared namespace, see FAULTLINE_INGRESS)\n"
+		"      --reject PCT      share of matching packets answered instead of delivered: TCP\n"
+		"                        gets a RST, the rest ICMP port unreachable (no other action)\n"
+		"      --reject-with A   tcp-reset (needs --proto tcp) or icmp-unreachable for every\n"
+		"                        packet (default: by protocol)\n"
 		"      --duplicate PCT   share of matching packets sent twice (--direction egress)\n"
 		"      --dns-name NAME   the target's DNS queries (UDP to port 53) for NAME: exact, or\n"
 		"                        *.SUFFIX for names below SUFFIX (repeatable; any case)\n"
@@ -92,8 +101,11 @@ static void fl_inject_usage(FILE *out)
 		"      --distribution N  uniform (default), normal, pareto or paretonormal\n"
 		"      --correlation PCT how much of the previous random value each draw keeps\n"
 		"      --reorder         let jitter reorder a flow, as netem does (default: in order)\n"
+		"      --delay-percent PCT  share of matching packets delayed (default 100)\n"
 		"      --rate R          bandwidth limit: 10mbit, 500kbit, 1gbit or 1000pps\n"
 		"      --rate-per P      target (default: shared by the target) or flow\n"
+		"      --rate-percent PCT  share of matching packets rate-limited (default 100; with\n"
+		"                        --delay, the same as --delay-percent: one draw for both)\n"
 		"      --force-qdisc     replace a root qdisc faultline would refuse to replace\n"
 		"      --abort-if COND   stop the faults as soon as COND holds (repeatable), e.g.\n"
 		"                        'tcp.retransmits > 100/30s' or 'packets.out.rate < 1000/10s';\n"
@@ -150,6 +162,9 @@ static const char *fl_inject_flag(const char *field)
 		{ "loss.r", "--loss-r" }, { "loss.h", "--loss-h" }, { "loss.k", "--loss-k" },
 		{ "loss.per", "--loss-per" }, { "scope", "--scope" },
 		{ "duplicate", "--duplicate" }, { "duplicate.percent", "--duplicate" },
+		{ "delay.percent", "--delay-percent" }, { "rate.percent", "--rate-percent" },
+		{ "reject", "--reject" }, { "reject.percent", "--reject" },
+		{ "reject.with", "--reject-with" },
 		{ "dns", "--dns-action" }, { "dns.match.names", "--dns-name" },
 		{ "dns.action", "--dns-action" }, { "dns.delay", "--dns-delay" },
 	};
@@ -158,7 +173,7 @@ static const char *fl_inject_flag(const char *field)
 	for (i = 0; i < ARRAY_SIZE(map); i++)
 		if (!strcmp(map[i].field, field))
 			return map[i].flag;
-	return "--drop, --loss, --duplicate, --delay, --rate, --partition or --dns-name";
+	return "--drop, --loss, --duplicate, --reject, --delay, --rate, --partition or --dns-name";
 }
 
 /* "invalid --delay 'x' (delay.time): expected ..." */
@@ -202,8 +217,8 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 		OPT_CORR, OPT_REORDER, OPT_RATE, OPT_RATE_PER, OPT_FORCE_QDISC, OPT_ABORT_IF,
 		OPT_NAME, OPT_DRY_RUN, OPT_PID, OPT_CONTAINER, OPT_POD_UID, OPT_CGROUP_ROOT,
 		OPT_FORCE, OPT_PARTITION, OPT_LOSS, OPT_LOSS_CORR, OPT_LOSS_P, OPT_LOSS_R, OPT_LOSS_H,
-		OPT_LOSS_K, OPT_LOSS_PER, OPT_SCOPE, OPT_DUPLICATE, OPT_DNS_NAME, OPT_DNS_ACTION,
-		OPT_DNS_DELAY,
+		OPT_LOSS_K, OPT_LOSS_PER, OPT_SCOPE, OPT_DUPLICATE, OPT_DELAY_PCT, OPT_RATE_PCT,
+		OPT_REJECT, OPT_REJECT_WITH, OPT_DNS_NAME, OPT_DNS_ACTION, OPT_DNS_DELAY,
 	};
 	/* --loss, --loss-p ...: the field each sets, in FL_LOSS_GIVEN_* order */
 	static const struct {
@@ -255,6 +270,10 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 		{ "loss-per", required_argument, NULL, OPT_LOSS_PER },
 		{ "scope", required_argument, NULL, OPT_SCOPE },
 		{ "duplicate", required_argument, NULL, OPT_DUPLICATE },
+		{ "delay-percent", required_argument, NULL, OPT_DELAY_PCT },
+		{ "rate-percent", required_argument, NULL, OPT_RATE_PCT },
+		{ "reject", required_argument, NULL, OPT_REJECT },
+		{ "reject-with", required_argument, NULL, OPT_REJECT_WITH },
 		{ "dns-name", required_argument, NULL, OPT_DNS_NAME },
 		{ "dns-action", required_argument, NULL, OPT_DNS_ACTION },
 		{ "dns-delay", required_argument, NULL, OPT_DNS_DELAY },
@@ -419,11 +438,31 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 				return fl_bad_flag("loss.per", optarg, "flow or fault");
 			f->has_loss = true;
 			break;
+		case OPT_REJECT:
+			if (fl_parse_percent(optarg, &f->reject_pct))
+				return fl_bad_flag("reject.percent", optarg, "a percentage from 0 to 100");
+			f->reject_prob = fl_percent_to_prob(f->reject_pct);
+			f->has_reject = true;
+			break;
+		case OPT_REJECT_WITH:
+			if (fl_parse_reject_with(optarg, &f->reject_with))
+				return fl_bad_flag("reject.with", optarg, "tcp-reset or icmp-unreachable");
+			break;
 		case OPT_DUPLICATE:
 			if (fl_parse_percent(optarg, &f->dup_pct))
 				return fl_bad_flag("duplicate.percent", optarg, "a percentage from 0 to 100");
 			f->dup_prob = fl_percent_to_prob(f->dup_pct);
 			f->has_duplicate = true;
+			break;
+		case OPT_DELAY_PCT:
+			if (fl_parse_percent(optarg, &f->delay_pct))
+				return fl_bad_flag("delay.percent", optarg, "a percentage from 0 to 100");
+			f->has_delay_pct = true;
+			break;
+		case OPT_RATE_PCT:
+			if (fl_parse_percent(optarg, &f->rate_pct))
+				return fl_bad_flag("rate.percent", optarg, "a percentage from 0 to 100");
+			f->has_rate_pct = true;
 			break;
 		case OPT_DNS_NAME:
 			if (f->n_dns_names >= FL_FAULT_MAX_DNS_NAMES)
@@ -504,7 +543,7 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 	/* the one validator, as for a fault in a file */
 	if (fl_fault_check(f, &field, msg, sizeof(msg))) {
 		if (!*field)
-			return fl_usage_error("the fault %s (give --drop PERCENT, --loss PERCENT, --duplicate PERCENT, --delay DURATION, --rate RATE, --partition CIDR or --dns-name NAME --dns-action ACTION)",
+			return fl_usage_error("the fault %s (give --drop PERCENT, --loss PERCENT, --duplicate PERCENT, --reject PERCENT, --delay DURATION, --rate RATE, --partition CIDR or --dns-name NAME --dns-action ACTION)",
 					      msg);
 		return fl_usage_error("%s (%s): %s", field, fl_inject_flag(field), msg);
 	}

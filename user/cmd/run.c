@@ -306,62 +306,29 @@ int fl_cmd_validate(int argc, char **argv)
 	return FL_EXIT_OK;
 }
 
-int fl_cmd_stop(int argc, char **argv)
+struct fl_stop_ctx {
+	const char *name;
+	int stopped;
+};
+
+/* Signal the foreground runs recorded in the run-state directory @dir. */
+static int fl_stop_in(const char *dir, void *ctx)
 {
-	const char *name = NULL, *socket = NULL;
+	struct fl_stop_ctx *sc = ctx;
+	const char *name = sc->name;
 	struct dirent *de;
-	struct stat st;
-	bool all = false;
-	int stopped = 0, i;
 	DIR *d;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("Usage: faultline stop [NAME|--all] [--socket PATH]\n\n"
-			       "Abort running experiments (all, or the one named NAME); they end as\n"
-			       "Aborted, with everything detached and restored. When an agent's socket\n"
-			       "exists (--socket, default " FL_AGENT_SOCKET "), through the agent;\n"
-			       "otherwise the foreground runs.\n");
-			return FL_EXIT_OK;
-		} else if (!strcmp(argv[i], "--all")) {
-			all = true;
-		} else if (!strcmp(argv[i], "--socket") && i + 1 < argc) {
-			socket = argv[++i];
-		} else if (argv[i][0] != '-' && !name) {
-			name = argv[i];
-		} else {
-			fprintf(stderr, "faultline stop: unexpected '%s'; see 'faultline stop --help'\n",
-				argv[i]);
-			return FL_EXIT_USAGE;
-		}
-	}
-	if (all && name) {
-		fprintf(stderr, "faultline stop: NAME or --all, not both\n");
-		return FL_EXIT_USAGE;
-	}
-	/* an agent named on the command line must be there; the default
-	 * one only when it answers (a killed agent leaves its file)
-	 */
-	if (socket)
-		return fl_cmd_stop_agent(socket, name);
-	if (!stat(FL_AGENT_SOCKET, &st) && S_ISSOCK(st.st_mode)) {
-		int fd = fl_ctl_connect(FL_AGENT_SOCKET);
-
-		if (fd >= 0) {
-			close(fd);
-			return fl_cmd_stop_agent(FL_AGENT_SOCKET, name);
-		}
-	}
-	d = opendir(FL_STATE_DIR);
+	d = opendir(dir);
 	while (d && (de = readdir(d))) {
-		char path[512], running[256] = "", started[64] = "";
+		char path[PATH_MAX + 256], running[256] = "", started[64] = "";
 		union sigval v = { .sival_int = FL_STOP_SIGVAL };
 		pid_t pid;
 		FILE *f;
 
 		if (sscanf(de->d_name, "exp.%d", &pid) != 1)
 			continue;
-		snprintf(path, sizeof(path), FL_STATE_DIR "/%s", de->d_name);
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		f = fopen(path, "r");
 		if (!f)
 			continue;
@@ -382,13 +349,65 @@ int fl_cmd_stop(int argc, char **argv)
 			continue;
 		if (!sigqueue(pid, SIGTERM, v)) {
 			printf("faultline stop: stopping experiment %s (pid %d)\n", running, pid);
-			stopped++;
-		} else {
+			sc->stopped++;
+		} else if (errno == ESRCH) {
 			unlink(path);	/* its process is gone */
 		}
 	}
 	if (d)
 		closedir(d);
+	return 0;
+}
+
+int fl_cmd_stop(int argc, char **argv)
+{
+	const char *name = NULL, *socket = NULL;
+	struct fl_stop_ctx sc = {};
+	struct stat st;
+	bool all = false;
+	int stopped = 0, i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("Usage: faultline stop [NAME|--all] [--socket PATH]\n\n"
+			       "Abort running experiments (all, or the one named NAME); they end as\n"
+			       "Aborted, with everything detached and restored. When an agent's socket\n"
+			       "exists (--socket, default " FL_AGENT_SOCKET "), through the agent;\n"
+			       "otherwise the foreground runs: this uid's, and for root every uid's\n"
+			       "under /run/user/*/faultline.\n");
+			return FL_EXIT_OK;
+		} else if (!strcmp(argv[i], "--all")) {
+			all = true;
+		} else if (!strcmp(argv[i], "--socket") && i + 1 < argc) {
+			socket = argv[++i];
+		} else if (argv[i][0] != '-' && !name) {
+			name = argv[i];
+		} else {
+			fprintf(stderr, "faultline stop: unexpected '%s'; see 'faultline stop --help'\n",
+				argv[i]);
+			return FL_EXIT_USAGE;
+		}
+	}
+	if (all && name) {
+		fprintf(stderr, "faultline stop: NAME or --all, not both\n");
+		return FL_EXIT_USAGE;
+	}
+	sc.name = name;
+	/* an agent named on the command line must be there; the default
+	 * one only when it answers (a killed agent leaves its file)
+	 */
+	if (socket)
+		return fl_cmd_stop_agent(socket, name);
+	if (!stat(FL_AGENT_SOCKET, &st) && S_ISSOCK(st.st_mode)) {
+		int fd = fl_ctl_connect(FL_AGENT_SOCKET);
+
+		if (fd >= 0) {
+			close(fd);
+			return fl_cmd_stop_agent(FL_AGENT_SOCKET, name);
+		}
+	}
+	fl_state_for_each_dir(fl_stop_in, &sc);
+	stopped = sc.stopped;
 	if (!stopped) {
 		fprintf(stderr, "faultline stop: no running experiment%s%s\n", name ? " named " : "",
 			name ? name : "");

@@ -50,7 +50,7 @@ bool fl_hook_is_cgroup(enum fl_hook hook)
 	return hook == FL_HOOK_CGROUP_INGRESS || hook == FL_HOOK_CGROUP_SOCK;
 }
 
-bool fl_prog_id_is_ours(__u32 prog_id)
+bool fl_prog_id_is_ours_by(__u32 prog_id, uid_t *uid)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
@@ -60,10 +60,18 @@ bool fl_prog_id_is_ours(__u32 prog_id)
 	fd = bpf_prog_get_fd_by_id(prog_id);
 	if (fd < 0)
 		return false;
-	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
 		ours = !strncmp(info.name, FL_PROG_PREFIX, strlen(FL_PROG_PREFIX));
+		if (uid)
+			*uid = info.created_by_uid;
+	}
 	close(fd);
 	return ours;
+}
+
+bool fl_prog_id_is_ours(__u32 prog_id)
+{
+	return fl_prog_id_is_ours_by(prog_id, NULL);
 }
 
 int fl_xdp_present(int ifindex, __u32 *id, char *name, size_t len)

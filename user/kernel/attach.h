@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "netns.h"
 
@@ -71,6 +72,11 @@ int fl_detach(struct fl_attachment *a);
 
 /* Does the program with this id carry faultline's name prefix? */
 bool fl_prog_id_is_ours(__u32 prog_id);
+/* The same, and @uid gets the uid that loaded it (the kernel's
+ * created_by_uid, the loader's real uid), so a non-root cleanup touches
+ * only its own uid's runs.
+ */
+bool fl_prog_id_is_ours_by(__u32 prog_id, uid_t *uid);
 
 /* The XDP program on @ifindex in the current namespace, if any: 1 with its
  * id and name (libxdp's multi-program dispatcher is "xdp_dispatcher"),

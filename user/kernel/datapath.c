@@ -336,6 +336,11 @@ int fl_dp_rule_from_fault(const struct fl_fault *r, struct fl_rule *rule)
 	}
 	rule->scope = r->scope;
 	rule->dup_prob = r->has_duplicate ? r->dup_prob : 0;
+	rule->edt_skip = FL_PROB_ONE - fl_fault_edt_prob(r);
+	if (r->has_reject) {
+		rule->reject_prob = r->reject_prob;
+		rule->reject_with = r->reject_with;
+	}
 	if (r->has_dns) {
 		/* the target's queries: UDP it sends (to port 53: bpf/dns.h) */
 		rule->dir_mask = FL_DIRM_EGRESS;
@@ -682,6 +687,7 @@ int fl_dp_read_rule(const struct fl_datapath *dp, __u32 rule_id, struct fl_dir_t
 			out[d].bytes += vals[c].bytes;
 			out[d].delayed += vals[c].delayed;
 			out[d].duplicated += vals[c].duplicated;
+			out[d].rejected += vals[c].rejected;
 			out[d].dns += vals[c].dns;
 		}
 	}
@@ -708,6 +714,7 @@ int fl_dp_read_target(const struct fl_datapath *dp, __u32 target_id, int n_rules
 			out[d].bytes += t[d].bytes;
 			out[d].delayed += t[d].delayed;
 			out[d].duplicated += t[d].duplicated;
+			out[d].rejected += t[d].rejected;
 			out[d].dns += t[d].dns;
 		}
 	}
@@ -734,6 +741,7 @@ int fl_dp_read_counters(const struct fl_datapath *dp, int n_targets, int n_rules
 			c->dir[d].bytes += t[d].bytes;
 			c->dir[d].delayed += t[d].delayed;
 			c->dir[d].duplicated += t[d].duplicated;
+			c->dir[d].rejected += t[d].rejected;
 			c->dir[d].dns += t[d].dns;
 		}
 	}

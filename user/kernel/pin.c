@@ -455,7 +455,7 @@ int fl_pin_open(struct fl_run *run, const char *dir, json_object *rec, char *err
 	ret = fl_state_lock(false, &run->lock_fd);
 	if (ret) {
 		fl_set_err(err, errlen, "locking %s failed: %s; is 'faultline cleanup' running?",
-			   FL_STATE_DIR, strerror(-ret));
+			   fl_state_dir() ?: FL_STATE_DIR, strerror(-ret));
 		return ret;
 	}
 	/* only the tracepoint programs: the packet programs run on in the

@@ -5,8 +5,11 @@
  * Egress: tc egress on the targets' namespaces' interfaces, deciding by
  * the sending socket's cgroup. Ingress: a cgroup_skb program on the
  * target cgroups when a namespace is shared; XDP (or tc ingress) when a
- * target owns its namespace; and for delay or rate on ingress, the egress
- * of the host-side veth peer, where a qdisc can hold the packets.
+ * target owns its namespace; for delay or rate on ingress, the egress
+ * of the host-side veth peer, where a qdisc can hold the packets. Duplicate
+ * and reject on ingress need a hook that can copy a packet or send an
+ * answer back out: tc ingress (chosen over XDP) or the peer's egress; XDP
+ * and cgroup_skb cannot.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -208,6 +211,7 @@ static int fl_place_modes(struct fl_run *run, const char *who, bool all_owned)
 	static const char *const xdp_modes[] = { "auto", "native", "generic" };
 	__u32 dirs = fl_spec_dirs(&run->spec), edt = fl_spec_edt_dirs(&run->spec);
 	bool ingress = (dirs & FL_DIRM_INGRESS) || run->spec.observe;
+	bool dup_in = fl_spec_dup_dirs(&run->spec) & FL_DIRM_INGRESS;
 	int tc, in;
 
 	tc = fl_env_choice(who, "FAULTLINE_TC", tc_modes, 3);
@@ -224,15 +228,36 @@ static int fl_place_modes(struct fl_run *run, const char *who, bool all_owned)
 		run->ingress = FL_INGRESS_PEER;
 		return 0;
 	}
+	if (fl_spec_reject_dirs(&run->spec) & FL_DIRM_INGRESS) {
+		/* the answer is forged on the skb and sent back out: cgroup_skb
+		 * may only pass or drop, and XDP has no builder (bpf/reject.h)
+		 */
+		if (!all_owned)
+			return fl_place_error(who, -EINVAL,
+					      "an ingress reject answers from tc ingress, which sees a target's packets only in a network namespace it owns; in a shared namespace the target's ingress is told apart at its sockets, where a packet can only pass or be dropped; use --direction egress, or run the target in a namespace of its own");
+		if (in == 1 || in == 2)
+			return fl_place_error(who, -EINVAL,
+					      "FAULTLINE_INGRESS=%s cannot answer a packet, which an ingress reject does; unset it (faultline then uses tc ingress) or set FAULTLINE_INGRESS=tc",
+					      in_modes[in]);
+		run->ingress = FL_INGRESS_TC;
+		return 0;
+	}
 	run->ingress_auto = in == 0;
 	if (in == 0)
-		run->ingress = all_owned ? FL_INGRESS_XDP : FL_INGRESS_CGROUP;
+		run->ingress = !all_owned ? FL_INGRESS_CGROUP : dup_in ? FL_INGRESS_TC : FL_INGRESS_XDP;
 	else
 		run->ingress = in == 1 ? FL_INGRESS_CGROUP : in == 2 ? FL_INGRESS_XDP : FL_INGRESS_TC;
 	if (ingress && run->ingress != FL_INGRESS_CGROUP && !all_owned)
 		return fl_place_error(who, -EINVAL,
 				      "FAULTLINE_INGRESS=%s needs namespaces that only the targets use; a shared namespace needs the cgroup ingress hook",
 				      in_modes[in]);
+	if (dup_in && in == 0 && run->ingress == FL_INGRESS_CGROUP)
+		return fl_place_error(who, -EINVAL,
+				      "duplicate on ingress copies packets at a tc hook, and in a shared network namespace the target's ingress is told apart only at its sockets (cgroup_skb), which cannot copy a packet; use direction egress, or run the target in a namespace of its own");
+	if (dup_in && in != 0 && run->ingress != FL_INGRESS_TC)
+		return fl_place_error(who, -EINVAL,
+				      "duplicate on ingress copies packets at a tc hook, and FAULTLINE_INGRESS=%s chose %s, which cannot copy a packet; unset FAULTLINE_INGRESS or set FAULTLINE_INGRESS=tc",
+				      in_modes[in], in == 2 ? "XDP" : "the cgroup_skb hook");
 	return 0;
 }
 

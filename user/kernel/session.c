@@ -335,7 +335,7 @@ int fl_session_start(struct fl_run *run, const char *who)
 	ret = fl_state_lock(false, &run->lock_fd);
 	if (ret) {
 		pr_warn("%s: locking %s failed: %s; is 'faultline cleanup' running?\n", who,
-			FL_STATE_DIR, strerror(-ret));
+			fl_state_dir() ?: FL_STATE_DIR, strerror(-ret));
 		return ret;
 	}
 	ret = fl_dp_open(&run->dp, fl_place_progs(run));

@@ -9,10 +9,38 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+/* root's run state; another uid's is its own (fl_state_dir) */
 #define FL_STATE_DIR	"/run/faultline"
+/* where a uid's runtime directory is when XDG_RUNTIME_DIR is not set
+ * (systemd-logind's /run/user/UID); root's cleanup and stop look there
+ */
+#define FL_USER_RUNTIME_DIR	"/run/user"
 
-/* 0 or -EWOULDBLOCK (@exclusive and a run holds it) or another -errno. */
+/* This uid's run-state directory: FL_STATE_DIR for uid 0; for any other
+ * uid $XDG_RUNTIME_DIR/faultline, else /run/user/UID/faultline, since a
+ * uid with only the four capabilities (no CAP_DAC_OVERRIDE) cannot write
+ * in root's. NULL when another uid has no runtime directory of its own,
+ * with the reason from fl_state_dir_ready.
+ */
+const char *fl_state_dir(void);
+/* Create this uid's run-state directory (0700) and check that it is a
+ * directory of this uid that no one else may write, not a symlink: 0, or
+ * a negative errno with what to do in @err.
+ */
+int fl_state_dir_ready(char *err, size_t errlen);
+/* @fn on this uid's run-state directory and, for root, on every other
+ * uid's under FL_USER_RUNTIME_DIR (a non-root run's); stops at the first
+ * non-zero return and returns it. A directory root cannot open (no
+ * CAP_DAC_OVERRIDE) is skipped.
+ */
+int fl_state_for_each_dir(int (*fn)(const char *dir, void *ctx), void *ctx);
+
+/* 0 or -EWOULDBLOCK (@exclusive and a run holds it) or another -errno.
+ * The lock is this uid's (fl_state_dir): a run takes it shared.
+ */
 int fl_state_lock(bool exclusive, int *fd);
+/* Root's cleanup: the exclusive lock of the run-state directory @dir. */
+int fl_state_lock_dir(const char *dir, bool exclusive, int *fd);
 void fl_state_unlock(int fd);
 
 struct fl_qdisc_saved;
@@ -43,8 +71,9 @@ struct fl_state_visitor {
 	void *ctx;
 };
 
-/* Visit what runs that are gone recorded; the records are removed after,
- * but for the lines of namespaces outside the visitor's scope.
+/* Visit what runs that are gone recorded (this uid's, and for root every
+ * uid's, as fl_state_for_each_dir); the records are removed after, but for
+ * the lines of namespaces outside the visitor's scope.
  */
 int fl_state_for_each_stale(const struct fl_state_visitor *v);
 

@@ -37,7 +37,7 @@ static const struct {
 	{ CAP_PERFMON, "CAP_PERFMON", true,
 	  "to load tracepoint programs for the tcp.* signals, and for the verifier's packet access rules" },
 	{ CAP_SYS_ADMIN, "CAP_SYS_ADMIN", true,
-	  "to setns(2) into the targets' network namespaces" },
+	  "to setns(2) into the targets' network namespaces, and to find programs and links by id" },
 	{ CAP_SYS_PTRACE, "CAP_SYS_PTRACE", false,
 	  "to read /proc/PID/ns of the targets' processes that run as another user or hold capabilities faultline lacks; without it, name the namespace with --netns" },
 };

@@ -10,6 +10,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* What to do about a missing one, for the message after fl_caps_check's. */
+#define FL_CAPS_HINT \
+	"run it as root, or grant them to this uid: capsh or setpriv --ambient-caps, " \
+	"systemd's AmbientCapabilities=, or setcap cap_bpf,cap_net_admin,cap_perfmon,cap_sys_admin+ep on the binary"
+
 /* 0 when every required capability is in the effective set; otherwise
  * -EPERM, with @err listing each missing one and what it is for
  * ("CAP_BPF (to load BPF programs, ...); ..."). A missing optional one

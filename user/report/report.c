@@ -153,6 +153,9 @@ void fl_report_text(FILE *out, const struct fl_result *r)
 			if (f->f.has_duplicate)
 				fprintf(out, ", duplicated %llu",
 					(unsigned long long)f->tot[d].duplicated);
+			if (f->f.has_reject)
+				fprintf(out, ", rejected %llu",
+					(unsigned long long)f->tot[d].rejected);
 			if (f->f.has_dns)
 				fprintf(out, ", dns queries %llu",
 					(unsigned long long)f->tot[d].dns);
@@ -240,6 +243,7 @@ static json_object *fl_json_totals(const struct fl_dir_totals *x, const struct f
 	json_object_object_add(o, "dropped", json_object_new_uint64(x->dropped));
 	json_object_object_add(o, "delayed", json_object_new_uint64(x->delayed));
 	json_object_object_add(o, "duplicated", json_object_new_uint64(x->duplicated));
+	json_object_object_add(o, "rejected", json_object_new_uint64(x->rejected));
 	json_object_object_add(o, "dns_queries", json_object_new_uint64(x->dns));
 	json_object_object_add(o, "bytes", json_object_new_uint64(s ? s->target_bytes : x->bytes));
 	return o;
@@ -287,6 +291,13 @@ static json_object *fl_json_fault(const struct fl_result_fault *rf)
 		f->scope == FL_SCOPE_CONNECTIONS ? "connections" : "packets"));
 	if (f->has_duplicate)
 		json_object_object_add(o, "duplicate_percent", json_object_new_double(f->dup_pct));
+	if (f->has_reject) {
+		x = json_object_new_object();
+		json_object_object_add(x, "percent", json_object_new_double(f->reject_pct));
+		json_object_object_add(x, "with", json_object_new_string(
+			fl_reject_with_name(f->reject_with)));
+		json_object_object_add(o, "reject", x);
+	}
 	if (f->has_loss) {
 		double p, r, lg, lb;
 
@@ -309,6 +320,8 @@ static json_object *fl_json_fault(const struct fl_result_fault *rf)
 				       json_object_new_string(f->dist < FL_DIST_MAX ? dists[f->dist] : "?"));
 		json_object_object_add(x, "correlation", json_object_new_int(f->correlation));
 		json_object_object_add(x, "reorder", json_object_new_boolean(f->reorder));
+		json_object_object_add(x, "percent", json_object_new_double(
+			f->has_delay_pct ? f->delay_pct : f->has_rate_pct ? f->rate_pct : 100));
 		json_object_object_add(o, "delay", x);
 	}
 	if (f->has_dns) {
@@ -329,6 +342,8 @@ static json_object *fl_json_fault(const struct fl_result_fault *rf)
 				       json_object_new_uint64(f->rate));
 		json_object_object_add(x, "per", json_object_new_string(
 			f->rate_per == FL_RATE_PER_FLOW ? "flow" : "target"));
+		json_object_object_add(x, "percent", json_object_new_double(
+			f->has_rate_pct ? f->rate_pct : f->has_delay_pct ? f->delay_pct : 100));
 		json_object_object_add(o, "rate", x);
 	}
 	for (d = 0; d < FL_DIR_MAX; d++)
@@ -401,6 +416,7 @@ static json_object *fl_json_drops(const struct fl_result *r)
 		[FL_DROP_HORIZON] = "horizon",
 		[FL_DROP_CLONE] = "clone_failed",
 		[FL_DROP_RATE_QUEUE] = "rate_queue",
+		[FL_DROP_REJECT] = "reject_unanswered",
 	};
 	const struct fl_dp_counters *c = &r->counters;
 	json_object *o = json_object_new_object();

@@ -26,7 +26,7 @@
 
 #define WHERE_LEN	96	/* "failureConditions[31].prometheus" */
 #define PATH_LEN	128	/* WHERE_LEN plus a field name */
-#define MAX_FIELDS	11
+#define MAX_FIELDS	16
 #define ECHO_MAX	80	/* bytes of a bad value quoted in a message */
 
 #define NAME_EXPECT \
@@ -970,11 +970,14 @@ int fl_experiment_check_local(const struct fl_experiment *exp, char *err, size_t
 /* Faults. */
 
 enum { F_NAME, F_DIRECTION, F_MATCH, F_DROP, F_DELAY, F_RATE, F_PARTITION, F_LOSS, F_SCOPE,
-       F_DUPLICATE, F_DNS, F_N };
+       F_DUPLICATE, F_REJECT, F_DNS, F_N };
 static const char *const fault_fields[F_N] = {
 	"name", "direction", "match", "drop", "delay", "rate", "partition", "loss", "scope",
-	"duplicate", "dns",
+	"duplicate", "reject", "dns",
 };
+
+enum { RJ_PERCENT, RJ_WITH, RJ_N };
+static const char *const reject_fields[RJ_N] = { "percent", "with" };
 
 enum { DN_MATCH, DN_ACTION, DN_DELAY, DN_N };
 static const char *const dns_fields[DN_N] = { "match", "action", "delay" };
@@ -996,13 +999,34 @@ static const char *const match_fields[MA_N] = { "protocol", "peers", "ports" };
 enum { DR_PERCENT, DR_N };
 static const char *const drop_fields[DR_N] = { "percent" };
 
-enum { DE_TIME, DE_JITTER, DE_DIST, DE_CORRELATION, DE_REORDER, DE_N };
+enum { DE_TIME, DE_JITTER, DE_DIST, DE_CORRELATION, DE_REORDER, DE_PERCENT, DE_N };
 static const char *const delay_fields[DE_N] = {
-	"time", "jitter", "distribution", "correlation", "reorder",
+	"time", "jitter", "distribution", "correlation", "reorder", "percent",
 };
 
-enum { RA_LIMIT, RA_PER, RA_N };
-static const char *const rate_fields[RA_N] = { "limit", "per" };
+enum { RA_LIMIT, RA_PER, RA_PERCENT, RA_N };
+static const char *const rate_fields[RA_N] = { "limit", "per", "percent" };
+
+/* delay.percent, rate.percent: the share of packets (or connections) they
+ * apply to; the range is the validator's
+ */
+static int parse_share(struct ctx *c, yaml_node_t *n, const char *where, double *pct,
+		       bool *given)
+{
+	static const char what[] = "a percentage from 0 to 100";
+	char path[PATH_LEN];
+	const char *s;
+	int err;
+
+	field_path(path, sizeof(path), where, "percent");
+	err = get_plain(c, n, path, what, &s);
+	if (err)
+		return err;
+	if (fl_parse_percent(s, pct))
+		return bad_value(c, n, path, what);
+	*given = true;
+	return 0;
+}
 
 /* A sequence of prefixes at WHERE.peers (match's or a partition's). */
 static int parse_peers(struct ctx *c, yaml_node_t *n, const char *where, const char *if_empty,
@@ -1137,6 +1161,41 @@ static int parse_drop(struct ctx *c, yaml_node_t *n, const char *fwhere,
 		return err;
 	f->drop_prob = fl_percent_to_prob(f->drop_pct);
 	f->has_drop = true;
+	return 0;
+}
+
+/* {percent: P, with: tcp-reset|icmp-unreachable} */
+static int parse_reject(struct ctx *c, yaml_node_t *n, const char *fwhere, struct fl_fault *f)
+{
+	static const char pct[] = "a percentage from 0 to 100";
+	static const char with[] = "tcp-reset or icmp-unreachable";
+	char where[WHERE_LEN], path[PATH_LEN];
+	const char *s;
+	struct map m;
+	int err;
+
+	fmt(where, sizeof(where), "%s.reject", fwhere);
+	err = load_map(c, n, where, reject_fields, RJ_N, &m);
+	if (!err)
+		err = require(c, &m, RJ_PERCENT);
+	if (err)
+		return err;
+	field_path(path, sizeof(path), where, "percent");
+	err = get_plain(c, m.val[RJ_PERCENT], path, pct, &s);
+	if (err)
+		return err;
+	if (fl_parse_percent(s, &f->reject_pct))
+		return bad_value(c, m.val[RJ_PERCENT], path, pct);
+	if (m.val[RJ_WITH]) {
+		field_path(path, sizeof(path), where, "with");
+		err = get_string(c, m.val[RJ_WITH], path, with, &s);
+		if (err)
+			return err;
+		if (fl_parse_reject_with(s, &f->reject_with))
+			return bad_value(c, m.val[RJ_WITH], path, with);
+	}
+	f->reject_prob = fl_percent_to_prob(f->reject_pct);
+	f->has_reject = true;
 	return 0;
 }
 
@@ -1348,6 +1407,11 @@ static int parse_delay(struct ctx *c, yaml_node_t *n, const char *fwhere,
 			return err;
 		f->reorder = b;
 	}
+	if (m.val[DE_PERCENT]) {
+		err = parse_share(c, m.val[DE_PERCENT], where, &f->delay_pct, &f->has_delay_pct);
+		if (err)
+			return err;
+	}
 	f->has_delay = true;
 	return 0;
 }
@@ -1388,6 +1452,11 @@ static int parse_rate(struct ctx *c, yaml_node_t *n, const char *fwhere,
 		else
 			return bad_value(c, m.val[RA_PER], path,
 					 "target or flow");
+	}
+	if (m.val[RA_PERCENT]) {
+		err = parse_share(c, m.val[RA_PERCENT], where, &f->rate_pct, &f->has_rate_pct);
+		if (err)
+			return err;
 	}
 	f->has_rate = true;
 	return 0;
@@ -1443,6 +1512,10 @@ static int check_fault(struct ctx *c, yaml_node_t *n, const struct map *m,
 		at = map_value(c, m->val[F_DUPLICATE], field + 10);
 	else if (!strcmp(field, "duplicate") && m->val[F_DUPLICATE])
 		at = m->val[F_DUPLICATE];
+	else if (!strncmp(field, "reject.", 7) && m->val[F_REJECT])
+		at = map_value(c, m->val[F_REJECT], field + 7);
+	else if (!strcmp(field, "reject") && m->val[F_REJECT])
+		at = m->val[F_REJECT];
 	else if (!strcmp(field, "direction") && m->val[F_DIRECTION])
 		at = m->val[F_DIRECTION];
 	else if (!strncmp(field, "dns.match.", 10) && m->val[F_DNS])
@@ -1530,6 +1603,11 @@ static int parse_fault(struct ctx *c, yaml_node_t *n, size_t idx)
 			return err;
 		f->dup_prob = fl_percent_to_prob(f->dup_pct);
 		f->has_duplicate = true;
+	}
+	if (m.val[F_REJECT]) {
+		err = parse_reject(c, m.val[F_REJECT], where, f);
+		if (err)
+			return err;
 	}
 	if (m.val[F_DNS]) {
 		err = parse_dns(c, m.val[F_DNS], where, f);

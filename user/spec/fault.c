@@ -130,9 +130,9 @@ static int fl_fault_check_dns(const struct fl_fault *f, const char **field, char
 			      "is the time of the delay action; give action: delay, or leave delay out");
 	}
 	if (f->has_drop || f->has_loss || f->has_delay || f->has_rate || f->has_duplicate ||
-	    f->has_partition)
+	    f->has_partition || f->has_reject)
 		return fl_bad(field, "dns", msg, len,
-			      "dns.action decides what happens to a matching query; give drop, loss, duplicate, delay, rate or partition in a fault of their own");
+			      "dns.action decides what happens to a matching query; give drop, loss, duplicate, reject, delay, rate or partition in a fault of their own");
 	if (f->dir_mask == FL_DIRM_INGRESS)
 		return fl_bad(field, "direction", msg, len,
 			      "a DNS fault acts on the target's queries as they leave it; leave direction out, or give egress");
@@ -158,15 +158,63 @@ __u64 fl_fault_dns_labels(const struct fl_fault *f)
 	return mask;
 }
 
+int fl_parse_reject_with(const char *s, __u8 *out)
+{
+	if (!strcmp(s, "tcp-reset"))
+		*out = FL_REJECT_WITH_RST;
+	else if (!strcmp(s, "icmp-unreachable"))
+		*out = FL_REJECT_WITH_ICMP;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *fl_reject_with_name(__u8 with)
+{
+	switch (with) {
+	case FL_REJECT_WITH_RST:
+		return "tcp-reset";
+	case FL_REJECT_WITH_ICMP:
+		return "icmp-unreachable";
+	}
+	return "auto";
+}
+
+/* A reject answers the sender from the tc hooks (bpf/reject.h); the
+ * placement refuses ingress hooks that cannot (user/kernel/placement.c).
+ */
+static int fl_fault_check_reject(const struct fl_fault *f, const char **field, char *msg,
+				 size_t len)
+{
+	if (!(f->reject_pct >= 0 && f->reject_pct <= 100))
+		return fl_bad(field, "reject.percent", msg, len,
+			      "expected a percentage from 0 to 100");
+	if (f->reject_with > FL_REJECT_WITH_ICMP)
+		return fl_bad(field, "reject.with", msg, len,
+			      "expected tcp-reset or icmp-unreachable");
+	/* a RST answers TCP only: anything else would need a second answer */
+	if (f->reject_with == FL_REJECT_WITH_RST && f->proto != FL_PROTO_TCP)
+		return fl_bad(field, "reject.with", msg, len,
+			      "tcp-reset answers TCP only; add match.protocol tcp, or leave with out (TCP gets a reset, the rest ICMP port unreachable)");
+	/* the packet becomes the answer: there is nothing left to delay,
+	 * copy or lose
+	 */
+	if (f->has_drop || f->has_loss || f->has_delay || f->has_rate || f->has_duplicate ||
+	    f->has_partition)
+		return fl_bad(field, "reject", msg, len,
+			      "cannot be combined with drop, loss, duplicate, delay, rate or partition; give it in a fault of its own (with another match: the first matching fault decides)");
+	return 0;
+}
+
 int fl_fault_check(const struct fl_fault *f, const char **field, char *msg, size_t len)
 {
 	char a[32], b[32], c[32];
 	__u64 hold;
 
 	if (!f->has_drop && !f->has_delay && !f->has_rate && !f->has_partition && !f->has_loss &&
-	    !f->has_duplicate && !f->has_dns)
+	    !f->has_duplicate && !f->has_reject && !f->has_dns)
 		return fl_bad(field, "", msg, len,
-			      "has no action: add drop, loss, duplicate, delay, rate, partition or dns");
+			      "has no action: add drop, loss, duplicate, reject, delay, rate, partition or dns");
 	if (f->has_dns) {
 		int err = fl_fault_check_dns(f, field, msg, len);
 
@@ -250,21 +298,47 @@ int fl_fault_check(const struct fl_fault *f, const char **field, char *msg, size
 		if (!(f->dup_pct >= 0 && f->dup_pct <= 100))
 			return fl_bad(field, "duplicate.percent", msg, len,
 				      "expected a percentage from 0 to 100");
-		/* XDP and cgroup_skb, the ingress hooks, cannot copy a packet */
-		if (f->dir_mask != FL_DIRM_EGRESS)
-			return fl_bad(field, "direction", msg, len,
-				      "duplicate copies packets at the target's egress only (its ingress hooks cannot copy one); give direction: egress");
 		/* a delayed packet already leaves as a copy of its own */
 		if (f->has_delay || f->has_rate)
 			return fl_bad(field, "duplicate", msg, len,
 				      "cannot be combined with delay or rate; give it in a fault of its own (with another match: the first matching fault decides)");
 	}
+	if (f->has_reject) {
+		int err = fl_fault_check_reject(f, field, msg, len);
+
+		if (err)
+			return err;
+	} else if (f->reject_with) {
+		return fl_bad(field, "reject.with", msg, len,
+			      "chooses a reject's answer, and there is none: give reject.percent too");
+	}
+	if (f->has_delay_pct && !f->has_delay)
+		return fl_bad(field, "delay.percent", msg, len,
+			      "is the share of packets a delay applies to, and there is none: give delay.time too");
+	if (f->has_rate_pct && !f->has_rate)
+		return fl_bad(field, "rate.percent", msg, len,
+			      "is the share of packets a rate limit applies to, and there is none: give rate.limit too");
+	if (f->has_delay_pct && !(f->delay_pct >= 0 && f->delay_pct <= 100))
+		return fl_bad(field, "delay.percent", msg, len, "expected a percentage from 0 to 100");
+	if (f->has_rate_pct && !(f->rate_pct >= 0 && f->rate_pct <= 100))
+		return fl_bad(field, "rate.percent", msg, len, "expected a percentage from 0 to 100");
+	/* one draw chooses a packet for both: two shares cannot be honoured */
+	if (f->has_delay_pct && f->has_rate_pct && f->delay_pct != f->rate_pct)
+		return fl_bad(field, "rate.percent", msg, len,
+			      "a chosen packet is both delayed and rate-limited, so delay.percent and rate.percent must be equal (or give one of them); for other shares use two faults with different matches");
 	if (f->scope != FL_SCOPE_PACKETS) {
 		if (f->scope != FL_SCOPE_CONNECTIONS)
 			return fl_bad(field, "scope", msg, len, "expected packets or connections");
-		if (!f->has_drop)
+		if (f->has_loss)
 			return fl_bad(field, "scope", msg, len,
-				      "connections draws the fault's percentage once per connection, and only drop.percent is one; give drop too");
+				      "connections does not apply to burst loss: its chain already runs per connection (loss.per: flow), and loss.percent is a loss rate, not a share of connections; to blackhole a share of connections use drop.percent with scope connections");
+		if (f->has_partition)
+			return fl_bad(field, "scope", msg, len,
+				      "connections does not apply to partition, which takes every connection with its peers; give scope packets or leave it out");
+		if (!f->has_drop && !f->has_duplicate && !f->has_delay_pct && !f->has_rate_pct &&
+		    !f->has_reject)
+			return fl_bad(field, "scope", msg, len,
+				      "connections chooses connections by the fault's percentage, and this fault gives none; give drop.percent, duplicate.percent, delay.percent, rate.percent or reject.percent");
 	}
 
 	if (!f->has_delay && (f->jitter_ns || f->dist || f->correlation || f->reorder))
@@ -322,6 +396,15 @@ int fl_fault_check(const struct fl_fault *f, const char **field, char *msg, size
 	return 0;
 }
 
+__u64 fl_fault_edt_prob(const struct fl_fault *f)
+{
+	if (f->has_delay && f->has_delay_pct)
+		return fl_percent_to_prob(f->delay_pct);
+	if (f->has_rate && f->has_rate_pct)
+		return fl_percent_to_prob(f->rate_pct);
+	return FL_PROB_ONE;
+}
+
 void fl_fault_loss_model(const struct fl_fault *f, double *p, double *r, double *loss_good,
 			 double *loss_bad)
 {
@@ -345,6 +428,7 @@ void fl_fault_describe(const struct fl_fault *f, char *buf, size_t len)
 {
 	static const char *const dists[FL_DIST_MAX] = { "uniform", "normal", "pareto",
 							 "paretonormal" };
+	const char *of = f->scope == FL_SCOPE_CONNECTIONS ? " of connections" : "";
 	size_t n;
 
 	n = snprintf(buf, len, "%s, %s, %d peer%s, %d port%s:",
@@ -353,10 +437,13 @@ void fl_fault_describe(const struct fl_fault *f, char *buf, size_t len)
 		     f->proto == FL_PROTO_ANY ? "any protocol" : fl_proto_name(f->proto),
 		     f->n_peers, f->n_peers == 1 ? "" : "s", f->n_ports, f->n_ports == 1 ? "" : "s");
 	if (f->has_drop && n < len)
-		n += snprintf(buf + n, len - n, " drop %g%%%s", f->drop_pct,
-			      f->scope == FL_SCOPE_CONNECTIONS ? " of connections" : "");
+		n += snprintf(buf + n, len - n, " drop %g%%%s", f->drop_pct, of);
 	if (f->has_duplicate && n < len)
-		n += snprintf(buf + n, len - n, " duplicate %g%%", f->dup_pct);
+		n += snprintf(buf + n, len - n, " duplicate %g%%%s", f->dup_pct, of);
+	if (f->has_reject && n < len)
+		n += snprintf(buf + n, len - n, " reject %g%%%s with %s", f->reject_pct,
+			      f->scope == FL_SCOPE_CONNECTIONS ? " of connections" : "",
+			      fl_reject_with_name(f->reject_with));
 	if (f->has_partition && n < len)
 		n += snprintf(buf + n, len - n, " partition from %d prefix%s", f->n_part_peers,
 			      f->n_part_peers == 1 ? "" : "es");
@@ -369,6 +456,9 @@ void fl_fault_describe(const struct fl_fault *f, char *buf, size_t len)
 			      p * 100, r * 100, lg * 100, lb * 100,
 			      f->loss_per == FL_LOSS_PER_FAULT ? "fault" : "flow");
 	}
+	if ((f->has_delay_pct || f->has_rate_pct) && n < len)
+		n += snprintf(buf + n, len - n, " to %g%%%s:",
+			      f->has_delay_pct ? f->delay_pct : f->rate_pct, of);
 	if (f->has_delay && n < len)
 		n += snprintf(buf + n, len - n, " delay %.3f ms, jitter %.3f ms %s%s%s", f->delay_ns / 1e6,
 			      f->jitter_ns / 1e6, f->dist < FL_DIST_MAX ? dists[f->dist] : "?",

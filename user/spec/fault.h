@@ -49,6 +49,12 @@ struct fl_fault {
 	__u8 rate_unit;		/* FL_RATE_BPS or FL_RATE_PPS; NONE without */
 	__u8 rate_per;		/* FL_RATE_PER_TARGET (default) or _FLOW */
 	__u64 rate;		/* bits or packets per second */
+	/* delay and rate apply to this share of the packets (or, with scope
+	 * connections, of connections); one draw for both, so when both are
+	 * given the percentages must agree. Not given: 100.
+	 */
+	bool has_delay_pct, has_rate_pct;
+	double delay_pct, rate_pct;
 	/* partition: everything between the target and these peers is
 	 * dropped, both ways (a drop of 100 % on them, in one rule)
 	 */
@@ -66,11 +72,22 @@ struct fl_fault {
 	__u8 loss_per;		/* FL_LOSS_PER_FLOW (default) or _FAULT */
 	double loss_p, loss_r, loss_h, loss_k;
 	double loss_pct, loss_corr;
-	__u8 scope;		/* FL_SCOPE_PACKETS (default) or _CONNECTIONS */
-	/* duplicate: a share of the packets sent twice (egress only) */
+	/* FL_SCOPE_PACKETS (default): each percentage is drawn per packet;
+	 * _CONNECTIONS: it chooses whole connections (drop, duplicate, delay
+	 * and rate; not burst loss, whose chain already runs per flow)
+	 */
+	__u8 scope;
+	/* duplicate: a share of the packets sent twice */
 	bool has_duplicate;
 	double dup_pct;
 	__u64 dup_prob;		/* fl_percent_to_prob(dup_pct) */
+	/* reject: a share of the packets answered with a forged TCP RST or
+	 * ICMP port unreachable instead of delivered (FL_REJECT_WITH_*)
+	 */
+	bool has_reject;
+	double reject_pct;
+	__u64 reject_prob;	/* fl_percent_to_prob(reject_pct) */
+	__u8 reject_with;	/* FL_REJECT_WITH_AUTO (default): by protocol */
 	/* dns: the target's queries (UDP to port 53) for these names (dns.h) */
 	bool has_dns;
 	__u8 dns_action;	/* enum fl_dns_action */
@@ -78,6 +95,10 @@ struct fl_fault {
 	char dns_names[FL_FAULT_MAX_DNS_NAMES][FL_DNS_TEXT_MAX];
 	__u64 dns_delay_ns;	/* dns.delay, for the delay action */
 };
+
+/* "tcp-reset" or "icmp-unreachable" into FL_REJECT_WITH_*; 0 or -EINVAL. */
+int fl_parse_reject_with(const char *s, __u8 *out);
+const char *fl_reject_with_name(__u8 with);
 
 #define FL_LOSS_GIVEN_P		(1u << 0)
 #define FL_LOSS_GIVEN_R		(1u << 1)
@@ -114,6 +135,10 @@ void fl_fault_init(struct fl_fault *f, const char *name);
  */
 int fl_fault_check(const struct fl_fault *f, const char **field, char *msg, size_t len);
 
+/* The share of packets (or connections) delay and rate apply to, in
+ * FL_PROB_ONE units: the one draw fl_rule_act makes for both.
+ */
+__u64 fl_fault_edt_prob(const struct fl_fault *f);
 /* The directions the fault acts in: a DNS fault acts on the target's
  * queries as they leave it, whatever direction says (the validator refuses
  * ingress; both is the default).

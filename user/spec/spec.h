@@ -59,6 +59,30 @@ static inline __u32 fl_spec_edt_dirs(const struct fl_spec *s)
 	return m;
 }
 
+/* Directions in which some rule copies packets (duplicate). */
+static inline __u32 fl_spec_dup_dirs(const struct fl_spec *s)
+{
+	__u32 m = 0;
+	int i;
+
+	for (i = 0; i < s->n_rules; i++)
+		if (s->rules[i].has_duplicate)
+			m |= s->rules[i].dir_mask;
+	return m;
+}
+
+/* Directions in which some rule answers packets (reject: tc hooks only). */
+static inline __u32 fl_spec_reject_dirs(const struct fl_spec *s)
+{
+	__u32 m = 0;
+	int i;
+
+	for (i = 0; i < s->n_rules; i++)
+		if (s->rules[i].has_reject)
+			m |= s->rules[i].dir_mask;
+	return m;
+}
+
 /* The longest a rule may hold a packet (delay plus @k jitters). */
 static inline __u64 fl_spec_max_hold(const struct fl_spec *s, unsigned int k)
 {
