@@ -482,26 +482,22 @@ static void fvar_pkt(enum fl_prog prog, enum fvar v, struct pkt *p)
 					       "\003www\012other-site\004test";
 	struct pkt_spec s = { .family = 4, .src = "198.18.0.2", .dst = "198.18.0.53",
 			      .proto = IPPROTO_UDP, .sport = 40053, .dport = 53 };
-	__u32 n = sizeof(query), i, ulen;
+	__u32 n = sizeof(query), ulen;
 	__u8 *m;
 
 	if (!fvar_dns(v)) {
 		bench_pkt(prog, CASE_PASS, p);
 		return;
 	}
-	/* the name in wire format, from its escaped form above */
+	/* the names above are in wire format (octal length bytes) but for
+	 * the root's 0
+	 */
 	s.payload = 0;
 	pkt_build(p, &s);
 	m = p->data + p->l4_end;
 	memcpy(m, query, n);
-	for (i = 0; name[i]; i++) {
-		if (name[i] == '\\') {
-			m[n++] = (name[i + 1] - '0') * 64 + (name[i + 2] - '0') * 8 + (name[i + 3] - '0');
-			i += 3;
-		} else {
-			m[n++] = name[i];
-		}
-	}
+	memcpy(m + n, name, strlen(name));
+	n += strlen(name);
 	m[n++] = 0;
 	m[n++] = 0;
 	m[n++] = 1;	/* A */
