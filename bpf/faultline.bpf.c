@@ -33,6 +33,7 @@
 #include "observe.h"
 #include "breaker.h"
 #include "reject.h"
+#include "dns.h"
 
 /* tc return codes are macros in uapi, absent from BTF */
 #define FL_TC_NEXT	-1	/* TC_ACT_UNSPEC on clsact, TCX_NEXT on tcx */
@@ -216,6 +217,28 @@ __noinline int fl_brk_signal(__u32 target_id, __u32 sig, __u64 value)
 	return 0;
 }
 
+/* Which DNS faults of @t the query in @skb names (p->dns_mask). */
+__noinline int fl_dns_rules(struct __sk_buff *skb, const struct fl_target *t, struct fl_pkt *p)
+{
+	if (!skb || !t || !p)
+		return 0;
+	p->dns_mask = fl_dns_match(skb, t, p);
+	return 0;
+}
+
+/* Answer the query in @skb with @rcode and hand the answer to the target's
+ * own interface as if it had come in; a query that could not be rewritten
+ * is dropped as a drop fault drops it.
+ */
+__noinline int fl_dns_answer(struct __sk_buff *skb, const struct fl_pkt *p, __u32 rcode, __u32 tcx)
+{
+	if (!skb || !p)
+		return FL_TC_NEXT;
+	if (!fl_dns_forge(skb, p, rcode))
+		return bpf_redirect(skb->ifindex, BPF_F_INGRESS);
+	return tcx ? bpf_redirect(FL_BLACKHOLE_IFINDEX, 0) : FL_TC_STOLEN;
+}
+
 /* HTTP status lines, for experiments (observe); needs the skb. */
 __noinline int fl_http(struct __sk_buff *skb, const struct fl_req *rq)
 {
@@ -386,12 +409,19 @@ static __always_inline int fl_tc_egress(struct __sk_buff *skb, bool tcx, bool pe
 		t = fl_target_by_cgroup(skb, &rq.cgid);
 		if (t)
 			rq.parse_rc = fl_parse_tc(skb, &rq.pkt);
+		/* only a target with DNS faults looks into its UDP to port 53 */
+		if (t && t->dns_rules && !rq.parse_rc && rq.pkt.proto == IPPROTO_UDP &&
+		    rq.pkt.l4_ok && rq.pkt.dport == FL_DNS_PORT)
+			fl_dns_rules(skb, t, &rq.pkt);
 	}
 	if (!t)
 		return FL_TC_NEXT;
 	rq.len = skb->len;
 	rq.target_id = t->target_id;
 	verdict = fl_decide(t, &rq);
+	if (verdict == FL_DNS_NXDOMAIN || verdict == FL_DNS_SERVFAIL)
+		return fl_dns_answer(skb, &rq.pkt, verdict == FL_DNS_NXDOMAIN ?
+					FL_DNS_RCODE_NXDOMAIN : FL_DNS_RCODE_SERVFAIL, tcx);
 	if (verdict != FL_DROP && !rq.parse_rc && fl_ctl.observe)
 		fl_http(skb, &rq);
 	return fl_tc_egress_act(skb, verdict, rq.tstamp, tcx, rq.dir, &rq.pkt);

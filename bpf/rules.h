@@ -23,6 +23,9 @@ enum fl_verdict {
 	FL_DUP = 4,	/* sent as it is, and a copy beside it (tc hooks only) */
 	FL_REJECT_RST = 5,	/* answered with a TCP RST instead (bpf/reject.h) */
 	FL_REJECT_ICMP = 6,	/* answered with ICMP port unreachable instead */
+	/* from FL_REJECT_RST on, the packet is answered and goes no further */
+	FL_DNS_NXDOMAIN = 7,	/* a DNS query answered in its place (tc egress only) */
+	FL_DNS_SERVFAIL = 8,
 };
 
 struct fl_decision {
@@ -153,6 +156,11 @@ static __always_inline void fl_rule_act(struct fl_decision *d, int drop,
 		d->verdict = FL_DROP;
 		return;
 	}
+	if (r->dns_rcode) {
+		d->verdict = r->dns_rcode == FL_DNS_RCODE_NXDOMAIN ? FL_DNS_NXDOMAIN :
+								    FL_DNS_SERVFAIL;
+		return;
+	}
 	if ((delay || rate) && r->edt_skip &&
 	    !fl_fault_draw(r, FL_PROB_ONE - r->edt_skip, p, dir, FL_FK_EDT))
 		delay = rate = 0;
@@ -272,6 +280,9 @@ static __always_inline void fl_rules_eval(const struct fl_target *t, const struc
 			rs->seen++;
 		if (!(r->dir_mask & (1u << dir)) || !fl_proto_match(r, p) || !fl_port_match(r, p))
 			continue;
+		/* a DNS fault matches the queries for its names only */
+		if ((t->dns_rules & (1u << i)) && !(p->dns_mask & (1u << i)))
+			continue;
 		if (t->peer_rules & (1u << i)) {
 			if (!peers_done) {
 				peer_mask = fl_peer_mask(t, p, dir);
@@ -283,6 +294,8 @@ static __always_inline void fl_rules_eval(const struct fl_target *t, const struc
 		if (rs) {
 			rs->matched++;
 			rs->bytes += len;
+			if (t->dns_rules & (1u << i))
+				rs->dns++;
 		}
 		d->rule = r;
 		d->rule_id = rid;

@@ -76,6 +76,18 @@ ROWS=(
 	"reject.with|reject: {percent: 5, with: nope}|--reject 5 --reject-with nope"
 	"reject|reject: {percent: 5}, drop: {percent: 1}|--reject 5 --drop 1"
 	"reject.percent|reject: {percent: 120}|--reject 120"
+	"ok|dns: {match: {names: ['*.example.internal', Exact.Name.]}, action: nxdomain}|--dns-name *.example.internal --dns-name Exact.Name. --dns-action nxdomain"
+	"ok|match: {peers: [198.18.0.53]}, dns: {match: {names: [a.example]}, action: drop}|--peer 198.18.0.53 --dns-name a.example --dns-action drop"
+	"ok-fq|dns: {match: {names: [a.example]}, action: delay, delay: 2s}|--dns-name a.example --dns-action delay --dns-delay 2s"
+	"dns.match.names|dns: {match: {names: [a..b]}, action: drop}|--dns-name a..b --dns-action drop"
+	"dns.match.names|dns: {action: servfail}|--dns-action servfail"
+	"dns.action|dns: {match: {names: [a.example]}}|--dns-name a.example"
+	"dns.action|dns: {match: {names: [a.example]}, action: refused}|--dns-name a.example --dns-action refused"
+	"dns.delay|dns: {match: {names: [a.example]}, action: delay, delay: 11s}|--dns-name a.example --dns-action delay --dns-delay 11s"
+	"dns.delay|dns: {match: {names: [a.example]}, action: drop, delay: 1s}|--dns-name a.example --dns-action drop --dns-delay 1s"
+	"dns|dns: {match: {names: [a.example]}, action: drop}, drop: {percent: 5}|--dns-name a.example --dns-action drop --drop 5"
+	"direction|direction: ingress, dns: {match: {names: [a.example]}, action: drop}|--direction ingress --dns-name a.example --dns-action drop"
+	"match.ports|match: {ports: [53]}, dns: {match: {names: [a.example]}, action: drop}|--port 53 --dns-name a.example --dns-action drop"
 )
 
 fl_plan $((${#ROWS[@]} + 1))
