@@ -451,6 +451,9 @@ int fl_dp_add_dns_names(int map_fd, volatile __u64 *filter, __u32 target_id, int
 		bit = fl_dns_filter_bit(k.hash, target_id);
 		__atomic_or_fetch(&filter[(bit >> 6) & (FL_DNS_FILTER_WORDS - 1)], 1ULL << (bit & 63),
 				  __ATOMIC_SEQ_CST);
+		bit = fl_dns_last_label_bit(fl_dns_last_label_word(dn.wire, dn.len), target_id);
+		__atomic_or_fetch(&filter[FL_DNS_FILTER_WORDS + ((bit >> 6) & (FL_DNS_FILTER_WORDS - 1))],
+				  1ULL << (bit & 63), __ATOMIC_SEQ_CST);
 	}
 	return 0;
 }
