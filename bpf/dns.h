@@ -49,7 +49,7 @@ static __always_inline __u64 fl_dns_word(const struct fl_dns_scratch *s, __u32 o
 /* Bit i: rule_ids[i] of @t lists the name that the query in @skb asks
  * for (the name itself, or *. and one of its suffixes). Sets p->dns_qend
  * to where the question ends. Three bounded walks: the labels (where each
- * starts), the name's 8-byte words from its end (the hash after each),
+ * starts; then the bitmap by last label ends most names not listed), the name's 8-byte words from its end (the hash after each),
  * and a lookup at each label start whose suffix has as many labels as a
  * listed name (t->dns_labels): usually one lookup for a name that is not
  * listed. A suffix's hash is the hash after its whole words and its first

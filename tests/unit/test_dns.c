@@ -200,6 +200,36 @@ static void test_validator(void **state)
 	check_bad(&f, "match.ports", "port 53");
 }
 
+static __u64 last_label_word(const char *text)
+{
+	struct fl_dns_name n;
+	char msg[256];
+
+	assert_int_equal(fl_dns_name_parse(text, &n, msg, sizeof(msg)), 0);
+	return fl_dns_last_label_word(n.wire, n.len);
+}
+
+/* The bitmap by last label (bpf/dns.h) must let through every query a
+ * listed name matches: the same bit for a name, its wildcard, and a query
+ * under it in any case, whatever follows a short label in the packet.
+ */
+static void test_last_label(void **state)
+{
+	__u64 w = last_label_word("*.example.internal");
+
+	(void)state;
+	assert_true((w & 0xff) == 8);
+	assert_true(w == last_label_word("a.b.Example.INTERNAL"));
+	assert_true(w != last_label_word("www.other-site.test"));
+	assert_true(w != last_label_word("x.internals"));
+	w = last_label_word("exact.name");
+	/* 4 name: what the datapath's word holds after the label (the root's 0, QTYPE) is cleared */
+	assert_true(w == 0x656d616e04ULL);
+	assert_int_equal(fl_dns_last_label_bit(w, 7), fl_dns_last_label_bit(w | 0x0100ff0000000000ULL, 7));
+	assert_true(fl_dns_last_label_bit(w, 7) != fl_dns_last_label_bit(last_label_word("exact.nam"), 7) ||
+		    fl_dns_last_label_bit(w, 8) != fl_dns_last_label_bit(last_label_word("exact.nam"), 8));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -208,6 +238,7 @@ int main(void)
 		cmocka_unit_test(test_suffix_hash),
 		cmocka_unit_test(test_actions),
 		cmocka_unit_test(test_validator),
+		cmocka_unit_test(test_last_label),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
