@@ -49,7 +49,8 @@ static __always_inline __u64 fl_dns_word(const struct fl_dns_scratch *s, __u32 o
 /* Bit i: rule_ids[i] of @t lists the name that the query in @skb asks
  * for (the name itself, or *. and one of its suffixes). Sets p->dns_qend
  * to where the question ends. Three bounded walks: the labels (where each
- * starts; then the bitmap by last label ends most names not listed), the name's 8-byte words from its end (the hash after each),
+ * starts; then the bitmaps by the last label and the last two end
+ * most names not listed), the name's 8-byte words from its end (the hash after each),
  * and a lookup at each label start whose suffix has as many labels as a
  * listed name (t->dns_labels): usually one lookup for a name that is not
  * listed. A suffix's hash is the hash after its whole words and its first
@@ -61,7 +62,7 @@ static __always_inline __u32 fl_dns_match(struct __sk_buff *skb, const struct fl
 {
 	struct fl_dns_key k = { .target_id = t->target_id };
 	__u32 off = p->payload_off, avail, n, i = 0, l, nl, e, name_len, mask = 0, zero = 0, load;
-	__u32 last = 0, bit;
+	__u32 last = 0, prev = 0, bit;
 	__u64 h = FL_DNS_HASH_SEED, want = t->dns_labels, w;
 	struct fl_dns_scratch *s;
 	struct fl_dns_val *v;
@@ -103,6 +104,7 @@ static __always_inline __u32 fl_dns_match(struct __sk_buff *skb, const struct fl
 			return 0;
 		/* each index masked: 6.1's verifier loses the loops' bounds */
 		s->starts[l & (FL_DNS_MAX_LABELS - 1)] = i;
+		prev = last;
 		last = i;
 		i += label + 1;
 	}
@@ -117,6 +119,16 @@ static __always_inline __u32 fl_dns_match(struct __sk_buff *skb, const struct fl
 	if (!(fl_dns_filter[FL_DNS_FILTER_WORDS + ((bit >> 6) & (FL_DNS_FILTER_WORDS - 1))] &
 	      (1ULL << (bit & 63))))
 		return 0;
+	/* and, when no name of the target has one label, by the last two */
+	if (!(want & 2)) {
+		if (l < 2)
+			return 0;
+		bit = fl_dns_last2_bit(fl_dns_word(s, FL_DNS_NAME_AT + (prev & (FL_DNS_NAME_MAX - 1))),
+				       w, t->target_id);
+		if (!(fl_dns_filter[2 * FL_DNS_FILTER_WORDS +
+				    ((bit >> 6) & (FL_DNS_FILTER_WORDS - 1))] & (1ULL << (bit & 63))))
+			return 0;
+	}
 	/* through memory, so that the verifier goes on from one state for
 	 * every way the walk ended, not one per label count and length
 	 */
