@@ -470,7 +470,8 @@ static bool fvar_no_goal(enum fvar v)
 }
 
 /* The packet of variant @v: a DNS query from the target for
- * www.other-site.test (3 labels: one lookup, of other-site.test), or for
+ * www.other-site.test (its last label in no fault's list: no hash, no
+ * lookup), or for
  * a.example.internal (a listed wildcard's), or the usual UDP packet.
  */
 static void fvar_pkt(enum fl_prog prog, enum fvar v, struct pkt *p)

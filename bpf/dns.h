@@ -49,7 +49,8 @@ static __always_inline __u64 fl_dns_word(const struct fl_dns_scratch *s, __u32 o
 /* Bit i: rule_ids[i] of @t lists the name that the query in @skb asks
  * for (the name itself, or *. and one of its suffixes). Sets p->dns_qend
  * to where the question ends. Three bounded walks: the labels (where each
- * starts), the name's 8-byte words from its end (the hash after each),
+ * starts; then the bitmaps by the last label and the last two end
+ * most names not listed), the name's 8-byte words from its end (the hash after each),
  * and a lookup at each label start whose suffix has as many labels as a
  * listed name (t->dns_labels): usually one lookup for a name that is not
  * listed. A suffix's hash is the hash after its whole words and its first
@@ -61,7 +62,8 @@ static __always_inline __u32 fl_dns_match(struct __sk_buff *skb, const struct fl
 {
 	struct fl_dns_key k = { .target_id = t->target_id };
 	__u32 off = p->payload_off, avail, n, i = 0, l, nl, e, name_len, mask = 0, zero = 0, load;
-	__u64 h = FL_DNS_HASH_SEED, want = t->dns_labels;
+	__u32 last = 0, prev = 0, bit;
+	__u64 h = FL_DNS_HASH_SEED, want = t->dns_labels, w;
 	struct fl_dns_scratch *s;
 	struct fl_dns_val *v;
 
@@ -102,10 +104,31 @@ static __always_inline __u32 fl_dns_match(struct __sk_buff *skb, const struct fl
 			return 0;
 		/* each index masked: 6.1's verifier loses the loops' bounds */
 		s->starts[l & (FL_DNS_MAX_LABELS - 1)] = i;
+		prev = last;
+		last = i;
 		i += label + 1;
 	}
-	if (l == FL_DNS_MAX_LABELS)
+	if (l == FL_DNS_MAX_LABELS || !l)
 		return 0;
+	/* every name a fault lists, and every query that one matches, ends
+	 * in a last label the loader marked: most names not listed stop
+	 * here, before the hashes of their words and suffixes
+	 */
+	w = fl_dns_word(s, FL_DNS_NAME_AT + (last & (FL_DNS_NAME_MAX - 1)));
+	bit = fl_dns_last_label_bit(w, t->target_id);
+	if (!(fl_dns_filter[FL_DNS_FILTER_WORDS + ((bit >> 6) & (FL_DNS_FILTER_WORDS - 1))] &
+	      (1ULL << (bit & 63))))
+		return 0;
+	/* and, when no name of the target has one label, by the last two */
+	if (!(want & 2)) {
+		if (l < 2)
+			return 0;
+		bit = fl_dns_last2_bit(fl_dns_word(s, FL_DNS_NAME_AT + (prev & (FL_DNS_NAME_MAX - 1))),
+				       w, t->target_id);
+		if (!(fl_dns_filter[2 * FL_DNS_FILTER_WORDS +
+				    ((bit >> 6) & (FL_DNS_FILTER_WORDS - 1))] & (1ULL << (bit & 63))))
+			return 0;
+	}
 	/* through memory, so that the verifier goes on from one state for
 	 * every way the walk ended, not one per label count and length
 	 */
@@ -125,8 +148,7 @@ static __always_inline __u32 fl_dns_match(struct __sk_buff *skb, const struct fl
 		s->h[(l + 1) & (2 * FL_DNS_NAME_MAX / 8 - 1)] = h;
 	}
 	for (l = 0; l < FL_DNS_MAX_LABELS; l++) {
-		__u32 pos, len, r, bit;
-		__u64 w = 0;
+		__u32 pos, len, r;
 
 		/* else clang folds l < FL_DNS_MAX_LABELS into l < nl, and
 		 * 6.1's verifier follows the loop past where nl ends it
@@ -139,6 +161,7 @@ static __always_inline __u32 fl_dns_match(struct __sk_buff *skb, const struct fl
 		pos = FL_DNS_NAME_AT + s->starts[l & (FL_DNS_MAX_LABELS - 1)];
 		len = e - pos;
 		r = len & 7;
+		w = 0;
 		/* the bytes before the suffix's whole words; the word ends
 		 * where they end, its lower bytes (before the suffix) shift out
 		 */

@@ -148,8 +148,11 @@ struct {
 	__type(value, struct fl_dns_scratch);
 } fl_dns_scratch SEC(".maps");
 
-/* Set by the loader for every key of fl_dns (fl_dns_filter_bit). */
-__u64 fl_dns_filter[FL_DNS_FILTER_WORDS] = {};
+/* Set by the loader for every key of fl_dns (fl_dns_filter_bit), in
+ * the second third for its last label (fl_dns_last_label_bit), in the
+ * last for its last two (fl_dns_last2_bit).
+ */
+__u64 fl_dns_filter[3 * FL_DNS_FILTER_WORDS] = {};
 
 /* Written by the loader through the mmap'ed .bss: disarming is one store. */
 struct fl_control fl_ctl = {};

@@ -423,6 +423,34 @@ static inline __u32 fl_dns_filter_bit(__u64 hash, __u32 target_id)
 	return (__u32)(fl_dns_mix(hash, target_id) >> (64 - FL_DNS_FILTER_ORDER));
 }
 
+/* A second bitmap, after the first, by a name's last label: @w is the
+ * label's first 8 wire bytes, its length byte lowest, in lower case, the
+ * bytes after the label (when it has fewer than 7 characters) cleared.
+ */
+static inline __u64 fl_dns_label_key(__u64 w)
+{
+	__u32 len = w & 0xff;
+
+	if (len < 7)
+		w &= (1ULL << (8 * (len + 1))) - 1;
+	return w;
+}
+
+static inline __u32 fl_dns_last_label_bit(__u64 w, __u32 target_id)
+{
+	return fl_dns_filter_bit(fl_dns_mix(FL_DNS_HASH_SEED, fl_dns_label_key(w)), target_id);
+}
+
+/* A third bitmap, by the last two labels (@prev before @last, each as
+ * fl_dns_last_label_bit takes it), of the names with two labels or more:
+ * used for a target none of whose names (or suffixes) has one label only.
+ */
+static inline __u32 fl_dns_last2_bit(__u64 prev, __u64 last, __u32 target_id)
+{
+	return fl_dns_filter_bit(fl_dns_mix(fl_dns_mix(FL_DNS_HASH_SEED, fl_dns_label_key(last)),
+					    fl_dns_label_key(prev)), target_id);
+}
+
 struct fl_control {
 	__u32 armed;		/* 0: every program passes everything */
 	__u32 n_levels;

@@ -200,6 +200,46 @@ static void test_validator(void **state)
 	check_bad(&f, "match.ports", "port 53");
 }
 
+static __u64 label_word(const char *text, int k)
+{
+	struct fl_dns_name n;
+	char msg[256];
+
+	assert_int_equal(fl_dns_name_parse(text, &n, msg, sizeof(msg)), 0);
+	return fl_dns_last_label_word(n.wire, n.len, k);
+}
+
+/* The bitmap by last label (bpf/dns.h) must let through every query a
+ * listed name matches: the same bit for a name, its wildcard, and a query
+ * under it in any case, whatever follows a short label in the packet.
+ */
+static void test_last_label(void **state)
+{
+	__u64 w = label_word("*.example.internal", 0);
+
+	(void)state;
+	assert_true((w & 0xff) == 8);
+	assert_true(w == label_word("a.b.Example.INTERNAL", 0));
+	assert_true(w != label_word("www.other-site.test", 0));
+	assert_true(w != label_word("x.internals", 0));
+	w = label_word("exact.name", 0);
+	/* 4 name: what the datapath's word holds after the label (the root's 0, QTYPE) is cleared */
+	assert_true(w == 0x656d616e04ULL);
+	assert_int_equal(fl_dns_last_label_bit(w, 7), fl_dns_last_label_bit(w | 0x0100ff0000000000ULL, 7));
+	assert_true(fl_dns_last_label_bit(w, 7) != fl_dns_last_label_bit(label_word("exact.nam", 0), 7) ||
+		    fl_dns_last_label_bit(w, 8) != fl_dns_last_label_bit(label_word("exact.nam", 0), 8));
+	/* the last two: a wildcard's suffix and a query under it agree */
+	assert_true(fl_dns_label_key(label_word("exact.name", 1)) == 0x746361786505ULL);
+	assert_int_equal(fl_dns_last2_bit(label_word("*.ex.internal", 1),
+					  label_word("*.ex.internal", 0), 7),
+			 fl_dns_last2_bit(label_word("www.EX.internal", 1) | 0xff00000000000000ULL,
+					  label_word("www.EX.internal", 0), 7));
+	assert_true(fl_dns_last2_bit(label_word("a.ex.internal", 1), label_word("a.ex.internal", 0), 7) !=
+		    fl_dns_last2_bit(label_word("a.ey.internal", 1), label_word("a.ey.internal", 0), 7) ||
+		    fl_dns_last2_bit(label_word("a.ex.internal", 1), label_word("a.ex.internal", 0), 8) !=
+		    fl_dns_last2_bit(label_word("a.ey.internal", 1), label_word("a.ey.internal", 0), 8));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -208,6 +248,7 @@ int main(void)
 		cmocka_unit_test(test_suffix_hash),
 		cmocka_unit_test(test_actions),
 		cmocka_unit_test(test_validator),
+		cmocka_unit_test(test_last_label),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -451,6 +451,19 @@ int fl_dp_add_dns_names(int map_fd, volatile __u64 *filter, __u32 target_id, int
 		bit = fl_dns_filter_bit(k.hash, target_id);
 		__atomic_or_fetch(&filter[(bit >> 6) & (FL_DNS_FILTER_WORDS - 1)], 1ULL << (bit & 63),
 				  __ATOMIC_SEQ_CST);
+		bit = fl_dns_last_label_bit(fl_dns_last_label_word(dn.wire, dn.len, 0), target_id);
+		__atomic_or_fetch(&filter[FL_DNS_FILTER_WORDS + ((bit >> 6) & (FL_DNS_FILTER_WORDS - 1))],
+				  1ULL << (bit & 63), __ATOMIC_SEQ_CST);
+		/* a name of one label sets bit 1 of the target's dns_labels,
+		 * which turns this bitmap off
+		 */
+		if (dn.labels < 2)
+			continue;
+		bit = fl_dns_last2_bit(fl_dns_last_label_word(dn.wire, dn.len, 1),
+				       fl_dns_last_label_word(dn.wire, dn.len, 0), target_id);
+		__atomic_or_fetch(&filter[2 * FL_DNS_FILTER_WORDS +
+					  ((bit >> 6) & (FL_DNS_FILTER_WORDS - 1))],
+				  1ULL << (bit & 63), __ATOMIC_SEQ_CST);
 	}
 	return 0;
 }

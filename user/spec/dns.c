@@ -49,6 +49,26 @@ __u64 fl_dns_name_hash(const __u8 *wire, __u32 len)
 	return fl_dns_hash_end(h, w, len);
 }
 
+__u64 fl_dns_last_label_word(const __u8 *wire, __u32 len, int k)
+{
+	__u32 i = 0, last = 0, prev = 0, j;
+	__u64 w = 0;
+
+	while (i < len && wire[i]) {
+		prev = last;
+		last = i;
+		i += wire[i] + 1;
+	}
+	if (k)
+		last = prev;
+	/* little-endian, as the datapath loads it; fl_dns_last_label_bit
+	 * clears what lies past the label
+	 */
+	for (j = 0; j < 8 && last + j < len; j++)
+		w |= (__u64)wire[last + j] << (8 * j);
+	return w;
+}
+
 static bool fl_dns_char_ok(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||

@@ -40,6 +40,11 @@ int fl_dns_name_parse(const char *text, struct fl_dns_name *out, char *msg, size
 /* The hash the datapath computes of the same bytes (fl_dns_hash_end). */
 __u64 fl_dns_name_hash(const __u8 *wire, __u32 len);
 
+/* The first 8 bytes of the last label of @wire (@k 0), or of the one
+ * before it (@k 1), as fl_dns_last_label_bit and fl_dns_last2_bit take them.
+ */
+__u64 fl_dns_last_label_word(const __u8 *wire, __u32 len, int k);
+
 int fl_dns_parse_action(const char *s, __u8 *action);
 const char *fl_dns_action_name(__u8 action);
 
