@@ -33,6 +33,7 @@
 #include "observe.h"
 #include "breaker.h"
 #include "reject.h"
+#include "corrupt.h"
 
 /* tc return codes are macros in uapi, absent from BTF */
 #define FL_TC_NEXT	-1	/* TC_ACT_UNSPEC on clsact, TCX_NEXT on tcx */
@@ -55,6 +56,7 @@ struct fl_req {
 	__u32 len;
 	__s32 parse_rc;
 	__u32 target_id;
+	__u32 corrupt_fix;	/* out: FL_CORRUPT keeps the checksum valid */
 };
 
 /* tc may hand over an skb whose headers are not all in the linear part:
@@ -159,6 +161,8 @@ __noinline int fl_decide(const struct fl_target *t, struct fl_req *rq)
 	} else if (d.verdict == FL_DROP) {
 		st->drop_reason[FL_DROP_FAULT]++;
 	}
+	if (d.verdict == FL_CORRUPT)
+		rq->corrupt_fix = d.rule->corrupt_fix;
 	fl_flow_finish(&k, flow, end, st);
 	/* one load when no breaker counts on the packet path */
 	if (fl_ctl.brk_mask & FL_BRK_PATH_MASK)
@@ -214,6 +218,14 @@ __noinline int fl_brk_signal(__u32 target_id, __u32 sig, __u64 value)
 		break;
 	}
 	return 0;
+}
+
+/* A corrupt verdict's bit flip (corrupt.h). */
+__noinline int fl_corrupt(struct __sk_buff *skb, const struct fl_req *rq)
+{
+	if (!skb || !rq)
+		return -1;
+	return fl_corrupt_skb(skb, &rq->pkt, rq->corrupt_fix);
 }
 
 /* HTTP status lines, for experiments (observe); needs the skb. */
@@ -394,6 +406,9 @@ static __always_inline int fl_tc_egress(struct __sk_buff *skb, bool tcx, bool pe
 	verdict = fl_decide(t, &rq);
 	if (verdict != FL_DROP && !rq.parse_rc && fl_ctl.observe)
 		fl_http(skb, &rq);
+	/* after the HTTP status is read: the flipped bit may be in it */
+	if (verdict == FL_CORRUPT)
+		fl_corrupt(skb, &rq);
 	return fl_tc_egress_act(skb, verdict, rq.tstamp, tcx, rq.dir, &rq.pkt);
 }
 

@@ -32,7 +32,7 @@ struct fl_pkt {
 	__u8 family;		/* 4 or 6 */
 	__u8 tcp_flags;
 	__u8 l4_ok;		/* 0 for a non-first fragment: L3 fields only */
-	__u16 payload_off;	/* TCP: where the payload starts, from the first byte parsed */
+	__u16 payload_off;	/* TCP, UDP: where the payload starts, from the first byte parsed */
 	__u16 l3_off;		/* where the IP header starts, from the first byte parsed */
 	__u16 l4_off;		/* where the L4 header starts (when l4_ok) */
 };
@@ -71,6 +71,7 @@ static __always_inline int fl_parse_l4(void *base, void *l4, void *data_end, str
 		p->dport = bpf_ntohs(th->dest);
 		/* byte 13 of the header holds the flags */
 		p->tcp_flags = ((__u8 *)th)[13];
+		p->l4_off = (__u16)(l4 - base);
 		p->payload_off = (__u16)(l4 - base) + th->doff * 4;
 		break;
 	}
@@ -81,6 +82,8 @@ static __always_inline int fl_parse_l4(void *base, void *l4, void *data_end, str
 			return -1;
 		p->sport = bpf_ntohs(uh->source);
 		p->dport = bpf_ntohs(uh->dest);
+		p->l4_off = (__u16)(l4 - base);
+		p->payload_off = (__u16)(l4 - base) + sizeof(*uh);
 		break;
 	}
 	case IPPROTO_ICMP:

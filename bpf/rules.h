@@ -23,6 +23,7 @@ enum fl_verdict {
 	FL_DUP = 4,	/* sent as it is, and a copy beside it (tc hooks only) */
 	FL_REJECT_RST = 5,	/* answered with a TCP RST instead (bpf/reject.h) */
 	FL_REJECT_ICMP = 6,	/* answered with ICMP port unreachable instead */
+	FL_CORRUPT = 7,	/* one payload bit flipped (tc egress only; corrupt.h) */
 };
 
 struct fl_decision {
@@ -31,6 +32,7 @@ struct fl_decision {
 	__u32 rule_id;
 	int verdict;
 	int loss;		/* 1: burst loss still to draw (fl_loss_draw) */
+	int corrupt;		/* 1: drawn for corrupt (fl_corrupt_draw) */
 };
 
 /* One step of a 64-bit multiply-xorshift mix. */
@@ -107,6 +109,21 @@ static __always_inline int fl_fault_draw(const struct fl_rule *r, __u64 prob,
 	return (__u64)bpf_get_prandom_u32() < prob;
 }
 
+/* Corrupt this packet? Only a TCP or UDP packet with payload has a bit to
+ * flip; any other passes as it is, uncounted. With scope connections the
+ * tuple's hash under corrupt's seed chooses: the chosen connections have
+ * every payload packet corrupted.
+ */
+static __always_inline int fl_corrupt_draw(const struct fl_rule *r, const struct fl_pkt *p,
+					   __u32 dir, __u32 ip_len)
+{
+	if (!r->corrupt_prob || !p->l4_ok || (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP))
+		return 0;
+	if (ip_len + p->l3_off <= p->payload_off)
+		return 0;
+	return fl_fault_draw(r, r->corrupt_prob, p, dir, FL_FK_CORRUPT);
+}
+
 /* One packet through a Gilbert-Elliott chain: lost or not by the state it
  * finds, then the state moves (netem's gemodel does the same). The state
  * is the flow's, or the rule's when asked or when the flow table refused
@@ -168,6 +185,10 @@ static __always_inline void fl_rule_act(struct fl_decision *d, int drop,
 		if (rs)
 			rs->duplicated++;
 		d->verdict = FL_DUP;
+	} else if (d->corrupt) {
+		if (rs)
+			rs->corrupted++;
+		d->verdict = FL_CORRUPT;
 	}
 }
 
@@ -287,6 +308,7 @@ static __always_inline void fl_rules_eval(const struct fl_target *t, const struc
 		d->rule = r;
 		d->rule_id = rid;
 		d->rs = rs;
+		d->corrupt = fl_corrupt_draw(r, p, dir, len);
 		if (r->loss)
 			d->loss = 1;
 		else if (r->reject_prob)

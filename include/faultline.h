@@ -290,6 +290,8 @@ struct fl_rule {
 	__u64 edt_skip;		/* 0 .. FL_PROB_ONE: chance delay and rate pass a packet by (0: none) */
 	__u64 reject_prob;	/* 0 .. FL_PROB_ONE: chance of answering the sender instead */
 	__u32 reject_with;	/* FL_REJECT_WITH_*: the answer a reject forges */
+	__u64 corrupt_prob;	/* 0 .. FL_PROB_ONE: chance of flipping a payload bit */
+	__u32 corrupt_fix;	/* 1: corrupt keeps the L4 checksum valid (corrupt data delivered) */
 	__u32 pad2;
 };
 
@@ -323,6 +325,7 @@ struct fl_rule_stats {
 	__u64 delayed;		/* given a later departure time (delay or rate) */
 	__u64 duplicated;	/* sent twice (a copy made) */
 	__u64 rejected;		/* answered with a forged TCP RST or ICMP error */
+	__u64 corrupted;	/* one bit of the L4 payload flipped */
 };
 
 /* Per-CPU global counters, one slot per direction. */

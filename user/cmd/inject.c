@@ -37,13 +37,14 @@ static void fl_inject_usage(FILE *out)
 		"                        [--loss PCT [--loss-correlation PCT] | --loss-p PCT --loss-r PCT\n"
 		"                         [--loss-h PCT] [--loss-k PCT]] [--loss-per flow|fault]\n"
 		"                        [--duplicate PCT] [--reject PCT [--reject-with ANSWER]]\n"
+		"                        [--corrupt PCT [--corrupt-fix-checksum]]\n"
 		"                        [--delay D [--jitter D] [--distribution NAME] [--correlation PCT]\n"
 		"                         [--reorder] [--delay-percent PCT]]\n"
 		"                        [--rate R [--rate-per target|flow] [--rate-percent PCT]] [--force-qdisc]\n"
 		"                        [--abort-if COND]... [--duration DURATION] [--name NAME] [--json]\n"
 		"                        [--dry-run] [--force] [-v]\n"
 		"\n"
-		"Drop, lose in bursts, duplicate, reject, partition, delay or rate-limit the packets of the\n"
+		"Drop, lose in bursts, duplicate, reject, corrupt, partition, delay or rate-limit the packets of the\n"
 		"target cgroups (and their descendants), in the kernel, until DURATION ends\n"
 		"(default 60s, at most 24h) or SIGINT. It runs as an experiment of one fault:\n"
 		"the same checks, states (Succeeded, Failed, Aborted, Error), exit codes and\n"
@@ -87,6 +88,9 @@ static void fl_inject_usage(FILE *out)
 		"                        gets a RST, the rest ICMP port unreachable (no other action)\n"
 		"      --reject-with A   tcp-reset (needs --proto tcp) or icmp-unreachable for every\n"
 		"                        packet (default: by protocol)\n"
+		"      --corrupt PCT     share of matching TCP/UDP packets with one payload bit\n"
+		"                        flipped and the checksum left wrong (--direction egress)\n"
+		"      --corrupt-fix-checksum  keep the checksum valid: corrupt data is delivered\n"
 		"      --delay D         added latency, e.g. 20ms (needs the fq qdisc)\n"
 		"      --jitter D        spread: half-width (uniform) or standard deviation\n"
 		"      --distribution N  uniform (default), normal, pareto or paretonormal\n"
@@ -156,13 +160,14 @@ static const char *fl_inject_flag(const char *field)
 		{ "delay.percent", "--delay-percent" }, { "rate.percent", "--rate-percent" },
 		{ "reject", "--reject" }, { "reject.percent", "--reject" },
 		{ "reject.with", "--reject-with" },
+		{ "corrupt", "--corrupt" }, { "corrupt.percent", "--corrupt" },
 	};
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(map); i++)
 		if (!strcmp(map[i].field, field))
 			return map[i].flag;
-	return "--drop, --loss, --duplicate, --reject, --delay, --rate or --partition";
+	return "--drop, --loss, --duplicate, --reject, --corrupt, --delay, --rate or --partition";
 }
 
 /* "invalid --delay 'x' (delay.time): expected ..." */
@@ -208,6 +213,7 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 		OPT_FORCE, OPT_PARTITION, OPT_LOSS, OPT_LOSS_CORR, OPT_LOSS_P, OPT_LOSS_R, OPT_LOSS_H,
 		OPT_LOSS_K, OPT_LOSS_PER, OPT_SCOPE, OPT_DUPLICATE, OPT_DELAY_PCT, OPT_RATE_PCT,
 		OPT_REJECT, OPT_REJECT_WITH,
+		OPT_CORRUPT, OPT_CORRUPT_FIX,
 	};
 	/* --loss, --loss-p ...: the field each sets, in FL_LOSS_GIVEN_* order */
 	static const struct {
@@ -263,6 +269,8 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 		{ "rate-percent", required_argument, NULL, OPT_RATE_PCT },
 		{ "reject", required_argument, NULL, OPT_REJECT },
 		{ "reject-with", required_argument, NULL, OPT_REJECT_WITH },
+		{ "corrupt", required_argument, NULL, OPT_CORRUPT },
+		{ "corrupt-fix-checksum", no_argument, NULL, OPT_CORRUPT_FIX },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -271,6 +279,7 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 	double *loss_vals[] = { &f->loss_p, &f->loss_r, &f->loss_h, &f->loss_k, &f->loss_pct,
 				&f->loss_corr };
 	const char *field = "";
+	bool corrupt_fix = false;
 	char msg[400];
 	size_t j;
 	int c, i;
@@ -450,6 +459,15 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 				return fl_bad_flag("rate.percent", optarg, "a percentage from 0 to 100");
 			f->has_rate_pct = true;
 			break;
+		case OPT_CORRUPT:
+			if (fl_parse_percent(optarg, &f->corrupt_pct))
+				return fl_bad_flag("corrupt.percent", optarg, "a percentage from 0 to 100");
+			f->corrupt_prob = fl_percent_to_prob(f->corrupt_pct);
+			f->has_corrupt = true;
+			break;
+		case OPT_CORRUPT_FIX:
+			corrupt_fix = true;
+			break;
 		case OPT_SCOPE:
 			if (fl_parse_scope(optarg, &f->scope))
 				return fl_bad_flag("scope", optarg, "packets or connections");
@@ -507,10 +525,14 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 				      argv[optind]);
 	if (!x->n_targets)
 		return fl_usage_error("no target: name at least one --cgroup PATH, --pid N, --container ID or --pod-uid UID");
+	/* a file's fixChecksum lives inside corrupt: alone it is a mistake */
+	if (corrupt_fix && !f->has_corrupt)
+		return fl_usage_error("corrupt.fixChecksum (--corrupt-fix-checksum): fixes the checksum of corrupted packets, and nothing corrupts them; give --corrupt PCT too");
+	f->corrupt_fix = corrupt_fix;
 	/* the one validator, as for a fault in a file */
 	if (fl_fault_check(f, &field, msg, sizeof(msg))) {
 		if (!*field)
-			return fl_usage_error("the fault %s (give --drop PERCENT, --loss PERCENT, --duplicate PERCENT, --reject PERCENT, --delay DURATION, --rate RATE or --partition CIDR)",
+			return fl_usage_error("the fault %s (give --drop PERCENT, --loss PERCENT, --duplicate PERCENT, --reject PERCENT, --corrupt PERCENT, --delay DURATION, --rate RATE or --partition CIDR)",
 					      msg);
 		return fl_usage_error("%s (%s): %s", field, fl_inject_flag(field), msg);
 	}

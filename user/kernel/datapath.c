@@ -393,6 +393,8 @@ int fl_dp_rule_from_fault(const struct fl_fault *r, struct fl_rule *rule)
 		rule->reject_prob = r->reject_prob;
 		rule->reject_with = r->reject_with;
 	}
+	rule->corrupt_prob = r->has_corrupt ? r->corrupt_prob : 0;
+	rule->corrupt_fix = r->has_corrupt && r->corrupt_fix;
 	/* each run chooses other connections */
 	if (r->scope == FL_SCOPE_CONNECTIONS &&
 	    getrandom(&rule->conn_seed, sizeof(rule->conn_seed), 0) != sizeof(rule->conn_seed))
@@ -688,6 +690,7 @@ int fl_dp_read_rule(const struct fl_datapath *dp, __u32 rule_id, struct fl_dir_t
 			out[d].delayed += vals[c].delayed;
 			out[d].duplicated += vals[c].duplicated;
 			out[d].rejected += vals[c].rejected;
+			out[d].corrupted += vals[c].corrupted;
 		}
 	}
 	free(vals);
@@ -714,6 +717,7 @@ int fl_dp_read_target(const struct fl_datapath *dp, __u32 target_id, int n_rules
 			out[d].delayed += t[d].delayed;
 			out[d].duplicated += t[d].duplicated;
 			out[d].rejected += t[d].rejected;
+			out[d].corrupted += t[d].corrupted;
 		}
 	}
 	return 0;
@@ -740,6 +744,7 @@ int fl_dp_read_counters(const struct fl_datapath *dp, int n_targets, int n_rules
 			c->dir[d].delayed += t[d].delayed;
 			c->dir[d].duplicated += t[d].duplicated;
 			c->dir[d].rejected += t[d].rejected;
+			c->dir[d].corrupted += t[d].corrupted;
 		}
 	}
 	vals = calloc(ncpu, sizeof(*vals));

@@ -86,6 +86,13 @@ struct fl_fault {
 	double reject_pct;
 	__u64 reject_prob;	/* fl_percent_to_prob(reject_pct) */
 	__u8 reject_with;	/* FL_REJECT_WITH_AUTO (default): by protocol */
+	/* corrupt: one payload bit of a share of the packets flipped (egress
+	 * only); the checksum left wrong, or kept valid with fix_checksum
+	 */
+	bool has_corrupt;
+	bool corrupt_fix;
+	double corrupt_pct;
+	__u64 corrupt_prob;	/* fl_percent_to_prob(corrupt_pct) */
 };
 
 /* "tcp-reset" or "icmp-unreachable" into FL_REJECT_WITH_*; 0 or -EINVAL. */
