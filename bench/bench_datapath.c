@@ -19,8 +19,10 @@
  * its cost over the plain target path measured in the same round: the
  * partition over a plain 100 % drop (its cost is the peer lookup), burst
  * loss (per flow, per fault, both chances drawn on every packet), a
- * per-connection draw over a rule that passes, duplicate and reject (the
- * draw alone, and 100 %: the copy sent, the answer forged).
+ * per-connection draw over a rule that passes, duplicate, reject and
+ * corrupt (the draw alone, and 100 %: the copy sent, the answer forged, the
+ * bit flipped). A test run's skb is its own, so corrupt's 100 % row leaves
+ * out the copy of a shared head that writing to a TCP segment's clone costs.
  *
  * The delay path is measured apart, on the tc egress entry points: the
  * first pass of a delayed packet (decision, departure time, and the
@@ -395,6 +397,8 @@ enum fvar {
 	FV_DUP,		/* not held to the goal: it makes and sends a copy */
 	FV_REJECT_DRAW,	/* the decision alone: a draw that (almost) never answers */
 	FV_REJECT,	/* not held to the goal: the answer forged (single runs, below) */
+	FV_CORRUPT_DRAW,	/* the decision alone: a draw that (almost) never corrupts */
+	FV_CORRUPT,	/* not held to the goal: a bit flipped and the checksum moved */
 	FV_MAX,
 };
 
@@ -407,15 +411,17 @@ static const char *const fvar_name[FV_MAX] = {
 	"duplicate, decision (the draw, no copy)",
 	"duplicate 100 % (a copy made and sent; reported, no goal)",
 	"reject, decision (the draw, nothing forged)",
-	"reject 100 % (ICMP port unreachable forged, redirected; reported, no goal)" };
+	"reject 100 % (ICMP port unreachable forged, redirected; reported, no goal)",
+	"corrupt, decision (the draw, no bit flipped)",
+	"corrupt 100 % (a payload bit flipped, checksum left wrong; reported, no goal)" };
 static const char *const fvar_key[FV_MAX] = { "pass", "drop", "partition", "loss_per_flow",
 					      "loss_per_fault", "scope_connections",
 					      "scope_connections_duplicate", "scope_connections_delay",
 					      "duplicate_decision", "duplicate", "reject_decision",
-					      "reject" };
+					      "reject", "corrupt_decision", "corrupt" };
 static const enum fvar fvar_base[FV_MAX] = { FV_PASS, FV_DROP, FV_DROP, FV_PASS, FV_PASS,
 					     FV_PASS, FV_PASS, FV_PASS, FV_PASS, FV_PASS,
-					     FV_PASS, FV_PASS };
+					     FV_PASS, FV_PASS, FV_PASS, FV_PASS };
 /* A forged answer rewrites the test run's one skb, so its next repeat
  * would see the answer, not the packet: the reject row is timed over
  * single runs, against the plain path timed the same way.
@@ -485,6 +491,11 @@ static int fvar_setup(struct fx *f, enum fvar v)
 		r.dir_mask = FL_DIRM_EGRESS;
 		r.reject_prob = v == FV_REJECT ? FL_PROB_ONE : 1;
 		break;
+	case FV_CORRUPT_DRAW:
+	case FV_CORRUPT:
+		r.dir_mask = FL_DIRM_EGRESS;
+		r.corrupt_prob = v == FV_CORRUPT ? FL_PROB_ONE : 1;
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -502,9 +513,9 @@ static int fvar_setup(struct fx *f, enum fvar v)
 /* Copy-and-duplicate rules act at egress; a reject answers at tc only. */
 static int fvar_skip(enum fvar v, enum fl_prog prog)
 {
-	/* the rows time the egress copy and answer */
+	/* the rows time the egress copy, answer and bit flip */
 	if (v == FV_DUP || v == FV_DUP_DRAW || v == FV_CONN_DUP || v == FV_REJECT ||
-	    v == FV_REJECT_DRAW)
+	    v == FV_REJECT_DRAW || v == FV_CORRUPT || v == FV_CORRUPT_DRAW)
 		return fx_code[prog].dir != FL_DIR_EGRESS;
 	return 0;
 }
@@ -658,7 +669,7 @@ static void print_faults_table(void)
 
 			printf("| %s | %s | %.0f | %.0f | **%.0f** |\n", fvar_name[v],
 			       fx_code[fprogs[i]].name, r->prog_ns, fvar_base_ns(i, v), r->net_ns);
-			if (v == FV_DUP || v == FV_REJECT)
+			if (v == FV_DUP || v == FV_REJECT || v == FV_CORRUPT)
 				continue;
 			rows++;
 			over += r->net_ns > TARGET_FAULT_NS;
@@ -666,7 +677,7 @@ static void print_faults_table(void)
 	printf("\n- the reject 100 %% row is timed over %d single runs, base and all (a forged answer\n"
 	       "  rewrites the test run's skb, so repeats would not see the packet again)\n",
 	       ONCE_RUNS);
-	printf("- each fault's decision adds <= %.0f ns (the 100 %% duplicate and reject rows excepted: they send a copy, an answer): %s",
+	printf("- each fault's decision adds <= %.0f ns (the 100 %% duplicate, reject and corrupt rows excepted: they send a copy, an answer, rewrite a packet): %s",
 	       TARGET_FAULT_NS, over ? "MISSED" : "met");
 	if (over)
 		printf(" in %d of %d rows\n", over, rows);
@@ -691,7 +702,7 @@ static void print_faults_json(void)
 			printf("%s    {\"program\": \"%s\", \"fault\": \"%s\", \"prog_ns\": %.1f, \"base_ns\": %.1f, \"added_ns\": %.1f, \"met\": %s}",
 			       first ? "" : ",\n", fx_code[fprogs[i]].name, fvar_key[v], r->prog_ns,
 			       fvar_base_ns(i, v), r->net_ns,
-			       v == FV_DUP || v == FV_REJECT ? "null" :
+			       v == FV_DUP || v == FV_REJECT || v == FV_CORRUPT ? "null" :
 			       r->net_ns <= TARGET_FAULT_NS ? "true" : "false");
 			first = 0;
 		}

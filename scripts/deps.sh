@@ -30,6 +30,7 @@ PKGS=(
 	"iproute2:ip"
 	"iputils-ping:ping"
 	"iperf3:iperf3"
+	"ethtool:ethtool"
 	"iptables:iptables"
 	"nftables:nft"
 	"jq:jq"
