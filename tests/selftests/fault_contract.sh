@@ -76,6 +76,13 @@ ROWS=(
 	"reject.with|reject: {percent: 5, with: nope}|--reject 5 --reject-with nope"
 	"reject|reject: {percent: 5}, drop: {percent: 1}|--reject 5 --drop 1"
 	"reject.percent|reject: {percent: 120}|--reject 120"
+	"ok|direction: egress, corrupt: {percent: 5}|--direction egress --corrupt 5"
+	"ok|direction: egress, corrupt: {percent: 5, fixChecksum: true}|--direction egress --corrupt 5 --corrupt-fix-checksum"
+	"ok|direction: egress, corrupt: {percent: 5}, scope: connections|--direction egress --corrupt 5 --scope connections"
+	"direction|corrupt: {percent: 5}|--corrupt 5"
+	"corrupt|direction: egress, corrupt: {percent: 5}, duplicate: {percent: 5}|--direction egress --corrupt 5 --duplicate 5"
+	"corrupt.percent|direction: egress, corrupt: {percent: -1}|--direction egress --corrupt -1"
+	"scope|direction: egress, corrupt: {percent: 5}, drop: {percent: 1}, scope: connections|--direction egress --corrupt 5 --drop 1 --scope connections"
 )
 
 fl_plan $((${#ROWS[@]} + 1))
