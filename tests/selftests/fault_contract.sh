@@ -82,7 +82,7 @@ ROWS=(
 	"direction|corrupt: {percent: 5}|--corrupt 5"
 	"corrupt|direction: egress, corrupt: {percent: 5}, duplicate: {percent: 5}|--direction egress --corrupt 5 --duplicate 5"
 	"corrupt.percent|direction: egress, corrupt: {percent: -1}|--direction egress --corrupt -1"
-	"scope|direction: egress, corrupt: {percent: 5}, drop: {percent: 1}, scope: connections|--direction egress --corrupt 5 --drop 1 --scope connections"
+	"ok|direction: egress, corrupt: {percent: 5}, drop: {percent: 1}, scope: connections|--direction egress --corrupt 5 --drop 1 --scope connections"
 )
 
 fl_plan $((${#ROWS[@]} + 1))
