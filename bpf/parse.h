@@ -71,7 +71,6 @@ static __always_inline int fl_parse_l4(void *base, void *l4, void *data_end, str
 		p->dport = bpf_ntohs(th->dest);
 		/* byte 13 of the header holds the flags */
 		p->tcp_flags = ((__u8 *)th)[13];
-		p->l4_off = (__u16)(l4 - base);
 		p->payload_off = (__u16)(l4 - base) + th->doff * 4;
 		break;
 	}
@@ -82,7 +81,6 @@ static __always_inline int fl_parse_l4(void *base, void *l4, void *data_end, str
 			return -1;
 		p->sport = bpf_ntohs(uh->source);
 		p->dport = bpf_ntohs(uh->dest);
-		p->l4_off = (__u16)(l4 - base);
 		p->payload_off = (__u16)(l4 - base) + sizeof(*uh);
 		break;
 	}
