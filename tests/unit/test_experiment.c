@@ -911,7 +911,7 @@ static const struct bad_case bad_cases[] = {
 	{ "corrupt_fix_not_bool", FAULT "    - name: f\n      direction: egress\n      corrupt: {percent: 1, fixChecksum: @maybe}\n",
 	  "faults[0].corrupt.fixChecksum: expected true or false, got 'maybe'" },
 	{ "corrupt_delay", FAULT "    - name: f\n      direction: egress\n      delay: {time: 10ms}\n      corrupt: @{percent: 1}\n",
-	  "faults[0].corrupt: cannot be combined with delay, rate or duplicate; give it in a fault of its own (with another match: the first matching fault decides)" },
+	  "faults[0].corrupt: cannot be combined with delay, rate, duplicate or reject; give it in a fault of its own (with another match: the first matching fault decides)" },
 	{ "partition_no_peers", FAULT "    - name: f\n      partition: @{}\n",
 	  "missing field 'peers' in faults[0].partition" },
 	{ "partition_empty", FAULT "    - name: f\n      partition: {peers: @[]}\n",
