@@ -36,7 +36,9 @@
 #include <sched.h>
 #include <sys/utsname.h>
 
+#include "datapath.h"
 #include "empty_prog.h"
+#include "fault.h"
 #include "fixture.h"
 #include "pkt.h"
 
@@ -397,6 +399,10 @@ enum fvar {
 	FV_DUP,		/* not held to the goal: it makes and sends a copy */
 	FV_REJECT_DRAW,	/* the decision alone: a draw that (almost) never answers */
 	FV_REJECT,	/* not held to the goal: the answer forged (single runs, below) */
+	FV_DNS_PLAIN,	/* baseline (not shown): a DNS query, a rule with no names */
+	FV_DNS_MISS,	/* a DNS fault, a query for a name it does not list */
+	FV_DNS_PLAIN1,	/* baseline (not shown): FV_DNS_PLAIN, one run at a time */
+	FV_DNS_FORGE,	/* not held to the goal: the answer made; one run at a time */
 	FV_CORRUPT_DRAW,	/* the decision alone: a draw that (almost) never corrupts */
 	FV_CORRUPT,	/* not held to the goal: a bit flipped and the checksum moved */
 	FV_MAX,
@@ -412,16 +418,21 @@ static const char *const fvar_name[FV_MAX] = {
 	"duplicate 100 % (a copy made and sent; reported, no goal)",
 	"reject, decision (the draw, nothing forged)",
 	"reject 100 % (ICMP port unreachable forged, redirected; reported, no goal)",
+	"DNS query, plain path", "dns, a query for a name not listed (passes)",
+	"DNS query, plain path (single runs)",
+	"dns nxdomain, the answer forged (single runs; reported, no goal)",
 	"corrupt, decision (the draw, no bit flipped)",
 	"corrupt 100 % (a payload bit flipped, checksum left wrong; reported, no goal)" };
 static const char *const fvar_key[FV_MAX] = { "pass", "drop", "partition", "loss_per_flow",
 					      "loss_per_fault", "scope_connections",
 					      "scope_connections_duplicate", "scope_connections_delay",
 					      "duplicate_decision", "duplicate", "reject_decision",
-					      "reject", "corrupt_decision", "corrupt" };
+					      "reject", "dns_plain", "dns_decision", "dns_plain_single",
+					      "dns_forge", "corrupt_decision", "corrupt" };
 static const enum fvar fvar_base[FV_MAX] = { FV_PASS, FV_DROP, FV_DROP, FV_PASS, FV_PASS,
 					     FV_PASS, FV_PASS, FV_PASS, FV_PASS, FV_PASS,
-					     FV_PASS, FV_PASS, FV_PASS, FV_PASS };
+					     FV_PASS, FV_PASS, FV_DNS_PLAIN, FV_DNS_PLAIN,
+					     FV_DNS_PLAIN1, FV_DNS_PLAIN1, FV_PASS, FV_PASS };
 /* A forged answer rewrites the test run's one skb, so its next repeat
  * would see the answer, not the packet: the reject row is timed over
  * single runs, against the plain path timed the same way.
@@ -433,6 +444,131 @@ static const enum fl_prog fprogs[] = { FL_PROG_TCX_EG, FL_PROG_CLS_EG, FL_PROG_C
 static struct result fres[N_FPROGS][FV_MAX];
 static __u32 conn_seed;	/* one under which the benchmark's tuple is chosen by no fault */
 
+/* The DNS rows: a forged answer rewrites the packet that a repeated run
+ * would run on again, so those rows (and their baseline) are the median of
+ * DNS_SINGLE_RUNS runs of one packet each.
+ */
+#define DNS_SINGLE_RUNS		2000
+
+static bool fvar_dns(enum fvar v)
+{
+	return v >= FV_DNS_PLAIN && v <= FV_DNS_FORGE;
+}
+
+static bool fvar_single(enum fvar v)
+{
+	return v == FV_DNS_PLAIN1 || v == FV_DNS_FORGE;
+}
+
+/* shown in the table: the baselines of the DNS rows are not */
+static int fvar_skip(enum fvar v, enum fl_prog prog);
+
+static bool fvar_shown(enum fvar v, enum fl_prog prog)
+{
+	if (v == FV_DNS_PLAIN || v == FV_DNS_PLAIN1)
+		return false;
+	return !fvar_skip(v, prog);
+}
+
+static bool fvar_no_goal(enum fvar v)
+{
+	return v == FV_DUP || v == FV_REJECT || v == FV_DNS_FORGE || v == FV_CORRUPT;
+}
+
+/* The packet of variant @v: a DNS query from the target for
+ * www.other-site.test (3 labels: one lookup, of other-site.test), or for
+ * a.example.internal (a listed wildcard's), or the usual UDP packet.
+ */
+static void fvar_pkt(enum fl_prog prog, enum fvar v, struct pkt *p)
+{
+	static const __u8 query[] = {
+		0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
+	};
+	const char *name = v == FV_DNS_FORGE ? "\001a\007example\010internal" :
+					       "\003www\012other-site\004test";
+	struct pkt_spec s = { .family = 4, .src = "198.18.0.2", .dst = "198.18.0.53",
+			      .proto = IPPROTO_UDP, .sport = 40053, .dport = 53 };
+	__u32 n = sizeof(query), ulen;
+	__u8 *m;
+
+	if (!fvar_dns(v)) {
+		bench_pkt(prog, CASE_PASS, p);
+		return;
+	}
+	/* the names above are in wire format (octal length bytes) but for
+	 * the root's 0
+	 */
+	s.payload = 0;
+	pkt_build(p, &s);
+	m = p->data + p->l4_end;
+	memcpy(m, query, n);
+	memcpy(m + n, name, strlen(name));
+	n += strlen(name);
+	m[n++] = 0;
+	m[n++] = 0;
+	m[n++] = 1;	/* A */
+	m[n++] = 0;
+	m[n++] = 1;	/* IN */
+	p->len += n;
+	ulen = 8 + n;
+	pkt_put16(p->data + p->l4_off + 4, ulen);
+	pkt_put16(p->data + p->l3_off + 2, 20 + ulen);
+	pkt_put16(p->data + p->l3_off + 10, 0);
+	pkt_put16(p->data + p->l3_off + 10, pkt_csum(p->data + p->l3_off, 20));
+}
+
+/* Target 0's rule as DNS fault @f (or a rule with no names), as the loader
+ * installs it.
+ */
+static int fvar_dns_setup(struct fx *f, enum fvar v)
+{
+	struct fl_target t = { .n_rules = 1 };
+	struct fl_fault ff;
+	struct fl_rule r;
+	int rc;
+
+	fl_fault_init(&ff, "dns");
+	ff.has_dns = true;
+	ff.dns_action = FL_DNS_ACT_NXDOMAIN;
+	snprintf(ff.dns_names[ff.n_dns_names++], FL_DNS_TEXT_MAX, "*.example.internal");
+	snprintf(ff.dns_names[ff.n_dns_names++], FL_DNS_TEXT_MAX, "exact.name");
+	if (fl_dp_rule_from_fault(&ff, &r))
+		return -EINVAL;
+	if (v == FV_DNS_PLAIN || v == FV_DNS_PLAIN1)
+		r.dns_rcode = 0;
+	configure(f, 1, 1, 0, 0);
+	rc = fx_rule(f, 0, &r);
+	if (rc || v == FV_DNS_PLAIN || v == FV_DNS_PLAIN1)
+		return rc;
+	rc = fl_dp_add_dns_names(bpf_map__fd(f->skel->maps.fl_dns), f->skel->bss->fl_dns_filter, 0,
+				 0, &ff);
+	t.dns_rules = 1;
+	t.dns_labels = fl_fault_dns_labels(&ff);
+	return rc ?: bpf_map_update_elem(bpf_map__fd(f->skel->maps.fl_targets), &fx_cg.target_id,
+					 &t, BPF_ANY);
+}
+
+/* The median of DNS_SINGLE_RUNS runs of @p, one at a time, into *@ns. */
+static int run_single(int fd, const struct pkt *p, __u32 *ns, __u32 *retval)
+{
+	static __u32 d[DNS_SINGLE_RUNS];
+	int k;
+
+	for (k = 0; k < DNS_SINGLE_RUNS; k++) {
+		LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->data, .data_size_in = p->len,
+			    .repeat = 1);
+
+		if (bpf_prog_test_run_opts(fd, &o))
+			return -1;
+		d[k] = o.duration;
+		if (retval)
+			*retval = o.retval;
+	}
+	qsort(d, DNS_SINGLE_RUNS, sizeof(d[0]), cmp_u32);
+	*ns = d[DNS_SINGLE_RUNS / 2];
+	return 0;
+}
+
 /* Rule 0 of the 1-target copy as variant @v. */
 static int fvar_setup(struct fx *f, enum fvar v)
 {
@@ -442,6 +578,8 @@ static int fvar_setup(struct fx *f, enum fvar v)
 	struct fl_addr a;
 	int rc;
 
+	if (fvar_dns(v))
+		return fvar_dns_setup(f, v);
 	switch (v) {
 	case FV_PASS:
 		break;
@@ -515,7 +653,7 @@ static int fvar_skip(enum fvar v, enum fl_prog prog)
 {
 	/* the rows time the egress copy, answer and bit flip */
 	if (v == FV_DUP || v == FV_DUP_DRAW || v == FV_CONN_DUP || v == FV_REJECT ||
-	    v == FV_REJECT_DRAW || v == FV_CORRUPT || v == FV_CORRUPT_DRAW)
+	    v == FV_REJECT_DRAW || fvar_dns(v) || v == FV_CORRUPT || v == FV_CORRUPT_DRAW)
 		return fx_code[prog].dir != FL_DIR_EGRESS;
 	return 0;
 }
@@ -618,20 +756,29 @@ static int bench_faults(void)
 				if (fvar_skip(v, prog))
 					continue;
 
-				bench_pkt(prog, CASE_PASS, &p);
+				fvar_pkt(prog, v, &p);
 				want = v == FV_DROP || v == FV_PARTITION ? fx_code[prog].drop :
-									 fx_code[prog].pass;
+				       v == FV_DNS_FORGE ? 7 /* TC_ACT_REDIRECT */ :
+							   fx_code[prog].pass;
 				/* warm the flow entry, and check the verdict */
-				if (run_fd(F[0].prog_fd[prog], &p, &r->prog_s[round], &ret))
+				if (fvar_single(v)) {
+					if (run_single(F[0].prog_fd[prog], &p, &r->prog_s[round], &ret))
+						return -1;
+				} else if (run_fd(F[0].prog_fd[prog], &p, &r->prog_s[round], &ret)) {
 					return -1;
+				}
 				if (ret != want && !opt_nocheck) {
 					fprintf(stderr, "bench: %s %s: verdict %d, want %d\n",
 						fx_code[prog].name, fvar_name[v], (int)ret, (int)want);
 					errno = EINVAL;
 					return -1;
 				}
-				if (run_fd(F[0].prog_fd[prog], &p, &r->prog_s[round], NULL))
+				if (fvar_single(v)) {
+					if (run_single(F[0].prog_fd[prog], &p, &r->prog_s[round], NULL))
+						return -1;
+				} else if (run_fd(F[0].prog_fd[prog], &p, &r->prog_s[round], NULL)) {
 					return -1;
+				}
 				fx_events(&F[0]);
 			}
 		}
@@ -664,12 +811,12 @@ static void print_faults_table(void)
 		for (i = 0; i < N_FPROGS; i++) {
 			struct result *r = &fres[i][v];
 
-			if (fvar_skip(v, fprogs[i]))
+			if (!fvar_shown(v, fprogs[i]))
 				continue;
 
 			printf("| %s | %s | %.0f | %.0f | **%.0f** |\n", fvar_name[v],
 			       fx_code[fprogs[i]].name, r->prog_ns, fvar_base_ns(i, v), r->net_ns);
-			if (v == FV_DUP || v == FV_REJECT || v == FV_CORRUPT)
+			if (fvar_no_goal(v))
 				continue;
 			rows++;
 			over += r->net_ns > TARGET_FAULT_NS;
@@ -677,7 +824,7 @@ static void print_faults_table(void)
 	printf("\n- the reject 100 %% row is timed over %d single runs, base and all (a forged answer\n"
 	       "  rewrites the test run's skb, so repeats would not see the packet again)\n",
 	       ONCE_RUNS);
-	printf("- each fault's decision adds <= %.0f ns (the 100 %% duplicate, reject and corrupt rows excepted: they send a copy, an answer, rewrite a packet): %s",
+	printf("- each fault's decision adds <= %.0f ns (the 100 %% duplicate, reject, DNS answer and corrupt rows excepted: they send a copy, an answer, rewrite a packet): %s",
 	       TARGET_FAULT_NS, over ? "MISSED" : "met");
 	if (over)
 		printf(" in %d of %d rows\n", over, rows);
@@ -696,13 +843,13 @@ static void print_faults_json(void)
 		for (i = 0; i < N_FPROGS; i++) {
 			struct result *r = &fres[i][v];
 
-			if (fvar_skip(v, fprogs[i]))
+			if (!fvar_shown(v, fprogs[i]))
 				continue;
 
 			printf("%s    {\"program\": \"%s\", \"fault\": \"%s\", \"prog_ns\": %.1f, \"base_ns\": %.1f, \"added_ns\": %.1f, \"met\": %s}",
 			       first ? "" : ",\n", fx_code[fprogs[i]].name, fvar_key[v], r->prog_ns,
 			       fvar_base_ns(i, v), r->net_ns,
-			       v == FV_DUP || v == FV_REJECT || v == FV_CORRUPT ? "null" :
+			       fvar_no_goal(v) ? "null" :
 			       r->net_ns <= TARGET_FAULT_NS ? "true" : "false");
 			first = 0;
 		}

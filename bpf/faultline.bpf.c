@@ -34,6 +34,7 @@
 #include "breaker.h"
 #include "reject.h"
 #include "corrupt.h"
+#include "dns.h"
 
 /* tc return codes are macros in uapi, absent from BTF */
 #define FL_TC_NEXT	-1	/* TC_ACT_UNSPEC on clsact, TCX_NEXT on tcx */
@@ -50,13 +51,17 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  */
 struct fl_req {
 	struct fl_pkt pkt;
+	/* in the hole fl_pkt leaves before cgid: a larger fl_req would take
+	 * fl_xdp_in's frame past 96 bytes, and the call chain past the
+	 * 512-byte stack on 6.1
+	 */
+	__u32 corrupt_fix;	/* out: FL_CORRUPT keeps the checksum valid */
 	__u64 cgid;
 	__u64 tstamp;		/* out: departure time for FL_DELAY and FL_PACE */
 	__u32 dir;
 	__u32 len;
 	__s32 parse_rc;
 	__u32 target_id;
-	__u32 corrupt_fix;	/* out: FL_CORRUPT keeps the checksum valid */
 };
 
 /* tc may hand over an skb whose headers are not all in the linear part:
@@ -140,7 +145,7 @@ __noinline int fl_decide(const struct fl_target *t, struct fl_req *rq)
 	fl_rules_eval(t, &rq->pkt, rq->dir, ip_len, &d);
 	/* a rejected packet goes no further either: the flow counts it lost */
 	flow = fl_flow_account(&k, t, &rq->pkt, rq->dir, ip_len, rq->cgid, now,
-			       d.verdict == FL_DROP || d.verdict >= FL_REJECT_RST, st, &end);
+			       d.verdict == FL_DROP || fl_verdict_answered(d.verdict), st, &end);
 	if (d.loss) {
 		fl_rule_act(&d, fl_loss_draw(d.rule, d.rule_id, flow), &rq->pkt, rq->dir);
 		if (d.verdict == FL_DROP)
@@ -226,6 +231,28 @@ __noinline int fl_corrupt(struct __sk_buff *skb, const struct fl_req *rq)
 	if (!skb || !rq)
 		return -1;
 	return fl_corrupt_skb(skb, &rq->pkt, rq->corrupt_fix);
+}
+
+/* Which DNS faults of @t the query in @skb names (p->dns_mask). */
+__noinline int fl_dns_rules(struct __sk_buff *skb, const struct fl_target *t, struct fl_pkt *p)
+{
+	if (!skb || !t || !p)
+		return 0;
+	p->dns_mask = fl_dns_match(skb, t, p);
+	return 0;
+}
+
+/* Answer the query in @skb with @rcode and hand the answer to the target's
+ * own interface as if it had come in; a query that could not be rewritten
+ * is dropped as a drop fault drops it.
+ */
+__noinline int fl_dns_answer(struct __sk_buff *skb, const struct fl_pkt *p, __u32 rcode, __u32 tcx)
+{
+	if (!skb || !p)
+		return FL_TC_NEXT;
+	if (!fl_dns_forge(skb, p, rcode))
+		return bpf_redirect(skb->ifindex, BPF_F_INGRESS);
+	return tcx ? bpf_redirect(FL_BLACKHOLE_IFINDEX, 0) : FL_TC_STOLEN;
 }
 
 /* HTTP status lines, for experiments (observe); needs the skb. */
@@ -333,9 +360,9 @@ int fl_xdp_in(struct xdp_md *ctx)
 	 * it answer one (the loader places an ingress reject on tc)
 	 */
 	verdict = fl_decide(t, &rq);
-	if (verdict >= FL_REJECT_RST)
+	if (fl_verdict_answered(verdict))
 		fl_reject_unanswered(rq.dir);
-	if (verdict == FL_DROP || verdict >= FL_REJECT_RST)
+	if (verdict == FL_DROP || fl_verdict_answered(verdict))
 		return XDP_DROP;
 	if (fl_ctl.observe)
 		fl_http_xdp(ctx, &rq);
@@ -360,13 +387,13 @@ int fl_tc_in(struct __sk_buff *skb)
 	rq.target_id = t->target_id;
 	verdict = fl_decide(t, &rq);
 	/* the answer leaves by the device the packet came in on */
-	if (verdict >= FL_REJECT_RST) {
+	if (fl_verdict_answered(verdict)) {
 		if (!fl_reject_tc(skb, &rq.pkt, verdict))
 			return bpf_redirect(skb->ifindex, 0);
 		fl_reject_unanswered(rq.dir);
 	}
 	/* a drop at ingress is not seen by any local sender */
-	if (verdict == FL_DROP || verdict >= FL_REJECT_RST)
+	if (verdict == FL_DROP || fl_verdict_answered(verdict))
 		return FL_TC_SHOT;
 	if (verdict == FL_DUP)
 		fl_dup_in_send(skb);
@@ -398,12 +425,19 @@ static __always_inline int fl_tc_egress(struct __sk_buff *skb, bool tcx, bool pe
 		t = fl_target_by_cgroup(skb, &rq.cgid);
 		if (t)
 			rq.parse_rc = fl_parse_tc(skb, &rq.pkt);
+		/* only a target with DNS faults looks into its UDP to port 53 */
+		if (t && t->dns_rules && !rq.parse_rc && rq.pkt.proto == IPPROTO_UDP &&
+		    rq.pkt.l4_ok && rq.pkt.dport == FL_DNS_PORT)
+			fl_dns_rules(skb, t, &rq.pkt);
 	}
 	if (!t)
 		return FL_TC_NEXT;
 	rq.len = skb->len;
 	rq.target_id = t->target_id;
 	verdict = fl_decide(t, &rq);
+	if (verdict == FL_DNS_NXDOMAIN || verdict == FL_DNS_SERVFAIL)
+		return fl_dns_answer(skb, &rq.pkt, verdict == FL_DNS_NXDOMAIN ?
+					FL_DNS_RCODE_NXDOMAIN : FL_DNS_RCODE_SERVFAIL, tcx);
 	if (verdict != FL_DROP && !rq.parse_rc && fl_ctl.observe)
 		fl_http(skb, &rq);
 	/* after the HTTP status is read: the flipped bit may be in it */
@@ -468,9 +502,9 @@ int fl_cg_in(struct __sk_buff *skb)
 	rq.target_id = t->target_id;
 	verdict = fl_decide(t, &rq);
 	/* cgroup_skb may only pass or drop: a reject is dropped, and said so */
-	if (verdict >= FL_REJECT_RST)
+	if (fl_verdict_answered(verdict))
 		fl_reject_unanswered(rq.dir);
-	if (verdict == FL_DROP || verdict >= FL_REJECT_RST)
+	if (verdict == FL_DROP || fl_verdict_answered(verdict))
 		return 0;
 	if (!rq.parse_rc && fl_ctl.observe)
 		fl_http(skb, &rq);

@@ -118,6 +118,39 @@ struct {
 	__type(value, struct fl_brk_state);
 } fl_brk SEC(".maps");
 
+/* DNS fault names (bpf/dns.h): a name's or a wildcard suffix's hash, per
+ * target -> the target's rules that list it
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FL_DNS_MAX_NAMES);
+	__type(key, struct fl_dns_key);
+	__type(value, struct fl_dns_val);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} fl_dns SEC(".maps");
+
+/* A DNS query's name as fl_dns_match reads it (bpf/dns.h): a buffer
+ * masked offsets stay inside, and the walks' results.
+ */
+#define FL_DNS_SCRATCH_BUF	256
+struct fl_dns_scratch {
+	__u8 buf[FL_DNS_SCRATCH_BUF + 8];	/* UDP and DNS headers, name, QTYPE, QCLASS; a word read at any masked offset fits */
+	__u8 starts[64];		/* where each label starts, from the name's start */
+	__u64 h[2 * FL_DNS_NAME_MAX / 8];	/* h[k]: the hash after the name's last k words */
+	__u32 nl;			/* labels */
+	__u32 name_len;			/* bytes, the root's 0 included */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fl_dns_scratch);
+} fl_dns_scratch SEC(".maps");
+
+/* Set by the loader for every key of fl_dns (fl_dns_filter_bit). */
+__u64 fl_dns_filter[FL_DNS_FILTER_WORDS] = {};
+
 /* Written by the loader through the mmap'ed .bss: disarming is one store. */
 struct fl_control fl_ctl = {};
 

@@ -35,6 +35,9 @@ struct fl_pkt {
 	__u16 payload_off;	/* TCP, UDP: where the payload starts, from the first byte parsed */
 	__u16 l3_off;		/* where the IP header starts, from the first byte parsed */
 	__u16 l4_off;		/* where the L4 header starts (when l4_ok) */
+	__u8 dns_mask;		/* bit i: a DNS query whose name rule_ids[i] lists (bpf/dns.h) */
+	__u8 dns_pad;
+	__u16 dns_qend;		/* with dns_mask: where its question ends */
 };
 
 struct fl_vlan_hdr {

@@ -23,8 +23,21 @@ enum fl_verdict {
 	FL_DUP = 4,	/* sent as it is, and a copy beside it (tc hooks only) */
 	FL_REJECT_RST = 5,	/* answered with a TCP RST instead (bpf/reject.h) */
 	FL_REJECT_ICMP = 6,	/* answered with ICMP port unreachable instead */
-	FL_CORRUPT = 7,	/* one payload bit flipped (tc egress only; corrupt.h) */
+	/* from FL_REJECT_RST to FL_DNS_SERVFAIL, the packet is answered and
+	 * goes no further (fl_verdict_answered)
+	 */
+	FL_DNS_NXDOMAIN = 7,	/* a DNS query answered in its place (tc egress only) */
+	FL_DNS_SERVFAIL = 8,
+	FL_CORRUPT = 9,	/* one payload bit flipped, then sent on (tc egress only; corrupt.h) */
 };
+
+/* Was the packet answered in its place (reject, DNS)? A corrupted one is
+ * sent on, and is not.
+ */
+static __always_inline int fl_verdict_answered(int verdict)
+{
+	return verdict >= FL_REJECT_RST && verdict <= FL_DNS_SERVFAIL;
+}
 
 struct fl_decision {
 	struct fl_rule *rule;	/* the rule that matched, or NULL */
@@ -32,7 +45,11 @@ struct fl_decision {
 	__u32 rule_id;
 	int verdict;
 	int loss;		/* 1: burst loss still to draw (fl_loss_draw) */
-	int corrupt;		/* 1: drawn for corrupt (fl_corrupt_draw) */
+	/* the packet's IP bytes: corrupt is drawn in fl_rule_act, where it
+	 * decides; a draw held from fl_rules_eval took fl_decide's frame past
+	 * 6.1's 512-byte stack for the call chain
+	 */
+	__u32 len;
 };
 
 /* One step of a 64-bit multiply-xorshift mix. */
@@ -170,6 +187,11 @@ static __always_inline void fl_rule_act(struct fl_decision *d, int drop,
 		d->verdict = FL_DROP;
 		return;
 	}
+	if (r->dns_rcode) {
+		d->verdict = r->dns_rcode == FL_DNS_RCODE_NXDOMAIN ? FL_DNS_NXDOMAIN :
+								    FL_DNS_SERVFAIL;
+		return;
+	}
 	if ((delay || rate) && r->edt_skip &&
 	    !fl_fault_draw(r, FL_PROB_ONE - r->edt_skip, p, dir, FL_FK_EDT))
 		delay = rate = 0;
@@ -185,7 +207,7 @@ static __always_inline void fl_rule_act(struct fl_decision *d, int drop,
 		if (rs)
 			rs->duplicated++;
 		d->verdict = FL_DUP;
-	} else if (d->corrupt) {
+	} else if (fl_corrupt_draw(r, p, dir, d->len)) {
 		if (rs)
 			rs->corrupted++;
 		d->verdict = FL_CORRUPT;
@@ -293,6 +315,9 @@ static __always_inline void fl_rules_eval(const struct fl_target *t, const struc
 			rs->seen++;
 		if (!(r->dir_mask & (1u << dir)) || !fl_proto_match(r, p) || !fl_port_match(r, p))
 			continue;
+		/* a DNS fault matches the queries for its names only */
+		if ((t->dns_rules & (1u << i)) && !(p->dns_mask & (1u << i)))
+			continue;
 		if (t->peer_rules & (1u << i)) {
 			if (!peers_done) {
 				peer_mask = fl_peer_mask(t, p, dir);
@@ -304,11 +329,13 @@ static __always_inline void fl_rules_eval(const struct fl_target *t, const struc
 		if (rs) {
 			rs->matched++;
 			rs->bytes += len;
+			if (t->dns_rules & (1u << i))
+				rs->dns++;
 		}
 		d->rule = r;
 		d->rule_id = rid;
 		d->rs = rs;
-		d->corrupt = fl_corrupt_draw(r, p, dir, len);
+		d->len = len;
 		if (r->loss)
 			d->loss = 1;
 		else if (r->reject_prob)

@@ -10,7 +10,8 @@ _faultline_opts()
 		      --iface -i --direction -d --proto -p --peer --port --drop --delay
 		      --jitter --distribution --correlation --reorder --rate --rate-per
 		      --scope --partition --loss --loss-correlation --loss-p --loss-r
-		      --loss-h --loss-k --loss-per --duplicate --corrupt --corrupt-fix-checksum --delay-percent --rate-percent --reject --reject-with --force-qdisc --abort-if --duration -t --name --json --dry-run
+		      --loss-h --loss-k --loss-per --duplicate --corrupt --corrupt-fix-checksum --delay-percent --rate-percent --reject --reject-with
+		      --dns-name --dns-action --dns-delay --force-qdisc --abort-if --duration -t --name --json --dry-run
 		      --force --verbose -v --help" ;;
 	run) echo "--json --report-dir --dry-run --explain --force --agent --socket --verbose -v --help" ;;
 	validate) echo "--force --help" ;;
@@ -54,6 +55,9 @@ _faultline()
 	--scope) mapfile -t COMPREPLY < <(compgen -W "packets connections" -- "$cur"); return 0 ;;
 	--loss-per) mapfile -t COMPREPLY < <(compgen -W "flow fault" -- "$cur"); return 0 ;;
 	--reject-with) mapfile -t COMPREPLY < <(compgen -W "tcp-reset icmp-unreachable" -- "$cur"); return 0 ;;
+	--dns-action)
+		mapfile -t COMPREPLY < <(compgen -W "drop delay nxdomain servfail" -- "$cur")
+		return 0 ;;
 	--log-format) mapfile -t COMPREPLY < <(compgen -W "text json" -- "$cur"); return 0 ;;
 	--on-restart) mapfile -t COMPREPLY < <(compgen -W "clean adopt" -- "$cur"); return 0 ;;
 	--metrics-addr) mapfile -t COMPREPLY < <(compgen -W "127.0.0.1:9464 none" -- "$cur"); return 0 ;;

@@ -245,6 +245,10 @@ struct fl_target {
 	__u32 rule_ids[FL_RULES_PER_TARGET];
 	__u32 peer_rules;	/* bit i: rule_ids[i] restricts peers */
 	__u32 ns_slot;		/* owned map: its namespace's fl_nsstate slot; else 0 */
+	__u32 dns_rules;	/* bit i: rule_ids[i] is a DNS fault (its names in fl_dns) */
+	__u32 dns_pad;
+	__u64 dns_labels;	/* bit n: some name of a DNS fault has n labels (exact, or
+				 * a wildcard's suffix): only those suffixes are looked up */
 };
 
 /* A namespace that a target owned when the run started. Ownership is
@@ -290,9 +294,12 @@ struct fl_rule {
 	__u64 edt_skip;		/* 0 .. FL_PROB_ONE: chance delay and rate pass a packet by (0: none) */
 	__u64 reject_prob;	/* 0 .. FL_PROB_ONE: chance of answering the sender instead */
 	__u32 reject_with;	/* FL_REJECT_WITH_*: the answer a reject forges */
+	__u32 pad2;
+	__u32 dns_rcode;	/* DNS fault: answer a matching query with this RCODE; 0: none */
+	__u32 dns_pad;
 	__u64 corrupt_prob;	/* 0 .. FL_PROB_ONE: chance of flipping a payload bit */
 	__u32 corrupt_fix;	/* 1: corrupt keeps the L4 checksum valid (corrupt data delivered) */
-	__u32 pad2;
+	__u32 corrupt_pad;
 };
 
 /* Per-rule state shared by all CPUs (delay correlation, per-target rate). */
@@ -325,6 +332,7 @@ struct fl_rule_stats {
 	__u64 delayed;		/* given a later departure time (delay or rate) */
 	__u64 duplicated;	/* sent twice (a copy made) */
 	__u64 rejected;		/* answered with a forged TCP RST or ICMP error */
+	__u64 dns;		/* DNS queries whose name matched (then dropped, delayed or answered) */
 	__u64 corrupted;	/* one bit of the L4 payload flipped */
 };
 
@@ -363,6 +371,60 @@ static inline __u32 fl_filter_bit(__u64 key)
 static inline __u32 fl_filter_bit_addr(const struct fl_addr *a)
 {
 	return fl_filter_bit(((__u64)(a->u32[0] ^ a->u32[2]) << 32) | (a->u32[1] ^ a->u32[3]));
+}
+
+/* DNS faults (bpf/dns.h). A name is kept as a 64-bit hash of its wire
+ * format (length-prefixed labels, lower case, the root's 0 included), at
+ * most FL_DNS_NAME_MAX bytes; both sides hash with these functions. The
+ * bytes go in from the name's last one to its first, so that the datapath
+ * has every suffix's hash on one pass from the end of a query's name.
+ */
+#define FL_DNS_PORT		53
+#define FL_DNS_NAME_MAX		128	/* wire bytes: 126 characters of text at most */
+#define FL_DNS_MAX_NAMES	16384	/* names over all targets */
+#define FL_DNS_RCODE_SERVFAIL	2
+#define FL_DNS_RCODE_NXDOMAIN	3
+
+struct fl_dns_key {
+	__u64 hash;		/* fl_dns_hash_end() of the name, or a wildcard's suffix */
+	__u32 target_id;
+	__u32 pad;
+};
+
+struct fl_dns_val {
+	__u32 exact_mask;	/* bit i: rule_ids[i] lists the name itself */
+	__u32 wild_mask;	/* bit i: rule_ids[i] lists *.name (one label or more before it) */
+};
+
+static inline __u64 fl_dns_mix(__u64 h, __u64 w)
+{
+	h ^= w;
+	h *= 0x9E3779B97F4A7C15ULL;
+	return h ^ (h >> 29);
+}
+
+/* After the last byte (taken in reverse): @w holds the bytes since the last
+ * full word, @n counts every byte.
+ */
+static inline __u64 fl_dns_hash_end(__u64 h, __u64 w, __u32 n)
+{
+	h = fl_dns_mix(fl_dns_mix(h, w), n);
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	return h ^ (h >> 33);
+}
+
+#define FL_DNS_HASH_SEED	0x6c3a1e5d2b9f4807ULL
+
+/* A bitmap in front of fl_dns: a suffix whose bit is clear is in no
+ * target's list, and costs no lookup.
+ */
+#define FL_DNS_FILTER_ORDER	12
+#define FL_DNS_FILTER_WORDS	((1u << FL_DNS_FILTER_ORDER) / 64)
+
+static inline __u32 fl_dns_filter_bit(__u64 hash, __u32 target_id)
+{
+	return (__u32)(fl_dns_mix(hash, target_id) >> (64 - FL_DNS_FILTER_ORDER));
 }
 
 struct fl_control {

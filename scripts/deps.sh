@@ -30,6 +30,10 @@ PKGS=(
 	"iproute2:ip"
 	"iputils-ping:ping"
 	"iperf3:iperf3"
+	# a real DNS server and clients for the DNS fault's tests; -base is the
+	# binary alone, without a system service that would start on install
+	"dnsmasq-base:dnsmasq"
+	"bind9-dnsutils:dig"
 	"ethtool:ethtool"
 	"iptables:iptables"
 	"nftables:nft"

@@ -273,9 +273,11 @@ if [[ -z ${FL_IN_VM:-} ]] && [[ ${FL_VM:-auto} == 1 || ( ${FL_VM:-auto} == auto 
 	# delay on 6.1, where the legacy filters are what a crash leaves;
 	# shapes (6.1) and fidelity, exp_rtt and the fault contract's fq rows
 	# (6.12) judge what the kernel's hook kind does not change. libxdp's
-	# dispatcher (6.12): the host refuses its freplace programs.
-	vm_suite 6.1 "$OUTPUT/tests/bpf/test_edt $OUTPUT/tests/bpf/test_breaker tests/selftests/drop_egress.sh tests/selftests/bystander_late.sh tests/vm/qdisc.sh tests/vm/agent_restart.sh tests/vm/delay.sh tests/vm/shapes.sh tests/vm/retarget.sh tests/selftests/crash_loop.sh"
-	((interrupted)) || vm_suite 6.12 "$OUTPUT/tests/bpf/test_edt $OUTPUT/tests/bpf/test_breaker tests/selftests/fault_contract.sh tests/vm/qdisc.sh tests/vm/delay.sh tests/vm/fidelity.sh tests/vm/exp_rtt.sh tests/vm/xdp_dispatcher.sh"
+	# dispatcher (6.12): the host refuses its freplace programs. DNS: the
+	# match and the forged answer on 6.1's verifier (test_dns), the delay
+	# on fq (dns_delay, 6.12).
+	vm_suite 6.1 "$OUTPUT/tests/bpf/test_edt $OUTPUT/tests/bpf/test_breaker $OUTPUT/tests/bpf/test_dns tests/selftests/drop_egress.sh tests/selftests/bystander_late.sh tests/vm/qdisc.sh tests/vm/agent_restart.sh tests/vm/delay.sh tests/vm/shapes.sh tests/vm/retarget.sh tests/selftests/crash_loop.sh"
+	((interrupted)) || vm_suite 6.12 "$OUTPUT/tests/bpf/test_edt $OUTPUT/tests/bpf/test_breaker tests/selftests/fault_contract.sh tests/vm/qdisc.sh tests/vm/delay.sh tests/vm/fidelity.sh tests/vm/exp_rtt.sh tests/vm/xdp_dispatcher.sh tests/vm/dns_delay.sh"
 	for line in "${vm_summary[@]}"; do
 		echo "# vm: $line"
 	done

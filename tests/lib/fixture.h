@@ -395,6 +395,7 @@ static inline void fx_reset(struct fx *f)
 	fx_clear_hash(bpf_map__fd(s->maps.fl_owned), sizeof(struct fl_addr));
 	fx_clear_hash(bpf_map__fd(s->maps.fl_peers), sizeof(struct fl_peer_key));
 	fx_clear_hash(bpf_map__fd(s->maps.fl_flows), sizeof(struct fl_flow_key));
+	fx_clear_hash(bpf_map__fd(s->maps.fl_dns), sizeof(struct fl_dns_key));
 	for (k = 0; k < FX_RESET_RULES; k++)
 		bpf_map_update_elem(bpf_map__fd(s->maps.fl_rules), &k, &zero_rule, BPF_ANY);
 	fx_zero_percpu(bpf_map__fd(s->maps.fl_rule_stats), 0, FX_RESET_RULES * FL_DIR_MAX,

@@ -37,6 +37,8 @@ static void fl_inject_usage(FILE *out)
 		"                        [--loss PCT [--loss-correlation PCT] | --loss-p PCT --loss-r PCT\n"
 		"                         [--loss-h PCT] [--loss-k PCT]] [--loss-per flow|fault]\n"
 		"                        [--duplicate PCT] [--reject PCT [--reject-with ANSWER]]\n"
+		"                        [--dns-name NAME... --dns-action drop|delay|nxdomain|servfail\n"
+		"                         [--dns-delay D]]\n"
 		"                        [--corrupt PCT [--corrupt-fix-checksum]]\n"
 		"                        [--delay D [--jitter D] [--distribution NAME] [--correlation PCT]\n"
 		"                         [--reorder] [--delay-percent PCT]]\n"
@@ -45,7 +47,8 @@ static void fl_inject_usage(FILE *out)
 		"                        [--dry-run] [--force] [-v]\n"
 		"\n"
 		"Drop, lose in bursts, duplicate, reject, corrupt, partition, delay or rate-limit the packets of the\n"
-		"target cgroups (and their descendants), in the kernel, until DURATION ends\n"
+		"target cgroups (and their descendants), or fail their DNS queries for some names,\n"
+		"in the kernel, until DURATION ends\n"
 		"(default 60s, at most 24h) or SIGINT. It runs as an experiment of one fault:\n"
 		"the same checks, states (Succeeded, Failed, Aborted, Error), exit codes and\n"
 		"report as 'faultline run'.\n"
@@ -88,6 +91,11 @@ static void fl_inject_usage(FILE *out)
 		"                        gets a RST, the rest ICMP port unreachable (no other action)\n"
 		"      --reject-with A   tcp-reset (needs --proto tcp) or icmp-unreachable for every\n"
 		"                        packet (default: by protocol)\n"
+		"      --dns-name NAME   the target's DNS queries (UDP to port 53) for NAME: exact, or\n"
+		"                        *.SUFFIX for names below SUFFIX (repeatable; any case)\n"
+		"      --dns-action A    what happens to them: drop, delay (--dns-delay, needs fq),\n"
+		"                        nxdomain or servfail (answered at once in the kernel)\n"
+		"      --dns-delay D     how long the delay action holds a query, e.g. 2s\n"
 		"      --corrupt PCT     share of matching TCP/UDP packets with one payload bit\n"
 		"                        flipped and the checksum left wrong (--direction egress)\n"
 		"      --corrupt-fix-checksum  keep the checksum valid: corrupt data is delivered\n"
@@ -160,6 +168,8 @@ static const char *fl_inject_flag(const char *field)
 		{ "delay.percent", "--delay-percent" }, { "rate.percent", "--rate-percent" },
 		{ "reject", "--reject" }, { "reject.percent", "--reject" },
 		{ "reject.with", "--reject-with" },
+		{ "dns", "--dns-action" }, { "dns.match.names", "--dns-name" },
+		{ "dns.action", "--dns-action" }, { "dns.delay", "--dns-delay" },
 		{ "corrupt", "--corrupt" }, { "corrupt.percent", "--corrupt" },
 	};
 	size_t i;
@@ -167,7 +177,7 @@ static const char *fl_inject_flag(const char *field)
 	for (i = 0; i < ARRAY_SIZE(map); i++)
 		if (!strcmp(map[i].field, field))
 			return map[i].flag;
-	return "--drop, --loss, --duplicate, --reject, --corrupt, --delay, --rate or --partition";
+	return "--drop, --loss, --duplicate, --reject, --corrupt, --delay, --rate, --partition or --dns-name";
 }
 
 /* "invalid --delay 'x' (delay.time): expected ..." */
@@ -212,7 +222,7 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 		OPT_NAME, OPT_DRY_RUN, OPT_PID, OPT_CONTAINER, OPT_POD_UID, OPT_CGROUP_ROOT,
 		OPT_FORCE, OPT_PARTITION, OPT_LOSS, OPT_LOSS_CORR, OPT_LOSS_P, OPT_LOSS_R, OPT_LOSS_H,
 		OPT_LOSS_K, OPT_LOSS_PER, OPT_SCOPE, OPT_DUPLICATE, OPT_DELAY_PCT, OPT_RATE_PCT,
-		OPT_REJECT, OPT_REJECT_WITH,
+		OPT_REJECT, OPT_REJECT_WITH, OPT_DNS_NAME, OPT_DNS_ACTION, OPT_DNS_DELAY,
 		OPT_CORRUPT, OPT_CORRUPT_FIX,
 	};
 	/* --loss, --loss-p ...: the field each sets, in FL_LOSS_GIVEN_* order */
@@ -269,6 +279,9 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 		{ "rate-percent", required_argument, NULL, OPT_RATE_PCT },
 		{ "reject", required_argument, NULL, OPT_REJECT },
 		{ "reject-with", required_argument, NULL, OPT_REJECT_WITH },
+		{ "dns-name", required_argument, NULL, OPT_DNS_NAME },
+		{ "dns-action", required_argument, NULL, OPT_DNS_ACTION },
+		{ "dns-delay", required_argument, NULL, OPT_DNS_DELAY },
 		{ "corrupt", required_argument, NULL, OPT_CORRUPT },
 		{ "corrupt-fix-checksum", no_argument, NULL, OPT_CORRUPT_FIX },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -459,6 +472,25 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 				return fl_bad_flag("rate.percent", optarg, "a percentage from 0 to 100");
 			f->has_rate_pct = true;
 			break;
+		case OPT_DNS_NAME:
+			if (f->n_dns_names >= FL_FAULT_MAX_DNS_NAMES)
+				return fl_usage_error("too many --dns-name options (dns.match.names); at most %d",
+						      FL_FAULT_MAX_DNS_NAMES);
+			/* the validator says what is wrong with a name */
+			snprintf(f->dns_names[f->n_dns_names++], FL_DNS_TEXT_MAX, "%s", optarg);
+			f->has_dns = true;
+			break;
+		case OPT_DNS_ACTION:
+			if (fl_dns_parse_action(optarg, &f->dns_action))
+				return fl_bad_flag("dns.action", optarg,
+						   "drop, delay, nxdomain or servfail");
+			f->has_dns = true;
+			break;
+		case OPT_DNS_DELAY:
+			if (fl_parse_duration(optarg, &f->dns_delay_ns))
+				return fl_bad_flag("dns.delay", optarg, "a duration such as 2s");
+			f->has_dns = true;
+			break;
 		case OPT_CORRUPT:
 			if (fl_parse_percent(optarg, &f->corrupt_pct))
 				return fl_bad_flag("corrupt.percent", optarg, "a percentage from 0 to 100");
@@ -532,7 +564,7 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 	/* the one validator, as for a fault in a file */
 	if (fl_fault_check(f, &field, msg, sizeof(msg))) {
 		if (!*field)
-			return fl_usage_error("the fault %s (give --drop PERCENT, --loss PERCENT, --duplicate PERCENT, --reject PERCENT, --corrupt PERCENT, --delay DURATION, --rate RATE or --partition CIDR)",
+			return fl_usage_error("the fault %s (give --drop PERCENT, --loss PERCENT, --duplicate PERCENT, --reject PERCENT, --corrupt PERCENT, --delay DURATION, --rate RATE, --partition CIDR or --dns-name NAME --dns-action ACTION)",
 					      msg);
 		return fl_usage_error("%s (%s): %s", field, fl_inject_flag(field), msg);
 	}

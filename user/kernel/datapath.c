@@ -393,6 +393,18 @@ int fl_dp_rule_from_fault(const struct fl_fault *r, struct fl_rule *rule)
 		rule->reject_prob = r->reject_prob;
 		rule->reject_with = r->reject_with;
 	}
+	if (r->has_dns) {
+		/* the target's queries: UDP it sends (to port 53: bpf/dns.h) */
+		rule->dir_mask = FL_DIRM_EGRESS;
+		rule->proto = FL_PROTO_UDP;
+		if (r->dns_action == FL_DNS_ACT_DROP)
+			rule->drop_prob = FL_PROB_ONE;
+		else if (r->dns_action == FL_DNS_ACT_DELAY)
+			rule->delay_ns = fl_fault_delay(r);
+		else
+			rule->dns_rcode = r->dns_action == FL_DNS_ACT_NXDOMAIN ?
+						  FL_DNS_RCODE_NXDOMAIN : FL_DNS_RCODE_SERVFAIL;
+	}
 	rule->corrupt_prob = r->has_corrupt ? r->corrupt_prob : 0;
 	rule->corrupt_fix = r->has_corrupt && r->corrupt_fix;
 	/* each run chooses other connections */
@@ -409,6 +421,38 @@ int fl_dp_rule_from_fault(const struct fl_fault *r, struct fl_rule *rule)
 		rule->ge_r = fl_percent_to_prob(rr * 100);
 		rule->ge_loss_good = fl_percent_to_prob(lg * 100);
 		rule->ge_loss_bad = fl_percent_to_prob(lb * 100);
+	}
+	return 0;
+}
+
+int fl_dp_add_dns_names(int map_fd, volatile __u64 *filter, __u32 target_id, int i,
+			const struct fl_fault *f)
+{
+	struct fl_dns_name dn;
+	char msg[256];
+	int n, err;
+	__u32 bit;
+
+	for (n = 0; f->has_dns && n < f->n_dns_names; n++) {
+		struct fl_dns_key k = { .target_id = target_id };
+		struct fl_dns_val v = {};
+
+		if (fl_dns_name_parse(f->dns_names[n], &dn, msg, sizeof(msg)))
+			return -EINVAL;
+		k.hash = fl_dns_name_hash(dn.wire, dn.len);
+		/* other rules of the target, or another name, may share it */
+		bpf_map_lookup_elem(map_fd, &k, &v);
+		if (dn.wild)
+			v.wild_mask |= 1u << i;
+		else
+			v.exact_mask |= 1u << i;
+		err = bpf_map_update_elem(map_fd, &k, &v, BPF_ANY);
+		if (err)
+			return -errno;
+		/* after the entry: a packet that sees the bit finds it */
+		bit = fl_dns_filter_bit(k.hash, target_id);
+		__atomic_or_fetch(&filter[(bit >> 6) & (FL_DNS_FILTER_WORDS - 1)], 1ULL << (bit & 63),
+				  __ATOMIC_SEQ_CST);
 	}
 	return 0;
 }
@@ -431,6 +475,10 @@ static int fl_dp_add_rule(struct fl_datapath *dp, __u32 target_id, int i,
 	}
 	err = bpf_map__update_elem(dp->skel->maps.fl_rules, &rid, sizeof(rid), &rule, sizeof(rule),
 				   BPF_ANY);
+	if (err)
+		return err;
+	err = fl_dp_add_dns_names(bpf_map__fd(dp->skel->maps.fl_dns), dp->skel->bss->fl_dns_filter,
+				  target_id, i, r);
 	if (err)
 		return err;
 	peers = fl_fault_peers(r, &n_peers);
@@ -512,6 +560,10 @@ static void fl_dp_make_target(struct fl_target *v, __u32 target_id, const struct
 		v->rule_ids[i] = fl_rule_id(target_id, i);
 		if (rules && (rules[i].n_peers || rules[i].has_partition))
 			v->peer_rules |= 1u << i;
+		if (rules && rules[i].has_dns) {
+			v->dns_rules |= 1u << i;
+			v->dns_labels |= fl_fault_dns_labels(&rules[i]);
+		}
 	}
 }
 
@@ -690,6 +742,7 @@ int fl_dp_read_rule(const struct fl_datapath *dp, __u32 rule_id, struct fl_dir_t
 			out[d].delayed += vals[c].delayed;
 			out[d].duplicated += vals[c].duplicated;
 			out[d].rejected += vals[c].rejected;
+			out[d].dns += vals[c].dns;
 			out[d].corrupted += vals[c].corrupted;
 		}
 	}
@@ -717,6 +770,7 @@ int fl_dp_read_target(const struct fl_datapath *dp, __u32 target_id, int n_rules
 			out[d].delayed += t[d].delayed;
 			out[d].duplicated += t[d].duplicated;
 			out[d].rejected += t[d].rejected;
+			out[d].dns += t[d].dns;
 			out[d].corrupted += t[d].corrupted;
 		}
 	}
@@ -744,6 +798,7 @@ int fl_dp_read_counters(const struct fl_datapath *dp, int n_targets, int n_rules
 			c->dir[d].delayed += t[d].delayed;
 			c->dir[d].duplicated += t[d].duplicated;
 			c->dir[d].rejected += t[d].rejected;
+			c->dir[d].dns += t[d].dns;
 			c->dir[d].corrupted += t[d].corrupted;
 		}
 	}

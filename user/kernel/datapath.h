@@ -82,6 +82,13 @@ static inline __u32 fl_rule_id(__u32 target_id, int i)
  */
 int fl_dp_rule_from_fault(const struct fl_fault *f, struct fl_rule *rule);
 
+/* Put the names of DNS fault @f, rule i of target @target_id, in the
+ * fl_dns map @map_fd and their bits in @filter (the .bss fl_dns_filter;
+ * exported for the BPF tests); 0 or a negative errno.
+ */
+int fl_dp_add_dns_names(int map_fd, volatile __u64 *filter, __u32 target_id, int i,
+			const struct fl_fault *f);
+
 /* Install target @target_id with @n rules, evaluated in order. */
 int fl_dp_add_target(struct fl_datapath *dp, const struct fl_target_spec *t, __u32 target_id,
 		     const struct fl_fault *rules, int n);
@@ -108,7 +115,7 @@ void fl_dp_arm(struct fl_datapath *dp, __u64 deadline_ns);
 void fl_dp_disarm(struct fl_datapath *dp);
 
 struct fl_dir_totals {
-	__u64 seen, matched, dropped, bytes, delayed, duplicated, rejected, corrupted;
+	__u64 seen, matched, dropped, bytes, delayed, duplicated, rejected, dns, corrupted;
 };
 
 struct fl_dp_counters {

@@ -156,6 +156,9 @@ void fl_report_text(FILE *out, const struct fl_result *r)
 			if (f->f.has_reject)
 				fprintf(out, ", rejected %llu",
 					(unsigned long long)f->tot[d].rejected);
+			if (f->f.has_dns)
+				fprintf(out, ", dns queries %llu",
+					(unsigned long long)f->tot[d].dns);
 			if (f->f.has_corrupt)
 				fprintf(out, ", corrupted %llu",
 					(unsigned long long)f->tot[d].corrupted);
@@ -244,6 +247,7 @@ static json_object *fl_json_totals(const struct fl_dir_totals *x, const struct f
 	json_object_object_add(o, "delayed", json_object_new_uint64(x->delayed));
 	json_object_object_add(o, "duplicated", json_object_new_uint64(x->duplicated));
 	json_object_object_add(o, "rejected", json_object_new_uint64(x->rejected));
+	json_object_object_add(o, "dns_queries", json_object_new_uint64(x->dns));
 	json_object_object_add(o, "corrupted", json_object_new_uint64(x->corrupted));
 	json_object_object_add(o, "bytes", json_object_new_uint64(s ? s->target_bytes : x->bytes));
 	return o;
@@ -267,7 +271,7 @@ static json_object *fl_json_fault(const struct fl_result_fault *rf)
 		int i, d;
 
 	json_object_object_add(o, "name", json_object_new_string(f->name));
-	json_object_object_add(o, "direction", json_object_new_string(fl_dirm_name(f->dir_mask)));
+	json_object_object_add(o, "direction", json_object_new_string(fl_dirm_name(fl_fault_dirs(f))));
 	json_object_object_add(o, "protocol", json_object_new_string(fl_proto_name(f->proto)));
 	arr = json_object_new_array();
 	for (i = 0; i < f->n_peers; i++)
@@ -328,6 +332,18 @@ static json_object *fl_json_fault(const struct fl_result_fault *rf)
 		json_object_object_add(x, "percent", json_object_new_double(
 			f->has_delay_pct ? f->delay_pct : f->has_rate_pct ? f->rate_pct : 100));
 		json_object_object_add(o, "delay", x);
+	}
+	if (f->has_dns) {
+		x = json_object_new_object();
+		arr = json_object_new_array();
+		for (i = 0; i < f->n_dns_names; i++)
+			json_object_array_add(arr, json_object_new_string(f->dns_names[i]));
+		json_object_object_add(x, "names", arr);
+		json_object_object_add(x, "action",
+				       json_object_new_string(fl_dns_action_name(f->dns_action)));
+		if (f->dns_action == FL_DNS_ACT_DELAY)
+			json_object_object_add(x, "delay_ns", json_object_new_uint64(f->dns_delay_ns));
+		json_object_object_add(o, "dns", x);
 	}
 	if (f->has_rate) {
 		x = json_object_new_object();

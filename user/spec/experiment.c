@@ -970,14 +970,19 @@ int fl_experiment_check_local(const struct fl_experiment *exp, char *err, size_t
 /* Faults. */
 
 enum { F_NAME, F_DIRECTION, F_MATCH, F_DROP, F_DELAY, F_RATE, F_PARTITION, F_LOSS, F_SCOPE,
-       F_DUPLICATE, F_REJECT, F_CORRUPT, F_N };
+       F_DUPLICATE, F_REJECT, F_DNS, F_CORRUPT, F_N };
 static const char *const fault_fields[F_N] = {
 	"name", "direction", "match", "drop", "delay", "rate", "partition", "loss", "scope",
-	"duplicate", "reject", "corrupt",
+	"duplicate", "reject", "dns", "corrupt",
 };
 
 enum { RJ_PERCENT, RJ_WITH, RJ_N };
 static const char *const reject_fields[RJ_N] = { "percent", "with" };
+
+enum { DN_MATCH, DN_ACTION, DN_DELAY, DN_N };
+static const char *const dns_fields[DN_N] = { "match", "action", "delay" };
+enum { DM_NAMES, DM_N };
+static const char *const dns_match_fields[DM_N] = { "names" };
 
 enum { CO_PERCENT, CO_FIX, CO_N };
 static const char *const corrupt_fields[CO_N] = { "percent", "fixChecksum" };
@@ -1213,6 +1218,69 @@ static int parse_partition(struct ctx *c, yaml_node_t *n, const char *fwhere,
 	if (err)
 		return err;
 	f->has_partition = true;
+	return 0;
+}
+
+/* dns: {match: {names: [...]}, action: A, delay: D}. What is missing or
+ * wrong beyond the types is the validator's to say (fl_fault_check).
+ */
+static int parse_dns(struct ctx *c, yaml_node_t *n, const char *fwhere, struct fl_fault *f)
+{
+	static const char actions[] = "drop, delay, nxdomain or servfail";
+	char where[WHERE_LEN], mwhere[WHERE_LEN], path[PATH_LEN], ipath[PATH_LEN];
+	struct map m, mm;
+	yaml_node_t *names;
+	const char *s;
+	size_t i;
+	int err;
+
+	fmt(where, sizeof(where), "%s.dns", fwhere);
+	err = load_map(c, n, where, dns_fields, DN_N, &m);
+	if (err)
+		return err;
+	f->has_dns = true;
+	if (m.val[DN_MATCH]) {
+		fmt(mwhere, sizeof(mwhere), "%s.match", where);
+		err = load_map(c, m.val[DN_MATCH], mwhere, dns_match_fields, DM_N, &mm);
+		if (err)
+			return err;
+		names = mm.val[DM_NAMES];
+		field_path(path, sizeof(path), mwhere, "names");
+		if (names) {
+			err = get_seq(c, names, path, "a sequence of names");
+			if (err)
+				return err;
+			for (i = 0; i < seq_len(names); i++) {
+				yaml_node_t *item = seq_item(c, names, i);
+
+				if (i == FL_FAULT_MAX_DNS_NAMES)
+					return fail(c, item, "%s: too many, at most %d", path,
+						    FL_FAULT_MAX_DNS_NAMES);
+				fmt(ipath, sizeof(ipath), "%s[%zu]", path, i);
+				err = get_string(c, item, ipath,
+						 "a name such as *.example.internal or exact.name", &s);
+				if (err)
+					return err;
+				snprintf(f->dns_names[f->n_dns_names++], FL_DNS_TEXT_MAX, "%s", s);
+			}
+		}
+	}
+	if (m.val[DN_ACTION]) {
+		field_path(path, sizeof(path), where, "action");
+		err = get_string(c, m.val[DN_ACTION], path, actions, &s);
+		if (err)
+			return err;
+		if (fl_dns_parse_action(s, &f->dns_action))
+			return bad_value(c, m.val[DN_ACTION], path, actions);
+	}
+	if (m.val[DN_DELAY]) {
+		field_path(path, sizeof(path), where, "delay");
+		/* the upper bound is the validator's, as for inject */
+		err = get_duration(c, m.val[DN_DELAY], path, 1, "1ns", FL_EXP_MAX_DURATION_NS,
+				   "24h", &f->dns_delay_ns);
+		if (err)
+			return err;
+	}
 	return 0;
 }
 
@@ -1490,6 +1558,12 @@ static int check_fault(struct ctx *c, yaml_node_t *n, const struct map *m,
 		at = m->val[F_CORRUPT];
 	else if (!strcmp(field, "direction") && m->val[F_DIRECTION])
 		at = m->val[F_DIRECTION];
+	else if (!strncmp(field, "dns.match.", 10) && m->val[F_DNS])
+		at = map_value(c, map_value(c, m->val[F_DNS], "match"), field + 10);
+	else if (!strncmp(field, "dns.", 4) && m->val[F_DNS])
+		at = map_value(c, m->val[F_DNS], field + 4);
+	else if (!strcmp(field, "dns") && m->val[F_DNS])
+		at = m->val[F_DNS];
 	if (!at)
 		at = n;
 	return fail(c, at, "%s%s%s: %s", where, *field ? "." : "", field, msg);
@@ -1572,6 +1646,11 @@ static int parse_fault(struct ctx *c, yaml_node_t *n, size_t idx)
 	}
 	if (m.val[F_REJECT]) {
 		err = parse_reject(c, m.val[F_REJECT], where, f);
+		if (err)
+			return err;
+	}
+	if (m.val[F_DNS]) {
+		err = parse_dns(c, m.val[F_DNS], where, f);
 		if (err)
 			return err;
 	}

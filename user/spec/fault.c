@@ -56,6 +56,8 @@ __u64 fl_fault_max_hold(const struct fl_fault *f)
 	}
 	if (f->has_rate)
 		hold += FL_RATE_QUEUE_NS;
+	if (f->has_dns && f->dns_action == FL_DNS_ACT_DELAY)
+		hold += f->dns_delay_ns;
 	return hold;
 }
 
@@ -85,6 +87,75 @@ static int fl_bad(const char **field, const char *name, char *msg, size_t len,
 	vsnprintf(msg, len, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
+}
+
+/* A DNS fault decides everything about the queries it matches: where
+ * (the target's egress), what (UDP to port 53) and what happens to them.
+ */
+static int fl_fault_check_dns(const struct fl_fault *f, const char **field, char *msg,
+			      size_t len)
+{
+	struct fl_dns_name dn;
+	char a[32], b[32];
+	int i;
+
+	if (!f->n_dns_names)
+		return fl_bad(field, "dns.match.names", msg, len,
+			      "expected at least one name, such as *.example.internal or exact.name");
+	if (f->n_dns_names > FL_FAULT_MAX_DNS_NAMES)
+		return fl_bad(field, "dns.match.names", msg, len, "too many, at most %d",
+			      FL_FAULT_MAX_DNS_NAMES);
+	for (i = 0; i < f->n_dns_names; i++) {
+		if (fl_dns_name_parse(f->dns_names[i], &dn, msg, len)) {
+			*field = "dns.match.names";
+			return -EINVAL;
+		}
+	}
+	if (f->dns_action < FL_DNS_ACT_DROP || f->dns_action > FL_DNS_ACT_SERVFAIL)
+		return fl_bad(field, "dns.action", msg, len,
+			      "expected drop, delay, nxdomain or servfail");
+	if (f->dns_action == FL_DNS_ACT_DELAY) {
+		if (!f->dns_delay_ns)
+			return fl_bad(field, "dns.delay", msg, len,
+				      "the delay action needs a duration above 0, such as 2s");
+		if (f->dns_delay_ns > FL_FAULT_MAX_HOLD_NS) {
+			fl_fmt_ns(f->dns_delay_ns, a, sizeof(a));
+			fl_fmt_ns(FL_FAULT_MAX_HOLD_NS, b, sizeof(b));
+			return fl_bad(field, "dns.delay", msg, len,
+				      "%s is longer than %s, the longest faultline holds a packet (past it the datapath drops); use at most %s",
+				      a, b, b);
+		}
+	} else if (f->dns_delay_ns) {
+		return fl_bad(field, "dns.delay", msg, len,
+			      "is the time of the delay action; give action: delay, or leave delay out");
+	}
+	if (f->has_drop || f->has_loss || f->has_delay || f->has_rate || f->has_duplicate ||
+	    f->has_partition || f->has_reject || f->has_corrupt)
+		return fl_bad(field, "dns", msg, len,
+			      "dns.action decides what happens to a matching query; give drop, loss, duplicate, reject, corrupt, delay, rate or partition in a fault of their own");
+	if (f->dir_mask == FL_DIRM_INGRESS)
+		return fl_bad(field, "direction", msg, len,
+			      "a DNS fault acts on the target's queries as they leave it; leave direction out, or give egress");
+	if (f->proto != FL_PROTO_ANY && f->proto != FL_PROTO_UDP)
+		return fl_bad(field, "match.protocol", msg, len,
+			      "a DNS fault sees queries over UDP only (not TCP, DoT or DoH); leave protocol out, or give udp");
+	if (f->n_ports)
+		return fl_bad(field, "match.ports", msg, len,
+			      "a DNS fault matches queries to port 53; leave ports out");
+	return 0;
+}
+
+__u64 fl_fault_dns_labels(const struct fl_fault *f)
+{
+	struct fl_dns_name dn;
+	__u64 mask = 0;
+	char msg[8];
+	int i;
+
+	for (i = 0; f->has_dns && i < f->n_dns_names && i < FL_FAULT_MAX_DNS_NAMES; i++)
+		if (!fl_dns_name_parse(f->dns_names[i], &dn, msg, sizeof(msg)) && dn.labels < 64)
+			mask |= 1ULL << dn.labels;
+	return mask;
 }
 
 int fl_parse_reject_with(const char *s, __u8 *out)
@@ -141,9 +212,15 @@ int fl_fault_check(const struct fl_fault *f, const char **field, char *msg, size
 	__u64 hold;
 
 	if (!f->has_drop && !f->has_delay && !f->has_rate && !f->has_partition && !f->has_loss &&
-	    !f->has_duplicate && !f->has_reject && !f->has_corrupt)
+	    !f->has_duplicate && !f->has_reject && !f->has_dns && !f->has_corrupt)
 		return fl_bad(field, "", msg, len,
-			      "has no action: add drop, loss, duplicate, reject, corrupt, delay, rate or partition");
+			      "has no action: add drop, loss, duplicate, reject, corrupt, delay, rate, partition or dns");
+	if (f->has_dns) {
+		int err = fl_fault_check_dns(f, field, msg, len);
+
+		if (err)
+			return err;
+	}
 	if (f->dir_mask & ~FL_DIRM_BOTH || !f->dir_mask)
 		return fl_bad(field, "direction", msg, len, "expected ingress, egress or both");
 	if (f->n_ports && f->proto == FL_PROTO_ICMP)
@@ -371,8 +448,8 @@ void fl_fault_describe(const struct fl_fault *f, char *buf, size_t len)
 	size_t n;
 
 	n = snprintf(buf, len, "%s, %s, %d peer%s, %d port%s:",
-		     f->dir_mask == FL_DIRM_BOTH ? "both directions" :
-		     f->dir_mask == FL_DIRM_INGRESS ? "ingress" : "egress",
+		     fl_fault_dirs(f) == FL_DIRM_BOTH ? "both directions" :
+		     fl_fault_dirs(f) == FL_DIRM_INGRESS ? "ingress" : "egress",
 		     f->proto == FL_PROTO_ANY ? "any protocol" : fl_proto_name(f->proto),
 		     f->n_peers, f->n_peers == 1 ? "" : "s", f->n_ports, f->n_ports == 1 ? "" : "s");
 	if (f->has_drop && n < len)
@@ -405,6 +482,13 @@ void fl_fault_describe(const struct fl_fault *f, char *buf, size_t len)
 		n += snprintf(buf + n, len - n, " delay %.3f ms, jitter %.3f ms %s%s%s", f->delay_ns / 1e6,
 			      f->jitter_ns / 1e6, f->dist < FL_DIST_MAX ? dists[f->dist] : "?",
 			      f->correlation ? ", correlated" : "", f->reorder ? ", may reorder" : "");
+	if (f->has_dns && n < len)
+		n += snprintf(buf + n, len - n, " dns %s", fl_dns_action_name(f->dns_action));
+	if (f->has_dns && f->dns_action == FL_DNS_ACT_DELAY && n < len)
+		n += snprintf(buf + n, len - n, " %.3f ms", f->dns_delay_ns / 1e6);
+	if (f->has_dns && n < len)
+		n += snprintf(buf + n, len - n, " for %d name%s", f->n_dns_names,
+			      f->n_dns_names == 1 ? "" : "s");
 	if (f->has_rate && n < len)
 		snprintf(buf + n, len - n, " rate %llu %s per %s", (unsigned long long)f->rate,
 			 f->rate_unit == FL_RATE_PPS ? "packets/s" : "bits/s",

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "faultline.h"
+#include "dns.h"
 #include "parse.h"
 
 #define FL_FAULT_NAME_MAX	64	/* as FL_NAME_MAX: 1..63 bytes */
@@ -25,6 +26,7 @@
 #define FL_FAULT_MAX_HOLD_NS	FL_HORIZON_NS
 #define FL_FAULT_MAX_RATE_BPS	400000000000ULL	/* 400gbit */
 #define FL_FAULT_MAX_RATE_PPS	1000000000ULL	/* 1000000kpps */
+#define FL_FAULT_MAX_DNS_NAMES	16
 
 struct fl_fault {
 	char name[FL_FAULT_NAME_MAX];
@@ -86,6 +88,12 @@ struct fl_fault {
 	double reject_pct;
 	__u64 reject_prob;	/* fl_percent_to_prob(reject_pct) */
 	__u8 reject_with;	/* FL_REJECT_WITH_AUTO (default): by protocol */
+	/* dns: the target's queries (UDP to port 53) for these names (dns.h) */
+	bool has_dns;
+	__u8 dns_action;	/* enum fl_dns_action */
+	int n_dns_names;
+	char dns_names[FL_FAULT_MAX_DNS_NAMES][FL_DNS_TEXT_MAX];
+	__u64 dns_delay_ns;	/* dns.delay, for the delay action */
 	/* corrupt: one payload bit of a share of the packets flipped (egress
 	 * only); the checksum left wrong, or kept valid with fix_checksum
 	 */
@@ -138,17 +146,38 @@ int fl_fault_check(const struct fl_fault *f, const char **field, char *msg, size
  * FL_PROB_ONE units: the one draw fl_rule_act makes for both.
  */
 __u64 fl_fault_edt_prob(const struct fl_fault *f);
+/* The directions the fault acts in: a DNS fault acts on the target's
+ * queries as they leave it, whatever direction says (the validator refuses
+ * ingress; both is the default).
+ */
+static inline __u32 fl_fault_dirs(const struct fl_fault *f)
+{
+	return f->has_dns ? FL_DIRM_EGRESS : f->dir_mask;
+}
+
+/* The fixed delay the fault adds: delay.time, or a DNS fault's dns.delay. */
+static inline __u64 fl_fault_delay(const struct fl_fault *f)
+{
+	return f->has_dns && f->dns_action == FL_DNS_ACT_DELAY ? f->dns_delay_ns : f->delay_ns;
+}
 
 /* Does the fault need fq (a departure time)? */
 static inline bool fl_fault_needs_edt(const struct fl_fault *f)
 {
-	return f->delay_ns || f->jitter_ns || f->rate_unit;
+	return f->delay_ns || f->jitter_ns || f->rate_unit ||
+	       (f->has_dns && f->dns_action == FL_DNS_ACT_DELAY);
 }
 
 /* The longest the fault can hold a packet, in ns: delay, the distribution's
  * largest excursion of jitter, and a rate limit's queue.
  */
 __u64 fl_fault_max_hold(const struct fl_fault *f);
+
+/* Bit n: some name of the DNS fault @f has n labels (a wildcard's suffix
+ * counted); names that do not parse count for nothing (fl_fault_check
+ * refuses them).
+ */
+__u64 fl_fault_dns_labels(const struct fl_fault *f);
 
 /* One line saying what the fault does ("egress, tcp, 1 port: drop 30%"). */
 void fl_fault_describe(const struct fl_fault *f, char *buf, size_t len);

@@ -43,7 +43,7 @@ static inline __u32 fl_spec_dirs(const struct fl_spec *s)
 	int i;
 
 	for (i = 0; i < s->n_rules; i++)
-		m |= s->rules[i].dir_mask;
+		m |= fl_fault_dirs(&s->rules[i]);
 	return m;
 }
 
@@ -55,7 +55,7 @@ static inline __u32 fl_spec_edt_dirs(const struct fl_spec *s)
 
 	for (i = 0; i < s->n_rules; i++)
 		if (fl_fault_needs_edt(&s->rules[i]))
-			m |= s->rules[i].dir_mask;
+			m |= fl_fault_dirs(&s->rules[i]);
 	return m;
 }
 
@@ -90,7 +90,7 @@ static inline __u64 fl_spec_max_hold(const struct fl_spec *s, unsigned int k)
 	int i;
 
 	for (i = 0; i < s->n_rules; i++) {
-		h = s->rules[i].delay_ns + k * s->rules[i].jitter_ns;
+		h = fl_fault_delay(&s->rules[i]) + k * s->rules[i].jitter_ns;
 		if (h > m)
 			m = h;
 	}
