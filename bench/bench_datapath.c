@@ -19,8 +19,10 @@
  * its cost over the plain target path measured in the same round: the
  * partition over a plain 100 % drop (its cost is the peer lookup), burst
  * loss (per flow, per fault, both chances drawn on every packet), a
- * per-connection draw over a rule that passes, duplicate and reject (the
- * draw alone, and 100 %: the copy sent, the answer forged).
+ * per-connection draw over a rule that passes, duplicate, reject and
+ * corrupt (the draw alone, and 100 %: the copy sent, the answer forged, the
+ * bit flipped). A test run's skb is its own, so corrupt's 100 % row leaves
+ * out the copy of a shared head that writing to a TCP segment's clone costs.
  *
  * The delay path is measured apart, on the tc egress entry points: the
  * first pass of a delayed packet (decision, departure time, and the
@@ -401,6 +403,8 @@ enum fvar {
 	FV_DNS_MISS,	/* a DNS fault, a query for a name it does not list */
 	FV_DNS_PLAIN1,	/* baseline (not shown): FV_DNS_PLAIN, one run at a time */
 	FV_DNS_FORGE,	/* not held to the goal: the answer made; one run at a time */
+	FV_CORRUPT_DRAW,	/* the decision alone: a draw that (almost) never corrupts */
+	FV_CORRUPT,	/* not held to the goal: a bit flipped and the checksum moved */
 	FV_MAX,
 };
 
@@ -416,17 +420,19 @@ static const char *const fvar_name[FV_MAX] = {
 	"reject 100 % (ICMP port unreachable forged, redirected; reported, no goal)",
 	"DNS query, plain path", "dns, a query for a name not listed (passes)",
 	"DNS query, plain path (single runs)",
-	"dns nxdomain, the answer forged (single runs; reported, no goal)" };
+	"dns nxdomain, the answer forged (single runs; reported, no goal)",
+	"corrupt, decision (the draw, no bit flipped)",
+	"corrupt 100 % (a payload bit flipped, checksum left wrong; reported, no goal)" };
 static const char *const fvar_key[FV_MAX] = { "pass", "drop", "partition", "loss_per_flow",
 					      "loss_per_fault", "scope_connections",
 					      "scope_connections_duplicate", "scope_connections_delay",
 					      "duplicate_decision", "duplicate", "reject_decision",
 					      "reject", "dns_plain", "dns_decision", "dns_plain_single",
-					      "dns_forge" };
+					      "dns_forge", "corrupt_decision", "corrupt" };
 static const enum fvar fvar_base[FV_MAX] = { FV_PASS, FV_DROP, FV_DROP, FV_PASS, FV_PASS,
 					     FV_PASS, FV_PASS, FV_PASS, FV_PASS, FV_PASS,
 					     FV_PASS, FV_PASS, FV_DNS_PLAIN, FV_DNS_PLAIN,
-					     FV_DNS_PLAIN1, FV_DNS_PLAIN1 };
+					     FV_DNS_PLAIN1, FV_DNS_PLAIN1, FV_PASS, FV_PASS };
 /* A forged answer rewrites the test run's one skb, so its next repeat
  * would see the answer, not the packet: the reject row is timed over
  * single runs, against the plain path timed the same way.
@@ -466,7 +472,7 @@ static bool fvar_shown(enum fvar v, enum fl_prog prog)
 
 static bool fvar_no_goal(enum fvar v)
 {
-	return v == FV_DUP || v == FV_REJECT || v == FV_DNS_FORGE;
+	return v == FV_DUP || v == FV_REJECT || v == FV_DNS_FORGE || v == FV_CORRUPT;
 }
 
 /* The packet of variant @v: a DNS query from the target for
@@ -624,6 +630,11 @@ static int fvar_setup(struct fx *f, enum fvar v)
 		r.dir_mask = FL_DIRM_EGRESS;
 		r.reject_prob = v == FV_REJECT ? FL_PROB_ONE : 1;
 		break;
+	case FV_CORRUPT_DRAW:
+	case FV_CORRUPT:
+		r.dir_mask = FL_DIRM_EGRESS;
+		r.corrupt_prob = v == FV_CORRUPT ? FL_PROB_ONE : 1;
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -641,9 +652,9 @@ static int fvar_setup(struct fx *f, enum fvar v)
 /* Copy-and-duplicate rules act at egress; a reject answers at tc only. */
 static int fvar_skip(enum fvar v, enum fl_prog prog)
 {
-	/* the rows time the egress copy and answer */
+	/* the rows time the egress copy, answer and bit flip */
 	if (v == FV_DUP || v == FV_DUP_DRAW || v == FV_CONN_DUP || v == FV_REJECT ||
-	    v == FV_REJECT_DRAW || fvar_dns(v))
+	    v == FV_REJECT_DRAW || fvar_dns(v) || v == FV_CORRUPT || v == FV_CORRUPT_DRAW)
 		return fx_code[prog].dir != FL_DIR_EGRESS;
 	return 0;
 }
@@ -814,7 +825,7 @@ static void print_faults_table(void)
 	printf("\n- the reject 100 %% row is timed over %d single runs, base and all (a forged answer\n"
 	       "  rewrites the test run's skb, so repeats would not see the packet again)\n",
 	       ONCE_RUNS);
-	printf("- each fault's decision adds <= %.0f ns (the 100 %% duplicate, reject and DNS answer rows excepted: they send a copy, an answer): %s",
+	printf("- each fault's decision adds <= %.0f ns (the 100 %% duplicate, reject, DNS answer and corrupt rows excepted: they send a copy, an answer, rewrite a packet): %s",
 	       TARGET_FAULT_NS, over ? "MISSED" : "met");
 	if (over)
 		printf(" in %d of %d rows\n", over, rows);

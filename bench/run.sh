@@ -6,7 +6,7 @@
 # Environment: OUTPUT (build directory, default build), BENCH_ARGS (extra
 # arguments for bench_datapath, e.g. "--runs 9"), BENCH_DATAPATH=0,
 # BENCH_ABORT=0, BENCH_BREAKER=0, BENCH_BYSTANDER=0, BENCH_SIDE=0 or BENCH_VM=0
-# to leave a part out, BENCH_SIDE_ROUNDS (side by side with iptables and nft,
+# to leave a part out, BENCH_VM_KERNELS (the VM kernels, default "6.1 6.12"), BENCH_SIDE_ROUNDS (side by side with iptables and nft,
 # default 5),
 # BENCH_BYSTANDER_ROUNDS (default 5), BENCH_TRIPS (abort
 # latency trips, default 100), FL_FIDELITY_ROUNDS (VM rounds, default 3).
@@ -170,7 +170,7 @@ fi
 
 # Fidelity against netem, in a VM on each kernel (the host has no fq).
 if [[ ${BENCH_VM:-1} == 1 ]]; then
-	for k in 6.1 6.12; do
+	for k in ${BENCH_VM_KERNELS:-6.1 6.12}; do
 		echo "bench/run.sh: scripts/vmtest.sh -k $k bench/vm_fidelity.sh" >&2
 		load=$(cut -d' ' -f1-3 /proc/loadavg)
 		if ! "$repo/scripts/vmtest.sh" -k "$k" -t 1500 -w "$tmp" -- bench/vm_fidelity.sh \

@@ -11,7 +11,7 @@ source "$(dirname "$0")/../tests/lib/lib.sh"
 [[ -n ${1:-} ]] && exec >"$1"
 fl_require_root
 fl_require_cgroup2
-fl_require_cmds ip tc ping iperf3
+fl_require_cmds ip tc ping iperf3 ethtool
 fl_require_traffic
 fl_require_faultline
 fl_setup
@@ -284,6 +284,49 @@ for who in tbf netem fl; do
 	rate_off "$who"
 done
 
+# ---- corrupt, beside netem's corrupt ----
+# corr: "LOST_PCT CSUM_ERRORS LOST" of 20,000 datagrams at 10k pps: the
+# share the sink never received, the UDP checksum errors its namespace
+# counted, and the datagrams lost. netem flips a bit anywhere in the
+# packet, headers too (an IP header's error is not a UDP one); faultline
+# only in the payload.
+# netem completes a partial checksum before it flips a bit; faultline
+# leaves a partial one to be completed later, which a veth never does, so
+# the row is measured with the client veth's checksum offload on (its
+# default) and off (README "Corrupt").
+udp_csum_errors()
+{
+	ip netns exec "$FL_NS_SRV" awk '$1 == "Udp:" {
+		if (!c) { for (i = 2; i <= NF; i++) if ($i == "InCsumErrors") c = i; next }
+		print $c; exit }' /proc/net/snmp
+}
+corr()
+{
+	local name=cr$RANDOM e0 rx
+
+	e0=$(udp_csum_errors)
+	fl_server "$name" udp-sink --port "$SINK" --duration 60 >/dev/null
+	fl_traffic "$FL_NS_CLI" "$FL_CG_TARGET" udp-send --dst "$FL_SRV4" --port "$SINK" \
+		--count 20000 --pps 10000 >/dev/null
+	sleep 1
+	fl_stop "$name" INT >/dev/null
+	rx=$(fl_kv "$(cat "$FL_STATE/$name.out")" received)
+	awk -v rx="$rx" -v e="$(($(udp_csum_errors) - e0))" 'BEGIN {
+		if (rx == "") { print "invalid: no sink line"; exit }
+		printf "%.2f %d %d\n", 100 * (20000 - rx) / 20000, e, 20000 - rx }'
+}
+for tx in on off; do
+	nsx ethtool -K "$DEV" tx "$tx" >/dev/null
+	for who in netem fl; do
+		if [[ $who == netem ]]; then netem_on corrupt 10%; else fl_on --corrupt 10; fi
+		read -r R[$who.corr.$tx] R[$who.corre.$tx] R[$who.corrl.$tx] <<<"$(corr)"
+		if [[ $who == netem ]]; then netem_off; else fl_off; fi
+	done
+	# what the report counted, summed over the directions
+	R[fl.corrn.$tx]=$(grep -o 'corrupted [0-9]*' "$FL_STATE/fl.out" | awk '{ s += $2 } END { print s + 0 }')
+done
+nsx ethtool -K "$DEV" tx on >/dev/null
+
 tcp_ratio=$(awk -v f="$(medv fl.tcp)" -v n="$(medv netem.tcp)" 'BEGIN { printf "%.2f", (n > 0 ? f / n : 0) }')
 udp_share=$(awk -v f="$(medv fl.udp)" -v b="$(medv base.udp)" 'BEGIN { printf "%.1f", (b > 0 ? 100 * f / b : 0) }')
 
@@ -320,6 +363,12 @@ lv() { if [[ ${R[$1]} == invalid* ]]; then echo invalid; else echo "${R[$1]##* }
 loss_verdicts="1 %: $(lv fl.loss1), 10 %: $(lv fl.loss10), 30 %: $(lv fl.loss30)"
 g_rtcp=$(verdict holds 'x >= 9 && x <= 11' x="${R[fl.rtcp]}")
 g_rudp=$(verdict holds 'n == 0' n="${R[fl.rulost]:-x}")
+# offload off: the datagrams lost are the checksum errors and the report's
+# corrupted, within 5 sigma of 10 %
+g_corr=$(verdict holds 'l != "" && l == e && l == n && (l - 2000) <= 5 * s && (2000 - l) <= 5 * s' \
+	l="${R[fl.corrl.off]}" e="${R[fl.corre.off]}" n="${R[fl.corrn.off]:-x}" s="$(awk 'BEGIN { print sqrt(20000 * 0.1 * 0.9) }')")
+# offload on: none lost, no error counted, the corrupted delivered unchecked
+g_corr_on=$(verdict holds 'l != "" && l + 0 == 0 && e + 0 == 0 && n > 0' l="${R[fl.corrl.on]}" e="${R[fl.corre.on]}" n="${R[fl.corrn.on]:-0}")
 
 cat <<EOT
 Kernel $(uname -r) in a TCG VM ($(nproc) vCPUs): absolute times and CPU costs are inflated by emulation; the columns compare netem and faultline in the same boot. The rows with targets are the median (and range) of ${ROUNDS} rounds that alternate netem and faultline; the other rows are one run each. Baseline one-way delay p50: ${b1} us at 1k pps, ${b10} us at 10k pps; baseline RTT mean/p50/p99 ${brm}/${brp50}/${brp99} ms; the UDP sender at 10k pps without a fault: $(med base.udp) pps.
@@ -341,6 +390,8 @@ Kernel $(uname -r) in a TCG VM ($(nproc) vCPUs): absolute times and CPU costs ar
 | reordering, 500 pps, 30 ± 10 ms normal | ${R[netem.reorder]} | ${R[fl.reorder]} default (${R[fl.reorder_rps]} received on one CPU), ${R[fl.reorder_opt]} with --reorder | default, received on one CPU: none reordered: **${g_ord}** |
 | loss for 1 / 10 / 30 % drop over 20,000 packets (%) | $(loss_num netem.loss1) / $(loss_num netem.loss10) / $(loss_num netem.loss30) | $(loss_num fl.loss1) / $(loss_num fl.loss10) / $(loss_num fl.loss30) | each within 5 sigma of the binomial: **${g_loss}** (${loss_verdicts}) |
 | duplicate 10 % over 20,000 packets: received twice (%) | ${R[netem.dup]% *} | ${R[fl.dup]% *} | within 5 sigma of the binomial: **${R[fl.dup]##* }** (netem: ${R[netem.dup]##* }) |
+| corrupt 10 % over 20,000 datagrams, client veth's checksum offload on (default): lost % / receiver's UDP InCsumErrors | ${R[netem.corr.on]} / ${R[netem.corre.on]} | ${R[fl.corr.on]} / ${R[fl.corre.on]} (${R[fl.corrn.on]} corrupted, delivered unchecked) | as README says, none dropped, none counted: **${g_corr_on}** (netem completes the checksum first, so its receiver drops) |
+| corrupt 10 % over 20,000 datagrams, offload off (ethtool -K tx off): lost % / receiver's UDP InCsumErrors | ${R[netem.corr.off]} / ${R[netem.corre.off]} | ${R[fl.corr.off]} / ${R[fl.corre.off]} (${R[fl.corrn.off]} corrupted, ${R[fl.corrl.off]} lost) | the datagrams lost are the checksum errors and the corrupted, within 5 sigma of 10 %: **${g_corr}** (netem's flips hit headers too) |
 | burst loss, gemodel p 1 % r 25 % (model: 3.85 % lost, bursts of 4.00) over 20,000 packets: lost % / mean burst | ${R[netem.ge]% *} | ${R[fl.ge]% *} | each within 5 sigma of the model: **${R[fl.ge]##* }** (netem: ${R[netem.ge]##* }) |
 | burst loss, faultline --loss 5 --loss-correlation 50 = gemodel p 2.5 % r 47.5 % (model: 5.00 %, bursts of 2.11): lost % / mean burst | ${R[netem.ges]% *} | ${R[fl.ges]% *} | each within 5 sigma of the model: **${R[fl.ges]##* }** (netem: ${R[netem.ges]##* }) |
 

@@ -33,6 +33,7 @@
 #include "observe.h"
 #include "breaker.h"
 #include "reject.h"
+#include "corrupt.h"
 #include "dns.h"
 
 /* tc return codes are macros in uapi, absent from BTF */
@@ -50,6 +51,11 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  */
 struct fl_req {
 	struct fl_pkt pkt;
+	/* in the hole fl_pkt leaves before cgid: a larger fl_req would take
+	 * fl_xdp_in's frame past 96 bytes, and the call chain past the
+	 * 512-byte stack on 6.1
+	 */
+	__u32 corrupt_fix;	/* out: FL_CORRUPT keeps the checksum valid */
 	__u64 cgid;
 	__u64 tstamp;		/* out: departure time for FL_DELAY and FL_PACE */
 	__u32 dir;
@@ -139,7 +145,7 @@ __noinline int fl_decide(const struct fl_target *t, struct fl_req *rq)
 	fl_rules_eval(t, &rq->pkt, rq->dir, ip_len, &d);
 	/* a rejected packet goes no further either: the flow counts it lost */
 	flow = fl_flow_account(&k, t, &rq->pkt, rq->dir, ip_len, rq->cgid, now,
-			       d.verdict == FL_DROP || d.verdict >= FL_REJECT_RST, st, &end);
+			       d.verdict == FL_DROP || fl_verdict_answered(d.verdict), st, &end);
 	if (d.loss) {
 		fl_rule_act(&d, fl_loss_draw(d.rule, d.rule_id, flow), &rq->pkt, rq->dir);
 		if (d.verdict == FL_DROP)
@@ -160,6 +166,8 @@ __noinline int fl_decide(const struct fl_target *t, struct fl_req *rq)
 	} else if (d.verdict == FL_DROP) {
 		st->drop_reason[FL_DROP_FAULT]++;
 	}
+	if (d.verdict == FL_CORRUPT)
+		rq->corrupt_fix = d.rule->corrupt_fix;
 	fl_flow_finish(&k, flow, end, st);
 	/* one load when no breaker counts on the packet path */
 	if (fl_ctl.brk_mask & FL_BRK_PATH_MASK)
@@ -215,6 +223,14 @@ __noinline int fl_brk_signal(__u32 target_id, __u32 sig, __u64 value)
 		break;
 	}
 	return 0;
+}
+
+/* A corrupt verdict's bit flip (corrupt.h). */
+__noinline int fl_corrupt(struct __sk_buff *skb, const struct fl_req *rq)
+{
+	if (!skb || !rq)
+		return -1;
+	return fl_corrupt_skb(skb, &rq->pkt, rq->corrupt_fix);
 }
 
 /* Which DNS faults of @t the query in @skb names (p->dns_mask). */
@@ -344,9 +360,9 @@ int fl_xdp_in(struct xdp_md *ctx)
 	 * it answer one (the loader places an ingress reject on tc)
 	 */
 	verdict = fl_decide(t, &rq);
-	if (verdict >= FL_REJECT_RST)
+	if (fl_verdict_answered(verdict))
 		fl_reject_unanswered(rq.dir);
-	if (verdict == FL_DROP || verdict >= FL_REJECT_RST)
+	if (verdict == FL_DROP || fl_verdict_answered(verdict))
 		return XDP_DROP;
 	if (fl_ctl.observe)
 		fl_http_xdp(ctx, &rq);
@@ -371,13 +387,13 @@ int fl_tc_in(struct __sk_buff *skb)
 	rq.target_id = t->target_id;
 	verdict = fl_decide(t, &rq);
 	/* the answer leaves by the device the packet came in on */
-	if (verdict >= FL_REJECT_RST) {
+	if (fl_verdict_answered(verdict)) {
 		if (!fl_reject_tc(skb, &rq.pkt, verdict))
 			return bpf_redirect(skb->ifindex, 0);
 		fl_reject_unanswered(rq.dir);
 	}
 	/* a drop at ingress is not seen by any local sender */
-	if (verdict == FL_DROP || verdict >= FL_REJECT_RST)
+	if (verdict == FL_DROP || fl_verdict_answered(verdict))
 		return FL_TC_SHOT;
 	if (verdict == FL_DUP)
 		fl_dup_in_send(skb);
@@ -424,6 +440,9 @@ static __always_inline int fl_tc_egress(struct __sk_buff *skb, bool tcx, bool pe
 					FL_DNS_RCODE_NXDOMAIN : FL_DNS_RCODE_SERVFAIL, tcx);
 	if (verdict != FL_DROP && !rq.parse_rc && fl_ctl.observe)
 		fl_http(skb, &rq);
+	/* after the HTTP status is read: the flipped bit may be in it */
+	if (verdict == FL_CORRUPT)
+		fl_corrupt(skb, &rq);
 	return fl_tc_egress_act(skb, verdict, rq.tstamp, tcx, rq.dir, &rq.pkt);
 }
 
@@ -483,9 +502,9 @@ int fl_cg_in(struct __sk_buff *skb)
 	rq.target_id = t->target_id;
 	verdict = fl_decide(t, &rq);
 	/* cgroup_skb may only pass or drop: a reject is dropped, and said so */
-	if (verdict >= FL_REJECT_RST)
+	if (fl_verdict_answered(verdict))
 		fl_reject_unanswered(rq.dir);
-	if (verdict == FL_DROP || verdict >= FL_REJECT_RST)
+	if (verdict == FL_DROP || fl_verdict_answered(verdict))
 		return 0;
 	if (!rq.parse_rc && fl_ctl.observe)
 		fl_http(skb, &rq);

@@ -23,10 +23,21 @@ enum fl_verdict {
 	FL_DUP = 4,	/* sent as it is, and a copy beside it (tc hooks only) */
 	FL_REJECT_RST = 5,	/* answered with a TCP RST instead (bpf/reject.h) */
 	FL_REJECT_ICMP = 6,	/* answered with ICMP port unreachable instead */
-	/* from FL_REJECT_RST on, the packet is answered and goes no further */
+	/* from FL_REJECT_RST to FL_DNS_SERVFAIL, the packet is answered and
+	 * goes no further (fl_verdict_answered)
+	 */
 	FL_DNS_NXDOMAIN = 7,	/* a DNS query answered in its place (tc egress only) */
 	FL_DNS_SERVFAIL = 8,
+	FL_CORRUPT = 9,	/* one payload bit flipped, then sent on (tc egress only; corrupt.h) */
 };
+
+/* Was the packet answered in its place (reject, DNS)? A corrupted one is
+ * sent on, and is not.
+ */
+static __always_inline int fl_verdict_answered(int verdict)
+{
+	return verdict >= FL_REJECT_RST && verdict <= FL_DNS_SERVFAIL;
+}
 
 struct fl_decision {
 	struct fl_rule *rule;	/* the rule that matched, or NULL */
@@ -34,6 +45,11 @@ struct fl_decision {
 	__u32 rule_id;
 	int verdict;
 	int loss;		/* 1: burst loss still to draw (fl_loss_draw) */
+	/* the packet's IP bytes: corrupt is drawn in fl_rule_act, where it
+	 * decides; a draw held from fl_rules_eval took fl_decide's frame past
+	 * 6.1's 512-byte stack for the call chain
+	 */
+	__u32 len;
 };
 
 /* One step of a 64-bit multiply-xorshift mix. */
@@ -110,6 +126,21 @@ static __always_inline int fl_fault_draw(const struct fl_rule *r, __u64 prob,
 	return (__u64)bpf_get_prandom_u32() < prob;
 }
 
+/* Corrupt this packet? Only a TCP or UDP packet with payload has a bit to
+ * flip; any other passes as it is, uncounted. With scope connections the
+ * tuple's hash under corrupt's seed chooses: the chosen connections have
+ * every payload packet corrupted.
+ */
+static __always_inline int fl_corrupt_draw(const struct fl_rule *r, const struct fl_pkt *p,
+					   __u32 dir, __u32 ip_len)
+{
+	if (!r->corrupt_prob || !p->l4_ok || (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP))
+		return 0;
+	if (ip_len + p->l3_off <= p->payload_off)
+		return 0;
+	return fl_fault_draw(r, r->corrupt_prob, p, dir, FL_FK_CORRUPT);
+}
+
 /* One packet through a Gilbert-Elliott chain: lost or not by the state it
  * finds, then the state moves (netem's gemodel does the same). The state
  * is the flow's, or the rule's when asked or when the flow table refused
@@ -176,6 +207,10 @@ static __always_inline void fl_rule_act(struct fl_decision *d, int drop,
 		if (rs)
 			rs->duplicated++;
 		d->verdict = FL_DUP;
+	} else if (fl_corrupt_draw(r, p, dir, d->len)) {
+		if (rs)
+			rs->corrupted++;
+		d->verdict = FL_CORRUPT;
 	}
 }
 
@@ -300,6 +335,7 @@ static __always_inline void fl_rules_eval(const struct fl_target *t, const struc
 		d->rule = r;
 		d->rule_id = rid;
 		d->rs = rs;
+		d->len = len;
 		if (r->loss)
 			d->loss = 1;
 		else if (r->reject_prob)

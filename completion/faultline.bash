@@ -10,7 +10,7 @@ _faultline_opts()
 		      --iface -i --direction -d --proto -p --peer --port --drop --delay
 		      --jitter --distribution --correlation --reorder --rate --rate-per
 		      --scope --partition --loss --loss-correlation --loss-p --loss-r
-		      --loss-h --loss-k --loss-per --duplicate --delay-percent --rate-percent --reject --reject-with
+		      --loss-h --loss-k --loss-per --duplicate --corrupt --corrupt-fix-checksum --delay-percent --rate-percent --reject --reject-with
 		      --dns-name --dns-action --dns-delay --force-qdisc --abort-if --duration -t --name --json --dry-run
 		      --force --verbose -v --help" ;;
 	run) echo "--json --report-dir --dry-run --explain --force --agent --socket --verbose -v --help" ;;

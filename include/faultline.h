@@ -297,6 +297,9 @@ struct fl_rule {
 	__u32 pad2;
 	__u32 dns_rcode;	/* DNS fault: answer a matching query with this RCODE; 0: none */
 	__u32 dns_pad;
+	__u64 corrupt_prob;	/* 0 .. FL_PROB_ONE: chance of flipping a payload bit */
+	__u32 corrupt_fix;	/* 1: corrupt keeps the L4 checksum valid (corrupt data delivered) */
+	__u32 corrupt_pad;
 };
 
 /* Per-rule state shared by all CPUs (delay correlation, per-target rate). */
@@ -330,6 +333,7 @@ struct fl_rule_stats {
 	__u64 duplicated;	/* sent twice (a copy made) */
 	__u64 rejected;		/* answered with a forged TCP RST or ICMP error */
 	__u64 dns;		/* DNS queries whose name matched (then dropped, delayed or answered) */
+	__u64 corrupted;	/* one bit of the L4 payload flipped */
 };
 
 /* Per-CPU global counters, one slot per direction. */

@@ -34,6 +34,7 @@ PKGS=(
 	# binary alone, without a system service that would start on install
 	"dnsmasq-base:dnsmasq"
 	"bind9-dnsutils:dig"
+	"ethtool:ethtool"
 	"iptables:iptables"
 	"nftables:nft"
 	"jq:jq"

@@ -18,6 +18,17 @@
  *                copy's second visit passes it untouched. On ingress: at
  *                the peer's egress the same, at tc ingress the copy is
  *                received on the loopback (a packet socket counts it)
+ *                copy's second visit passes it untouched
+ *   corrupt      TCP and UDP over IPv4 and IPv6, odd and even payloads:
+ *                each packet leaves with exactly one bit flipped, inside
+ *                the L4 payload, the headers as they were but for the
+ *                checksum, which recomputation finds valid with
+ *                fixChecksum and invalid without (BPF_PROG_TEST_RUN's skb
+ *                is CHECKSUM_NONE: the field holds the full checksum); a
+ *                packet with no payload passes unchanged and uncounted; a
+ *                UDP/IPv4 datagram sent without a checksum keeps none; 30 %
+ *                within 5 sigma; scope connections: a tuple is always or
+ *                never corrupted
  */
 #define _GNU_SOURCE
 #include <math.h>
@@ -646,6 +657,248 @@ static void check_duplicate(enum fl_prog prog, double pct, __u32 runs)
 	tap_end();
 }
 
+/* ---- corrupt ---- */
+
+/* The ones' complement sum over the pseudo header and the L4 bytes of
+ * frame @d, folded and inverted: 0 when the L4 checksum in it is right.
+ */
+static __u16 l4_csum(const __u8 *d, __u32 len, __u32 l3, __u32 l4, int family, __u8 proto)
+{
+	__u8 buf[40 + PKT_MAX];
+	__u32 n = 0, l4len = len - l4;
+
+	if (family == 4) {
+		memcpy(buf, d + l3 + 12, 8);
+		n = 8;
+	} else {
+		memcpy(buf, d + l3 + 8, 32);
+		n = 32;
+	}
+	buf[n++] = 0;
+	buf[n++] = proto;	/* IPv4: zero, proto, length; the order does not change the sum */
+	buf[n++] = l4len >> 8;
+	buf[n++] = l4len & 0xff;
+	memcpy(buf + n, d + l4, l4len);
+	return pkt_csum(buf, n + l4len);
+}
+
+static __u32 csum_field(__u8 proto)
+{
+	return proto == IPPROTO_TCP ? 16 : 6;
+}
+
+/* A frame of @s with its L4 checksum right (or, @no_csum, 0: UDP/IPv4
+ * without one).
+ */
+static void corrupt_pkt(struct pkt *pk, const struct pkt_spec *s, bool no_csum)
+{
+	__u8 *field;
+	__u16 c;
+
+	pkt_build(pk, s);
+	field = pk->data + pk->l4_off + csum_field(s->proto);
+	field[0] = field[1] = 0;
+	if (no_csum)
+		return;
+	c = l4_csum(pk->data, pk->len, pk->l3_off, pk->l4_off, s->family, s->proto);
+	if (s->proto == IPPROTO_UDP && !c)
+		c = 0xffff;
+	pkt_put16(field, c);
+}
+
+static void corrupt_fault(struct fl_fault *f, double pct, bool fix)
+{
+	fl_fault_init(f, "c");
+	f->dir_mask = FL_DIRM_EGRESS;
+	f->has_corrupt = true;
+	f->corrupt_pct = pct;
+	f->corrupt_prob = fl_percent_to_prob(pct);
+	f->corrupt_fix = fix;
+}
+
+/* One run of @in through @prog; the frame that leaves in @out. */
+static int corrupt_run(enum fl_prog prog, const struct pkt *in, struct pkt *out)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in->data, .data_size_in = in->len,
+		    .data_out = out->data, .data_size_out = sizeof(out->data), .repeat = 1);
+
+	if (bpf_prog_test_run_opts(F.prog_fd[prog], &o) || o.retval != fx_code[prog].pass)
+		return -1;
+	out->len = o.data_size_out;
+	return 0;
+}
+
+#define CORRUPT_RUNS	2000
+
+static void check_corrupt(enum fl_prog prog, int family, __u8 proto, int payload, bool fix)
+{
+	struct pkt_spec s = between(prog, family == 4 ? "198.18.0.1" : "2001:db8::1", 5201, 40000);
+	__u32 pay_off, csum_off, bytes_hit = 0, bad = 0, i, j;
+	struct fl_rule_stats t[FL_DIR_MAX];
+	struct fl_fault f;
+	struct pkt in, out;
+	__u8 hit[256] = {};
+
+	s.proto = proto;
+	s.payload = payload;
+	corrupt_pkt(&in, &s, false);
+	pay_off = in.l4_end;
+	csum_off = in.l4_off + csum_field(proto);
+	corrupt_fault(&f, 100, fix);
+	setup(&f);
+	tap_begin("%s corrupt %s/IPv%d, %d-byte payload, fixChecksum %s: one payload bit flipped, checksum %s",
+		  fx_code[prog].name, proto == IPPROTO_TCP ? "TCP" : "UDP", family, payload,
+		  fix ? "true" : "false", fix ? "valid" : "invalid");
+	TAP_EQ(l4_csum(in.data, in.len, in.l3_off, in.l4_off, family, proto), 0);
+	for (i = 0; i < CORRUPT_RUNS; i++) {
+		int flipped = 0, where = -1, other = 0;
+		__u16 sum;
+
+		if (corrupt_run(prog, &in, &out) || out.len != in.len) {
+			bad++;
+			continue;
+		}
+		for (j = 0; j < in.len; j++) {
+			__u8 x = in.data[j] ^ out.data[j];
+
+			if (!x)
+				continue;
+			if (j == csum_off || j == csum_off + 1)
+				continue;
+			if (j < pay_off)
+				other++;
+			flipped += __builtin_popcount(x);
+			where = j;
+		}
+		sum = l4_csum(out.data, out.len, out.l3_off = in.l3_off, in.l4_off, family, proto);
+		if (flipped != 1 || other || where < (int)pay_off || (fix ? sum != 0 : sum == 0)) {
+			if (!bad)
+				tap_diag("run %u: %d bits flipped, %d header bytes changed, last at %d (payload from %u), checksum sum %#x",
+					 i, flipped, other, where, pay_off, sum);
+			bad++;
+			continue;
+		}
+		if (!hit[where - pay_off]++)
+			bytes_hit++;
+	}
+	TAP_EQ(bad, 0);
+	/* the bit is drawn over the whole payload: 2000 draws miss one of
+	 * 64 bytes with a chance below 64 (63/64)^2000, about 1e-12
+	 */
+	TAP_EQ(bytes_hit, (__u32)payload);
+	fx_rule_stats(&F, RID, t);
+	TAP_EQ(t[FL_DIR_EGRESS].matched, CORRUPT_RUNS);
+	TAP_EQ(t[FL_DIR_EGRESS].corrupted, CORRUPT_RUNS);
+	TAP_EQ(t[FL_DIR_EGRESS].dropped, 0);
+	tap_end();
+}
+
+/* Packets that have no bit to flip, or no checksum to leave wrong. */
+static void check_corrupt_edges(enum fl_prog prog)
+{
+	struct pkt_spec s = between(prog, "198.18.0.1", 5201, 40000);
+	struct fl_rule_stats t[FL_DIR_MAX];
+	struct pkt in, out;
+	struct fl_fault f;
+	__u32 i, diff = 0;
+
+	tap_begin("%s corrupt: a TCP segment and a UDP datagram with no payload pass unchanged, uncounted",
+		  fx_code[prog].name);
+	corrupt_fault(&f, 100, false);
+	setup(&f);
+	s.payload = 0;
+	corrupt_pkt(&in, &s, false);
+	TAP_EQ(corrupt_run(prog, &in, &out), 0);
+	TAP_EQ(out.len, in.len);
+	TAP_EQ(memcmp(in.data, out.data, in.len), 0);
+	s.proto = IPPROTO_UDP;
+	corrupt_pkt(&in, &s, false);
+	TAP_EQ(corrupt_run(prog, &in, &out), 0);
+	TAP_EQ(memcmp(in.data, out.data, in.len), 0);
+	fx_rule_stats(&F, RID, t);
+	TAP_EQ(t[FL_DIR_EGRESS].matched, 2);
+	TAP_EQ(t[FL_DIR_EGRESS].corrupted, 0);
+	tap_end();
+
+	tap_begin("%s corrupt: a UDP/IPv4 datagram sent without a checksum keeps none (0)",
+		  fx_code[prog].name);
+	s.payload = 32;
+	corrupt_pkt(&in, &s, true);
+	for (i = 0; i < 20; i++) {
+		TAP_EQ(corrupt_run(prog, &in, &out), 0);
+		diff += memcmp(in.data, out.data, in.len) != 0;
+		TAP_EQ(out.data[in.l4_off + 6] | out.data[in.l4_off + 7], 0);
+	}
+	TAP_EQ(diff, 20);
+	tap_end();
+}
+
+static void check_corrupt_rate(enum fl_prog prog)
+{
+	struct pkt_spec s = between(prog, "198.18.0.1", 5201, 40000);
+	const __u32 runs = 20000;
+	double p = 0.3, mean = p * runs, sd = sqrt(runs * p * (1 - p)), dev;
+	struct fl_rule_stats t[FL_DIR_MAX];
+	struct pkt in, out;
+	struct fl_fault f;
+	__u32 i, diff = 0;
+
+	s.proto = IPPROTO_UDP;
+	s.payload = 32;
+	corrupt_pkt(&in, &s, false);
+	corrupt_fault(&f, 30, false);
+	setup(&f);
+	tap_begin("%s corrupt 30 %%: %u datagrams, those changed are those counted, within 5 sigma",
+		  fx_code[prog].name, runs);
+	for (i = 0; i < runs; i++) {
+		if (corrupt_run(prog, &in, &out))
+			break;
+		diff += memcmp(in.data, out.data, in.len) != 0;
+	}
+	TAP_EQ(i, runs);
+	fx_rule_stats(&F, RID, t);
+	TAP_EQ(t[FL_DIR_EGRESS].corrupted, diff);
+	dev = (diff - mean) / sd;
+	TAP_TRUE(fabs(dev) <= 5, "corrupted %u, expected %.0f +- %.1f (%.2f sigma)", diff, mean,
+		 sd, dev);
+	tap_end();
+}
+
+/* scope connections: the tuple's hash chooses; each tuple always or never */
+static void check_corrupt_conns(enum fl_prog prog)
+{
+	struct pkt_spec s = between(prog, "198.18.0.1", 5201, 40000);
+	struct fl_rule_stats t[FL_DIR_MAX];
+	__u32 tuples = 200, mixed = 0, chosen = 0, i, k;
+	struct pkt in, out;
+	struct fl_fault f;
+
+	corrupt_fault(&f, 50, true);
+	f.scope = FL_SCOPE_CONNECTIONS;
+	setup(&f);
+	s.proto = IPPROTO_UDP;
+	s.payload = 8;
+	tap_begin("%s corrupt 50 %% of connections: each of %u tuples corrupted on all 10 packets or none",
+		  fx_code[prog].name, tuples);
+	for (i = 0; i < tuples; i++) {
+		__u32 n = 0;
+
+		s.sport = 30000 + i;
+		corrupt_pkt(&in, &s, false);
+		for (k = 0; k < 10; k++)
+			if (!corrupt_run(prog, &in, &out))
+				n += memcmp(in.data, out.data, in.len) != 0;
+		mixed += n != 0 && n != 10;
+		chosen += n == 10;
+	}
+	TAP_EQ(mixed, 0);
+	/* 200 tuples at 50 %: 5 sigma is about 35 */
+	TAP_TRUE(chosen >= 65 && chosen <= 135, "%u of %u tuples chosen", chosen, tuples);
+	fx_rule_stats(&F, RID, t);
+	TAP_EQ(t[FL_DIR_EGRESS].corrupted, chosen * 10);
+	tap_end();
+}
+
 int main(void)
 {
 	cpu_set_t cpus;
@@ -673,6 +926,23 @@ int main(void)
 	check_duplicate(FL_PROG_TC_IN, 30, 20000);
 	check_duplicate(FL_PROG_CLS_PIN, 30, 20000);
 	check_duplicate(FL_PROG_TCX_PIN, 100, 1000);
+	{
+		static const enum fl_prog eg[] = { FL_PROG_TCX_EG, FL_PROG_CLS_EG };
+		static const __u8 protos[] = { IPPROTO_TCP, IPPROTO_UDP };
+		size_t a, b;
+		int fam, fix;
+
+		for (a = 0; a < 2; a++) {
+			for (b = 0; b < 2; b++)
+				for (fam = 4; fam <= 6; fam += 2)
+					for (fix = 0; fix <= 1; fix++)
+						check_corrupt(eg[a], fam, protos[b],
+							      fam == 4 ? 64 : 63, fix);
+			check_corrupt_edges(eg[a]);
+			check_corrupt_rate(eg[a]);
+			check_corrupt_conns(eg[a]);
+		}
+	}
 	fx_close(&F);
 	return tap_done();
 }

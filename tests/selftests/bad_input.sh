@@ -10,7 +10,7 @@ fl_require_cgroup2
 fl_require_cmds ip tc bpftool
 fl_require_faultline
 
-fl_plan 23
+fl_plan 24
 fl_setup
 
 ns=/run/netns/$FL_NS_CLI
@@ -76,6 +76,7 @@ rejects "--port 70000" --cgroup "$cg" --netns "$ns" --port 70000 --drop 30 --dur
 rejects "--direction sideways" --cgroup "$cg" --netns "$ns" --direction sideways --drop 30 --duration 2s
 rejects "--proto sctp" --cgroup "$cg" --netns "$ns" --proto sctp --drop 30 --duration 2s
 rejects "an unknown option" --cgroup "$cg" --netns "$ns" --drop 30 --duration 2s --frobnicate
+rejects "--corrupt-fix-checksum without --corrupt" --cgroup "$cg" --netns "$ns" --drop 30 --duration 2s --corrupt-fix-checksum
 
 fl_no_faultline_attached
 fl_ok $? "nothing attached at the end"

@@ -46,7 +46,7 @@ fl_exp_write "$good" good 5s '[{name: lossy, direction: egress, drop: {percent: 
 	printf '      direction: egress\n'	# line 12
 	printf '      dorp: {percent: 10}\n'	# line 13, the field at column 7
 } >"$bad"
-want="$bad:13:7: unknown field 'dorp' in faults[0]; expected one of name, direction, match, drop, delay, rate, partition, loss, scope, duplicate, reject, dns"
+want="$bad:13:7: unknown field 'dorp' in faults[0]; expected one of name, direction, match, drop, delay, rate, partition, loss, scope, duplicate, reject, dns, corrupt"
 
 # cli NAME CMD...: runs CMD with stdout and stderr in NAME.out and
 # NAME.err; sets rc.

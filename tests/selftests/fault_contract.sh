@@ -88,6 +88,14 @@ ROWS=(
 	"dns|dns: {match: {names: [a.example]}, action: drop}, drop: {percent: 5}|--dns-name a.example --dns-action drop --drop 5"
 	"direction|direction: ingress, dns: {match: {names: [a.example]}, action: drop}|--direction ingress --dns-name a.example --dns-action drop"
 	"match.ports|match: {ports: [53]}, dns: {match: {names: [a.example]}, action: drop}|--port 53 --dns-name a.example --dns-action drop"
+	"dns|direction: egress, dns: {match: {names: [a.example]}, action: drop}, corrupt: {percent: 5}|--direction egress --dns-name a.example --dns-action drop --corrupt 5"
+	"ok|direction: egress, corrupt: {percent: 5}|--direction egress --corrupt 5"
+	"ok|direction: egress, corrupt: {percent: 5, fixChecksum: true}|--direction egress --corrupt 5 --corrupt-fix-checksum"
+	"ok|direction: egress, corrupt: {percent: 5}, scope: connections|--direction egress --corrupt 5 --scope connections"
+	"direction|corrupt: {percent: 5}|--corrupt 5"
+	"corrupt|direction: egress, corrupt: {percent: 5}, duplicate: {percent: 5}|--direction egress --corrupt 5 --duplicate 5"
+	"corrupt.percent|direction: egress, corrupt: {percent: -1}|--direction egress --corrupt -1"
+	"ok|direction: egress, corrupt: {percent: 5}, drop: {percent: 1}, scope: connections|--direction egress --corrupt 5 --drop 1 --scope connections"
 )
 
 fl_plan $((${#ROWS[@]} + 1))

@@ -195,7 +195,7 @@ EOF
 err=$(kc apply -f "$FL_STATE/bad2.yaml" 2>&1)
 rc=$?
 fl_diag "the API server said:" "$err"
-((rc != 0)) && grep -q 'spec.faults\[0\]: .*drop, loss, duplicate, reject, delay, rate, partition or dns' <<<"$err" &&
+((rc != 0)) && grep -q 'spec.faults\[0\]: .*drop, loss, duplicate, reject, corrupt, delay, rate, partition or dns' <<<"$err" &&
 	grep -q 'spec.faults\[1\].loss: .*p and r go together' <<<"$err" &&
 	grep -q 'spec.faults\[0\].match.peers\[0\]: .*IP address or a CIDR' <<<"$err" &&
 	grep -q 'spec.targets\[0\].pod: .*uid, or by namespace and name' <<<"$err" &&

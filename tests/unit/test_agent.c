@@ -194,8 +194,8 @@ static void test_metrics_families(void **state)
 		if (first)
 			assert_true(type < first);
 	}
-	/* 3 faults, 2 directions, 5 actions (matched, dropped, delayed, duplicated, rejected) */
-	assert_int_equal(count(t, "\nfaultline_fault_packets_total{"), 3 * 2 * 5);
+	/* 3 faults, 2 directions, 6 actions (matched, dropped, delayed, duplicated, rejected, corrupted) */
+	assert_int_equal(count(t, "\nfaultline_fault_packets_total{"), 3 * 2 * 6);
 	assert_non_null(strstr(t, "faultline_experiments{phase=\"Started\"} 1\n"));
 	assert_non_null(strstr(t, "faultline_experiments{phase=\"Failed\"} 1\n"));
 	assert_non_null(strstr(t, "faultline_experiments{phase=\"Aborted\"} 0\n"));

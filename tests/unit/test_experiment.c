@@ -199,6 +199,14 @@ static void test_full_file(void **state)
 	assert_int_equal(f->dup_prob, fl_percent_to_prob(2));
 	assert_int_equal(f->dir_mask, FL_DIRM_EGRESS);
 
+	f = &exp.faults[4];
+	assert_string_equal(f->name, "bursty-link");
+	assert_true(f->has_corrupt);
+	assert_true(f->corrupt_fix);
+	assert_true(f->corrupt_pct == 1);
+	assert_int_equal(f->corrupt_prob, fl_percent_to_prob(1));
+	assert_int_equal(f->dir_mask, FL_DIRM_EGRESS);
+
 	assert_int_equal(exp.n_probes, 2);
 	p = &exp.probes[0];
 	assert_string_equal(p->name, "productpage");
@@ -875,11 +883,11 @@ static const struct bad_case bad_cases[] = {
 	{ "fault_name_twice", FAULT "    - {name: f, drop: {percent: 1}}\n    - {name: @f, drop: {percent: 2}}\n",
 	  "faults[1].name: duplicate name 'f', also faults[0]" },
 	{ "fault_unknown", FAULT "    - name: f\n      @dorp: {percent: 1}\n",
-	  "unknown field 'dorp' in faults[0]; expected one of name, direction, match, drop, delay, rate, partition, loss, scope, duplicate, reject, dns" },
+	  "unknown field 'dorp' in faults[0]; expected one of name, direction, match, drop, delay, rate, partition, loss, scope, duplicate, reject, dns, corrupt" },
 	{ "fault_duplicate_field", FAULT "    - name: f\n      drop: {percent: 1}\n      @drop: {percent: 2}\n",
 	  "duplicate field 'drop' in faults[0] (first at line 12)" },
 	{ "fault_no_action", FAULT "    - @name: f\n      direction: egress\n",
-	  "faults[0]: has no action: add drop, loss, duplicate, reject, delay, rate, partition or dns" },
+	  "faults[0]: has no action: add drop, loss, duplicate, reject, corrupt, delay, rate, partition or dns" },
 	{ "duplicate_delay", FAULT "    - name: f\n      delay: {time: 1ms}\n      duplicate: @{percent: 1}\n",
 	  "faults[0].duplicate: cannot be combined with delay or rate; give it in a fault of its own (with another match: the first matching fault decides)" },
 	{ "reject_no_percent", FAULT "    - name: f\n      reject: @{with: tcp-reset}\n",
@@ -896,6 +904,14 @@ static const struct bad_case bad_cases[] = {
 	  "faults[0].reject: cannot be combined with drop, loss, duplicate, delay, rate or partition; give it in a fault of its own (with another match: the first matching fault decides)" },
 	{ "duplicate_no_percent", FAULT "    - name: f\n      direction: egress\n      duplicate: @{}\n",
 	  "missing field 'percent' in faults[0].duplicate" },
+	{ "corrupt_ingress", FAULT "    - name: f\n      direction: @ingress\n      corrupt: {percent: 1}\n",
+	  "faults[0].direction: corrupt rewrites packets at the target's egress only; give direction: egress" },
+	{ "corrupt_no_percent", FAULT "    - name: f\n      direction: egress\n      corrupt: @{fixChecksum: true}\n",
+	  "missing field 'percent' in faults[0].corrupt" },
+	{ "corrupt_fix_not_bool", FAULT "    - name: f\n      direction: egress\n      corrupt: {percent: 1, fixChecksum: @maybe}\n",
+	  "faults[0].corrupt.fixChecksum: expected true or false, got 'maybe'" },
+	{ "corrupt_delay", FAULT "    - name: f\n      direction: egress\n      delay: {time: 10ms}\n      corrupt: @{percent: 1}\n",
+	  "faults[0].corrupt: cannot be combined with delay, rate, duplicate or reject; give it in a fault of its own (with another match: the first matching fault decides)" },
 	{ "partition_no_peers", FAULT "    - name: f\n      partition: @{}\n",
 	  "missing field 'peers' in faults[0].partition" },
 	{ "partition_empty", FAULT "    - name: f\n      partition: {peers: @[]}\n",
@@ -903,7 +919,7 @@ static const struct bad_case bad_cases[] = {
 	{ "partition_direction", FAULT "    - name: f\n      direction: @ingress\n      partition: {peers: [198.18.1.0/24]}\n",
 	  "faults[0].direction: a partition cuts both directions; leave direction out, or use drop with match.peers for one direction" },
 	{ "partition_drop", FAULT "    - name: f\n      drop: {percent: 1}\n      partition: @{peers: [198.18.1.0/24]}\n",
-	  "faults[0].partition: drops every packet with its peers, so drop, loss, duplicate, delay or rate would never act; give them in a fault of their own" },
+	  "faults[0].partition: drops every packet with its peers, so drop, loss, duplicate, corrupt, delay or rate would never act; give them in a fault of their own" },
 	{ "loss_unknown", FAULT "    - name: f\n      loss: {@q: 1}\n",
 	  "unknown field 'q' in faults[0].loss; expected one of p, r, h, k, percent, correlation, per" },
 	{ "loss_no_r", FAULT "    - name: f\n      loss: @{p: 1}\n",
@@ -915,7 +931,7 @@ static const struct bad_case bad_cases[] = {
 	{ "scope_value", FAULT "    - name: f\n      drop: {percent: 1}\n      scope: @flows\n",
 	  "faults[0].scope: expected packets or connections, got 'flows'" },
 	{ "scope_no_percent", FAULT "    - name: f\n      delay: {time: 1ms}\n      scope: @connections\n",
-	  "faults[0].scope: connections chooses connections by the fault's percentage, and this fault gives none; give drop.percent, duplicate.percent, delay.percent, rate.percent or reject.percent" },
+	  "faults[0].scope: connections chooses connections by the fault's percentage, and this fault gives none; give drop.percent, duplicate.percent, corrupt.percent, delay.percent, rate.percent or reject.percent" },
 	{ "scope_loss", FAULT "    - name: f\n      loss: {percent: 1}\n      scope: @connections\n",
 	  "faults[0].scope: connections does not apply to burst loss: its chain already runs per connection (loss.per: flow), and loss.percent is a loss rate, not a share of connections; to blackhole a share of connections use drop.percent with scope connections" },
 	{ "delay_percent_range", FAULT "    - name: f\n      delay: {time: 1ms, percent: @101}\n",

@@ -869,6 +869,7 @@ static void fl_agent_metrics_exp(struct fl_metrics_exp *m, struct fl_agent_exp *
 				m->faults[f].tot[d].duplicated += one[d].duplicated;
 				m->faults[f].tot[d].rejected += one[d].rejected;
 				m->faults[f].tot[d].dns += one[d].dns;
+				m->faults[f].tot[d].corrupted += one[d].corrupted;
 			}
 		}
 	}

@@ -79,7 +79,7 @@ static void fl_metrics_render_faults(FILE *out, const struct fl_metrics_snap *s)
 	int i, f, d;
 
 	fl_metrics_family(out, "faultline_fault_packets_total", "counter",
-			  "Target packets a fault matched, dropped, delayed, duplicated and rejected, by direction.");
+			  "Target packets a fault matched, dropped, delayed, duplicated, rejected and corrupted, by direction.");
 	for (i = 0; i < s->n_exps; i++) {
 		const struct fl_metrics_exp *x = &s->exps[i];
 
@@ -99,6 +99,9 @@ static void fl_metrics_render_faults(FILE *out, const struct fl_metrics_snap *s)
 						  t->duplicated);
 				l[7] = "rejected";
 				fl_metrics_sample(out, "faultline_fault_packets_total", l, t->rejected);
+				l[7] = "corrupted";
+				fl_metrics_sample(out, "faultline_fault_packets_total", l,
+						  t->corrupted);
 			}
 		}
 	}

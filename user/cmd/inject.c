@@ -39,13 +39,14 @@ static void fl_inject_usage(FILE *out)
 		"                        [--duplicate PCT] [--reject PCT [--reject-with ANSWER]]\n"
 		"                        [--dns-name NAME... --dns-action drop|delay|nxdomain|servfail\n"
 		"                         [--dns-delay D]]\n"
+		"                        [--corrupt PCT [--corrupt-fix-checksum]]\n"
 		"                        [--delay D [--jitter D] [--distribution NAME] [--correlation PCT]\n"
 		"                         [--reorder] [--delay-percent PCT]]\n"
 		"                        [--rate R [--rate-per target|flow] [--rate-percent PCT]] [--force-qdisc]\n"
 		"                        [--abort-if COND]... [--duration DURATION] [--name NAME] [--json]\n"
 		"                        [--dry-run] [--force] [-v]\n"
 		"\n"
-		"Drop, lose in bursts, duplicate, reject, partition, delay or rate-limit the packets of the\n"
+		"Drop, lose in bursts, duplicate, reject, corrupt, partition, delay or rate-limit the packets of the\n"
 		"target cgroups (and their descendants), or fail their DNS queries for some names,\n"
 		"in the kernel, until DURATION ends\n"
 		"(default 60s, at most 24h) or SIGINT. It runs as an experiment of one fault:\n"
@@ -90,12 +91,14 @@ static void fl_inject_usage(FILE *out)
 		"                        gets a RST, the rest ICMP port unreachable (no other action)\n"
 		"      --reject-with A   tcp-reset (needs --proto tcp) or icmp-unreachable for every\n"
 		"                        packet (default: by protocol)\n"
-		"      --duplicate PCT   share of matching packets sent twice (--direction egress)\n"
 		"      --dns-name NAME   the target's DNS queries (UDP to port 53) for NAME: exact, or\n"
 		"                        *.SUFFIX for names below SUFFIX (repeatable; any case)\n"
 		"      --dns-action A    what happens to them: drop, delay (--dns-delay, needs fq),\n"
 		"                        nxdomain or servfail (answered at once in the kernel)\n"
 		"      --dns-delay D     how long the delay action holds a query, e.g. 2s\n"
+		"      --corrupt PCT     share of matching TCP/UDP packets with one payload bit\n"
+		"                        flipped and the checksum left wrong (--direction egress)\n"
+		"      --corrupt-fix-checksum  keep the checksum valid: corrupt data is delivered\n"
 		"      --delay D         added latency, e.g. 20ms (needs the fq qdisc)\n"
 		"      --jitter D        spread: half-width (uniform) or standard deviation\n"
 		"      --distribution N  uniform (default), normal, pareto or paretonormal\n"
@@ -167,13 +170,14 @@ static const char *fl_inject_flag(const char *field)
 		{ "reject.with", "--reject-with" },
 		{ "dns", "--dns-action" }, { "dns.match.names", "--dns-name" },
 		{ "dns.action", "--dns-action" }, { "dns.delay", "--dns-delay" },
+		{ "corrupt", "--corrupt" }, { "corrupt.percent", "--corrupt" },
 	};
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(map); i++)
 		if (!strcmp(map[i].field, field))
 			return map[i].flag;
-	return "--drop, --loss, --duplicate, --reject, --delay, --rate, --partition or --dns-name";
+	return "--drop, --loss, --duplicate, --reject, --corrupt, --delay, --rate, --partition or --dns-name";
 }
 
 /* "invalid --delay 'x' (delay.time): expected ..." */
@@ -219,6 +223,7 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 		OPT_FORCE, OPT_PARTITION, OPT_LOSS, OPT_LOSS_CORR, OPT_LOSS_P, OPT_LOSS_R, OPT_LOSS_H,
 		OPT_LOSS_K, OPT_LOSS_PER, OPT_SCOPE, OPT_DUPLICATE, OPT_DELAY_PCT, OPT_RATE_PCT,
 		OPT_REJECT, OPT_REJECT_WITH, OPT_DNS_NAME, OPT_DNS_ACTION, OPT_DNS_DELAY,
+		OPT_CORRUPT, OPT_CORRUPT_FIX,
 	};
 	/* --loss, --loss-p ...: the field each sets, in FL_LOSS_GIVEN_* order */
 	static const struct {
@@ -277,6 +282,8 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 		{ "dns-name", required_argument, NULL, OPT_DNS_NAME },
 		{ "dns-action", required_argument, NULL, OPT_DNS_ACTION },
 		{ "dns-delay", required_argument, NULL, OPT_DNS_DELAY },
+		{ "corrupt", required_argument, NULL, OPT_CORRUPT },
+		{ "corrupt-fix-checksum", no_argument, NULL, OPT_CORRUPT_FIX },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -285,6 +292,7 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 	double *loss_vals[] = { &f->loss_p, &f->loss_r, &f->loss_h, &f->loss_k, &f->loss_pct,
 				&f->loss_corr };
 	const char *field = "";
+	bool corrupt_fix = false;
 	char msg[400];
 	size_t j;
 	int c, i;
@@ -483,6 +491,15 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 				return fl_bad_flag("dns.delay", optarg, "a duration such as 2s");
 			f->has_dns = true;
 			break;
+		case OPT_CORRUPT:
+			if (fl_parse_percent(optarg, &f->corrupt_pct))
+				return fl_bad_flag("corrupt.percent", optarg, "a percentage from 0 to 100");
+			f->corrupt_prob = fl_percent_to_prob(f->corrupt_pct);
+			f->has_corrupt = true;
+			break;
+		case OPT_CORRUPT_FIX:
+			corrupt_fix = true;
+			break;
 		case OPT_SCOPE:
 			if (fl_parse_scope(optarg, &f->scope))
 				return fl_bad_flag("scope", optarg, "packets or connections");
@@ -540,10 +557,14 @@ static int fl_inject_parse(int argc, char **argv, struct fl_experiment *x, struc
 				      argv[optind]);
 	if (!x->n_targets)
 		return fl_usage_error("no target: name at least one --cgroup PATH, --pid N, --container ID or --pod-uid UID");
+	/* a file's fixChecksum lives inside corrupt: alone it is a mistake */
+	if (corrupt_fix && !f->has_corrupt)
+		return fl_usage_error("corrupt.fixChecksum (--corrupt-fix-checksum): fixes the checksum of corrupted packets, and nothing corrupts them; give --corrupt PCT too");
+	f->corrupt_fix = corrupt_fix;
 	/* the one validator, as for a fault in a file */
 	if (fl_fault_check(f, &field, msg, sizeof(msg))) {
 		if (!*field)
-			return fl_usage_error("the fault %s (give --drop PERCENT, --loss PERCENT, --duplicate PERCENT, --reject PERCENT, --delay DURATION, --rate RATE, --partition CIDR or --dns-name NAME --dns-action ACTION)",
+			return fl_usage_error("the fault %s (give --drop PERCENT, --loss PERCENT, --duplicate PERCENT, --reject PERCENT, --corrupt PERCENT, --delay DURATION, --rate RATE, --partition CIDR or --dns-name NAME --dns-action ACTION)",
 					      msg);
 		return fl_usage_error("%s (%s): %s", field, fl_inject_flag(field), msg);
 	}

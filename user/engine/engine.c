@@ -647,6 +647,7 @@ static void fl_job_fill_result(struct fl_job *j)
 				x->tot[d].duplicated += one[d].duplicated;
 				x->tot[d].rejected += one[d].rejected;
 				x->tot[d].dns += one[d].dns;
+				x->tot[d].corrupted += one[d].corrupted;
 				x->tot[d].bytes += one[d].bytes;
 			}
 		}

@@ -405,6 +405,8 @@ int fl_dp_rule_from_fault(const struct fl_fault *r, struct fl_rule *rule)
 			rule->dns_rcode = r->dns_action == FL_DNS_ACT_NXDOMAIN ?
 						  FL_DNS_RCODE_NXDOMAIN : FL_DNS_RCODE_SERVFAIL;
 	}
+	rule->corrupt_prob = r->has_corrupt ? r->corrupt_prob : 0;
+	rule->corrupt_fix = r->has_corrupt && r->corrupt_fix;
 	/* each run chooses other connections */
 	if (r->scope == FL_SCOPE_CONNECTIONS &&
 	    getrandom(&rule->conn_seed, sizeof(rule->conn_seed), 0) != sizeof(rule->conn_seed))
@@ -754,6 +756,7 @@ int fl_dp_read_rule(const struct fl_datapath *dp, __u32 rule_id, struct fl_dir_t
 			out[d].duplicated += vals[c].duplicated;
 			out[d].rejected += vals[c].rejected;
 			out[d].dns += vals[c].dns;
+			out[d].corrupted += vals[c].corrupted;
 		}
 	}
 	free(vals);
@@ -781,6 +784,7 @@ int fl_dp_read_target(const struct fl_datapath *dp, __u32 target_id, int n_rules
 			out[d].duplicated += t[d].duplicated;
 			out[d].rejected += t[d].rejected;
 			out[d].dns += t[d].dns;
+			out[d].corrupted += t[d].corrupted;
 		}
 	}
 	return 0;
@@ -808,6 +812,7 @@ int fl_dp_read_counters(const struct fl_datapath *dp, int n_targets, int n_rules
 			c->dir[d].duplicated += t[d].duplicated;
 			c->dir[d].rejected += t[d].rejected;
 			c->dir[d].dns += t[d].dns;
+			c->dir[d].corrupted += t[d].corrupted;
 		}
 	}
 	vals = calloc(ncpu, sizeof(*vals));

@@ -116,7 +116,7 @@ void fl_dp_arm(struct fl_datapath *dp, __u64 deadline_ns);
 void fl_dp_disarm(struct fl_datapath *dp);
 
 struct fl_dir_totals {
-	__u64 seen, matched, dropped, bytes, delayed, duplicated, rejected, dns;
+	__u64 seen, matched, dropped, bytes, delayed, duplicated, rejected, dns, corrupted;
 };
 
 struct fl_dp_counters {

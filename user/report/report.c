@@ -159,6 +159,9 @@ void fl_report_text(FILE *out, const struct fl_result *r)
 			if (f->f.has_dns)
 				fprintf(out, ", dns queries %llu",
 					(unsigned long long)f->tot[d].dns);
+			if (f->f.has_corrupt)
+				fprintf(out, ", corrupted %llu",
+					(unsigned long long)f->tot[d].corrupted);
 		}
 		fprintf(out, "\n");
 	}
@@ -245,6 +248,7 @@ static json_object *fl_json_totals(const struct fl_dir_totals *x, const struct f
 	json_object_object_add(o, "duplicated", json_object_new_uint64(x->duplicated));
 	json_object_object_add(o, "rejected", json_object_new_uint64(x->rejected));
 	json_object_object_add(o, "dns_queries", json_object_new_uint64(x->dns));
+	json_object_object_add(o, "corrupted", json_object_new_uint64(x->corrupted));
 	json_object_object_add(o, "bytes", json_object_new_uint64(s ? s->target_bytes : x->bytes));
 	return o;
 }
@@ -297,6 +301,11 @@ static json_object *fl_json_fault(const struct fl_result_fault *rf)
 		json_object_object_add(x, "with", json_object_new_string(
 			fl_reject_with_name(f->reject_with)));
 		json_object_object_add(o, "reject", x);
+	}
+	if (f->has_corrupt) {
+		json_object_object_add(o, "corrupt_percent", json_object_new_double(f->corrupt_pct));
+		json_object_object_add(o, "corrupt_fix_checksum",
+				       json_object_new_boolean(f->corrupt_fix));
 	}
 	if (f->has_loss) {
 		double p, r, lg, lb;

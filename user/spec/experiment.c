@@ -970,10 +970,10 @@ int fl_experiment_check_local(const struct fl_experiment *exp, char *err, size_t
 /* Faults. */
 
 enum { F_NAME, F_DIRECTION, F_MATCH, F_DROP, F_DELAY, F_RATE, F_PARTITION, F_LOSS, F_SCOPE,
-       F_DUPLICATE, F_REJECT, F_DNS, F_N };
+       F_DUPLICATE, F_REJECT, F_DNS, F_CORRUPT, F_N };
 static const char *const fault_fields[F_N] = {
 	"name", "direction", "match", "drop", "delay", "rate", "partition", "loss", "scope",
-	"duplicate", "reject", "dns",
+	"duplicate", "reject", "dns", "corrupt",
 };
 
 enum { RJ_PERCENT, RJ_WITH, RJ_N };
@@ -983,6 +983,9 @@ enum { DN_MATCH, DN_ACTION, DN_DELAY, DN_N };
 static const char *const dns_fields[DN_N] = { "match", "action", "delay" };
 enum { DM_NAMES, DM_N };
 static const char *const dns_match_fields[DM_N] = { "names" };
+
+enum { CO_PERCENT, CO_FIX, CO_N };
+static const char *const corrupt_fields[CO_N] = { "percent", "fixChecksum" };
 
 enum { PA_PEERS, PA_N };
 static const char *const partition_fields[PA_N] = { "peers" };
@@ -1416,6 +1419,39 @@ static int parse_delay(struct ctx *c, yaml_node_t *n, const char *fwhere,
 	return 0;
 }
 
+/* corrupt: {percent: P, fixChecksum: false} */
+static int parse_corrupt(struct ctx *c, yaml_node_t *n, const char *fwhere,
+			 struct fl_fault *f)
+{
+	static const char what[] = "a percentage from 0 to 100";
+	char where[WHERE_LEN], path[PATH_LEN];
+	const char *s;
+	struct map m;
+	int err;
+
+	fmt(where, sizeof(where), "%s.corrupt", fwhere);
+	err = load_map(c, n, where, corrupt_fields, CO_N, &m);
+	if (!err)
+		err = require(c, &m, CO_PERCENT);
+	if (err)
+		return err;
+	field_path(path, sizeof(path), where, "percent");
+	err = get_plain(c, m.val[CO_PERCENT], path, what, &s);
+	if (err)
+		return err;
+	if (fl_parse_percent(s, &f->corrupt_pct))
+		return bad_value(c, m.val[CO_PERCENT], path, what);
+	if (m.val[CO_FIX]) {
+		field_path(path, sizeof(path), where, "fixChecksum");
+		err = parse_bool(c, m.val[CO_FIX], path, &f->corrupt_fix);
+		if (err)
+			return err;
+	}
+	f->corrupt_prob = fl_percent_to_prob(f->corrupt_pct);
+	f->has_corrupt = true;
+	return 0;
+}
+
 static int parse_rate(struct ctx *c, yaml_node_t *n, const char *fwhere,
 		      struct fl_fault *f)
 {
@@ -1516,6 +1552,10 @@ static int check_fault(struct ctx *c, yaml_node_t *n, const struct map *m,
 		at = map_value(c, m->val[F_REJECT], field + 7);
 	else if (!strcmp(field, "reject") && m->val[F_REJECT])
 		at = m->val[F_REJECT];
+	else if (!strncmp(field, "corrupt.", 8) && m->val[F_CORRUPT])
+		at = map_value(c, m->val[F_CORRUPT], field + 8);
+	else if (!strcmp(field, "corrupt") && m->val[F_CORRUPT])
+		at = m->val[F_CORRUPT];
 	else if (!strcmp(field, "direction") && m->val[F_DIRECTION])
 		at = m->val[F_DIRECTION];
 	else if (!strncmp(field, "dns.match.", 10) && m->val[F_DNS])
@@ -1611,6 +1651,11 @@ static int parse_fault(struct ctx *c, yaml_node_t *n, size_t idx)
 	}
 	if (m.val[F_DNS]) {
 		err = parse_dns(c, m.val[F_DNS], where, f);
+		if (err)
+			return err;
+	}
+	if (m.val[F_CORRUPT]) {
+		err = parse_corrupt(c, m.val[F_CORRUPT], where, f);
 		if (err)
 			return err;
 	}

@@ -130,9 +130,9 @@ static int fl_fault_check_dns(const struct fl_fault *f, const char **field, char
 			      "is the time of the delay action; give action: delay, or leave delay out");
 	}
 	if (f->has_drop || f->has_loss || f->has_delay || f->has_rate || f->has_duplicate ||
-	    f->has_partition || f->has_reject)
+	    f->has_partition || f->has_reject || f->has_corrupt)
 		return fl_bad(field, "dns", msg, len,
-			      "dns.action decides what happens to a matching query; give drop, loss, duplicate, reject, delay, rate or partition in a fault of their own");
+			      "dns.action decides what happens to a matching query; give drop, loss, duplicate, reject, corrupt, delay, rate or partition in a fault of their own");
 	if (f->dir_mask == FL_DIRM_INGRESS)
 		return fl_bad(field, "direction", msg, len,
 			      "a DNS fault acts on the target's queries as they leave it; leave direction out, or give egress");
@@ -212,9 +212,9 @@ int fl_fault_check(const struct fl_fault *f, const char **field, char *msg, size
 	__u64 hold;
 
 	if (!f->has_drop && !f->has_delay && !f->has_rate && !f->has_partition && !f->has_loss &&
-	    !f->has_duplicate && !f->has_reject && !f->has_dns)
+	    !f->has_duplicate && !f->has_reject && !f->has_dns && !f->has_corrupt)
 		return fl_bad(field, "", msg, len,
-			      "has no action: add drop, loss, duplicate, reject, delay, rate, partition or dns");
+			      "has no action: add drop, loss, duplicate, reject, corrupt, delay, rate, partition or dns");
 	if (f->has_dns) {
 		int err = fl_fault_check_dns(f, field, msg, len);
 
@@ -251,9 +251,10 @@ int fl_fault_check(const struct fl_fault *f, const char **field, char *msg, size
 		if (f->dir_mask != FL_DIRM_BOTH)
 			return fl_bad(field, "direction", msg, len,
 				      "a partition cuts both directions; leave direction out, or use drop with match.peers for one direction");
-		if (f->has_drop || f->has_loss || f->has_delay || f->has_rate || f->has_duplicate)
+		if (f->has_drop || f->has_loss || f->has_delay || f->has_rate || f->has_duplicate ||
+		    f->has_corrupt)
 			return fl_bad(field, "partition", msg, len,
-				      "drops every packet with its peers, so drop, loss, duplicate, delay or rate would never act; give them in a fault of their own");
+				      "drops every packet with its peers, so drop, loss, duplicate, corrupt, delay or rate would never act; give them in a fault of their own");
 	}
 	if (f->has_loss) {
 		bool simple = f->loss_given & FL_LOSS_GIVEN_SIMPLE;
@@ -312,6 +313,21 @@ int fl_fault_check(const struct fl_fault *f, const char **field, char *msg, size
 		return fl_bad(field, "reject.with", msg, len,
 			      "chooses a reject's answer, and there is none: give reject.percent too");
 	}
+	if (f->has_corrupt) {
+		if (!(f->corrupt_pct >= 0 && f->corrupt_pct <= 100))
+			return fl_bad(field, "corrupt.percent", msg, len,
+				      "expected a percentage from 0 to 100");
+		/* cgroup_skb may not write a packet, and XDP cannot set
+		 * right what the receiver checks (corrupt.h)
+		 */
+		if (f->dir_mask != FL_DIRM_EGRESS)
+			return fl_bad(field, "direction", msg, len,
+				      "corrupt rewrites packets at the target's egress only; give direction: egress");
+		/* a delayed or duplicated packet leaves as a copy made before */
+		if (f->has_delay || f->has_rate || f->has_duplicate || f->has_reject)
+			return fl_bad(field, "corrupt", msg, len,
+				      "cannot be combined with delay, rate, duplicate or reject; give it in a fault of its own (with another match: the first matching fault decides)");
+	}
 	if (f->has_delay_pct && !f->has_delay)
 		return fl_bad(field, "delay.percent", msg, len,
 			      "is the share of packets a delay applies to, and there is none: give delay.time too");
@@ -336,9 +352,9 @@ int fl_fault_check(const struct fl_fault *f, const char **field, char *msg, size
 			return fl_bad(field, "scope", msg, len,
 				      "connections does not apply to partition, which takes every connection with its peers; give scope packets or leave it out");
 		if (!f->has_drop && !f->has_duplicate && !f->has_delay_pct && !f->has_rate_pct &&
-		    !f->has_reject)
+		    !f->has_reject && !f->has_corrupt)
 			return fl_bad(field, "scope", msg, len,
-				      "connections chooses connections by the fault's percentage, and this fault gives none; give drop.percent, duplicate.percent, delay.percent, rate.percent or reject.percent");
+				      "connections chooses connections by the fault's percentage, and this fault gives none; give drop.percent, duplicate.percent, corrupt.percent, delay.percent, rate.percent or reject.percent");
 	}
 
 	if (!f->has_delay && (f->jitter_ns || f->dist || f->correlation || f->reorder))
@@ -444,6 +460,9 @@ void fl_fault_describe(const struct fl_fault *f, char *buf, size_t len)
 		n += snprintf(buf + n, len - n, " reject %g%%%s with %s", f->reject_pct,
 			      f->scope == FL_SCOPE_CONNECTIONS ? " of connections" : "",
 			      fl_reject_with_name(f->reject_with));
+	if (f->has_corrupt && n < len)
+		n += snprintf(buf + n, len - n, " corrupt %g%%%s%s", f->corrupt_pct, of,
+			      f->corrupt_fix ? ", checksum fixed" : "");
 	if (f->has_partition && n < len)
 		n += snprintf(buf + n, len - n, " partition from %d prefix%s", f->n_part_peers,
 			      f->n_part_peers == 1 ? "" : "es");

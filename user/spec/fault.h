@@ -94,6 +94,13 @@ struct fl_fault {
 	int n_dns_names;
 	char dns_names[FL_FAULT_MAX_DNS_NAMES][FL_DNS_TEXT_MAX];
 	__u64 dns_delay_ns;	/* dns.delay, for the delay action */
+	/* corrupt: one payload bit of a share of the packets flipped (egress
+	 * only); the checksum left wrong, or kept valid with fix_checksum
+	 */
+	bool has_corrupt;
+	bool corrupt_fix;
+	double corrupt_pct;
+	__u64 corrupt_prob;	/* fl_percent_to_prob(corrupt_pct) */
 };
 
 /* "tcp-reset" or "icmp-unreachable" into FL_REJECT_WITH_*; 0 or -EINVAL. */
