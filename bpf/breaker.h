@@ -63,7 +63,7 @@ static __always_inline void fl_brk_trip(struct fl_brk_state *st, const struct fl
 	e->key.target_id = target_id;
 	e->sig = c->cond;
 	e->value = sum;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, fl_rb_urgent_flags());
 }
 
 /* Count @v for every breaker on @ev of target @target_id at @now, the

@@ -42,7 +42,7 @@ static __always_inline void fl_flow_emit(__u32 kind, __u32 reason, const struct 
 	e->sig = 0;
 	e->pad = 0;
 	e->value = 0;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, fl_rb_flow_flags(e->ts_ns));
 }
 
 /* Count the packet in its flow and return the flow's entry (NULL if the
@@ -196,7 +196,7 @@ static __always_inline void fl_signal_emit(__u32 target_id, __u32 sig, __u64 val
 	e->key.dir = dir;
 	e->sig = sig;
 	e->value = value;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, fl_rb_urgent_flags());
 }
 
 #endif /* FL_FLOWS_H */

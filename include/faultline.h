@@ -22,6 +22,7 @@
  * condition on faults.dropped sees the breach within about 10 ms
  */
 #define FL_SNAPSHOT_FAULT_NS	10000000ULL
+#define FL_RB_WAKE_NS		250000ULL	/* flow records wake the loader at most this often (bpf/maps.h) */
 #define FL_PROB_ONE		(1ULL << 32)	/* drop probability scale: 2^32 = 100 % */
 #define FL_BLACKHOLE_IFINDEX	0x7ffffff0	/* tcx "silent drop": redirect to no device */
 #define FL_EDT_MARK		0xfa17edf0	/* skb->mark of a delayed clone on its second visit */

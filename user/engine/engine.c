@@ -27,6 +27,11 @@
 #include "timestamp.h"
 
 #define FL_ENGINE_TICK_MS	50
+/* While records come, wake this often even unwoken: the datapath wakes the
+ * loader at most every FL_RB_WAKE_NS for flow records (bpf/maps.h), and the
+ * last of a burst would otherwise wait for the tick.
+ */
+#define FL_ENGINE_BUSY_MS	1
 /* A flow with no record for this long has ended (userspace expiry). */
 #define FL_IDLE_NS		(10ULL * NSEC_PER_SEC)
 #define FL_IDLE_EVERY_NS	NSEC_PER_SEC
@@ -36,6 +41,7 @@ struct fl_job {
 	struct fl_experiment exp;
 	struct fl_run run;
 	struct fl_events ev;		/* its ring buffer and flow table */
+	__u64 ev_seen;			/* ev.n_events at the last step */
 	struct fl_monitor mon;
 	struct fl_probes *probes;	/* the probes, then the Prometheus queries */
 	int prom_cond[FL_EXP_MAX_CONDITIONS];	/* query i - n_probes: its condition */
@@ -1064,6 +1070,9 @@ int fl_engine_step(struct fl_engine *e, int timeout_ms)
 		left = j->deadline_ns > now ? (j->deadline_ns - now) / NSEC_PER_MSEC + 1 : 0;
 		if (left < timeout_ms)
 			timeout_ms = left;
+		if (j->ev.n_events != j->ev_seen && timeout_ms > FL_ENGINE_BUSY_MS)
+			timeout_ms = FL_ENGINE_BUSY_MS;
+		j->ev_seen = j->ev.n_events;
 		if (j->stop_asked)
 			timeout_ms = 0;
 		pfd[n++] = (struct pollfd){ .fd = ring_buffer__epoll_fd(j->ev.rb),
