@@ -98,7 +98,20 @@ ROWS=(
 	"ok|direction: egress, corrupt: {percent: 5}, drop: {percent: 1}, scope: connections|--direction egress --corrupt 5 --drop 1 --scope connections"
 )
 
-fl_plan $((${#ROWS[@]} + 1))
+# In a VM (make test's 6.12 suite) only the rows that need fq run: every
+# other row is the same front ends on the same validator, and the host
+# runs them all; under emulation each dry run's load takes seconds.
+same=1
+if [[ -n ${FL_IN_VM:-} ]]; then
+	fq_rows=()
+	for row in "${ROWS[@]}"; do
+		[[ $row == ok-fq\|* ]] && fq_rows+=("$row")
+	done
+	fl_diag "in a VM: the ${#fq_rows[@]} rows that need fq of ${#ROWS[@]} (the host runs every row)"
+	ROWS=("${fq_rows[@]}")
+	same=0
+fi
+fl_plan $((${#ROWS[@]} + same))
 fl_setup
 fl_bg_in hold "$FL_NS_CLI" "$FL_CG_TARGET" sleep 120
 fl_wait_for 5 eval "grep -qx \"\${FL_BG[hold]}\" \"$FL_CG_TARGET/cgroup.procs\"" ||
@@ -164,6 +177,7 @@ EOF2
 done
 
 # the message of the one validator reads the same from both front ends
+((same)) || fl_done
 v=$(grep -o 'delay.time: .*' "$FL_STATE/v6.err" | sed 's/^delay.time: //')
 n=$(grep -o 'delay.time (--delay): .*' "$FL_STATE/i6.err" | sed 's/^delay.time (--delay): //')
 [[ -n $v && $v == "$n" ]]
