@@ -47,6 +47,11 @@
 /* #15: a target's packet, with per-flow records, breakers and reports */
 #define TARGET_PATH_NS		120.0
 #define TARGET_SCALE_RATIO	1.15
+/* The kernel reports each round's average as whole ns, and net is one such
+ * integer less another: a few-ns path reads 5 or 6 from one round to the
+ * next, 1.2x with nothing changed. A ratio counts only beyond that.
+ */
+#define SCALE_RESOLUTION_NS	2.0
 #define SCALE_BIG		10000
 #define FAKE_CGID_BASE		0x7a00000000ULL	/* far above any real cgroup inode */
 #define MAX_RUNS		15
@@ -233,7 +238,7 @@ static void finish(void)
 
 struct verdicts {
 	double worst_nontarget, worst_decision, worst_ratio;
-	int nontarget_met, decision_met, scale_met;
+	int nontarget_met, decision_met, scale_met, scale_missed;
 };
 
 static double ratio(size_t i, int c)
@@ -241,6 +246,13 @@ static double ratio(size_t i, int c)
 	double one = res[i][c][0].net_ns, big = res[i][c][1].net_ns;
 
 	return one > 0 ? big / one : 0;
+}
+
+/* Does row (i, c) cost more at SCALE_BIG than the goal allows? */
+static bool scale_missed(size_t i, int c)
+{
+	return ratio(i, c) > TARGET_SCALE_RATIO &&
+	       res[i][c][1].net_ns - res[i][c][0].net_ns > SCALE_RESOLUTION_NS;
 }
 
 static void judge(struct verdicts *v)
@@ -261,10 +273,12 @@ static void judge(struct verdicts *v)
 			}
 			if (ratio(i, c) > v->worst_ratio)
 				v->worst_ratio = ratio(i, c);
+			if (scale_missed(i, c))
+				v->scale_missed++;
 		}
 	v->nontarget_met = v->worst_nontarget <= TARGET_NONTARGET_NS;
 	v->decision_met = v->worst_decision <= TARGET_DECISION_NS;
-	v->scale_met = v->worst_ratio <= TARGET_SCALE_RATIO;
+	v->scale_met = !v->scale_missed;
 }
 
 static void print_samples(const __u32 *v)
@@ -372,14 +386,17 @@ static void print_table(const struct verdicts *v)
 	limit_line("non-target path", 0, TARGET_NONTARGET_NS);
 	limit_line("target decision (passes or dropped)", 1, TARGET_DECISION_NS);
 	limit_line("target path, half the 2026-11-27 cost (passes or dropped)", 1, TARGET_PATH_NS);
-	printf("- cost at %d <= %.2f x cost at 1: %s (worst ratio %.2f)\n", SCALE_BIG,
-	       TARGET_SCALE_RATIO, v->scale_met ? "met" : "MISSED", v->worst_ratio);
+	printf("- cost at %d <= %.2f x cost at 1, a difference of up to %.0f ns excepted (the kernel's\n"
+	       "  whole-ns averages, one less another, resolve no finer): %s (worst ratio %.2f)\n",
+	       SCALE_BIG, TARGET_SCALE_RATIO, SCALE_RESOLUTION_NS, v->scale_met ? "met" : "MISSED",
+	       v->worst_ratio);
 	for (i = 0; i < N_PROGS; i++)
 		for (c = 0; c < CASE_MAX; c++)
 			if (ratio(i, c) > TARGET_SCALE_RATIO)
-				printf("  - %s, %s: %.2fx (%.0f ns at %d, %.0f ns at 1)\n",
+				printf("  - %s, %s: %.2fx (%.0f ns at %d, %.0f ns at 1)%s\n",
 				       fx_code[progs[i]].name, case_name[c], ratio(i, c),
-				       res[i][c][1].net_ns, SCALE_BIG, res[i][c][0].net_ns);
+				       res[i][c][1].net_ns, SCALE_BIG, res[i][c][0].net_ns,
+				       scale_missed(i, c) ? ": MISSED" : ": within the resolution");
 }
 
 /* ---- the fault types: cost over the plain target path ---- */

@@ -4,8 +4,10 @@
 # the client namespace of a veth pair, on the same target cgroup.
 #   bystander   iperf3 TCP and a UDP flood of a bystander cgroup in the
 #               target's namespace, while the target's egress is dropped
-#               30 % by nothing, faultline, iptables or nft; rounds in a
-#               rotating order, medians, paired ratios.
+#               30 % by nothing, faultline, iptables or nft, all armed at
+#               once in copies of the namespace pair; rounds in a rotating
+#               order, paired ratios; an empty tcx program and a second
+#               copy with nothing as references.
 #               Goal: faultline >= 0.98 x nothing, and >= iptables.
 #   drop rate   the target floods UDP (fltraffic udp-flood, sendmmsg) and
 #               all of it is dropped: by faultline, by iptables in the raw
@@ -25,7 +27,6 @@ fl_require_cgroup2
 fl_require_cmds iperf3 jq iptables nft
 fl_require_faultline
 ROUNDS=${1:-7}
-SECS=3
 N=${BENCH_FLOOD_COUNT:-200000}
 fl_setup
 port=$(fl_free_port)
@@ -127,70 +128,135 @@ flood()
 }
 
 # ---- bystander throughput ----
-# Each round runs every tool once, in an order that rotates from round to
-# round, so a drift of the shared machine does not always fall on the same
-# tool. The comparison is paired: each round's faultline / iptables ratio
-# (two neighbouring measurements), and the median of those ratios.
+# Every contender is armed at once, each in its own copy of the namespace
+# pair (same addresses, same veth), so a round measures them back to back,
+# a fraction of a second apart, with nothing re-armed in between: a drift of
+# the shared machine falls on all of them alike. The bystander's cgroup
+# sends in each copy in turn, in an order that rotates from round to round;
+# the comparisons are the medians of each round's ratios. Two references
+# make the figures readable: a second copy with nothing (none2/none is the
+# resolution of the method) and an empty tcx program (what any program on
+# this hook costs before it does anything).
 # Two loads: iperf3 TCP (what users run; GSO makes its per-packet costs
-# small) and a UDP flood of 64-byte datagrams (sendmmsg), where each
-# packet's cost through the hooks shows.
-declare -A bys byp
-tools=(none faultline iptables nft)
+# small) and a UDP flood of 64-byte datagrams (sendmmsg, one CPU), where
+# each packet's cost through the hooks shows.
+BYS_ROUNDS=$((ROUNDS * 8))
+BYS_N=${BENCH_BYSTANDER_FLOOD:-100000}
+BYS_SECS=2
+NCPU=$(nproc)
+contenders=(none none2 empty faultline iptables nft)
+declare -A BNS=([faultline]=$FL_NS_CLI)
+k=0
+for c in none none2 empty iptables nft; do
+	k=$((k + 1))
+	BNS[$c]=flc${k}_$FL_RAND
+	ns_s=fls${k}_$FL_RAND
+	for ns in "${BNS[$c]}" "$ns_s"; do
+		ip netns add "$ns" || fl_bail "cannot add namespace $ns"
+		FL_NETNS+=("$ns")
+		ip -n "$ns" link set lo up
+	done
+	ip link add "c$k$FL_RAND" netns "${BNS[$c]}" type veth peer name "s$k$FL_RAND" netns "$ns_s" &&
+		ip -n "$ns_s" addr add "$FL_SRV4/24" dev "s$k$FL_RAND" &&
+		ip -n "${BNS[$c]}" addr add "$FL_CLI4/24" dev "c$k$FL_RAND" &&
+		ip -n "$ns_s" link set "s$k$FL_RAND" up &&
+		ip -n "${BNS[$c]}" link set "c$k$FL_RAND" up ||
+		fl_bail "cannot build the namespace pair for $c"
+	fl_wait_for 5 ip netns exec "${BNS[$c]}" ping -c 1 -W 1 -q "$FL_SRV4" >/dev/null ||
+		fl_bail "the namespace pair for $c does not answer"
+	fl_bg_in "iperf$k" "$ns_s" - iperf3 -s -p "$port" >/dev/null || fl_bail "iperf3 -s did not start for $c"
+	[[ $c == empty ]] && empty_if=c$k$FL_RAND
+done
+nsenter --net="/run/netns/${BNS[iptables]}" iptables -A OUTPUT -m cgroup --path "$ipt_path" \
+	-m statistic --mode random --probability 0.3000 -j DROP || fl_bail "iptables rule not added"
+nsenter --net="/run/netns/${BNS[nft]}" nft -f - <<EOF || fl_bail "nft table not added"
+table inet flbench {
+	chain out {
+		type filter hook output priority 0;
+		socket cgroupv2 level $nft_level "$nft_path" numgen random mod 100 < 30 counter drop
+	}
+}
+EOF
+fl_bg_in emptyprog "${BNS[empty]}" - "$FL_OUTPUT/bench/bench_detach" --iface "$empty_if" \
+	--rounds 1 --hold-ms 3600000 tcx_egress || fl_bail "no empty tcx program on $empty_if"
+tool_on faultline 30 >/dev/null
+fl_bg_alive emptyprog || fl_bail "bench_detach exited: $(head -n 3 "$FL_STATE/emptyprog.err")"
+
 bys_flood()
 {
-	fl_run_in "$FL_NS_CLI" "$FL_CG_BYSTANDER" "$FL_TRAFFIC" udp-flood --dst "$FL_SRV4" \
-		--port 31000 --flows 16 --count "$N" 2>/dev/null
+	fl_run_in "${BNS[$1]}" "$FL_CG_BYSTANDER" taskset -c "$((NCPU - 1))" "$FL_TRAFFIC" udp-flood \
+		--dst "$FL_SRV4" --port 31000 --flows 16 --count "$BYS_N" 2>/dev/null
 }
-pair_tcp=() pair_udp=() pair_tcp_nft=() pair_udp_nft=()
-for ((r = 0; r < ROUNDS; r++)); do
+bys_tcp()
+{
+	fl_run_in "${BNS[$1]}" "$FL_CG_BYSTANDER" iperf3 -c "$FL_SRV4" -p "$port" -t "$BYS_SECS" -J 2>/dev/null |
+		jq -r '.end.sum_received.bits_per_second // 0'
+}
+# one unmeasured pass: neighbours resolved, caches warm
+for c in "${contenders[@]}"; do
+	bys_flood "$c" >/dev/null
+done
+declare -A bys byp pr_t pr_u
+# each round's ratio numerator/denominator
+pairs=(faultline/none faultline/iptables faultline/nft faultline/empty empty/none none2/none iptables/none nft/none)
+for ((r = 0; r < BYS_ROUNDS; r++)); do
 	declare -A this_t=() this_u=()
-	for ((k = 0; k < ${#tools[@]}; k++)); do
-		tool=${tools[$(((r + k) % ${#tools[@]}))]}
-		tool_on "$tool" 30 >/dev/null
-		v=$(fl_run_in "$FL_NS_CLI" "$FL_CG_BYSTANDER" iperf3 -c "$FL_SRV4" -p "$port" -t "$SECS" -J 2>/dev/null |
-			jq -r '.end.sum_received.bits_per_second // 0')
-		u=$(fl_kv "$(bys_flood)" pps)
-		tool_off "$tool" >/dev/null
-		bys[$tool]+="$v "
-		byp[$tool]+="${u:-0} "
-		this_t[$tool]=$v
-		this_u[$tool]=${u:-0}
+	for ((k = 0; k < ${#contenders[@]}; k++)); do
+		c=${contenders[$(((r + k) % ${#contenders[@]}))]}
+		this_u[$c]=$(fl_kv "$(bys_flood "$c")" pps)
+		byp[$c]+="${this_u[$c]:-0} "
+		# TCP takes seconds: one round in four
+		if ((r % 4 == 0)); then
+			this_t[$c]=$(bys_tcp "$c")
+			bys[$c]+="${this_t[$c]:-0} "
+		fi
 	done
-	pair_tcp+=("$(ratio "${this_t[faultline]}" "${this_t[iptables]}")")
-	pair_udp+=("$(ratio "${this_u[faultline]}" "${this_u[iptables]}")")
-	pair_tcp_nft+=("$(ratio "${this_t[faultline]}" "${this_t[nft]}")")
-	pair_udp_nft+=("$(ratio "${this_u[faultline]}" "${this_u[nft]}")")
+	for pr in "${pairs[@]}"; do
+		pr_u[$pr]+="$(ratio "${this_u[${pr%/*}]:-0}" "${this_u[${pr#*/}]:-0}") "
+		((r % 4 == 0)) && pr_t[$pr]+="$(ratio "${this_t[${pr%/*}]:-0}" "${this_t[${pr#*/}]:-0}") "
+	done
 	unset this_t this_u
 done
+tool_off faultline >/dev/null
+fl_stop emptyprog
 declare -A med medp
-for tool in "${tools[@]}"; do
-	med[$tool]=$(tr ' ' '\n' <<<"${bys[$tool]}" | grep . | median)
-	medp[$tool]=$(tr ' ' '\n' <<<"${byp[$tool]}" | grep . | median)
+for c in "${contenders[@]}"; do
+	med[$c]=$(tr ' ' '\n' <<<"${bys[$c]}" | grep . | median)
+	medp[$c]=$(tr ' ' '\n' <<<"${byp[$c]}" | grep . | median)
 done
 pmed()
 {
-	printf '%s\n' "$@" | grep -v n/a | median
+	tr ' ' '\n' <<<"$1" | grep . | grep -v n/a | median
 }
+declare -A label=([none]="nothing" [none2]="nothing, a second copy (A/A)" [empty]="an empty tcx program"
+	[faultline]="faultline (tcx), 30 % of the target's egress" [iptables]="iptables, cgroup match, statistic 30 %"
+	[nft]="nft, socket cgroupv2, numgen 30 %")
 echo "### bystander throughput beside a 30 % drop of the target's egress"
 echo
-echo "The bystander's cgroup shares the target's namespace. $ROUNDS rounds; each runs every tool once, the order"
-echo "rotating from round to round; the comparisons with iptables and nft are paired (each round's ratio of two"
-echo "neighbouring measurements, then the median of those ratios)."
+echo "The bystander's cgroup sends from the namespace a target lives in. Every contender is armed at once, each"
+echo "in its own copy of the namespace pair; a round sends from each copy in turn, in an order that rotates"
+echo "from round to round. $BYS_ROUNDS rounds of a UDP flood ($BYS_N datagrams of 64 bytes, sendmmsg, one CPU),"
+echo "$(((BYS_ROUNDS + 3) / 4)) of iperf3 TCP (${BYS_SECS} s). Ratios are paired: the median of each round's ratio."
 echo
-echo "| drop by | iperf3 TCP ${SECS} s, Mbit/s (median) | / nothing | UDP flood, 64-byte datagrams/s (median) | / nothing | TCP rounds (Mbit/s) |"
-echo "|---|---:|---:|---:|---:|---|"
-for tool in "${tools[@]}"; do
-	echo "| $tool | $(awk -v b="${med[$tool]}" 'BEGIN { printf "%.0f", b / 1e6 }') | $(ratio "${med[$tool]}" "${med[none]}") | ${medp[$tool]} | $(ratio "${medp[$tool]}" "${medp[none]}") | $(awk '{ for (i = 1; i <= NF; i++) printf "%s%.0f", (i > 1 ? " " : ""), $i / 1e6 }' <<<"${bys[$tool]}") |"
+echo "| on the bystander's path | TCP Mbit/s (median) | / nothing (paired) | UDP flood datagrams/s (median) | / nothing (paired) |"
+echo "|---|---:|---:|---:|---:|"
+for c in "${contenders[@]}"; do
+	rt=1 ru=1
+	if [[ $c != none ]]; then
+		rt=$(pmed "${pr_t[$c/none]:-}") ru=$(pmed "${pr_u[$c/none]:-}")
+	fi
+	echo "| ${label[$c]} | $(awk -v b="${med[$c]}" 'BEGIN { printf "%.0f", b / 1e6 }') | $rt | ${medp[$c]} | $ru |"
 done
 echo
-r_none=$(ratio "${med[faultline]}" "${med[none]}")
-r_nonep=$(ratio "${medp[faultline]}" "${medp[none]}")
-pt=$(pmed "${pair_tcp[@]}")
-pu=$(pmed "${pair_udp[@]}")
-echo "- faultline ≥ 0.98 × nothing: TCP $r_none: $(met "$r_none >= 0.98"); UDP flood $r_nonep: $(met "$r_nonep >= 0.98")"
-echo "- faultline ≥ iptables (median of the paired ratios): TCP $pt × ($(met "$pt >= 1")); UDP flood $pu × ($(met "$pu >= 1"))"
-echo "  - per round, TCP: ${pair_tcp[*]}; UDP flood: ${pair_udp[*]}"
-echo "- (nft, paired: TCP $(pmed "${pair_tcp_nft[@]}") ×, UDP flood $(pmed "${pair_udp_nft[@]}") ×)"
+ft=$(pmed "${pr_t[faultline/none]}") fu=$(pmed "${pr_u[faultline/none]}")
+it=$(pmed "${pr_t[faultline/iptables]}") iu=$(pmed "${pr_u[faultline/iptables]}")
+echo "- faultline ≥ 0.98 × nothing: TCP $ft: $(met "$ft >= 0.98"); UDP flood $fu: $(met "$fu >= 0.98")"
+echo "- faultline ≥ iptables (paired): TCP $it ×: $(met "$it >= 1"); UDP flood $iu ×: $(met "$iu >= 1")"
+echo "  (nft, paired: TCP $(pmed "${pr_t[faultline/nft]}") ×, UDP flood $(pmed "${pr_u[faultline/nft]}") ×)"
+echo "- the hook's own cost, an empty tcx program / nothing: TCP $(pmed "${pr_t[empty/none]}"), UDP flood $(pmed "${pr_u[empty/none]}");"
+echo "  faultline / the empty program: TCP $(pmed "${pr_t[faultline/empty]}"), UDP flood $(pmed "${pr_u[faultline/empty]}")"
+echo "- resolution, nothing / nothing in a second copy: TCP $(pmed "${pr_t[none2/none]}"), UDP flood $(pmed "${pr_u[none2/none]}")"
+echo "- UDP flood, each round's faultline / nothing: ${pr_u[faultline/none]}"
 echo
 
 # ---- drop throughput at the flood rate ----
