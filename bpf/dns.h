@@ -49,8 +49,8 @@ static __always_inline __u64 fl_dns_word(const struct fl_dns_scratch *s, __u32 o
 /* Bit i: rule_ids[i] of @t lists the name that the query in @skb asks
  * for (the name itself, or *. and one of its suffixes). Sets p->dns_qend
  * to where the question ends. Three bounded walks: the labels (where each
- * starts; then the bitmaps by the last label and the last two end
- * most names not listed), the name's 8-byte words from its end (the hash after each),
+ * starts; the bitmaps of last labels and last two labels then end most
+ * names not listed), the name's 8-byte words from its end (the hash after each),
  * and a lookup at each label start whose suffix has as many labels as a
  * listed name (t->dns_labels): usually one lookup for a name that is not
  * listed. A suffix's hash is the hash after its whole words and its first
@@ -116,8 +116,7 @@ static __always_inline __u32 fl_dns_match(struct __sk_buff *skb, const struct fl
 	 */
 	w = fl_dns_word(s, FL_DNS_NAME_AT + (last & (FL_DNS_NAME_MAX - 1)));
 	bit = fl_dns_last_label_bit(w, t->target_id);
-	if (!(fl_dns_filter[FL_DNS_FILTER_WORDS + ((bit >> 6) & (FL_DNS_FILTER_WORDS - 1))] &
-	      (1ULL << (bit & 63))))
+	if (!fl_dns_filter_has(FL_DNS_FILTER_LAST, bit))
 		return 0;
 	/* and, when no name of the target has one label, by the last two */
 	if (!(want & 2)) {
@@ -125,8 +124,7 @@ static __always_inline __u32 fl_dns_match(struct __sk_buff *skb, const struct fl
 			return 0;
 		bit = fl_dns_last2_bit(fl_dns_word(s, FL_DNS_NAME_AT + (prev & (FL_DNS_NAME_MAX - 1))),
 				       w, t->target_id);
-		if (!(fl_dns_filter[2 * FL_DNS_FILTER_WORDS +
-				    ((bit >> 6) & (FL_DNS_FILTER_WORDS - 1))] & (1ULL << (bit & 63))))
+		if (!fl_dns_filter_has(FL_DNS_FILTER_LAST2, bit))
 			return 0;
 	}
 	/* through memory, so that the verifier goes on from one state for
@@ -169,7 +167,7 @@ static __always_inline __u32 fl_dns_match(struct __sk_buff *skb, const struct fl
 			w = fl_dns_word(s, pos + r - 8) >> (64 - 8 * r);
 		k.hash = fl_dns_hash_end(s->h[(len / 8) & (2 * FL_DNS_NAME_MAX / 8 - 1)], w, len);
 		bit = fl_dns_filter_bit(k.hash, k.target_id);
-		if (!(fl_dns_filter[(bit >> 6) & (FL_DNS_FILTER_WORDS - 1)] & (1ULL << (bit & 63))))
+		if (!fl_dns_filter_has(FL_DNS_FILTER_KEYS, bit))
 			continue;
 		v = bpf_map_lookup_elem(&fl_dns, &k);
 		if (v)

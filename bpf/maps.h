@@ -154,6 +154,12 @@ struct {
  */
 __u64 fl_dns_filter[3 * FL_DNS_FILTER_WORDS] = {};
 
+static __always_inline bool fl_dns_filter_has(__u32 part, __u32 bit)
+{
+	return fl_dns_filter[part * FL_DNS_FILTER_WORDS + ((bit >> 6) & (FL_DNS_FILTER_WORDS - 1))] &
+	       (1ULL << (bit & 63));
+}
+
 /* Written by the loader through the mmap'ed .bss: disarming is one store. */
 struct fl_control fl_ctl = {};
 

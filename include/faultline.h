@@ -422,6 +422,10 @@ static inline __u64 fl_dns_hash_end(__u64 h, __u64 w, __u32 n)
  */
 #define FL_DNS_FILTER_ORDER	12
 #define FL_DNS_FILTER_WORDS	((1u << FL_DNS_FILTER_ORDER) / 64)
+/* fl_dns_filter's three parts: every fl_dns key, last labels, last two */
+#define FL_DNS_FILTER_KEYS	0
+#define FL_DNS_FILTER_LAST	1
+#define FL_DNS_FILTER_LAST2	2
 
 static inline __u32 fl_dns_filter_bit(__u64 hash, __u32 target_id)
 {

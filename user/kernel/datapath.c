@@ -425,6 +425,13 @@ int fl_dp_rule_from_fault(const struct fl_fault *r, struct fl_rule *rule)
 	return 0;
 }
 
+/* @part of the .bss fl_dns_filter (FL_DNS_FILTER_*), as bpf/maps.h reads it */
+static void dns_filter_set(volatile __u64 *filter, __u32 part, __u32 bit)
+{
+	__atomic_or_fetch(&filter[part * FL_DNS_FILTER_WORDS + ((bit >> 6) & (FL_DNS_FILTER_WORDS - 1))],
+			  1ULL << (bit & 63), __ATOMIC_SEQ_CST);
+}
+
 int fl_dp_add_dns_names(int map_fd, volatile __u64 *filter, __u32 target_id, int i,
 			const struct fl_fault *f)
 {
@@ -451,11 +458,9 @@ int fl_dp_add_dns_names(int map_fd, volatile __u64 *filter, __u32 target_id, int
 			return -errno;
 		/* after the entry: a packet that sees the bit finds it */
 		bit = fl_dns_filter_bit(k.hash, target_id);
-		__atomic_or_fetch(&filter[(bit >> 6) & (FL_DNS_FILTER_WORDS - 1)], 1ULL << (bit & 63),
-				  __ATOMIC_SEQ_CST);
+		dns_filter_set(filter, FL_DNS_FILTER_KEYS, bit);
 		bit = fl_dns_last_label_bit(fl_dns_last_label_word(dn.wire, dn.len, 0), target_id);
-		__atomic_or_fetch(&filter[FL_DNS_FILTER_WORDS + ((bit >> 6) & (FL_DNS_FILTER_WORDS - 1))],
-				  1ULL << (bit & 63), __ATOMIC_SEQ_CST);
+		dns_filter_set(filter, FL_DNS_FILTER_LAST, bit);
 		/* a name of one label sets bit 1 of the target's dns_labels,
 		 * which turns this bitmap off
 		 */
@@ -463,9 +468,7 @@ int fl_dp_add_dns_names(int map_fd, volatile __u64 *filter, __u32 target_id, int
 			continue;
 		bit = fl_dns_last2_bit(fl_dns_last_label_word(dn.wire, dn.len, 1),
 				       fl_dns_last_label_word(dn.wire, dn.len, 0), target_id);
-		__atomic_or_fetch(&filter[2 * FL_DNS_FILTER_WORDS +
-					  ((bit >> 6) & (FL_DNS_FILTER_WORDS - 1))],
-				  1ULL << (bit & 63), __ATOMIC_SEQ_CST);
+		dns_filter_set(filter, FL_DNS_FILTER_LAST2, bit);
 	}
 	return 0;
 }

@@ -84,8 +84,7 @@ int fl_dp_rule_from_fault(const struct fl_fault *f, struct fl_rule *rule);
 
 /* Put the names of DNS fault @f, rule i of target @target_id, in the
  * fl_dns map @map_fd and their bits, and their last labels' bits, in @filter
- * (the .bss fl_dns_filter;
- * exported for the BPF tests); 0 or a negative errno.
+ * (the .bss fl_dns_filter; exported for the BPF tests); 0 or a negative errno.
  */
 int fl_dp_add_dns_names(int map_fd, volatile __u64 *filter, __u32 target_id, int i,
 			const struct fl_fault *f);
