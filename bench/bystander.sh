@@ -6,7 +6,10 @@
 # bystander's iperf3 TCP client then starts in that namespace, from its
 # own cgroup. Each round measures the same client without faultline and
 # with it, alternately; the figure is the median with over the median
-# without, per ingress hook. Prints a Markdown section on stdout.
+# without, per ingress hook. Then what a bystander pays per socket it
+# creates while faultline watches the target's namespace (fl_sock_watch,
+# attached at the cgroup root: every socket on the host passes it).
+# Prints a Markdown section on stdout.
 # Usage: bench/bystander.sh [ROUNDS]   (as root; default 5)
 # shellcheck source=SCRIPTDIR/../tests/lib/lib.sh
 source "$(dirname "$0")/../tests/lib/lib.sh"
@@ -15,6 +18,7 @@ fl_require_root
 fl_require_cgroup2
 fl_require_cmds iperf3 jq
 fl_require_faultline
+fl_require_traffic
 ROUNDS=${1:-5}
 SECS=3
 fl_setup
@@ -62,3 +66,47 @@ for hook in "default (XDP native)" "FAULTLINE_XDP=generic" "FAULTLINE_INGRESS=tc
 done
 echo
 echo "$ROUNDS alternating rounds of $SECS s per hook; each round starts the bystander's client after faultline armed."
+
+# ---- socket creation ----
+# ns_per_socket NS: one bystander's socket()+close() loop on one CPU
+ns_per_socket()
+{
+	fl_run_in "$1" "$FL_CG_BYSTANDER" taskset -c "$(($(nproc) - 1))" \
+		"$FL_TRAFFIC" sockets --count "$SOCKETS" | sed -n 's/.*ns_per_socket=\([0-9.]*\).*/\1/p'
+}
+
+SOCKETS=200000
+SOCK_ROUNDS=$((ROUNDS * 2))
+echo
+echo "### socket creation beside a running faultline"
+echo
+echo "| bystander's sockets | ns per socket without faultline (median) | with (median) | with / without, paired (median) | goal ≤ 1.02 |"
+echo "|---|---:|---:|---:|---|"
+for where in "in another namespace" "in the target's namespace"; do
+	ns=$FL_NS_SRV
+	[[ $where == *target* ]] && ns=$FL_NS_CLI
+	: >"$FL_STATE/swo"
+	: >"$FL_STATE/swi"
+	: >"$FL_STATE/sratio"
+	for ((r = 0; r < SOCK_ROUNDS; r++)); do
+		a=$(ns_per_socket "$ns")
+		fl_faultline_start fs --cgroup "$FL_CG_TARGET" --direction both --drop 30 --duration 60s
+		fl_wait_armed fs 20 || fl_bail "faultline did not arm (sockets)"
+		b=$(ns_per_socket "$ns")
+		fl_stop fs INT
+		[[ -n $a && -n $b ]] || fl_bail "fltraffic sockets gave no figure"
+		echo "$a" >>"$FL_STATE/swo"
+		echo "$b" >>"$FL_STATE/swi"
+		awk -v a="$a" -v b="$b" 'BEGIN { printf "%.4f\n", b / a }' >>"$FL_STATE/sratio"
+	done
+	awk -v w="$where" -v a="$(median <"$FL_STATE/swo")" -v b="$(median <"$FL_STATE/swi")" \
+		-v r="$(median <"$FL_STATE/sratio")" 'BEGIN {
+		printf "| %s | %.0f | %.0f | %.3f | %s |\n", w, a, b, r, (r <= 1.02 ? "met" : "MISSED")
+	}'
+	echo "bench: sockets $where: without $(tr '\n' ' ' <"$FL_STATE/swo")/ with $(tr '\n' ' ' <"$FL_STATE/swi")" >&2
+done
+echo
+echo "$SOCK_ROUNDS rounds; each creates and closes $SOCKETS UDP sockets without faultline, then"
+echo "with \`faultline inject --cgroup TARGET --direction both --drop 30\` armed (the target alone"
+echo "in its namespace, so fl_sock_watch is attached at the cgroup root), on one CPU. The target's"
+echo "namespace stops being the target's alone at the bystander's first socket there."
