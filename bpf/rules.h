@@ -262,11 +262,17 @@ static __always_inline int fl_proto_match(const struct fl_rule *r, const struct 
 	return r->proto == FL_PROTO_ICMP && p->proto == FL_PROTO_ICMPV6;
 }
 
-static __always_inline int fl_port_match(const struct fl_rule *r, const struct fl_pkt *p)
+/* Global, so the verifier walks its loop once per program, not once for
+ * each of the eight rules.
+ */
+__noinline int fl_port_match(const struct fl_rule *r, const struct fl_pkt *p)
 {
-	__u32 n = r->n_ports;
+	__u32 n;
 	int i;
 
+	if (!r || !p)	/* a global function's pointers may be NULL */
+		return 0;
+	n = r->n_ports;
 	if (!n)
 		return 1;
 	if (!p->l4_ok || (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP))
