@@ -263,7 +263,8 @@ static __always_inline int fl_proto_match(const struct fl_rule *r, const struct 
 }
 
 /* Global, so the verifier walks its loop once per program, not once for
- * each of the eight rules.
+ * each of the eight rules. Called only for a rule with ports: a rule
+ * without passes on without the call.
  */
 __noinline int fl_port_match(const struct fl_rule *r, const struct fl_pkt *p)
 {
@@ -324,7 +325,8 @@ static __always_inline void fl_rules_eval(const struct fl_target *t, const struc
 		rs = bpf_map_lookup_elem(&fl_rule_stats, &sidx);
 		if (rs)
 			rs->seen++;
-		if (!(r->dir_mask & (1u << dir)) || !fl_proto_match(r, p) || !fl_port_match(r, p))
+		if (!(r->dir_mask & (1u << dir)) || !fl_proto_match(r, p) ||
+		    (r->n_ports && !fl_port_match(r, p)))
 			continue;
 		/* a DNS fault matches the queries for its names only */
 		if ((t->dns_rules & (1u << i)) && !(p->dns_mask & (1u << i)))
