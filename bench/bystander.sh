@@ -31,7 +31,10 @@ sleep 0.2
 # bps: one iperf3 run of the bystander, in bits per second
 bps()
 {
-	fl_run_in "$FL_NS_CLI" "$FL_CG_BYSTANDER" iperf3 -c "$FL_SRV4" -p "$port" -t "$SECS" -J 2>/dev/null |
+	# client and server pinned apart (-A): where the scheduler put them
+	# moved a 3-s run by several per cent
+	fl_run_in "$FL_NS_CLI" "$FL_CG_BYSTANDER" iperf3 -c "$FL_SRV4" -p "$port" -t "$SECS" -J \
+		-A "$(($(nproc) - 1)),0" 2>/dev/null |
 		jq -r '.end.sum_received.bits_per_second // 0'
 }
 
@@ -40,7 +43,7 @@ median()
 	sort -g | awk '{ v[NR] = $1 } END { if (!NR) print 0; else print v[int((NR + 1) / 2)] }'
 }
 
-echo "| ingress hook | bystander without faultline (Mbit/s, median) | with (median) | with / without | goal ≥ 0.98 |"
+echo "| ingress hook | bystander without faultline (Mbit/s, median) | with (median) | with / without, paired (median) | goal ≥ 0.98 |"
 echo "|---|---:|---:|---:|---|"
 for hook in "default (XDP native)" "FAULTLINE_XDP=generic" "FAULTLINE_INGRESS=tc" \
 	"FAULTLINE_INGRESS=tc FAULTLINE_TC=legacy" "FAULTLINE_INGRESS=cgroup"; do
@@ -48,24 +51,28 @@ for hook in "default (XDP native)" "FAULTLINE_XDP=generic" "FAULTLINE_INGRESS=tc
 	[[ $hook == default* ]] || read -ra envs <<<"$hook"
 	: >"$FL_STATE/without"
 	: >"$FL_STATE/with"
+	: >"$FL_STATE/ratio"
 	for ((r = 0; r < ROUNDS; r++)); do
-		bps >>"$FL_STATE/without"
+		a=$(bps)
 		fl_faultline_start fl "${envs[@]}" --cgroup "$FL_CG_TARGET" --direction both \
 			--drop 30 --duration 60s
 		fl_wait_armed fl 20 || fl_bail "faultline did not arm ($hook)"
-		bps >>"$FL_STATE/with"
+		b=$(bps)
 		fl_stop fl INT
+		echo "$a" >>"$FL_STATE/without"
+		echo "$b" >>"$FL_STATE/with"
+		awk -v a="$a" -v b="$b" 'BEGIN { printf "%.4f\n", (a > 0 ? b / a : 0) }' >>"$FL_STATE/ratio"
 	done
 	wo=$(median <"$FL_STATE/without")
 	wi=$(median <"$FL_STATE/with")
-	awk -v h="$hook" -v a="$wo" -v b="$wi" -v n="$ROUNDS" 'BEGIN {
-		r = a > 0 ? b / a : 0
+	awk -v h="$hook" -v a="$wo" -v b="$wi" -v r="$(median <"$FL_STATE/ratio")" 'BEGIN {
 		printf "| %s | %.0f | %.0f | %.3f | %s |\n", h, a / 1e6, b / 1e6, r, (r >= 0.98 ? "met" : "MISSED")
 	}'
 	echo "bench: bystander, $hook: without $(tr '\n' ' ' <"$FL_STATE/without")/ with $(tr '\n' ' ' <"$FL_STATE/with")" >&2
 done
 echo
-echo "$ROUNDS alternating rounds of $SECS s per hook; each round starts the bystander's client after faultline armed."
+echo "$ROUNDS rounds of $SECS s per hook, each without faultline and then with it (the bystander's"
+echo "client started after faultline armed); client and server pinned to CPUs of their own."
 
 # ---- socket creation ----
 # ns_per_socket NS: one bystander's socket()+close() loop on one CPU
