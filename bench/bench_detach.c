@@ -7,7 +7,8 @@
  * period each), not against a figure from another day.
  *
  * Usage: bench_detach --iface IF [--cgroup DIR] [--rounds N] [--hold-ms MS] [--faultline] HOOK...
- *   HOOK: tcx_egress | tcx_ingress | xdp_native | xdp_generic | cgroup_ingress
+ *   HOOK: tcx_egress | tcx_ingress | xdp_native | xdp_generic | cgroup_ingress |
+ *         cgroup_sock_create
  * --faultline attaches faultline's own programs (loaded, left disarmed) in
  * place of empty ones; --hold-ms keeps the links attached, carrying
  * whatever traffic flows, before closing them.
@@ -54,7 +55,14 @@ static const struct hook hooks[] = {
 	{ "xdp_native", BPF_PROG_TYPE_XDP, BPF_XDP, XDP_FLAGS_DRV_MODE, 2 /* XDP_PASS */, FL_PROG_XDP_IN },
 	{ "xdp_generic", BPF_PROG_TYPE_XDP, BPF_XDP, XDP_FLAGS_SKB_MODE, 2, FL_PROG_XDP_IN },
 	{ "cgroup_ingress", BPF_PROG_TYPE_CGROUP_SKB, BPF_CGROUP_INET_INGRESS, 0, 1, FL_PROG_CG_IN },
+	{ "cgroup_sock_create", BPF_PROG_TYPE_CGROUP_SOCK, BPF_CGROUP_INET_SOCK_CREATE, 0, 1,
+	  FL_PROG_SOCK_WATCH },
 };
+
+static bool is_cgroup(const struct hook *h)
+{
+	return h->type == BPF_PROG_TYPE_CGROUP_SKB || h->type == BPF_PROG_TYPE_CGROUP_SOCK;
+}
 
 static const struct hook *hook_by_name(const char *name)
 {
@@ -77,7 +85,8 @@ static __u64 now_ns(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench_detach --iface IF [--cgroup DIR] [--rounds N] [--hold-ms MS] HOOK...\n"
-			"  HOOK: tcx_egress tcx_ingress xdp_native xdp_generic cgroup_ingress\n");
+			"  HOOK: tcx_egress tcx_ingress xdp_native xdp_generic cgroup_ingress\n"
+			"        cgroup_sock_create\n");
 }
 
 int main(int argc, char **argv)
@@ -142,10 +151,10 @@ int main(int argc, char **argv)
 			ret = 2;
 			goto cleanup;
 		}
-		if (h[n]->type == BPF_PROG_TYPE_CGROUP_SKB && cg_fd < 0) {
+		if (is_cgroup(h[n]) && cg_fd < 0) {
 			cg_fd = cgroup ? open(cgroup, O_RDONLY | O_DIRECTORY) : -1;
 			if (cg_fd < 0) {
-				fprintf(stderr, "bench_detach: cgroup_ingress needs --cgroup DIR: %s\n",
+				fprintf(stderr, "bench_detach: %s needs --cgroup DIR: %s\n", h[n]->name,
 					cgroup ? strerror(errno) : "none given");
 				ret = 2;
 				goto cleanup;
@@ -178,12 +187,12 @@ int main(int argc, char **argv)
 	for (round = 0; round < rounds; round++) {
 		for (i = 0; i < n; i++) {
 			LIBBPF_OPTS(bpf_link_create_opts, lo, .flags = h[i]->xdp_flags);
-			int target = h[i]->type == BPF_PROG_TYPE_CGROUP_SKB ? cg_fd : ifindex;
+			int target = is_cgroup(h[i]) ? cg_fd : ifindex;
 
 			link[i] = bpf_link_create(prog[i], target, h[i]->attach_type, &lo);
 			if (link[i] < 0) {
 				fprintf(stderr, "bench_detach: attaching %s to %s failed: %s (is another program attached?)\n",
-					h[i]->name, h[i]->type == BPF_PROG_TYPE_CGROUP_SKB ? cgroup : iface,
+					h[i]->name, is_cgroup(h[i]) ? cgroup : iface,
 					strerror(errno));
 				goto cleanup;
 			}

@@ -175,23 +175,6 @@ __noinline int fl_decide(const struct fl_target *t, struct fl_req *rq)
 	return d.verdict;
 }
 
-/* The packet path's breakers, for a target packet whose verdict is final. */
-__noinline int fl_brk_path(__u32 target_id, __u32 dir, __u32 len, __u32 verdict, __u64 now)
-{
-	if (dir == FL_DIR_INGRESS) {
-		fl_brk_count(FL_BRK_PACKETS_IN, target_id, 1, now);
-		fl_brk_count(FL_BRK_BYTES_IN, target_id, len, now);
-	} else {
-		fl_brk_count(FL_BRK_PACKETS_OUT, target_id, 1, now);
-		fl_brk_count(FL_BRK_BYTES_OUT, target_id, len, now);
-	}
-	if (verdict == FL_DROP)
-		fl_brk_count(FL_BRK_DROPPED, target_id, 1, now);
-	else if (verdict == FL_DELAY || verdict == FL_PACE)
-		fl_brk_count(FL_BRK_DELAYED, target_id, 1, now);
-	return 0;
-}
-
 /* The TCP and HTTP signals' breakers, as each record is made. */
 __noinline int fl_brk_signal(__u32 target_id, __u32 sig, __u64 value)
 {

@@ -276,12 +276,13 @@ if [[ -z ${FL_IN_VM:-} ]] && [[ ${FL_VM:-auto} == 1 || ( ${FL_VM:-auto} == auto 
 	# (6.12) judge what the kernel's hook kind does not change. libxdp's
 	# dispatcher (6.12): the host refuses its freplace programs. DNS: the
 	# match and the forged answer on 6.1's verifier (test_dns), the delay
-	# on fq (dns_delay, 6.12).
+	# on fq (dns_delay, 6.12). The verifier's walk within its budget on
+	# 6.1's verifier too (test_verifier), where it costs the most.
 	# 6.1 leaves out what its own paths do not change: bystander_late's
 	# generic XDP, tcx (the legacy path again there) and cgroup hooks, and
 	# delay's jitter and by-connection draws (shapes.sh judges jitter there)
 	FL_LATE_HOOKS=${FL_LATE_HOOKS:-xdp tclegacy} FL_DELAY_SHAPES=${FL_DELAY_SHAPES:-0} \
-		vm_suite 6.1 "$OUTPUT/tests/bpf/test_edt $OUTPUT/tests/bpf/test_breaker $OUTPUT/tests/bpf/test_dns tests/selftests/drop_egress.sh tests/selftests/bystander_late.sh tests/vm/qdisc.sh tests/vm/agent_restart.sh tests/vm/delay.sh tests/vm/shapes.sh tests/vm/retarget.sh tests/selftests/crash_loop.sh"
+		vm_suite 6.1 "$OUTPUT/tests/bpf/test_edt $OUTPUT/tests/bpf/test_breaker $OUTPUT/tests/bpf/test_dns $OUTPUT/tests/bpf/test_verifier tests/selftests/drop_egress.sh tests/selftests/bystander_late.sh tests/vm/qdisc.sh tests/vm/agent_restart.sh tests/vm/delay.sh tests/vm/shapes.sh tests/vm/retarget.sh tests/selftests/crash_loop.sh"
 	((interrupted)) || vm_suite 6.12 "$OUTPUT/tests/bpf/test_edt $OUTPUT/tests/bpf/test_breaker tests/selftests/fault_contract.sh tests/vm/qdisc.sh tests/vm/delay.sh tests/vm/fidelity.sh tests/vm/exp_rtt.sh tests/vm/xdp_dispatcher.sh tests/vm/dns_delay.sh"
 	for line in "${vm_summary[@]}"; do
 		echo "# vm: $line"

@@ -1187,6 +1187,27 @@ static int cmd_tcp_stream(struct opts *o)
 	return rc;
 }
 
+/* A bystander's socket churn: what a program hooked on socket creation
+ * (faultline's namespace watcher) costs every process on the host. */
+static int cmd_sockets(struct opts *o)
+{
+	long long i, t0, t1;
+	int fd;
+
+	t0 = now_ns();
+	for (i = 0; i < o->count && !stop; i++) {
+		fd = socket(AF_INET, SOCK_DGRAM, 0);
+		if (fd < 0) {
+			printf("sockets=%lld ns_per_socket=0 error=%s\n", i, errno_name(errno));
+			return 1;
+		}
+		close(fd);
+	}
+	t1 = now_ns();
+	printf("sockets=%lld ns_per_socket=%.1f error=none\n", i, i ? (double)(t1 - t0) / i : 0.0);
+	return 0;
+}
+
 static const struct cmd cmds[] = {
 	{ "udp-echo", cmd_udp_echo, O_PORT | O_DURATION, O_PORT,
 	  "udp-echo --port P [--duration S]" },
@@ -1212,6 +1233,8 @@ static const struct cmd cmds[] = {
 	{ "tcp-stream", cmd_tcp_stream, O_DST | O_PORT | O_BYTES | O_TIMEOUT,
 	  O_DST | O_PORT | O_BYTES,
 	  "tcp-stream --dst ADDR --port P --bytes B [--timeout-ms T]" },
+	{ "sockets", cmd_sockets, O_COUNT, O_COUNT,
+	  "sockets --count N   (creates and closes N UDP sockets)" },
 };
 
 static void help(void)

@@ -2,7 +2,8 @@
 # conn_scope: `--drop 20 --scope connections` blackholes whole connections,
 # about a fifth of them, and leaves the rest untouched. The target makes
 # 1200 TCP connections (connect(2), then the server's first byte) to a
-# server in the other namespace, eight clients at once, 1 s each at most:
+# server in the other namespace, 24 clients at once (each mostly waits out
+# a chosen connection's 1 s), 1 s each at most:
 #   the failed fraction is inside 5 sigma of the binomial at 20 %
 #   (sd = sqrt(n p (1 - p))), so every packet of a chosen connection was
 #   dropped (a SYN retransmit too) and no packet of the others: with a
@@ -29,8 +30,8 @@ fl_require_cmds ip jq awk
 fl_require_traffic
 fl_require_faultline
 
-CLIENTS=8
-PER=150
+CLIENTS=24
+PER=50
 N=$((CLIENTS * PER))
 
 fl_plan 8

@@ -138,7 +138,7 @@ fl_ok $? "two agents (node-a pinning in $PIN_A, node-b) watch the API" ||
 
 # ---- adopt ----
 E1=adopt-$FL_RAND
-DUR=25
+DUR=15
 exp "$E1" "${DUR}s"
 fl_wait_for 15 eval '[[ $(node_field $E1 node-a phase) == Started && $(node_field $E1 node-b phase) == Started ]]'
 lost ratings-a && la=$r
@@ -170,7 +170,7 @@ fl_ok $? "$E1: then node-a's pod passes ($la/$N lost) and nothing is pinned ($(l
 
 # ---- clean ----
 E2=clean-$FL_RAND
-exp "$E2" 20s
+exp "$E2" 12s
 fl_wait_for 15 eval '[[ $(node_field $E2 node-a phase) == Started && $(node_field $E2 node-b phase) == Started ]]'
 kill9 a
 lost ratings-a && la=$r

@@ -15,10 +15,12 @@
 # instead, while the 6.12 suite runs this test whole.
 # shellcheck source=SCRIPTDIR/../lib/lib.sh
 source "$(dirname "$0")/../lib/lib.sh"
+# shellcheck source=SCRIPTDIR/../lib/lib_exp.sh
+source "$(dirname "$0")/../lib/lib_exp.sh"
 
 fl_require_root
 fl_require_cgroup2
-fl_require_cmds ip tc ping iperf3
+fl_require_cmds ip tc ping iperf3 jq
 fl_require_traffic
 fl_require_faultline
 
@@ -33,6 +35,9 @@ fl_setup
 fl_start_servers
 UDP_SINK_PORT=7300
 CONN_ECHO_PORT=7301
+JIT_FIXED=7302
+JIT_NORMAL=7303
+JIT_PARETO=7304
 
 # median and standard deviation of ping RTTs in ms: "MEDIAN SD"
 ping_stats()
@@ -116,20 +121,54 @@ fl_stop podproc TERM
 fl_start_servers
 
 if [[ $shapes == 1 ]]; then
-	# ---- jitter: normal, in order at a low rate ----
-	# The same stream under a fixed delay first: its spread is the
-	# measurement's own noise (large under emulation), taken out below.
-	inject jfix --direction egress --proto udp --delay 30ms
-	out=$(owd_stream "$FL_CG_TARGET" 20 300)
+	# ---- jitter: normal and pareto beside a fixed delay, in order at a low rate ----
+	# One experiment, one port each, the three streams at once: the fixed
+	# delay's spread is the measurement's own noise (large under
+	# emulation), taken out below. One arm instead of three, one 15-s
+	# stream instead of three in turn. The experiment finds the client's
+	# namespace by a target's process there.
+	fl_bg_in jholder "$FL_NS_CLI" "$FL_CG_TARGET" sleep 120
+	cat >"$FL_STATE/jitter.yaml" <<EOY
+apiVersion: faultline/v1alpha1
+kind: Experiment
+metadata: {name: jitter}
+spec:
+  duration: 120s
+  targets: [{cgroup: $FL_CG_TARGET}]
+  faults:
+    - {name: fixed, direction: egress, match: {protocol: udp, ports: [$JIT_FIXED]}, delay: {time: 30ms}}
+    - {name: normal, direction: egress, match: {protocol: udp, ports: [$JIT_NORMAL]},
+       delay: {time: 30ms, jitter: 10ms, distribution: normal}}
+    - {name: pareto, direction: egress, match: {protocol: udp, ports: [$JIT_PARETO]},
+       delay: {time: 30ms, jitter: 10ms, distribution: pareto}}
+  failureConditions: [{name: never, signal: faults.dropped, above: 1000000, window: 1m}]
+EOY
+	fl_exp_start jitter "$FL_STATE/jitter.yaml"
+	fl_exp_wait_started jitter 60 || fl_bail "the jitter experiment did not start"
+	for port in $JIT_FIXED $JIT_NORMAL $JIT_PARETO; do
+		fl_server "owd$port" udp-sink --port "$port" --duration 60 --count 300 ||
+			fl_bail "cannot start the sink on $port"
+	done
+	senders=()
+	for port in $JIT_FIXED $JIT_NORMAL $JIT_PARETO; do
+		fl_traffic "$FL_NS_CLI" "$FL_CG_TARGET" udp-send --dst "$FL_SRV4" --port "$port" \
+			--count 300 --pps 20 >/dev/null &
+		senders+=($!)
+	done
+	wait "${senders[@]}"
+	for port in $JIT_FIXED $JIT_NORMAL $JIT_PARETO; do
+		fl_wait "owd$port" 5 2>/dev/null || fl_stop "owd$port" INT
+	done
+	fl_stop jitter INT
+	fl_stop jholder TERM
+	out=$(cat "$FL_STATE/owd$JIT_FIXED.out")
 	fl_diag "fixed 30 ms: $out"
 	# spread as (p95 - p5) / 3.29, the standard deviation of a normal: one
 	# emulator stall of 200 ms moves a standard deviation by tens of ms, and
 	# the quantiles by nothing
 	sd0=$(awk -v a="$(fl_kv "$out" owd_p95_us)" -v b="$(fl_kv "$out" owd_p5_us)" \
 		'BEGIN { printf "%.1f", (a - b) / 3.29 }')
-	fl_stop jfix INT
-	inject jnorm --direction egress --proto udp --delay 30ms --jitter 10ms --distribution normal
-	out=$(owd_stream "$FL_CG_TARGET" 20 300)
+	out=$(cat "$FL_STATE/owd$JIT_NORMAL.out")
 	fl_diag "normal: $out"
 	sd=$(awk -v a="$(fl_kv "$out" owd_p95_us)" -v b="$(fl_kv "$out" owd_p5_us)" \
 		'BEGIN { printf "%.1f", (a - b) / 3.29 }')
@@ -137,15 +176,12 @@ if [[ $shapes == 1 ]]; then
 	sdj=$(awk -v a="$sd" -v b="$sd0" 'BEGIN { v = a * a - b * b; printf "%.0f", (v > 0 ? sqrt(v) : 0) }')
 	awk -v sd="$sdj" 'BEGIN { exit !(sd >= 7000 && sd <= 13000) }'
 	fl_ok $? "jitter: one-way delay spread (p95-p5)/3.29 ${sd}us, less the ${sd0}us of a fixed delay: ${sdj}us is 10 ms ± 30 %"
-	fl_stop jnorm INT
 
-	inject jpar --direction egress --proto udp --delay 30ms --jitter 10ms --distribution pareto
-	out=$(owd_stream "$FL_CG_TARGET" 20 300)
+	out=$(cat "$FL_STATE/owd$JIT_PARETO.out")
 	fl_diag "pareto: $out"
 	p50p=$(fl_kv "$out" owd_p50_us); p99p=$(fl_kv "$out" owd_p99_us)
 	awk -v a="$p99p" -v b="$p50p" -v c="$p99n" -v d="$p50n" 'BEGIN { exit !(a / b > c / d) }'
 	fl_ok $? "pareto: p99/p50 $p99p/$p50p is above normal's $p99n/$p50n (a heavier tail)"
-	fl_stop jpar INT
 fi
 
 # ---- ordering ----
