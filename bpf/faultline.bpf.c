@@ -188,21 +188,21 @@ __noinline int fl_brk_signal(__u32 target_id, __u32 sig, __u64 value)
 		return 0;
 	switch (sig) {
 	case FL_KSIG_RETRANS:
-		fl_brk_count(FL_BRK_RETRANS, target_id, 1, now);
+		fl_brk_feed(FL_BRK_RETRANS, target_id, 1, now);
 		break;
 	case FL_KSIG_RST_SENT:
-		fl_brk_count(FL_BRK_RST_SENT, target_id, 1, now);
+		fl_brk_feed(FL_BRK_RST_SENT, target_id, 1, now);
 		break;
 	case FL_KSIG_RST_RECV:
-		fl_brk_count(FL_BRK_RST_RECV, target_id, 1, now);
+		fl_brk_feed(FL_BRK_RST_RECV, target_id, 1, now);
 		break;
 	case FL_KSIG_CONNECT_FAIL:
-		fl_brk_count(FL_BRK_CONNECT_FAIL, target_id, 1, now);
+		fl_brk_feed(FL_BRK_CONNECT_FAIL, target_id, 1, now);
 		break;
 	case FL_KSIG_HTTP:
-		fl_brk_count(FL_BRK_HTTP_TOTAL, target_id, 1, now);
+		fl_brk_feed(FL_BRK_HTTP_TOTAL, target_id, 1, now);
 		if (value >= 500)
-			fl_brk_count(FL_BRK_HTTP_5XX, target_id, 1, now);
+			fl_brk_feed(FL_BRK_HTTP_5XX, target_id, 1, now);
 		break;
 	}
 	return 0;
