@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # sanitizers: the sanitizer build (make asan-bins: clang, ASan and UBSan,
-# every finding aborts) on what make test can afford, about a minute:
+# every finding aborts) on what make test can afford, about a minute and a half:
 #  - every fuzz target replays its committed corpus (tests/fuzz/corpus),
 #    the regression suite of what fuzzing found;
 #  - "faultline validate" on every experiment file of that corpus, through
 #    the command layer that prints: exit 0 or 2, one line of error;
 #  - every unit test;
 #  - the BPF tests test_datapath and test_pkt_fuzz (BPF loading under ASan);
-#  - the selftests in FL_ASAN_SELFTESTS, run on the ASan faultline.
+#  - the selftests in FL_ASAN_SELFTESTS, run on the ASan faultline: the
+#    CLI's path, the agent's, and the Kubernetes controller's (its pods
+#    retargeted mid-experiment leaked until LSan saw it at the agent's end).
 # FL_ASAN_FULL=1 (make test-asan) runs every BPF test and every selftest
 # instead. A program counts as passing when it exits 0 and ASan, LSan and
 # UBSan said nothing.
@@ -15,7 +17,7 @@
 source "$(dirname "$0")/../lib/lib.sh"
 
 ASAN_OUT=$FL_OUTPUT/asan
-FL_ASAN_SELFTESTS=${FL_ASAN_SELFTESTS:-"drop_egress agent"}
+FL_ASAN_SELFTESTS=${FL_ASAN_SELFTESTS:-"drop_egress agent k8s_agents"}
 
 [[ -d $ASAN_OUT ]] || fl_skip_all "no $ASAN_OUT: run 'make asan-bins' (make test does)"
 

@@ -445,6 +445,8 @@ static void fl_k8s_start(struct fl_k8s_ctl *k, struct fl_k8s_exp *x)
 	yaml = fl_k8s_exp_yaml(x->obj, targets, x->job);
 	if (!yaml)
 		goto cleanup;
+	json_object_put(x->pods);
+	json_object_put(x->deferred);
 	x->pods = json_object_get(running);
 	x->deferred = json_object_get(waiting);
 	if (strlen(x->ns) + 1 + strlen(x->name) >= FL_NAME_MAX) {
@@ -491,7 +493,8 @@ cleanup:
 static bool fl_k8s_retarget(struct fl_k8s_ctl *k, struct fl_k8s_exp *x)
 {
 	json_object *running, *waiting, *t = fl_k8s_targets(k, x, &running, &waiting);
-	json_object *had = json_object_get(x->pods), *old_deferred = x->deferred;
+	/* @x's own references, handed over: put at the end */
+	json_object *had = x->pods, *old_deferred = x->deferred;
 	char err[1024];
 	bool changed = false;
 	int ret;
