@@ -6,11 +6,14 @@
  * those links costs on this machine at that moment (mostly an RCU grace
  * period each), not against a figure from another day.
  *
- * Usage: bench_detach --iface IF [--cgroup DIR] [--rounds N] [--hold-ms MS] [--faultline] HOOK...
+ * Usage: bench_detach --iface IF [--cgroup DIR] [--rounds N] [--hold-ms MS]
+ *                     [--faultline | --cgroup-test] HOOK...
  *   HOOK: tcx_egress | tcx_ingress | xdp_native | xdp_generic | cgroup_ingress |
  *         cgroup_sock_create
  * --faultline attaches faultline's own programs (loaded, left disarmed) in
- * place of empty ones; --hold-ms keeps the links attached, carrying
+ * place of empty ones; --cgroup-test, on tc hooks, a program that only
+ * reads the sending socket's cgroup id (bench/side_by_side.sh's floor of a
+ * decision by cgroup); --hold-ms keeps the links attached, carrying
  * whatever traffic flows, before closing them.
  * Runs in the caller's network namespace. Prints one line per round:
  *   <total ns> <ns of each close, in HOOK order> <ns of one grace period>
@@ -84,7 +87,8 @@ static __u64 now_ns(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_detach --iface IF [--cgroup DIR] [--rounds N] [--hold-ms MS] HOOK...\n"
+	fprintf(stderr, "usage: bench_detach --iface IF [--cgroup DIR] [--rounds N] [--hold-ms MS]\n"
+			"                    [--faultline | --cgroup-test] HOOK...\n"
 			"  HOOK: tcx_egress tcx_ingress xdp_native xdp_generic cgroup_ingress\n"
 			"        cgroup_sock_create\n");
 }
@@ -97,13 +101,14 @@ int main(int argc, char **argv)
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "hold-ms", required_argument, NULL, 'h' },
 		{ "faultline", no_argument, NULL, 'f' },
+		{ "cgroup-test", no_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct hook *h[MAX_HOOKS];
 	int prog[MAX_HOOKS], link[MAX_HOOKS], n = 0, i, opt, round, rounds = 1;
 	int ifindex = 0, cg_fd = -1, ret = 2, hold_ms = 0;
 	struct fl_datapath dp = {};
-	bool use_fl = false;
+	bool use_fl = false, cg_test = false;
 	const char *iface = NULL, *cgroup = NULL;
 	__u64 t[MAX_HOOKS + 1], last, total;
 	int pass;
@@ -127,12 +132,16 @@ int main(int argc, char **argv)
 		case 'f':
 			use_fl = true;
 			break;
+		case 'g':
+			cg_test = true;
+			break;
 		default:
 			usage();
 			goto cleanup;
 		}
 	}
-	if (!iface || optind >= argc || rounds < 1 || argc - optind > MAX_HOOKS) {
+	if (!iface || optind >= argc || rounds < 1 || argc - optind > MAX_HOOKS ||
+	    (use_fl && cg_test)) {
 		usage();
 		goto cleanup;
 	}
@@ -160,12 +169,20 @@ int main(int argc, char **argv)
 				goto cleanup;
 			}
 		}
-		prog[n] = use_fl ? -1 :
+		if (cg_test && h[n]->type != BPF_PROG_TYPE_SCHED_CLS) {
+			fprintf(stderr, "bench_detach: --cgroup-test is for tc hooks, not %s\n",
+				h[n]->name);
+			ret = 2;
+			goto cleanup;
+		}
+		if (use_fl)
+			continue;
+		prog[n] = cg_test ? fl_bench_cgroup_test_prog(h[n]->code) :
 			  fl_bench_empty_prog(h[n]->type, h[n]->type == BPF_PROG_TYPE_SCHED_CLS ? 0 :
 					      h[n]->attach_type, h[n]->code);
-		if (!use_fl && prog[n] < 0) {
-			fprintf(stderr, "bench_detach: loading an empty %s program failed: %s\n",
-				h[n]->name, strerror(errno));
+		if (prog[n] < 0) {
+			fprintf(stderr, "bench_detach: loading %s %s program failed: %s\n",
+				cg_test ? "a cgroup-test" : "an empty", h[n]->name, strerror(errno));
 			goto cleanup;
 		}
 	}

@@ -6,8 +6,10 @@
 #               target's namespace, while the target's egress is dropped
 #               30 % by nothing, faultline, iptables or nft, all armed at
 #               once in copies of the namespace pair; rounds in a rotating
-#               order, paired ratios; an empty tcx program and a second
-#               copy with nothing as references.
+#               order, paired ratios; an empty tcx program, one that only
+#               reads the socket's cgroup id, and a second copy with
+#               nothing as references; then each program's own time per
+#               bystander packet (bpf_stats).
 #               Goal: faultline >= 0.98 x nothing, and >= iptables.
 #   drop rate   the target floods UDP (fltraffic udp-flood, sendmmsg) and
 #               all of it is dropped: by faultline, by iptables in the raw
@@ -144,10 +146,10 @@ BYS_ROUNDS=$((ROUNDS * 8))
 BYS_N=${BENCH_BYSTANDER_FLOOD:-100000}
 BYS_SECS=2
 NCPU=$(nproc)
-contenders=(none none2 empty faultline iptables nft)
-declare -A BNS=([faultline]=$FL_NS_CLI)
+contenders=(none none2 empty cgtest faultline iptables nft)
+declare -A BNS=([faultline]=$FL_NS_CLI) BIF=([faultline]=$FL_IF_CLI)
 k=0
-for c in none none2 empty iptables nft; do
+for c in none none2 empty cgtest iptables nft; do
 	k=$((k + 1))
 	BNS[$c]=flc${k}_$FL_RAND
 	ns_s=fls${k}_$FL_RAND
@@ -165,7 +167,7 @@ for c in none none2 empty iptables nft; do
 	fl_wait_for 5 ip netns exec "${BNS[$c]}" ping -c 1 -W 1 -q "$FL_SRV4" >/dev/null ||
 		fl_bail "the namespace pair for $c does not answer"
 	fl_bg_in "iperf$k" "$ns_s" - iperf3 -s -p "$port" >/dev/null || fl_bail "iperf3 -s did not start for $c"
-	[[ $c == empty ]] && empty_if=c$k$FL_RAND
+	BIF[$c]=c$k$FL_RAND
 done
 nsenter --net="/run/netns/${BNS[iptables]}" iptables -A OUTPUT -m cgroup --path "$ipt_path" \
 	-m statistic --mode random --probability 0.3000 -j DROP || fl_bail "iptables rule not added"
@@ -177,10 +179,13 @@ table inet flbench {
 	}
 }
 EOF
-fl_bg_in emptyprog "${BNS[empty]}" - "$FL_OUTPUT/bench/bench_detach" --iface "$empty_if" \
-	--rounds 1 --hold-ms 3600000 tcx_egress || fl_bail "no empty tcx program on $empty_if"
+fl_bg_in emptyprog "${BNS[empty]}" - "$FL_OUTPUT/bench/bench_detach" --iface "${BIF[empty]}" \
+	--rounds 1 --hold-ms 3600000 tcx_egress || fl_bail "no empty tcx program on ${BIF[empty]}"
+fl_bg_in cgtestprog "${BNS[cgtest]}" - "$FL_OUTPUT/bench/bench_detach" --iface "${BIF[cgtest]}" \
+	--rounds 1 --hold-ms 3600000 --cgroup-test tcx_egress || fl_bail "no cgroup-test program on ${BIF[cgtest]}"
 tool_on faultline 30 >/dev/null
 fl_bg_alive emptyprog || fl_bail "bench_detach exited: $(head -n 3 "$FL_STATE/emptyprog.err")"
+fl_bg_alive cgtestprog || fl_bail "bench_detach --cgroup-test exited: $(head -n 3 "$FL_STATE/cgtestprog.err")"
 
 bys_flood()
 {
@@ -198,7 +203,8 @@ for c in "${contenders[@]}"; do
 done
 declare -A bys byp pr_t pr_u
 # each round's ratio numerator/denominator
-pairs=(faultline/none faultline/iptables faultline/nft faultline/empty empty/none none2/none iptables/none nft/none)
+pairs=(faultline/none faultline/iptables faultline/nft faultline/empty faultline/cgtest empty/none cgtest/none
+	none2/none iptables/none nft/none)
 for ((r = 0; r < BYS_ROUNDS; r++)); do
 	declare -A this_t=() this_u=()
 	for ((k = 0; k < ${#contenders[@]}; k++)); do
@@ -217,8 +223,38 @@ for ((r = 0; r < BYS_ROUNDS; r++)); do
 	done
 	unset this_t this_u
 done
+# Each program's own time per bystander packet, from the kernel's
+# bpf_stats (it adds two clock reads to every run, the same for each
+# program; turned on only for these floods, and back off on any exit).
+# Not during the rounds above: the clock reads would weigh on the ratios.
+NB=$FL_OUTPUT/tests/lib/fl_tcx_neighbour
+prog_id()
+{
+	ip netns exec "${BNS[$1]}" "$NB" query "${BIF[$1]}" egress | awk '{ print $1 }'
+}
+prog_stats()
+{
+	bpftool prog show id "$1" -j | jq -r '"\(.run_time_ns // 0) \(.run_cnt // 0)"'
+}
+stats_was=$(sysctl -n kernel.bpf_stats_enabled)
+trap 'sysctl -qw kernel.bpf_stats_enabled="$stats_was"; fl_teardown' EXIT
+sysctl -qw kernel.bpf_stats_enabled=1
+declare -A pns
+for ((r = 0; r < 5; r++)); do
+	for c in empty cgtest faultline; do
+		id=$(prog_id "$c")
+		[[ -n $id ]] || fl_bail "no tcx program found on ${BIF[$c]} for $c"
+		read -r t0 n0 < <(prog_stats "$id")
+		bys_flood "$c" >/dev/null
+		read -r t1 n1 < <(prog_stats "$id")
+		pns[$c]+="$(awk -v t=$((t1 - t0)) -v n=$((n1 - n0)) 'BEGIN { if (n > 0) printf "%.1f", t / n; else print "n/a" }') "
+	done
+done
+sysctl -qw kernel.bpf_stats_enabled="$stats_was"
+trap fl_teardown EXIT
 tool_off faultline >/dev/null
 fl_stop emptyprog
+fl_stop cgtestprog
 declare -A med medp
 for c in "${contenders[@]}"; do
 	med[$c]=$(tr ' ' '\n' <<<"${bys[$c]}" | grep . | median)
@@ -230,7 +266,7 @@ pmed()
 }
 declare -A label=([none]="nothing" [none2]="nothing, a second copy (A/A)" [empty]="an empty tcx program"
 	[faultline]="faultline (tcx), 30 % of the target's egress" [iptables]="iptables, cgroup match, statistic 30 %"
-	[nft]="nft, socket cgroupv2, numgen 30 %")
+	[nft]="nft, socket cgroupv2, numgen 30 %" [cgtest]="a tcx program that only reads the socket's cgroup id")
 echo "### bystander throughput beside a 30 % drop of the target's egress"
 echo
 echo "The bystander's cgroup sends from the namespace a target lives in. Every contender is armed at once, each"
@@ -255,8 +291,25 @@ echo "- faultline ≥ iptables (paired): TCP $it ×: $(met "$it >= 1"); UDP floo
 echo "  (nft, paired: TCP $(pmed "${pr_t[faultline/nft]}") ×, UDP flood $(pmed "${pr_u[faultline/nft]}") ×)"
 echo "- the hook's own cost, an empty tcx program / nothing: TCP $(pmed "${pr_t[empty/none]}"), UDP flood $(pmed "${pr_u[empty/none]}");"
 echo "  faultline / the empty program: TCP $(pmed "${pr_t[faultline/empty]}"), UDP flood $(pmed "${pr_u[faultline/empty]}")"
+echo "- the least a decision by cgroup costs, a program that only reads the socket's cgroup id / nothing:"
+echo "  TCP $(pmed "${pr_t[cgtest/none]}"), UDP flood $(pmed "${pr_u[cgtest/none]}"); faultline / that program: UDP flood $(pmed "${pr_u[faultline/cgtest]}")"
 echo "- resolution, nothing / nothing in a second copy: TCP $(pmed "${pr_t[none2/none]}"), UDP flood $(pmed "${pr_u[none2/none]}")"
 echo "- UDP flood, each round's faultline / nothing: ${pr_u[faultline/none]}"
+echo
+e_ns=$(pmed "${pns[empty]}") g_ns=$(pmed "${pns[cgtest]}") f_ns=$(pmed "${pns[faultline]}")
+pkt_ns=$(awk -v p="${medp[none]}" 'BEGIN { if (p > 0) printf "%.0f", 1e9 / p; else print 0 }')
+budget=$(awk -v e="$(pmed "${pr_u[empty/none]}")" -v t="$pkt_ns" 'BEGIN { printf "%.1f", (e - 0.98) * t }')
+echo "Inside each program, per bystander datagram of the flood (bpf_stats, medians of 5 floods; each figure"
+echo "includes the same two clock reads):"
+echo
+echo "| program | ns per packet | over the empty program |"
+echo "|---|---:|---:|"
+echo "| an empty tcx program | $e_ns | |"
+echo "| reads the socket's cgroup id, nothing else | $g_ns | $(awk -v a="$g_ns" -v b="$e_ns" 'BEGIN { printf "%+.1f", a - b }') |"
+echo "| faultline's fl_tcx_eg (a bystander's packet) | $f_ns | $(awk -v a="$f_ns" -v b="$e_ns" 'BEGIN { printf "%+.1f", a - b }') |"
+echo
+echo "- a datagram of the flood takes $pkt_ns ns with nothing on the path; 0.98 × nothing leaves a program"
+echo "  (empty program / nothing − 0.98) × $pkt_ns = $budget ns over the empty one"
 echo
 
 # ---- drop throughput at the flood rate ----
