@@ -309,7 +309,8 @@ echo "| reads the socket's cgroup id, nothing else | $g_ns | $(awk -v a="$g_ns" 
 echo "| faultline's fl_tcx_eg (a bystander's packet) | $f_ns | $(awk -v a="$f_ns" -v b="$e_ns" 'BEGIN { printf "%+.1f", a - b }') |"
 echo
 echo "- a datagram of the flood takes $pkt_ns ns with nothing on the path; 0.98 × nothing leaves a program"
-echo "  (empty program / nothing − 0.98) × $pkt_ns = $budget ns over the empty one"
+echo "  (empty program / nothing − 0.98) × $pkt_ns = $budget ns over the empty one$(awk -v b="$budget" \
+	'BEGIN { if (b < 0) print ": below zero, not even the empty program fits" }')"
 echo
 
 # ---- drop throughput at the flood rate ----
