@@ -11,6 +11,8 @@
 #      there; removing it takes the filter and the clsact off again
 #   D  the target of a second experiment in the same engine: adding it is
 #      refused (targets overlap)
+#   B  the bystander in A's namespace, whose datagrams passed beside A's:
+#      added, it is faulted on the filter already there; removed, it passes
 # Would fail if an added target were not faulted, if a removed one still
 # were, if the namespace C brought kept faultline's filter, if the job
 # restarted (its start and deadline are its own), or if the report lost
@@ -28,7 +30,7 @@ fl_require_faultline
 TOOL=$FL_OUTPUT/tests/lib/fl_engine_retarget
 [[ -x $TOOL ]] || fl_skip_all "no $TOOL: run make all"
 
-fl_plan 15
+fl_plan 17
 fl_setup
 fl_start_servers
 
@@ -144,6 +146,13 @@ lost_c && lc=$r && lost_a && la=$r
 [[ $lc == 0 && $la == 10 ]]
 fl_ok $? "C's datagrams pass again ($lc lost) while A still loses 10 of 10 ($la)"
 
+lost_b && lb=$r && say "add cgroup $FL_CG_BYSTANDER" && [[ $ANS == "added $FL_CG_BYSTANDER rc=0" ]] &&
+	lost_b && [[ $lb == 0 && $r == 10 ]] && lost_a && [[ $r == 10 ]]
+fl_ok $? "B, the bystander beside A, added: it loses 10 of 10 from then on ($lb before; $ANS)"
+say "remove $FL_CG_BYSTANDER" && [[ $ANS == "removed $FL_CG_BYSTANDER rc=0" ]] && lost_b && lb=$r &&
+	lost_a && [[ $lb == 0 && $r == 10 ]]
+fl_ok $? "B removed: it passes again ($lb lost) while A still loses 10 of 10 ($r)"
+
 say "remove $FL_CG_TARGET" && lost_a && la=$r && say "remove $FL_CG_TARGET" &&
 	[[ $la == 0 && $ANS == "error $FL_CG_TARGET: "*"not a target"*"rc=-2" ]]
 fl_ok $? "A removed too: it passes ($la lost); removing it again is refused ($ANS)"
@@ -155,12 +164,13 @@ echo stop >&7
 exec 7>&-
 fl_wait retarget 15
 rep=$FL_STATE/report.json
-jq -e --arg a "$FL_CG_TARGET" --arg c "$CG_C" '
-	.state == "Aborted" and (.targets | length) == 3 and
-	(.targets[0] | .ref == $a and .removed == true and .added != true and .egress.dropped == 30) and
+jq -e --arg a "$FL_CG_TARGET" --arg b "$FL_CG_BYSTANDER" --arg c "$CG_C" '
+	.state == "Aborted" and (.targets | length) == 4 and
+	(.targets[0] | .ref == $a and .removed == true and .added != true and .egress.dropped == 50) and
 	(.targets[1] | .ref == $c and .removed == true and .added == true and .egress.dropped == 10) and
-	(.targets[2] | .ref == $c and .removed != true and .added == true and .egress.dropped == 10) and
-	.totals.egress.dropped == 50 and .elapsed_s < 60' "$rep" >/dev/null
+	(.targets[2] | .ref == $b and .removed == true and .added == true and .egress.dropped == 10) and
+	(.targets[3] | .ref == $c and .removed != true and .added == true and .egress.dropped == 10) and
+	.totals.egress.dropped == 80 and .elapsed_s < 60' "$rep" >/dev/null
 fl_ok $? "the report keeps every target's counters, marked added and removed, in one run" ||
 	fl_diag "$(jq -c '{state, elapsed_s, t: [.targets[] | {ref, added, removed, d: .egress.dropped}], tot: .totals.egress.dropped}' "$rep" 2>&1)"
 fl_done
