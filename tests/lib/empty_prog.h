@@ -21,23 +21,20 @@ static inline int fl_bench_empty_prog(enum bpf_prog_type type, enum bpf_attach_t
 }
 
 /* The least a tc program that tells a target's packet from a bystander's
- * by cgroup can do: read the sending socket's cgroup id and compare it,
- * then return @code either way. What it costs over the empty program is
- * the floor of any such decision on this hook. A program fd, or a
- * negative errno.
+ * by cgroup must do: read the sending socket's cgroup id (then return
+ * @code). What it costs over the empty program is the floor of any such
+ * decision on this hook. A program fd, or a negative errno.
  */
 static inline int fl_bench_cgroup_test_prog(int code)
 {
-	struct bpf_insn insns[4] = {
+	struct bpf_insn insns[3] = {
 		/* r1 is still the skb */
 		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_skb_cgroup_id },
-		/* the comparison's result is not used: either way, @code */
-		{ .code = BPF_JMP | BPF_JEQ | BPF_K, .dst_reg = BPF_REG_0, .imm = 1, .off = 0 },
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = code },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
 
-	return bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "fl_bench_cgtest", "GPL", insns, 4, NULL);
+	return bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "fl_bench_cgtest", "GPL", insns, 3, NULL);
 }
 
 #endif /* FL_BENCH_EMPTY_PROG_H */
